@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs a command with a reachable Secret Service: the caller's own when one answers on the session bus,
+# otherwise a private D-Bus session with an unlocked gnome-keyring whose files live in a temp dir.
+set -euo pipefail
+secret_service_up() {
+  [ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ] || return 1
+  dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+    org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q 'boolean true'
+}
+if [ -n "${KEYLESS_INSIDE_KEYCHAIN:-}" ] || secret_service_up; then
+  exec "$@"
+fi
+keyring_home=$(mktemp -d)
+trap 'rm -rf "$keyring_home"' EXIT
+export KEYLESS_INSIDE_KEYCHAIN=1 KEYLESS_KEYRING_HOME="$keyring_home"
+# The keyring daemon keeps its files under XDG_DATA_HOME; a temp one keeps test keyrings off the machine.
+dbus-run-session -- sh -c '
+  XDG_DATA_HOME="$KEYLESS_KEYRING_HOME" XDG_RUNTIME_DIR="$KEYLESS_KEYRING_HOME"
+  export XDG_DATA_HOME XDG_RUNTIME_DIR
+  printf pass | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+  exec "$@"' keyless-keychain "$@"

@@ -1,0 +1,17 @@
+import {defineConfig} from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // The suites spawn the real CLI, a real keychain and the emulator: processes, not threads.
+    pool: 'forks',
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // @oclif/test captures nothing while vitest intercepts the console.
+    disableConsoleIntercept: true,
+    env: {
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: '1',
+      OCLIF_DISABLE_ENGINE_WARNING: '1',
+    },
+  },
+})
