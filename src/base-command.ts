@@ -1,0 +1,28 @@
+import {Command} from '@oclif/core'
+
+import {KeylessError} from './errors.js'
+import {KeychainUnavailableError} from './keychain/errors.js'
+
+/**
+ * Common error handling for every keyless command: a known failure becomes one line on stderr and its exit
+ * code; anything unexpected is one line too (with the stack only under --debug / DEBUG=keyless*).
+ */
+export abstract class KeylessCommand extends Command {
+  protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
+    // oclif's own parse errors (unknown flag, missing required flag) keep their exit code 2 and message.
+    if (error.oclif?.exit !== undefined && !(error instanceof KeylessError)) return super.catch(error)
+    const line = toUserLine(error)
+    process.stderr.write(line + '\n')
+    if (process.env.DEBUG?.includes('keyless') && error.stack && !(error instanceof KeylessError)) {
+      process.stderr.write(error.stack + '\n')
+    }
+    this.exit(error instanceof KeylessError ? error.exitCode : 1)
+  }
+}
+
+export function toUserLine(error: unknown): string {
+  if (error instanceof KeylessError) return error.toLine()
+  if (error instanceof KeychainUnavailableError) return `keyless: ${error.message}; ${error.fix}`
+  const message = error instanceof Error ? error.message : String(error)
+  return `keyless: ${message.split('\n')[0]}`
+}

@@ -1,0 +1,36 @@
+/**
+ * Every failure keyless reports is one line: what went wrong, then what to run next.
+ * Modules throw these; the command layer prints `keyless: <message>; <fix>` and exits with `exitCode`.
+ */
+export class KeylessError extends Error {
+  override name = 'KeylessError'
+  constructor(
+    message: string,
+    /** The one thing to do next, e.g. `run: keyless login --session acme`. */
+    readonly fix?: string,
+    readonly exitCode: number = 1,
+  ) {
+    super(message)
+  }
+
+  /** The single line shown to the user (no "Error:" prefix, no stack). */
+  toLine(): string {
+    return this.fix ? `keyless: ${this.message}; ${this.fix}` : `keyless: ${this.message}`
+  }
+}
+
+/** Exit codes from PRODUCT.md section 4. */
+export const EXIT = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  strictViolation: 3,
+  accountMismatch: 4,
+  interrupted: 130,
+} as const
+
+/** Strips terminal control characters from text that came from a server or a file before it is shown. */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '')
+}
