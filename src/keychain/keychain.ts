@@ -136,7 +136,7 @@ function unlockHint(): string {
 /** Turns keytar's platform messages into one error that says what is wrong and how to fix it. */
 function classify(error: unknown): Error {
   const message = error instanceof Error ? error.message : String(error)
-  if (process.platform === 'linux' && /dbus|D-Bus|secret|org\.freedesktop|X11|autolaunch|No such interface|not provided by any \.service/i.test(message)) {
+  if (process.platform === 'linux' && /dbus|D-Bus|secret|org\.freedesktop|X11|autolaunch|Could not connect|No such interface|not provided by any \.service/i.test(message)) {
     return new KeychainUnavailableError(
       `no Secret Service keychain is reachable on D-Bus (${message.split('\n')[0]})`,
       'start a keyring, e.g.: dbus-run-session -- sh -c \'printf pass | gnome-keyring-daemon --unlock --components=secrets; keyless login\' (see README: Troubleshooting)',

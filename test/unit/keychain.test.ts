@@ -1,0 +1,87 @@
+import {randomBytes} from 'node:crypto'
+import {execFile} from 'node:child_process'
+import {promisify} from 'node:util'
+import {afterAll, describe, expect, it} from 'vitest'
+
+import {MAX_ENTRY_BYTES, openKeychain, splitUtf8} from '../../src/keychain/keychain.js'
+
+const run = promisify(execFile)
+
+// These tests use the real Secret Service (gnome-keyring started by scripts/with-keychain.sh), never a mock.
+describe('keychain on the real OS keychain', () => {
+  const service = `keyless-test-${randomBytes(6).toString('hex')}`
+  const keychain = openKeychain({service})
+
+  afterAll(async () => {
+    for (const key of await keychain.keys()) await keychain.delete(key)
+  })
+
+  it('round-trips a value and reports a missing key as undefined', async () => {
+    await keychain.set('session/acme/token', '{"accessToken":"abc"}')
+    expect(await keychain.get('session/acme/token')).toBe('{"accessToken":"abc"}')
+    expect(await keychain.get('session/acme/nothing-here')).toBeUndefined()
+  })
+
+  it('splits a value over 2,500 bytes into entries under the limit and joins it back', async () => {
+    const big = 'é'.repeat(1500) + randomBytes(3000).toString('base64') // multi-byte characters across a boundary
+    await keychain.set('session/acme/big', big)
+    expect(await keychain.get('session/acme/big')).toBe(big)
+    // Every stored entry (as keytar sees it) is under the Windows limit.
+    const keytar = (await import('keytar')).default
+    const entries = await keytar.findCredentials(service)
+    const parts = entries.filter((e) => e.account.startsWith('session/acme/big'))
+    expect(parts.length).toBeGreaterThan(2)
+    for (const p of parts) expect(Buffer.byteLength(p.password)).toBeLessThanOrEqual(2500)
+    // keys() hides the parts.
+    expect(await keychain.keys('session/acme/big')).toEqual(['session/acme/big'])
+    // Shrinking the value removes the parts it no longer needs.
+    await keychain.set('session/acme/big', 'small')
+    expect(await keychain.get('session/acme/big')).toBe('small')
+    const after = (await keytar.findCredentials(service)).filter((e) => e.account.startsWith('session/acme/big'))
+    expect(after.map((e) => e.account)).toEqual(['session/acme/big'])
+  })
+
+  it('deletes a value with all its parts', async () => {
+    await keychain.set('session/acme/gone', 'x'.repeat(MAX_ENTRY_BYTES * 3))
+    expect(await keychain.delete('session/acme/gone')).toBe(true)
+    expect(await keychain.get('session/acme/gone')).toBeUndefined()
+    expect(await keychain.keys('session/acme/gone')).toEqual([])
+    expect(await keychain.delete('session/acme/gone')).toBe(false)
+  })
+
+  it('lists keys by prefix so a session can be wiped by name', async () => {
+    await keychain.set('session/one/token', 'a')
+    await keychain.set('session/one/role/111111111111/Admin', 'b')
+    await keychain.set('session/two/token', 'c')
+    expect(await keychain.keys('session/one/')).toEqual(['session/one/role/111111111111/Admin', 'session/one/token'])
+  })
+
+  it.each([
+    ['a dead bus address', {DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/keyless-bus'}],
+    ['no bus at all', {DBUS_SESSION_BUS_ADDRESS: undefined}],
+  ])('fails fast with the cause and the fix when no Secret Service is reachable (%s)', async (_, busEnv) => {
+    // A child process with no D-Bus session: libsecret cannot reach any keychain.
+    const script = `
+      import {openKeychain} from './src/keychain/keychain.ts'
+      const started = Date.now()
+      try { await openKeychain({service: 'keyless-test-nodbus'}).get('x'); console.log('UNEXPECTED') }
+      catch (e) { console.log(JSON.stringify({name: e.name, message: e.message, fix: e.fix, ms: Date.now() - started})) }
+    `
+    const env: NodeJS.ProcessEnv = {...process.env, ...busEnv, DISPLAY: ''}
+    if (busEnv.DBUS_SESSION_BUS_ADDRESS === undefined) delete env.DBUS_SESSION_BUS_ADDRESS
+    const {stdout} = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {env, cwd: process.cwd()})
+    const result = JSON.parse(stdout.trim()) as {name: string; message: string; fix: string}
+    expect(result.name).toBe('KeychainUnavailableError')
+    expect(result.message).toMatch(/Secret Service/)
+    expect(result.fix).toMatch(/gnome-keyring-daemon --unlock/)
+  })
+})
+
+describe('splitUtf8', () => {
+  it('never cuts a character and never exceeds the limit', () => {
+    const text = '€'.repeat(10) + 'abc'
+    const parts = splitUtf8(text, 7)
+    expect(parts.join('')).toBe(text)
+    for (const p of parts) expect(Buffer.byteLength(p)).toBeLessThanOrEqual(7)
+  })
+})
