@@ -1,13 +1,24 @@
-import {Command} from '@oclif/core'
+import {Command, Flags} from '@oclif/core'
 
 import {KeylessError} from './errors.js'
 import {KeychainUnavailableError} from './keychain/errors.js'
+import {enableDebug} from './ui/debug.js'
 
 /**
  * Common error handling for every keyless command: a known failure becomes one line on stderr and its exit
  * code; anything unexpected is one line too (with the stack only under --debug / DEBUG=keyless*).
  */
 export abstract class KeylessCommand extends Command {
+  static override baseFlags = {
+    debug: Flags.boolean({description: 'print what keyless does on stderr (secrets redacted); also DEBUG=keyless*', helpGroup: 'GLOBAL'}),
+  }
+
+  public override async init(): Promise<void> {
+    // Before parsing, so that debug output covers everything the command does.
+    if (this.argv.includes('--debug')) enableDebug()
+    await super.init()
+  }
+
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     // oclif's own parse errors (unknown flag, missing required flag) keep their exit code 2 and message.
     if (error.oclif?.exit !== undefined && !(error instanceof KeylessError)) return super.catch(error)

@@ -1,0 +1,48 @@
+import {Flags} from '@oclif/core'
+
+import {KeylessCommand} from '../base-command.js'
+import {KeylessError} from '../errors.js'
+import {configureSession, type ConfigureResult} from '../sso/configure-session.js'
+import {loadSessions} from '../sso/session-config.js'
+import {stdinIsTty} from '../ui/terminal.js'
+
+export default class Configure extends KeylessCommand {
+  static override summary = 'Add or update an [sso-session] section in the AWS config file.'
+  static override description = `Touches no other byte of the file. Prompts for what is missing when run in a terminal; otherwise a missing value is an error naming its flag.`
+  static override examples = [
+    '<%= config.bin %> configure --session acme --start-url https://acme.awsapps.com/start --region us-east-1',
+    '<%= config.bin %> configure',
+  ]
+  static override enableJsonFlag = true
+  static override flags = {
+    session: Flags.string({description: 'name of the [sso-session] section', helpValue: 'NAME'}),
+    'start-url': Flags.string({description: 'the AWS access portal URL (https://....awsapps.com/start)', helpValue: 'URL'}),
+    region: Flags.string({description: 'the region of the IAM Identity Center instance', helpValue: 'REGION'}),
+    scopes: Flags.string({description: 'comma-separated registration scopes', default: 'sso:account:access', helpValue: 'SCOPES'}),
+  }
+
+  async run(): Promise<ConfigureResult> {
+    const {flags} = await this.parse(Configure)
+    const existing = await loadSessions()
+    const interactive = stdinIsTty() && !flags.json
+    const ask = async (flag: string, message: string, fallback?: string): Promise<string> => {
+      if (!interactive) {
+        throw new KeylessError(`missing --${flag}`, `run: keyless configure --session NAME --start-url URL --region REGION`, 2)
+      }
+      const {input} = await import('@inquirer/prompts')
+      return input({message, default: fallback, required: true})
+    }
+    const name = flags.session ?? (await ask('session', 'Session name', existing.length === 0 ? 'default' : undefined))
+    const current = existing.find((s) => s.name === name)
+    const startUrl = flags['start-url'] ?? current?.startUrl ?? (await ask('start-url', 'AWS access portal URL'))
+    const region = flags.region ?? current?.region ?? (await ask('region', 'Identity Center region', 'us-east-1'))
+    const scopes = flags.scopes.split(',').map((s) => s.trim()).filter(Boolean)
+    const result = await configureSession({name, startUrl, region, scopes})
+    this.log(
+      result.changed
+        ? `${result.created ? 'Added' : 'Updated'} [sso-session ${name}] in ${result.configFile}. Next: keyless login --session ${name}`
+        : `[sso-session ${name}] in ${result.configFile} is already up to date.`,
+    )
+    return result
+  }
+}

@@ -1,0 +1,40 @@
+import {KeylessCommand} from '../base-command.js'
+import {printable} from '../errors.js'
+import {sessionRuntime} from '../sso/runtime.js'
+import {loadSessions} from '../sso/session-config.js'
+import {sessionStatus, type SessionStatus} from '../sso/status.js'
+
+export default class Status extends KeylessCommand {
+  static override summary = 'Show each SSO session: token and registration expiry, refresh token, cached role credentials.'
+  static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --json']
+  static override enableJsonFlag = true
+
+  async run(): Promise<{sessions: SessionStatus[]}> {
+    await this.parse(Status)
+    const {store} = sessionRuntime()
+    const sessions = []
+    for (const session of await loadSessions()) sessions.push(await sessionStatus(session, store))
+    if (sessions.length === 0) this.log('No [sso-session] in the AWS config file; run: keyless configure')
+    for (const s of sessions) this.log(formatStatus(s, Date.now()))
+    return {sessions}
+  }
+}
+
+function formatStatus(s: SessionStatus, now: number): string {
+  const left = (iso: string | null) => {
+    if (!iso) return 'none'
+    const ms = Date.parse(iso) - now
+    if (ms <= 0) return `expired ${iso}`
+    const minutes = Math.floor(ms / 60_000)
+    return `${iso} (${minutes >= 120 ? `${Math.floor(minutes / 60)} h` : `${minutes} min`} left)`
+  }
+  const lines = [
+    `${printable(s.name)}  ${printable(s.startUrl)} (${s.region})`,
+    `  access token:    ${left(s.accessTokenExpiresAt)}`,
+    `  refresh token:   ${s.hasRefreshToken ? 'yes' : 'no'}`,
+    `  registration:    ${left(s.registrationExpiresAt)}`,
+  ]
+  if (s.roleCredentials.length === 0) lines.push('  role credentials: none cached')
+  for (const r of s.roleCredentials) lines.push(`  role credentials: ${r.accountId} ${printable(r.roleName)}  ${left(r.expiresAt)}`)
+  return lines.join('\n')
+}

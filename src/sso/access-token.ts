@@ -1,0 +1,96 @@
+import type {SSOOIDCClient} from '@aws-sdk/client-sso-oidc'
+
+import {EXPIRY_WINDOW_MS} from '../timing.js'
+import {debug, registerSecret} from '../ui/debug.js'
+import {oidcClient} from './clients.js'
+import {SessionExpiredError, explainSdkError, networkCause} from './errors.js'
+import type {SessionStore} from './session-store.js'
+import type {SessionToken, SsoSession} from './types.js'
+
+/**
+ * "A valid access token for session N": the one place that decides it, used by login, accounts, profiles and
+ * credential-process alike. In order: a stored token with more than 15 minutes left; else a silent refresh with
+ * the refresh token (under the session lock, so concurrent processes refresh once); else SessionExpiredError.
+ */
+export interface AccessTokenDeps {
+  store: SessionStore
+  now?: () => number
+  /** Runs fn while holding the session's cross-process lock. Absent: no locking (single process). */
+  withSessionLock?: <T>(session: string, fn: () => Promise<T>) => Promise<T>
+  oidc?: (region: string) => Promise<SSOOIDCClient>
+}
+
+export type TokenState = 'valid' | 'refreshable' | 'expired'
+
+/** What can be done with a stored token right now, without any network call. */
+export function tokenState(token: SessionToken | undefined, session: SsoSession, now: number): TokenState {
+  if (!token || token.startUrl !== session.startUrl || token.region !== session.region) return 'expired'
+  if (Date.parse(token.expiresAt) - now > EXPIRY_WINDOW_MS) return 'valid'
+  return token.refreshToken ? 'refreshable' : 'expired'
+}
+
+export async function getValidAccessToken(session: SsoSession, deps: AccessTokenDeps): Promise<string> {
+  const now = deps.now ?? Date.now
+  const token = await deps.store.readToken(session.name)
+  const state = tokenState(token, session, now())
+  if (state === 'valid') return token!.accessToken
+  if (state === 'expired') throw new SessionExpiredError(session.name)
+  const refresh = async () => {
+    // Another process may have refreshed while this one waited for the lock: read again before calling AWS.
+    const current = await deps.store.readToken(session.name)
+    const currentState = tokenState(current, session, now())
+    if (currentState === 'valid') return current!.accessToken
+    if (currentState === 'expired') throw new SessionExpiredError(session.name)
+    return (await refreshAccessToken(session, current!, deps)).accessToken
+  }
+  return deps.withSessionLock ? deps.withSessionLock(session.name, refresh) : refresh()
+}
+
+/**
+ * CreateToken with the refresh_token grant. Stores the new token (and the new refresh token when Identity
+ * Center rotates it). A refresh token the server no longer accepts ends the session: the stale token is
+ * deleted so nothing keeps retrying it.
+ */
+export async function refreshAccessToken(session: SsoSession, token: SessionToken, deps: AccessTokenDeps): Promise<SessionToken> {
+  const now = deps.now ?? Date.now
+  const registration = await deps.store.readRegistration(session.name)
+  if (!registration || Date.parse(registration.expiresAt) <= now()) throw new SessionExpiredError(session.name)
+  const client = await (deps.oidc ?? oidcClient)(session.region)
+  const {CreateTokenCommand} = await import('@aws-sdk/client-sso-oidc')
+  debug('token', `refreshing the access token of session ${session.name}`)
+  try {
+    const out = await client.send(
+      new CreateTokenCommand({
+        clientId: registration.clientId,
+        clientSecret: registration.clientSecret,
+        grantType: 'refresh_token',
+        refreshToken: token.refreshToken,
+      }),
+    )
+    if (!out.accessToken || !out.expiresIn) throw new Error('CreateToken returned no access token')
+    registerSecret(out.accessToken)
+    registerSecret(out.refreshToken)
+    const refreshed: SessionToken = {
+      ...token,
+      accessToken: out.accessToken,
+      expiresAt: new Date(now() + out.expiresIn * 1000).toISOString(),
+      refreshToken: out.refreshToken ?? token.refreshToken,
+    }
+    await deps.store.writeToken(session.name, refreshed)
+    return refreshed
+  } catch (error) {
+    const name = (error as {name?: string}).name
+    if (name === 'InvalidGrantException' || name === 'InvalidClientException' || name === 'UnauthorizedClientException') {
+      await deps.store.deleteToken(session.name)
+      throw new SessionExpiredError(session.name)
+    }
+    // Refresh ahead of expiry is a courtesy: if the network fails but the token still works, use it.
+    if (networkCause(error) && Date.parse(token.expiresAt) - now() > 60_000) {
+      debug('token', 'refresh failed on the network; the current token still has time, using it')
+      return token
+    }
+    throw explainSdkError(error, {service: 'oidc', region: session.region, session: session.name})
+  } finally {
+    client.destroy()
+  }
+}

@@ -1,0 +1,67 @@
+import {KeylessError, printable} from '../errors.js'
+
+export class SessionExpiredError extends KeylessError {
+  override name = 'SessionExpiredError'
+  constructor(readonly session: string) {
+    super(`SSO session "${session}" has expired`, `run: keyless login --session ${session}`)
+  }
+}
+
+const NETWORK_CODES: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host not found (DNS)',
+  EAI_AGAIN: 'DNS lookup failed',
+  ECONNRESET: 'connection reset',
+  ETIMEDOUT: 'timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  TimeoutError: 'timed out',
+}
+
+/** The network cause of an SDK failure ("connection refused"), or undefined when it is not a network failure. */
+export function networkCause(error: unknown): string | undefined {
+  const e = error as {code?: string; name?: string; cause?: unknown; errors?: unknown[]}
+  if (e?.code && NETWORK_CODES[e.code]) return NETWORK_CODES[e.code]
+  if (e?.name && NETWORK_CODES[e.name]) return NETWORK_CODES[e.name]
+  if (Array.isArray(e?.errors)) for (const inner of e.errors) if (networkCause(inner)) return networkCause(inner)
+  if (e?.cause) return networkCause(e.cause)
+  return undefined
+}
+
+/** Where the SDK sends requests for this region: the emulator when AWS_ENDPOINT_URL says so. */
+export function endpointFor(service: 'oidc' | 'portal', region: string): string {
+  const override = process.env.AWS_ENDPOINT_URL_SSO_OIDC && service === 'oidc'
+    ? process.env.AWS_ENDPOINT_URL_SSO_OIDC
+    : process.env.AWS_ENDPOINT_URL_SSO && service === 'portal'
+      ? process.env.AWS_ENDPOINT_URL_SSO
+      : process.env.AWS_ENDPOINT_URL
+  if (override) return override
+  return service === 'oidc' ? `https://oidc.${region}.amazonaws.com` : `https://portal.sso.${region}.amazonaws.com`
+}
+
+/**
+ * Turns any failure of an Identity Center call into a one-line KeylessError that says what to do next.
+ * Known API errors are handled by the caller first; this is the net under them.
+ */
+export function explainSdkError(error: unknown, context: {service: 'oidc' | 'portal'; region: string; session: string}): KeylessError {
+  if (error instanceof KeylessError) return error
+  const cause = networkCause(error)
+  if (cause) {
+    return new KeylessError(
+      `cannot reach AWS Identity Center at ${endpointFor(context.service, context.region)} (${cause})`,
+      'check your network or VPN, and the sso_region of the session in your AWS config',
+    )
+  }
+  const e = error as {name?: string; message?: string; $metadata?: {httpStatusCode?: number}}
+  const status = e?.$metadata?.httpStatusCode
+  if (e?.name === 'UnauthorizedException' || e?.name === 'InvalidGrantException') return new SessionExpiredError(context.session)
+  if (status && status >= 500) {
+    return new KeylessError(`AWS Identity Center answered with an error (HTTP ${status}: ${e.name})`, 'try again in a minute')
+  }
+  const name = e?.name && e.name !== 'Error' ? `${e.name}: ` : ''
+  const message = printable(String(e?.message ?? error)).split('\n')[0]?.slice(0, 300)
+  return new KeylessError(
+    `AWS Identity Center call failed (${name}${message})`,
+    'run again with --debug for details',
+  )
+}

@@ -1,0 +1,45 @@
+import {tokenState, refreshAccessToken, type AccessTokenDeps} from './access-token.js'
+import {deviceAuthorizationLogin, type DeviceFlowDeps} from './device-flow.js'
+import {SessionExpiredError} from './errors.js'
+import type {SsoSession} from './types.js'
+
+export interface LoginResult {
+  session: string
+  /** What login had to do: nothing, a silent refresh, or a full device-authorization flow. */
+  action: 'already-valid' | 'refreshed' | 'device-authorization'
+  accessTokenExpiresAt: string
+  hasRefreshToken: boolean
+}
+
+export type LoginDeps = AccessTokenDeps & Omit<DeviceFlowDeps, 'store'>
+
+/**
+ * `keyless login`, in order: a token with more than 15 minutes left needs nothing (no network call);
+ * a refresh token is used silently; otherwise (or with force) the device-authorization flow.
+ */
+export async function login(session: SsoSession, deps: LoginDeps, options: {force: boolean}): Promise<LoginResult> {
+  const now = deps.now ?? Date.now
+  const result = (action: LoginResult['action'], token: {expiresAt: string; refreshToken?: string}): LoginResult => ({
+    session: session.name,
+    action,
+    accessTokenExpiresAt: token.expiresAt,
+    hasRefreshToken: Boolean(token.refreshToken),
+  })
+  const run = async (): Promise<LoginResult> => {
+    if (!options.force) {
+      const token = await deps.store.readToken(session.name)
+      const state = tokenState(token, session, now())
+      if (state === 'valid') return result('already-valid', token!)
+      if (state === 'refreshable') {
+        try {
+          return result('refreshed', await refreshAccessToken(session, token!, deps))
+        } catch (error) {
+          // The refresh token is no longer accepted: fall through to a fresh login.
+          if (!(error instanceof SessionExpiredError)) throw error
+        }
+      }
+    }
+    return result('device-authorization', await deviceAuthorizationLogin(session, deps))
+  }
+  return deps.withSessionLock ? deps.withSessionLock(session.name, run) : run()
+}

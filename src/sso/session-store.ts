@@ -1,0 +1,89 @@
+import type {SecretStore} from '../keychain/keychain.js'
+import type {ClientRegistration, RoleCredentials, SessionToken} from './types.js'
+
+/**
+ * Where a session's secrets live in the keychain. Every key starts with `session/<name>/`, so a session
+ * can be found and wiped completely by name:
+ *   session/<name>/registration                  OIDC client id + secret + expiry
+ *   session/<name>/token                         access token + expiry + refresh token
+ *   session/<name>/role/<accountId>/<roleName>   cached role credentials
+ */
+export function sessionPrefix(session: string): string {
+  // Encoded so that a session named "a/b" can never share a prefix with a session named "a".
+  return `session/${encodeURIComponent(session)}/`
+}
+const registrationKey = (session: string) => `${sessionPrefix(session)}registration`
+const tokenKey = (session: string) => `${sessionPrefix(session)}token`
+const roleKey = (session: string, accountId: string, roleName: string) =>
+  `${sessionPrefix(session)}role/${accountId}/${roleName}`
+
+export class SessionStore {
+  constructor(private readonly keychain: SecretStore) {}
+
+  readRegistration(session: string): Promise<ClientRegistration | undefined> {
+    return this.readJson<ClientRegistration>(registrationKey(session))
+  }
+  writeRegistration(session: string, registration: ClientRegistration): Promise<void> {
+    return this.keychain.set(registrationKey(session), JSON.stringify(registration))
+  }
+  readToken(session: string): Promise<SessionToken | undefined> {
+    return this.readJson<SessionToken>(tokenKey(session))
+  }
+  writeToken(session: string, token: SessionToken): Promise<void> {
+    return this.keychain.set(tokenKey(session), JSON.stringify(token))
+  }
+  async deleteToken(session: string): Promise<void> {
+    await this.keychain.delete(tokenKey(session))
+  }
+  readRoleCredentials(session: string, accountId: string, roleName: string): Promise<RoleCredentials | undefined> {
+    return this.readJson<RoleCredentials>(roleKey(session, accountId, roleName))
+  }
+  writeRoleCredentials(session: string, accountId: string, roleName: string, creds: RoleCredentials): Promise<void> {
+    return this.keychain.set(roleKey(session, accountId, roleName), JSON.stringify(creds))
+  }
+  async deleteRoleCredentials(session: string, accountId: string, roleName: string): Promise<void> {
+    await this.keychain.delete(roleKey(session, accountId, roleName))
+  }
+
+  /** Cached role credentials of a session, without their secrets (for status). */
+  async listRoleCredentials(session: string): Promise<Array<{accountId: string; roleName: string; expiresAt: string}>> {
+    const prefix = `${sessionPrefix(session)}role/`
+    const result = []
+    for (const key of await this.keychain.keys(prefix)) {
+      const [accountId, ...role] = key.slice(prefix.length).split('/')
+      const creds = await this.readJson<RoleCredentials>(key)
+      if (accountId && creds) result.push({accountId, roleName: role.join('/'), expiresAt: creds.expiresAt})
+    }
+    return result
+  }
+
+  /** Names of every session that has anything in the keychain. */
+  async sessionNames(): Promise<string[]> {
+    const names = new Set<string>()
+    for (const key of await this.keychain.keys('session/')) names.add(decodeURIComponent(key.split('/')[1] ?? ''))
+    names.delete('')
+    return [...names].sort()
+  }
+
+  /** Deletes the session's entries; the registration too unless asked to keep it. Returns the deleted keys. */
+  async wipeSession(session: string, options: {keepRegistration: boolean}): Promise<string[]> {
+    const deleted = []
+    for (const key of await this.keychain.keys(sessionPrefix(session))) {
+      if (options.keepRegistration && key === registrationKey(session)) continue
+      await this.keychain.delete(key)
+      deleted.push(key)
+    }
+    return deleted
+  }
+
+  private async readJson<T>(key: string): Promise<T | undefined> {
+    const text = await this.keychain.get(key)
+    if (text === undefined) return undefined
+    try {
+      return JSON.parse(text) as T
+    } catch {
+      // An entry keyless cannot read is as good as absent: the next login or fetch rewrites it.
+      return undefined
+    }
+  }
+}
