@@ -22,3 +22,41 @@ export const LOCK_STALE_MS = 10_000
 /** Longest a caller waits for another process's lock before giving up with a clear error.
  * Longer than a device-authorization flow is not sensible for credential_process callers. */
 export const LOCK_WAIT_MS = 60_000
+
+/** How long a `credential-process --auto-login` caller waits for the locks while another process runs the
+ * device-authorization flow for everyone: Identity Center's device codes live 10 minutes (expiresIn 600),
+ * plus a margin for the final CreateToken and GetRoleCredentials. */
+export const AUTO_LOGIN_LOCK_WAIT_MS = 11 * 60 * 1000
+
+/** Longest `keyless accounts` keeps listing (retrying 429s and 5xx) before it gives up with a clear error.
+ * At Identity Center's ~20 requests/s this covers ~12,000 calls (10,000+ accounts). It is also shorter than
+ * EXPIRY_WINDOW_MS, so the access token taken at the start cannot expire half-way through the listing. */
+export const ACCOUNTS_DEADLINE_MS = 10 * 60 * 1000
+
+/** How long a cached account listing is served without asking Identity Center again. Assignments change
+ * rarely (an administrator's action) while a full listing of a large organisation costs up to a minute of the
+ * organisation's shared ~20 requests/s; an hour still shows a new permission set the same morning, and
+ * `keyless accounts --refresh` is there when you know something changed. */
+export const ACCOUNTS_CACHE_MAX_AGE_MS = 60 * 60 * 1000
+
+/** First retry delay of a throttled or failed portal call; doubles per attempt, with full jitter
+ * (a random delay between 0 and the bound, as the AWS Architecture Blog's "Exponential Backoff and Jitter"
+ * recommends, so that retries do not arrive in waves). Small: the rate pacer, not this delay, does the spacing. */
+export const PORTAL_BACKOFF_BASE_MS = 100
+
+/** Upper bound of that doubling: a call keeps retrying at least this often until the listing's deadline. */
+export const PORTAL_BACKOFF_CAP_MS = 5000
+
+/** One portal request that has not answered in this long is abandoned and retried (a dead connection). */
+export const PORTAL_REQUEST_TIMEOUT_MS = 30_000
+
+/** The window over which the accounts limiter measures the server's rate from its 429s: long enough to
+ * average out latency jitter (100 answers at 20/s), short enough to follow a rate that changes. */
+export const RATE_ESTIMATE_WINDOW_MS = 5000
+
+/** The shortest span between two 429s the measured rate is trusted over (shorter spans hold too few answers). */
+export const RATE_ESTIMATE_MIN_SPAN_MS = 1000
+
+/** With no 429 for this long while work is waiting, the pacer tries a 10% higher rate (the server's quota
+ * may be higher than measured, or it grew). */
+export const RATE_PROBE_AFTER_MS = 2000

@@ -1,0 +1,56 @@
+import {join} from 'node:path'
+
+import {fetchRoleCredentials} from '../credentials/fetch-role-credentials.js'
+import {obtainRoleCredentials} from '../credentials/role-credentials.js'
+import {withFileLock} from '../locks/file-lock.js'
+import {sessionRuntime} from '../sso/runtime.js'
+import {loadSession} from '../sso/session-config.js'
+import type {SessionStore} from '../sso/session-store.js'
+import type {RoleCredentials} from '../sso/types.js'
+import type {CredentialProcessArgs} from './args.js'
+
+/**
+ * The cache-miss path of credential-process, loaded only when the keychain has nothing worth serving: reads the
+ * session from the AWS config, then obtains role credentials under the cross-process locks in the cache dir.
+ */
+export async function freshRoleCredentials(
+  args: CredentialProcessArgs,
+  io: {env: NodeJS.ProcessEnv; store: SessionStore; now: () => number; warn: (line: string) => void},
+): Promise<RoleCredentials> {
+  const session = await loadSession(args.session, io.env)
+  const runtime = sessionRuntime(io.env)
+  const store = io.store
+  return obtainRoleCredentials(
+    {session, accountId: args.accountId, roleName: args.roleName, autoLogin: args.autoLogin},
+    {
+      store,
+      now: io.now,
+      warn: io.warn,
+      withSessionLock: (name, fn, waitMs) => runtime.withSessionLock(name, fn, waitMs),
+      withRoleLock: (request, fn, waitMs) =>
+        withFileLock(
+          runtime.lockDir,
+          `role-${encodeURIComponent(request.session.name)}-${request.accountId}-${request.roleName}`,
+          fn,
+          {waitMs, what: `role credentials of ${request.accountId}/${request.roleName}`},
+        ),
+      fetch: (s, accessToken, accountId, roleName) => fetchRoleCredentials(s, accessToken, accountId, roleName),
+      login: async (s, options) => {
+        const [{login}, {presentDevicePrompt}] = await Promise.all([import('../sso/login.js'), import('../ui/login-prompt.js')])
+        // No withSessionLock here: obtainRoleCredentials already holds the session lock around this call.
+        return login(
+          s,
+          {
+            store,
+            now: io.now,
+            present: async (prompt) => {
+              io.warn('keyless: the SSO session has expired; --auto-login is signing you in again')
+              await presentDevicePrompt(prompt, {noBrowser: false})
+            },
+          },
+          options,
+        )
+      },
+    },
+  )
+}

@@ -1,0 +1,74 @@
+/**
+ * `keyless credential-process`: the entry bin/run.js imports directly, without oclif, because the AWS CLI and
+ * SDKs run it before every call. The cached path loads only this file, the argument parser, the keychain module
+ * and the session store's key layout; the AWS SDK, the lock library and the login UI load only on a cache miss.
+ */
+import {isServable, processCredentialsJson} from '../credentials/process-credentials.js'
+import {EXIT, KeylessError} from '../errors.js'
+import {keychainService, openKeychain} from '../keychain/keychain.js'
+import {SessionStore} from '../sso/session-store.js'
+import {parseCredentialProcessArgs, type CredentialProcessArgs} from './args.js'
+
+export interface CredentialProcessIo {
+  env: NodeJS.ProcessEnv
+  /** Warnings and instructions for the user: stderr, never stdout. */
+  warn: (line: string) => void
+  now?: () => number
+}
+
+/** The process-credentials JSON for the arguments: from the keychain cache when it has more than 15 minutes left. */
+export async function credentialProcess(args: CredentialProcessArgs, io: CredentialProcessIo): Promise<string> {
+  const now = io.now ?? Date.now
+  if (args.debug) (await import('../ui/debug.js')).enableDebug()
+  const sessionName = args.session ?? (io.env.KEYLESS_SESSION || undefined)
+  const store = new SessionStore(openKeychain({service: keychainService(io.env)}))
+  if (sessionName !== undefined) {
+    const cached = await store.readRoleCredentials(sessionName, args.accountId, args.roleName)
+    if (isServable(cached, now())) {
+      if (args.debug) {
+        const {debug} = await import('../ui/debug.js')
+        debug('role', `${args.accountId}/${args.roleName}: cached role credentials valid until ${cached.expiresAt}`)
+      }
+      return processCredentialsJson(cached)
+    }
+  }
+  const {freshRoleCredentials} = await import('./fresh.js')
+  return processCredentialsJson(await freshRoleCredentials(args, {...io, store, now}))
+}
+
+/** bin/run.js calls this with the arguments after `credential-process`; it always ends the process. */
+export async function main(argv: string[]): Promise<never> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= '1'
+  let code: number = EXIT.ok
+  let debugOn = argv.includes('--debug')
+  try {
+    const args = parseCredentialProcessArgs(argv)
+    debugOn = args.debug
+    const json = await credentialProcess(args, {env: process.env, warn: (line) => process.stderr.write(line + '\n')})
+    await write(process.stdout, json)
+  } catch (error) {
+    code = error instanceof KeylessError ? error.exitCode : EXIT.failure
+    await write(process.stderr, errorLine(error) + '\n')
+    if (debugOn && !(error instanceof KeylessError) && error instanceof Error && error.stack) {
+      const {redact} = await import('../ui/debug.js')
+      await write(process.stderr, redact(error.stack) + '\n')
+    }
+  }
+  // Nothing may keep the AWS command waiting: exit as soon as the output is flushed.
+  process.exit(code)
+}
+
+/** Every failure is one line: what went wrong, then what to do (never a stack, never a secret). */
+export function errorLine(error: unknown): string {
+  if (error instanceof KeylessError) return error.toLine()
+  const e = error as {message?: string; fix?: string}
+  const message = String(e?.message ?? error).split('\n')[0]
+  // KeychainUnavailableError carries its own fix.
+  return `keyless: ${message}; ${typeof e?.fix === 'string' ? e.fix : 'run again with --debug for details'}`
+}
+
+function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
+  return new Promise((resolve) => {
+    stream.write(text, () => resolve())
+  })
+}

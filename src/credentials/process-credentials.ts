@@ -1,0 +1,28 @@
+import type {RoleCredentials} from '../sso/types.js'
+import {EXPIRY_WINDOW_MS} from '../timing.js'
+
+/**
+ * The cached-path logic of credential-process, kept free of any import that costs start-up time: it runs
+ * before every AWS CLI/SDK call.
+ */
+
+/** True when cached role credentials can be handed out: more than EXPIRY_WINDOW_MS (15 min) left. */
+export function isServable(creds: RoleCredentials | undefined, now: number): creds is RoleCredentials {
+  if (!creds?.accessKeyId || !creds.secretAccessKey || !creds.sessionToken) return false
+  const expiresAt = Date.parse(creds.expiresAt)
+  return Number.isFinite(expiresAt) && expiresAt - now > EXPIRY_WINDOW_MS
+}
+
+/**
+ * The process-credentials document the AWS SDKs and CLI read from credential_process (Version 1), in the
+ * documented key order. The only place a secret key or session token is ever written out.
+ */
+export function processCredentialsJson(creds: RoleCredentials): string {
+  return JSON.stringify({
+    Version: 1,
+    AccessKeyId: creds.accessKeyId,
+    SecretAccessKey: creds.secretAccessKey,
+    SessionToken: creds.sessionToken,
+    Expiration: new Date(Date.parse(creds.expiresAt)).toISOString(),
+  })
+}

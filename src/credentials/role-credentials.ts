@@ -1,0 +1,106 @@
+import type {SSOOIDCClient} from '@aws-sdk/client-sso-oidc'
+
+import {getValidAccessToken} from '../sso/access-token.js'
+import {SessionExpiredError} from '../sso/errors.js'
+import type {SessionStore} from '../sso/session-store.js'
+import type {RoleCredentials, SsoSession} from '../sso/types.js'
+import {AUTO_LOGIN_LOCK_WAIT_MS, EXPIRY_WINDOW_MS, LOCK_WAIT_MS} from '../timing.js'
+import {debug} from '../ui/debug.js'
+import {isServable} from './process-credentials.js'
+
+export interface RoleRequest {
+  session: SsoSession
+  accountId: string
+  roleName: string
+  /** Run one device-authorization flow (shared by all concurrent callers) when the session has expired. */
+  autoLogin: boolean
+}
+
+export type WithLock = <T>(name: string, fn: () => Promise<T>, waitMs: number) => Promise<T>
+
+export interface RoleCredentialsDeps {
+  store: SessionStore
+  /** Holds the session's cross-process lock (the same one login and token refresh take). */
+  withSessionLock: <T>(session: string, fn: () => Promise<T>, waitMs: number) => Promise<T>
+  /** Holds a cross-process lock for one account and role of a session. */
+  withRoleLock: <T>(request: RoleRequest, fn: () => Promise<T>, waitMs: number) => Promise<T>
+  /** GetRoleCredentials. */
+  fetch: (session: SsoSession, accessToken: string, accountId: string, roleName: string) => Promise<RoleCredentials>
+  /** `keyless login` without its own locking (the caller holds the session lock). Needed for autoLogin. */
+  login?: (session: SsoSession, options: {force: boolean}) => Promise<unknown>
+  oidc?: (region: string) => Promise<SSOOIDCClient>
+  now?: () => number
+  /** A warning for the user (stderr). */
+  warn?: (line: string) => void
+}
+
+/**
+ * Role credentials for credential-process when the keychain holds none worth serving. Single flight across
+ * processes: under the role's lock the cache is read again (whoever held the lock before has most likely just
+ * stored fresh ones); the access token comes from the shared token logic (refresh under the session lock);
+ * only then GetRoleCredentials. With autoLogin an expired session is logged in once, under the session lock,
+ * by whichever caller gets there first; the others find the new token when they get the lock.
+ */
+export async function obtainRoleCredentials(request: RoleRequest, deps: RoleCredentialsDeps): Promise<RoleCredentials> {
+  const now = deps.now ?? Date.now
+  const {session, accountId, roleName} = request
+  // Without auto-login nobody holds a lock for long; with it, a caller may wait for someone's device flow.
+  const waitMs = request.autoLogin ? AUTO_LOGIN_LOCK_WAIT_MS : LOCK_WAIT_MS
+  const withSessionLock = <T>(name: string, fn: () => Promise<T>) => deps.withSessionLock(name, fn, waitMs)
+
+  return deps.withRoleLock(
+    request,
+    async () => {
+      const cached = await deps.store.readRoleCredentials(session.name, accountId, roleName)
+      if (isServable(cached, now())) {
+        debug('role', `${accountId}/${roleName}: another process fetched them while this one waited`)
+        return cached
+      }
+      let rejectedToken: string | undefined
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const accessToken = await getValidAccessToken(session, {store: deps.store, now, withSessionLock, oidc: deps.oidc})
+          let creds: RoleCredentials
+          try {
+            creds = await deps.fetch(session, accessToken, accountId, roleName)
+          } catch (error) {
+            if (error instanceof SessionExpiredError) rejectedToken = accessToken
+            throw error
+          }
+          const left = Date.parse(creds.expiresAt) - now()
+          if (left <= EXPIRY_WINDOW_MS) {
+            deps.warn?.(
+              `keyless: warning: AWS issued role credentials for ${accountId}/${roleName} that expire in ${Math.round(left / 60_000)} min ` +
+                `(${creds.expiresAt}); check this machine's clock or the permission set's session duration`,
+            )
+          }
+          await deps.store.writeRoleCredentials(session.name, accountId, roleName, creds)
+          return creds
+        } catch (error) {
+          if (!(error instanceof SessionExpiredError) || !request.autoLogin || !deps.login || attempt > 0) throw error
+          await loginOnce(session, rejectedToken, deps, waitMs)
+        }
+      }
+    },
+    waitMs,
+  )
+}
+
+/**
+ * The device-authorization flow for every concurrent caller at once: only the holder of the session lock runs
+ * it, and each later holder finds a valid token instead (login() checks before it starts a flow), so one
+ * browser tab opens however many AWS commands asked at the same moment.
+ */
+async function loginOnce(session: SsoSession, rejectedToken: string | undefined, deps: RoleCredentialsDeps, waitMs: number): Promise<void> {
+  await deps.withSessionLock(
+    session.name,
+    async () => {
+      // A token Identity Center just refused (401) must not count as valid, unless someone replaced it meanwhile.
+      const stored = await deps.store.readToken(session.name)
+      const force = rejectedToken !== undefined && stored?.accessToken === rejectedToken
+      debug('role', `session ${session.name} has expired: --auto-login${force ? ' (forced)' : ''}`)
+      await deps.login!(session, {force})
+    },
+    waitMs,
+  )
+}
