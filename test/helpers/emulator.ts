@@ -130,3 +130,38 @@ export function spawnEmulator(args: string[], env: NodeJS.ProcessEnv = process.e
     })
   })
 }
+
+export interface SignedIn {
+  clientId: string
+  clientSecret: string
+  accessToken: string
+  refreshToken?: string
+}
+
+/**
+ * A completed device-authorization flow through the real sso-oidc client (register, start, approve, token),
+ * for tests that need an access token to begin with.
+ */
+export async function signInWithSdk(emulator: EmulatorHandle, scopes: string[] = ['sso:account:access']): Promise<SignedIn> {
+  const {SSOOIDCClient, RegisterClientCommand, StartDeviceAuthorizationCommand, CreateTokenCommand} = await import('@aws-sdk/client-sso-oidc')
+  const fixture = await emulator.fixture()
+  const oidc = new SSOOIDCClient({region: fixture.region, endpoint: emulator.url, maxAttempts: 1})
+  try {
+    const client = await oidc.send(new RegisterClientCommand({clientName: 'keyless-test', clientType: 'public', scopes}))
+    const device = await oidc.send(
+      new StartDeviceAuthorizationCommand({clientId: client.clientId, clientSecret: client.clientSecret, startUrl: fixture.startUrl}),
+    )
+    await emulator.approve(device.userCode!)
+    const token = await oidc.send(
+      new CreateTokenCommand({
+        clientId: client.clientId,
+        clientSecret: client.clientSecret,
+        grantType: 'urn:ietf:params:oauth:grant-type:device_code',
+        deviceCode: device.deviceCode,
+      }),
+    )
+    return {clientId: client.clientId!, clientSecret: client.clientSecret!, accessToken: token.accessToken!, refreshToken: token.refreshToken}
+  } finally {
+    oidc.destroy()
+  }
+}
