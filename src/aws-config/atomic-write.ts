@@ -1,0 +1,214 @@
+import {createHash, randomBytes} from 'node:crypto'
+import {constants} from 'node:fs'
+import {mkdir, open, readFile, realpath, rename, stat, unlink} from 'node:fs/promises'
+import {basename, dirname, join, resolve} from 'node:path'
+
+import {LOCK_STALE_MS, LOCK_WAIT_MS} from '../timing.js'
+import {ConfigLockTimeoutError, ConfigReadError, ConfigWriteError} from './errors.js'
+import {displayPath, ensureCacheDir} from './paths.js'
+
+type Env = Record<string, string | undefined>
+
+const errno = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | undefined)?.code
+
+/** The backup `writeFileAtomic` keeps: `config.keyless.bak` next to `config`. */
+export function backupPath(path: string): string {
+  return join(dirname(path), `${basename(path)}.keyless.bak`)
+}
+
+async function readIfExists(path: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(path)
+  } catch (error) {
+    if (errno(error) === 'ENOENT') return undefined
+    throw error
+  }
+}
+
+/** Writes `data` to a fresh temp file in `dir` with `mode`, fsyncs it and renames it onto `target`. */
+async function replaceFile(target: string, data: Buffer, mode: number): Promise<void> {
+  const dir = dirname(target)
+  const temp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
+  const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode)
+  try {
+    try {
+      await handle.writeFile(data)
+      // open() applies the umask: set the exact mode the file had.
+      await handle.chmod(mode)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    await rename(temp, target)
+  } catch (error) {
+    await unlink(temp).catch(() => {})
+    throw error
+  }
+  await syncDir(dir)
+}
+
+/** fsync a directory so the rename itself survives a power cut. Not possible on Windows: skipped there. */
+async function syncDir(dir: string): Promise<void> {
+  if (process.platform === 'win32') return
+  const handle = await open(dir, constants.O_RDONLY)
+  try {
+    await handle.sync()
+  } catch (error) {
+    if (!['EINVAL', 'EISDIR', 'EPERM', 'ENOTSUP'].includes(errno(error) ?? '')) throw error
+  } finally {
+    await handle.close()
+  }
+}
+
+/**
+ * Replaces a file's content atomically: readers (and a crash at any moment) see the old bytes or the new ones,
+ * never a mix. If the file already holds exactly `text`, nothing is written (not even the backup) and the
+ * result is false. Otherwise: the current file is first copied (atomically too) to `NAME.keyless.bak` when
+ * `backup`; the new text goes to a temp file in the same directory with the current file's mode (0600 for a
+ * new file; a missing directory such as `~/.aws` is created 0700), is fsynced, renamed over, and the directory
+ * fsynced. A symlinked config file (dotfile managers) is written through: the link stays a link.
+ */
+export async function writeFileAtomic(path: string, text: string, options: {backup: boolean}): Promise<boolean> {
+  const data = Buffer.from(text, 'utf8')
+  let target = path
+  try {
+    target = await realpath(path)
+  } catch (error) {
+    if (errno(error) !== 'ENOENT') throw writeError(path, error)
+  }
+  try {
+    const current = await readIfExists(target)
+    if (current?.equals(data)) return false
+    let mode = 0o600
+    if (current) {
+      mode = (await stat(target)).mode & 0o7777
+    } else {
+      await mkdir(dirname(target), {recursive: true, mode: 0o700})
+    }
+    if (current && options.backup) await replaceFile(backupPath(path), current, mode)
+    await replaceFile(target, data, mode)
+    return true
+  } catch (error) {
+    throw writeError(path, error)
+  }
+}
+
+function writeError(path: string, error: unknown): ConfigWriteError {
+  const shown = displayPath(path)
+  const code = errno(error)
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new ConfigWriteError(`cannot write ${shown}: permission denied (it is unchanged)`, `check the permissions of ${dirname(shown)}`)
+  }
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new ConfigWriteError(`cannot write ${shown}: the disk is full (it is unchanged)`, 'free some space and run the command again')
+  }
+  if (code === 'EROFS') {
+    return new ConfigWriteError(`cannot write ${shown}: read-only file system (it is unchanged)`, 'set AWS_CONFIG_FILE to a writable path')
+  }
+  const message = error instanceof Error ? error.message : String(error)
+  return new ConfigWriteError(`cannot write ${shown}: ${message} (it is unchanged)`, 'fix the cause and run the command again')
+}
+
+/**
+ * The config file's text: '' when it does not exist. Clear errors for a directory, a file we may not read
+ * and bytes that are not UTF-8 (with the line of the first bad byte). A BOM is kept in the returned text.
+ */
+export async function readConfigText(path: string): Promise<string> {
+  const shown = displayPath(path)
+  let bytes: Buffer
+  try {
+    bytes = await readFile(path)
+  } catch (error) {
+    const code = errno(error)
+    if (code === 'ENOENT') return ''
+    if (code === 'EISDIR') {
+      throw new ConfigReadError(`${shown} is a directory, not a file`, `move it away, or set AWS_CONFIG_FILE to the config file`)
+    }
+    if (code === 'EACCES' || code === 'EPERM') {
+      throw new ConfigReadError(`cannot read ${shown}: permission denied`, `run: chmod u+rw ${path}`)
+    }
+    const message = error instanceof Error ? error.message : String(error)
+    throw new ConfigReadError(`cannot read ${shown}: ${message}`, 'fix the cause and run the command again')
+  }
+  try {
+    return new TextDecoder('utf-8', {fatal: true, ignoreBOM: true}).decode(bytes)
+  } catch {
+    const line = firstInvalidUtf8Line(bytes)
+    throw new ConfigReadError(
+      `${shown} line ${line}: not UTF-8 text (binary data, or another encoding)`,
+      `re-save ${shown} as UTF-8, then run the command again`,
+    )
+  }
+}
+
+/** 1-based line of the first byte sequence that is not valid UTF-8. */
+function firstInvalidUtf8Line(bytes: Buffer): number {
+  const decoder = new TextDecoder('utf-8', {fatal: true})
+  let line = 1
+  let start = 0
+  for (let i = 0; i <= bytes.length; i++) {
+    if (i === bytes.length || bytes[i] === 0x0a) {
+      try {
+        decoder.decode(bytes.subarray(start, i))
+      } catch {
+        return line
+      }
+      line++
+      start = i + 1
+    }
+  }
+  return line
+}
+
+/** Where the lock for a given file lives: the cache dir, named after a hash of the file's absolute path. */
+export function lockPathFor(path: string, env: Env = process.env): string {
+  const hash = createHash('sha256').update(resolve(path)).digest('hex').slice(0, 16)
+  return join(ensureCacheDir(env), `${basename(path).replace(/[^\w.-]/g, '_')}-${hash}.lock`)
+}
+
+/**
+ * Runs `fn` holding a cross-process lock on `path` (proper-lockfile: an atomic mkdir in the cache dir whose
+ * mtime the holder keeps fresh). Do the whole read-modify-write inside, so two `profiles sync` / `configure`
+ * runs serialise instead of losing each other's edits. A holder that crashed stops refreshing the lock and it
+ * is taken over after `staleMs`; a live holder is waited for at most `waitMs`, then ConfigLockTimeoutError.
+ */
+export async function withFileLock<T>(
+  path: string,
+  fn: () => Promise<T>,
+  options: {env?: Env; waitMs?: number; staleMs?: number} = {},
+): Promise<T> {
+  const lockfile = await import('proper-lockfile')
+  const env = options.env ?? process.env
+  const lockPath = lockPathFor(path, env)
+  const waitMs = options.waitMs ?? LOCK_WAIT_MS
+  const staleMs = Math.max(options.staleMs ?? LOCK_STALE_MS, 2000)
+  const deadline = Date.now() + waitMs
+  let release: () => Promise<void>
+  for (;;) {
+    try {
+      release = await lockfile.lock(path, {
+        lockfilePath: lockPath,
+        realpath: false,
+        stale: staleMs,
+        update: Math.floor(staleMs / 4),
+        // A lock lost while we slept past `stale`: finish the work rather than crash mid-write.
+        onCompromised: () => {},
+      })
+      break
+    } catch (error) {
+      if (errno(error) !== 'ELOCKED') throw error
+      if (Date.now() >= deadline) {
+        throw new ConfigLockTimeoutError(
+          `another keyless process has been editing ${displayPath(path, env)} for over ${Math.round(waitMs / 1000)} s`,
+          `wait for it to finish; if no keyless is running, remove ${lockPath}`,
+        )
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 60))
+    }
+  }
+  try {
+    return await fn()
+  } finally {
+    await release().catch(() => {})
+  }
+}

@@ -1,0 +1,70 @@
+import {chmodSync, mkdirSync, statSync} from 'node:fs'
+import {homedir} from 'node:os'
+import {isAbsolute, join, sep} from 'node:path'
+
+import {KeylessError} from '../errors.js'
+
+type Env = Record<string, string | undefined>
+
+/** The user's home directory as the AWS tools see it: `$HOME`, else the OS's idea of it. */
+export function homeDir(env: Env = process.env): string {
+  return env.HOME || env.USERPROFILE || homedir()
+}
+
+/** Expands a leading `~` (`~` alone or `~/...`), as botocore and the AWS SDKs do for these variables. */
+export function expandHome(path: string, env: Env = process.env): string {
+  if (path === '~') return homeDir(env)
+  if (path.startsWith('~/') || path.startsWith(`~${sep}`)) return join(homeDir(env), path.slice(2))
+  return path
+}
+
+/** `$AWS_CONFIG_FILE`, else `~/.aws/config`. */
+export function configFilePath(env: Env = process.env): string {
+  return env.AWS_CONFIG_FILE ? expandHome(env.AWS_CONFIG_FILE, env) : join(homeDir(env), '.aws', 'config')
+}
+
+/** `$AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`. */
+export function credentialsFilePath(env: Env = process.env): string {
+  return env.AWS_SHARED_CREDENTIALS_FILE
+    ? expandHome(env.AWS_SHARED_CREDENTIALS_FILE, env)
+    : join(homeDir(env), '.aws', 'credentials')
+}
+
+/**
+ * keyless's non-secret cache and lock directory: `$XDG_CACHE_HOME/keyless`, else `~/.cache/keyless`.
+ * A relative `$XDG_CACHE_HOME` is ignored, as the XDG spec says.
+ */
+export function cacheDir(env: Env = process.env): string {
+  const xdg = env.XDG_CACHE_HOME ? expandHome(env.XDG_CACHE_HOME, env) : ''
+  return xdg && isAbsolute(xdg) ? join(xdg, 'keyless') : join(homeDir(env), '.cache', 'keyless')
+}
+
+/**
+ * Creates the cache directory (and missing parents) with mode 0700, and brings an existing one back to 0700.
+ * Refuses a cache "directory" that is not a directory or belongs to someone else. Returns its path.
+ */
+export function ensureCacheDir(env: Env = process.env): string {
+  const dir = cacheDir(env)
+  mkdirSync(dir, {recursive: true, mode: 0o700})
+  const st = statSync(dir)
+  if (!st.isDirectory()) {
+    throw new KeylessError(`${displayPath(dir, env)} is not a directory`, `remove it, or set XDG_CACHE_HOME elsewhere`)
+  }
+  const uid = process.getuid?.()
+  if (uid !== undefined && st.uid !== uid) {
+    throw new KeylessError(
+      `${displayPath(dir, env)} belongs to another user (uid ${st.uid})`,
+      `run: sudo chown -R ${uid} ${dir}`,
+    )
+  }
+  if (process.platform !== 'win32' && (st.mode & 0o777) !== 0o700) chmodSync(dir, 0o700)
+  return dir
+}
+
+/** A path as shown to users: the home directory becomes `~` (`~/.aws/config`). */
+export function displayPath(path: string, env: Env = process.env): string {
+  const home = homeDir(env)
+  if (path === home) return '~'
+  if (home && path.startsWith(home.endsWith(sep) ? home : home + sep)) return `~${sep}${path.slice(home.length).replace(/^[\\/]+/, '')}`
+  return path
+}
