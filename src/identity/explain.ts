@@ -1,0 +1,141 @@
+import {KeylessError, printable} from '../errors.js'
+import type {AwsFiles} from './aws-files.js'
+import type {CredentialSource} from './source.js'
+
+/**
+ * Turns what the AWS SDK throws into one line that says what went wrong and what to do next.
+ * Nothing here ever echoes a secret: messages are built from names, masked key ids and file paths.
+ */
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE'])
+
+interface SdkError {
+  name?: string
+  code?: string
+  message?: string
+  $metadata?: {httpStatusCode?: number}
+}
+
+export interface ResolutionContext {
+  profile: string
+  /** The profile was asked for (`--profile` or AWS_PROFILE), not the implicit `default`. */
+  profileExplicit: boolean
+  files: AwsFiles
+}
+
+/** A named profile that is in neither file: fail before the SDK wanders off to instance metadata. */
+export function missingProfileError(context: ResolutionContext): KeylessError | undefined {
+  const {profile, files} = context
+  if (!context.profileExplicit) return undefined
+  if (files.configProfiles[profile] || files.credentialProfiles[profile]) return undefined
+  const known = [...new Set([...Object.keys(files.configProfiles), ...Object.keys(files.credentialProfiles)])].sort()
+  return new KeylessError(
+    `profile [${profile}] is not in ${files.configPath} or ${files.credentialsPath}`,
+    known.length > 0
+      ? `use one of: ${known.join(', ')}`
+      : 'run: keyless profiles sync (it writes a profile per account and role)',
+  )
+}
+
+/** An error from the SDK credential provider chain. */
+export function explainResolutionError(error: unknown, context: ResolutionContext): KeylessError {
+  if (error instanceof KeylessError) return error
+  const {profile, files} = context
+  const message = firstLine((error as SdkError)?.message ?? String(error))
+  const section = {...files.configProfiles[profile], ...files.credentialProfiles[profile]}
+  const full = (error as SdkError)?.message ?? ''
+  if (full.startsWith('Command failed:') || /credential_process/.test(full)) {
+    // exec() errors read "Command failed: <command>\n<stderr>": the process's own last line says why.
+    const said = lastLine(full.split('\n').slice(1).join('\n'))
+    const cause = said ? said.replace(/^keyless:\s*/, '') : message
+    return new KeylessError(
+      `credential_process of profile [${profile}] failed: ${cause}`,
+      said && /run: /.test(said) ? undefined : `run its command by hand to see why: ${section.credential_process ?? '(see the profile)'}`,
+    )
+  }
+  if (/SSO session associated with this profile (has expired|is invalid)/.test(full)) {
+    return new KeylessError(`the SSO session of profile [${profile}] has expired or is missing`, `run: aws sso login --profile ${profile}`)
+  }
+  if (/Could not load credentials from any providers/.test(full) || /Could not resolve credentials using profile/.test(full)) {
+    const where = context.profileExplicit
+      ? `profile [${profile}] has no usable credentials`
+      : `no AWS_ACCESS_KEY_ID in the environment, no usable profile [${profile}] in ${files.configPath} or ${files.credentialsPath}`
+    return new KeylessError(
+      `no AWS credentials found (${where})`,
+      'run: keyless login && keyless profiles sync, then export AWS_PROFILE=<profile> (or pass --profile)',
+    )
+  }
+  return new KeylessError(`could not load AWS credentials: ${message}`, 'check the profile with: keyless whoami --profile <name>')
+}
+
+export interface CallContext {
+  maskedKey: string
+  source: CredentialSource
+  endpoint: string
+}
+
+/** An error from STS GetCallerIdentity. */
+export function explainStsError(error: unknown, context: CallContext): KeylessError {
+  const err = (error ?? {}) as SdkError
+  const {maskedKey, source, endpoint} = context
+  const from = `from ${source.detail}`
+  switch (err.name) {
+    case 'ExpiredToken':
+    case 'ExpiredTokenException':
+    case 'RequestExpired':
+      return new KeylessError(`the temporary credentials ${maskedKey} (${from}) have expired`, renewFix(source))
+    case 'InvalidClientTokenId':
+    case 'UnrecognizedClientException':
+      return new KeylessError(
+        `AWS does not recognise access key ${maskedKey} (${from}): it was deleted, deactivated or mistyped`,
+        source.kind === 'environment'
+          ? 'unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN, or export a valid key'
+          : `fix or remove the key of ${source.detail}`,
+      )
+    case 'SignatureDoesNotMatch':
+    case 'IncompleteSignature':
+      return new KeylessError(
+        `the secret access key paired with ${maskedKey} (${from}) is wrong: AWS rejected the request signature`,
+        source.kind === 'environment'
+          ? 'export the matching AWS_SECRET_ACCESS_KEY, or better, switch to short-lived credentials: run: keyless profiles sync'
+          : `fix the secret of ${source.detail}, or better, switch to short-lived credentials: run: keyless profiles sync`,
+      )
+    default:
+      break
+  }
+  const code = err.code ?? (/\b(E[A-Z]{4,})\b/.exec(err.message ?? '')?.[1] ?? '')
+  if (NETWORK_CODES.has(code) || err.name === 'TimeoutError' || err.name === 'RequestTimeout') {
+    return new KeylessError(
+      `cannot reach STS at ${endpoint} (${code || err.name})`,
+      'check the network, proxy (HTTPS_PROXY) and AWS_ENDPOINT_URL, then retry',
+    )
+  }
+  const status = err.$metadata?.httpStatusCode
+  return new KeylessError(
+    `STS GetCallerIdentity failed: ${err.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}: ${firstLine(err.message ?? '')}`,
+    `check the credentials ${from}, and AWS_ENDPOINT_URL if set`,
+  )
+}
+
+function renewFix(source: CredentialSource): string {
+  switch (source.kind) {
+    case 'environment':
+      return 'export fresh credentials, or unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN and use a profile'
+    case 'credential-process':
+      return `run the credential_process of profile [${source.profile}] again (keyless refreshes its own: run: keyless login)`
+    case 'sso':
+      return `run: aws sso login --profile ${source.profile}`
+    default:
+      return `get fresh credentials for ${source.detail}`
+  }
+}
+
+function firstLine(text: string): string {
+  return printable(text.split('\n')[0] ?? '').trim()
+}
+
+function lastLine(text: string): string {
+  const lines = text.split('\n').map((line) => printable(line).trim()).filter(Boolean)
+  return lines.at(-1) ?? ''
+}
+

@@ -1,0 +1,97 @@
+import type {AwsFiles, Section} from './aws-files.js'
+import type {KeyKind, Principal} from './classify.js'
+import type {CredentialSource} from './source.js'
+
+/** The warning codes of PRODUCT.md section 4 (whoami `--json`): stable, scripts match on them. */
+export type WarningCode =
+  | 'root'
+  | 'long-term-key'
+  | 'env-overrides-profile'
+  | 'credentials-file-shadows-profile'
+  | 'sso-keys-shadow-credential-process'
+
+export interface Warning {
+  code: WarningCode
+  message: string
+}
+
+export interface WarningInput {
+  principal: Principal
+  keyKind: KeyKind
+  maskedKey: string
+  source: CredentialSource
+  /** The profile the SDK would use (`--profile`, else AWS_PROFILE, else `default`). */
+  profile: string
+  /** True when the profile came from `--profile` (it then beats environment keys, as in the AWS CLI). */
+  profileFromFlag: boolean
+  files: AwsFiles
+  env: NodeJS.ProcessEnv
+}
+
+/** Keys that make a config-file profile produce credentials by itself. */
+const CREDENTIAL_KEYS = [
+  'aws_access_key_id',
+  'credential_process',
+  'role_arn',
+  'credential_source',
+  'web_identity_token_file',
+  'login_session',
+]
+
+/** Every warning that applies, loudest first. */
+export function warningsFor(input: WarningInput): Warning[] {
+  const {principal, keyKind, maskedKey, source, profile, profileFromFlag, files, env} = input
+  const warnings: Warning[] = []
+  if (principal.kind === 'root') {
+    warnings.push({
+      code: 'root',
+      message:
+        `you are the account root of ${principal.account}: nothing can limit what these credentials do; ` +
+        'delete the root access keys and use an IAM Identity Center role (keyless login)',
+    })
+  }
+  if (keyKind === 'long-term') {
+    const where = source.kind === 'environment' ? 'environment variable AWS_ACCESS_KEY_ID' : source.detail
+    warnings.push({
+      code: 'long-term-key',
+      message:
+        `${maskedKey} is a long-term access key that never expires (from ${where}); ` +
+        'remove it, deactivate it in IAM, and use short-lived credentials (keyless profiles sync)',
+    })
+  }
+  if (source.kind === 'environment' && env.AWS_PROFILE && !profileFromFlag) {
+    warnings.push({
+      code: 'env-overrides-profile',
+      message:
+        `AWS_ACCESS_KEY_ID in the environment overrides AWS_PROFILE=${env.AWS_PROFILE}: the AWS CLI and Terraform ` +
+        'use the key, not the profile; run: unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN',
+    })
+  }
+  const usesProfile = source.kind !== 'environment' && source.profile !== undefined
+  const credentialsSection = files.credentialProfiles[profile]
+  const configSection = files.configProfiles[profile]
+  if (usesProfile && credentialsSection?.aws_access_key_id && configSection && shadowed(configSection, credentialsSection)) {
+    warnings.push({
+      code: 'credentials-file-shadows-profile',
+      message:
+        `profile [${profile}] in the credentials file ${files.credentialsPath} shadows profile [${profile}] of ` +
+        `${files.configPath}: its static key is used instead; remove [${profile}] from ${files.credentialsPath}`,
+    })
+  }
+  const merged: Section = {...configSection, ...credentialsSection}
+  if (usesProfile && merged.credential_process && Object.keys(merged).some((key) => key.startsWith('sso_'))) {
+    warnings.push({
+      code: 'sso-keys-shadow-credential-process',
+      message:
+        `profile [${profile}] has sso_* keys next to its credential_process: the AWS CLI, Terraform and most SDKs ` +
+        `use SSO and never run credential_process; remove the sso_* keys from [profile ${profile}] in ${files.configPath}`,
+    })
+  }
+  return warnings
+}
+
+/** The config profile means to supply credentials its own way, and the credentials file's key wins. */
+function shadowed(config: Section, credentials: Section): boolean {
+  if (Object.keys(config).some((key) => key.startsWith('sso_'))) return true
+  return CREDENTIAL_KEYS.some((key) => config[key] !== undefined && config[key] !== credentials[key])
+}

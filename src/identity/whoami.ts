@@ -1,0 +1,131 @@
+import {debug, registerSecret, sdkLogger} from '../ui/debug.js'
+import {loadAwsFiles, type AwsFiles} from './aws-files.js'
+import {maskAccessKeyId} from './classify.js'
+import {explainResolutionError, explainStsError, missingProfileError} from './explain.js'
+import {buildIdentity, type Identity} from './identity.js'
+import {ProviderTrail} from './provider-trail.js'
+import {describeSource, environmentSource, type CredentialSource} from './source.js'
+
+/** STS answers GetCallerIdentity in milliseconds; a dead network must fail the guard in seconds, not hang it. */
+const STS_CONNECT_TIMEOUT_MS = 5000
+const STS_REQUEST_TIMEOUT_MS = 10_000
+/** One retry for a dropped connection; more only delays the one-line error a script is waiting for. */
+const STS_MAX_ATTEMPTS = 2
+/** STS is global: any region works when neither the profile nor the environment names one. */
+const DEFAULT_STS_REGION = 'us-east-1'
+
+export interface WhoamiOptions {
+  /** `--profile`: beats AWS_PROFILE and environment keys, as the AWS CLI's `--profile` does. */
+  profile?: string
+  env?: NodeJS.ProcessEnv
+}
+
+interface ResolvedCredentials {
+  accessKeyId: string
+  secretAccessKey: string
+  sessionToken?: string
+  expiration?: Date
+  $source?: Record<string, string>
+}
+
+/**
+ * Resolves the credentials every AWS tool would use here, asks STS who they belong to, and classifies
+ * the answer. The AWS SDK is loaded only now, so `keyless whoami` starts fast.
+ *
+ * Precedence (as the AWS CLI, boto3 and the other SDKs): `--profile`; else AWS_ACCESS_KEY_ID and
+ * AWS_SECRET_ACCESS_KEY in the environment, even when AWS_PROFILE is set (the AWS SDK for JavaScript v3
+ * alone prefers AWS_PROFILE there, but the AWS CLI and Terraform use the keys, and whoami must show what
+ * they will use); else the SDK's default chain for AWS_PROFILE or `default`: the config and credentials
+ * files (static keys, credential_process, SSO, assumed roles), web identity, container, instance metadata.
+ */
+export async function whoami(options: WhoamiOptions = {}): Promise<Identity> {
+  quietNodeVersionWarning()
+  const env = options.env ?? process.env
+  const files = await loadAwsFiles(env)
+  const profileFromFlag = Boolean(options.profile)
+  const profile = options.profile || env.AWS_PROFILE || 'default'
+  const context = {profile, profileExplicit: profileFromFlag || Boolean(env.AWS_PROFILE), files}
+  const envKeys = !profileFromFlag && Boolean(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY)
+  if (!envKeys) {
+    const missing = missingProfileError(context)
+    if (missing) throw missing
+  }
+
+  const credentials = await resolveCredentials(envKeys, options.profile, context)
+  registerSecret(credentials.secretAccessKey)
+  registerSecret(credentials.sessionToken)
+  const source: CredentialSource = envKeys
+    ? environmentSource(env)
+    : describeSource({features: credentials.$source, profile, files, env})
+  debug('whoami', 'credentials resolved', {source, features: credentials.$source})
+
+  const region = stsRegion(env, files, profile)
+  const endpoint = env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL || `https://sts.${region}.amazonaws.com`
+  const {STSClient, GetCallerIdentityCommand} = await import('@aws-sdk/client-sts')
+  const client = new STSClient({
+    region,
+    ...(options.profile ? {profile: options.profile} : {}),
+    credentials: {
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+      sessionToken: credentials.sessionToken,
+    },
+    maxAttempts: STS_MAX_ATTEMPTS,
+    requestHandler: {connectionTimeout: STS_CONNECT_TIMEOUT_MS, requestTimeout: STS_REQUEST_TIMEOUT_MS},
+    logger: sdkLogger,
+  })
+  let caller
+  try {
+    caller = await client.send(new GetCallerIdentityCommand({}))
+  } catch (error) {
+    debug('whoami', 'GetCallerIdentity failed', {name: (error as Error)?.name})
+    throw explainStsError(error, {maskedKey: maskAccessKeyId(credentials.accessKeyId), source, endpoint})
+  } finally {
+    client.destroy()
+  }
+
+  return buildIdentity({
+    caller,
+    accessKeyId: credentials.accessKeyId,
+    hasSessionToken: Boolean(credentials.sessionToken),
+    expiration: credentials.expiration,
+    source,
+    profile,
+    profileFromFlag,
+    files,
+    env,
+  })
+}
+
+async function resolveCredentials(
+  envKeys: boolean,
+  profileFlag: string | undefined,
+  context: {profile: string; profileExplicit: boolean; files: AwsFiles},
+): Promise<ResolvedCredentials> {
+  const {fromEnv, fromNodeProviderChain} = await import('@aws-sdk/credential-providers')
+  const trail = new ProviderTrail(sdkLogger)
+  try {
+    if (envKeys) return (await fromEnv({logger: trail})()) as ResolvedCredentials
+    return (await fromNodeProviderChain({
+      ...(profileFlag ? {profile: profileFlag} : {}),
+      logger: trail,
+    })()) as ResolvedCredentials
+  } catch (error) {
+    const cause = trail.profileFailure()
+    throw explainResolutionError(cause ? new Error(cause) : error, context)
+  }
+}
+
+/** As the AWS CLI: AWS_REGION, AWS_DEFAULT_REGION, the profile's region; STS is global, so any default works. */
+function stsRegion(env: NodeJS.ProcessEnv, files: AwsFiles, profile: string): string {
+  return env.AWS_REGION || env.AWS_DEFAULT_REGION || files.configProfiles[profile]?.region || DEFAULT_STS_REGION
+}
+
+/**
+ * The SDK prints a multi-line Node-version notice unless this variable is exactly "true" ("1" does not
+ * count); whoami's stderr is for its own warnings and its one error line.
+ */
+function quietNodeVersionWarning(): void {
+  const value = process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED
+  if (value === undefined || value === '1') process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
+}

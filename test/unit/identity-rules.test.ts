@@ -1,0 +1,309 @@
+import {describe, expect, it} from 'vitest'
+
+import {parseConfigFile, parseCredentialsFile, parseIni, type AwsFiles} from '../../src/identity/aws-files.js'
+import {classifyArn} from '../../src/identity/classify.js'
+import {explainResolutionError, explainStsError, missingProfileError} from '../../src/identity/explain.js'
+import {buildIdentity, type IdentityInput} from '../../src/identity/identity.js'
+import {ProviderTrail} from '../../src/identity/provider-trail.js'
+import {colourWanted, renderIdentity, renderWarning} from '../../src/identity/render.js'
+import {describeSource, environmentSource} from '../../src/identity/source.js'
+import {checkAccountIds, verdict} from '../../src/identity/verdict.js'
+import {warningsFor, type WarningInput} from '../../src/identity/warnings.js'
+
+function files(config: string, credentials = ''): AwsFiles {
+  return {
+    configPath: '/home/me/.aws/config',
+    credentialsPath: '/home/me/.aws/credentials',
+    ...parseConfigFile(config),
+    credentialProfiles: parseCredentialsFile(credentials),
+  }
+}
+
+const KEYLESS_PROFILE = `[profile sandbox.Admin]
+credential_process = "/usr/bin/keyless" credential-process --session acme --account-id 111111111111 --role-name AdministratorAccess
+region = eu-west-1
+keyless_session = acme
+`
+
+describe('AWS files, read as the SDK reads them', () => {
+  it('parses profiles, sso-sessions, comments, sub-sections and CRLF', () => {
+    const parsed = parseConfigFile(
+      '# top\r\n[default]\r\nregion = us-east-1 ; trailing\r\n[profile a]\r\ns3 =\r\n  max_concurrent_requests = 2\r\noutput = json\r\n' +
+        '[sso-session acme]\r\nsso_start_url = https://x.awsapps.com/start\r\n[services x]\r\nfoo = bar\r\n[notaprofile]\r\nk = v\r\n',
+    )
+    expect(parsed.configProfiles).toEqual({
+      default: {region: 'us-east-1'},
+      a: {'s3.max_concurrent_requests': '2', output: 'json'},
+    })
+    expect(parsed.ssoSessions).toEqual({acme: {sso_start_url: 'https://x.awsapps.com/start'}})
+  })
+  it('keeps credentials-file sections by their bare names', () => {
+    expect(parseCredentialsFile('[default]\naws_access_key_id = AKIA1\n[ci]\naws_access_key_id=AKIA2\n')).toEqual({
+      default: {aws_access_key_id: 'AKIA1'},
+      ci: {aws_access_key_id: 'AKIA2'},
+    })
+  })
+  it('ignores keys before any section and __proto__ sections', () => {
+    expect(parseIni('a = 1\n[__proto__]\nb = 2\n[x]\nc = 3')).toEqual([['x', {c: '3'}]])
+  })
+})
+
+describe('describeSource', () => {
+  const env = {}
+  it('names environment variables, including the session token when set', () => {
+    expect(environmentSource({AWS_SESSION_TOKEN: 't'})).toEqual({
+      kind: 'environment',
+      detail: 'environment variables AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN',
+    })
+    expect(describeSource({features: {CREDENTIALS_ENV_VARS: 'g'}, profile: 'default', files: files(''), env}).kind).toBe('environment')
+  })
+  it('tells the credentials file from the config file for static keys', () => {
+    const f = files('[profile c]\naws_access_key_id = AKIAC\naws_secret_access_key = s\n', '[default]\naws_access_key_id = AKIAD\n')
+    expect(describeSource({features: {CREDENTIALS_PROFILE: 'n'}, profile: 'default', files: f, env})).toEqual({
+      kind: 'credentials-file',
+      profile: 'default',
+      detail: 'credentials file /home/me/.aws/credentials, profile [default]',
+    })
+    expect(describeSource({features: {CREDENTIALS_PROFILE: 'n'}, profile: 'c', files: f, env})).toEqual({
+      kind: 'config-file',
+      profile: 'c',
+      detail: 'config file /home/me/.aws/config, profile [c]',
+    })
+  })
+  it('names credential_process, SSO and assumed-role profiles', () => {
+    const f = files(KEYLESS_PROFILE + '[profile sso]\nsso_session = acme\n[profile r]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = sso\n')
+    expect(describeSource({features: {CREDENTIALS_PROFILE_PROCESS: 'v', CREDENTIALS_PROCESS: 'w'}, profile: 'sandbox.Admin', files: f, env})).toEqual({
+      kind: 'credential-process',
+      profile: 'sandbox.Admin',
+      detail: 'credential_process of profile [sandbox.Admin] in /home/me/.aws/config',
+    })
+    expect(describeSource({features: {CREDENTIALS_PROFILE_SSO: 'r', CREDENTIALS_SSO: 's'}, profile: 'sso', files: f, env}).detail).toBe(
+      'SSO profile [sso] (sso-session acme)',
+    )
+    const assumed = describeSource({features: {CREDENTIALS_PROFILE_SSO: 'r', CREDENTIALS_PROFILE_SOURCE_PROFILE: 'o'}, profile: 'r', files: f, env})
+    expect(assumed).toEqual({kind: 'assume-role', profile: 'r', detail: 'profile [r] assumes arn:aws:iam::1:role/x (source_profile sso)'})
+  })
+  it('falls back to the SDK order when no feature ids were recorded', () => {
+    expect(describeSource({features: undefined, profile: 'sandbox.Admin', files: files(KEYLESS_PROFILE), env}).kind).toBe('credential-process')
+    expect(describeSource({features: undefined, profile: 'x', files: files(''), env}).kind).toBe('unknown')
+  })
+})
+
+function warningInput(overrides: Partial<WarningInput>): WarningInput {
+  return {
+    principal: classifyArn('arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/demo.user'),
+    keyKind: 'temporary',
+    maskedKey: 'ASIA************0001',
+    source: {kind: 'credential-process', profile: 'sandbox.Admin', detail: 'credential_process of profile [sandbox.Admin]'},
+    profile: 'sandbox.Admin',
+    profileFromFlag: false,
+    files: files(KEYLESS_PROFILE),
+    env: {AWS_PROFILE: 'sandbox.Admin'},
+    ...overrides,
+  }
+}
+const codes = (input: WarningInput) => warningsFor(input).map((warning) => warning.code)
+
+describe('warningsFor', () => {
+  it('has nothing to say about an SSO role from a clean keyless profile', () => {
+    expect(warningsFor(warningInput({}))).toEqual([])
+  })
+  it('warns loudest about the root, then its long-term key (naming the variable)', () => {
+    const warnings = warningsFor(
+      warningInput({
+        principal: classifyArn('arn:aws:iam::111111111111:root'),
+        keyKind: 'long-term',
+        maskedKey: 'AKIA************0001',
+        source: environmentSource({}),
+        env: {},
+      }),
+    )
+    expect(warnings.map((w) => w.code)).toEqual(['root', 'long-term-key'])
+    expect(warnings[0]!.message).toMatch(/^you are the account root of 111111111111/)
+    expect(warnings[1]!.message).toContain('AKIA************0001 is a long-term access key that never expires (from environment variable AWS_ACCESS_KEY_ID)')
+  })
+  it('names the file of a long-term key from a profile', () => {
+    const source = {kind: 'credentials-file' as const, profile: 'default', detail: 'credentials file /home/me/.aws/credentials, profile [default]'}
+    const [warning] = warningsFor(warningInput({principal: classifyArn('arn:aws:iam::222222222222:user/terraform-deployer'), keyKind: 'long-term', source}))
+    expect(warning!.message).toContain('(from credentials file /home/me/.aws/credentials, profile [default])')
+  })
+  it('warns when environment keys override AWS_PROFILE, but not when --profile picked the profile', () => {
+    expect(codes(warningInput({source: environmentSource({}), env: {AWS_PROFILE: 'sandbox.Admin'}}))).toEqual(['env-overrides-profile'])
+    expect(codes(warningInput({source: environmentSource({}), env: {}}))).toEqual([])
+    expect(codes(warningInput({profileFromFlag: true}))).toEqual([])
+  })
+  it('warns when the credentials file shadows the config profile of the same name', () => {
+    const shadowed = files(KEYLESS_PROFILE, '[sandbox.Admin]\naws_access_key_id = AKIAOLD\naws_secret_access_key = s\n')
+    const source = {kind: 'credentials-file' as const, profile: 'sandbox.Admin', detail: 'credentials file'}
+    const warnings = warningsFor(warningInput({files: shadowed, source, keyKind: 'long-term', maskedKey: 'AKIA***'}))
+    expect(warnings.map((w) => w.code)).toEqual(['long-term-key', 'credentials-file-shadows-profile'])
+    expect(warnings[1]!.message).toContain('profile [sandbox.Admin] in the credentials file /home/me/.aws/credentials shadows')
+    // A config profile that only sets a region is not shadowed by keys of the same name.
+    const regionOnly = files('[default]\nregion = us-east-1\n', '[default]\naws_access_key_id = AKIAD\n')
+    expect(codes(warningInput({files: regionOnly, profile: 'default', source: {...source, profile: 'default'}}))).toEqual([])
+  })
+  it('warns when sso_* keys shadow credential_process', () => {
+    const mixed = files(KEYLESS_PROFILE + 'sso_session = acme\nsso_account_id = 111111111111\n')
+    const [warning] = warningsFor(warningInput({files: mixed}))
+    expect(warning!.code).toBe('sso-keys-shadow-credential-process')
+    expect(warning!.message).toContain('remove the sso_* keys from [profile sandbox.Admin] in /home/me/.aws/config')
+  })
+})
+
+function identityInput(overrides: Partial<IdentityInput>): IdentityInput {
+  return {
+    caller: {Account: '111111111111', Arn: 'arn:aws:iam::111111111111:root', UserId: '111111111111'},
+    accessKeyId: 'AKIAEMULATORROOT0001',
+    hasSessionToken: false,
+    source: environmentSource({}),
+    profile: 'default',
+    profileFromFlag: false,
+    files: files(''),
+    env: {},
+    ...overrides,
+  }
+}
+
+describe('buildIdentity', () => {
+  it('gives the JSON contract for a root key from the environment (no expiresAt for long-term keys)', () => {
+    expect(buildIdentity(identityInput({}))).toEqual({
+      account: '111111111111',
+      arn: 'arn:aws:iam::111111111111:root',
+      userId: '111111111111',
+      principalKind: 'root',
+      keyKind: 'long-term',
+      accessKeyId: 'AKIA************0001',
+      source: 'environment',
+      sourceDetail: 'environment variables AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY',
+      profile: null,
+      warnings: [expect.objectContaining({code: 'root'}), expect.objectContaining({code: 'long-term-key'})],
+    })
+  })
+  it('gives expiresAt for temporary credentials (null when unknown)', () => {
+    const sso = identityInput({
+      caller: {Account: '111111111111', Arn: 'arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/demo.user', UserId: 'AROA:demo.user'},
+      accessKeyId: 'ASIAEXAMPLE000000001',
+      hasSessionToken: true,
+      expiration: new Date('2030-01-01T00:00:00Z'),
+    })
+    const identity = buildIdentity(sso)
+    expect(identity).toMatchObject({principalKind: 'sso-role', keyKind: 'temporary', expiresAt: '2030-01-01T00:00:00.000Z', principalName: 'Admin', sessionName: 'demo.user'})
+    expect(buildIdentity({...sso, expiration: undefined}).expiresAt).toBeNull()
+  })
+})
+
+describe('verdict', () => {
+  const root = buildIdentity(identityInput({}))
+  const sso = buildIdentity(
+    identityInput({
+      caller: {Account: '222222222222', Arn: 'arn:aws:sts::222222222222:assumed-role/AWSReservedSSO_P_0123456789abcdef/demo.user'},
+      accessKeyId: 'ASIAX0000000000000001',
+      hasSessionToken: true,
+    }),
+  )
+  const user = buildIdentity(identityInput({caller: {Account: '222222222222', Arn: 'arn:aws:iam::222222222222:user/terraform-deployer'}, accessKeyId: 'AKIAEMULATORUSER0001'}))
+  it('passes anything without --strict or --expect-account', () => {
+    expect(verdict(root, {strict: false, expectAccounts: []})).toBeUndefined()
+  })
+  it('exits 3 under --strict for root and for a long-term key, never for SSO roles', () => {
+    expect(verdict(root, {strict: true, expectAccounts: []})?.exitCode).toBe(3)
+    expect(verdict(user, {strict: true, expectAccounts: []})?.toLine()).toMatch(/^keyless: refusing: AKIA\*{12}0001 is a long-term access key from .*; use short-lived/)
+    expect(verdict(sso, {strict: true, expectAccounts: []})).toBeUndefined()
+  })
+  it('exits 4 when the account is not one of --expect-account, before --strict', () => {
+    expect(verdict(sso, {strict: true, expectAccounts: ['111111111111', '222222222222']})).toBeUndefined()
+    const wrong = verdict(root, {strict: true, expectAccounts: ['222222222222']})
+    expect(wrong?.exitCode).toBe(4)
+    expect(wrong?.message).toBe('these credentials are for account 111111111111, not 222222222222 (--expect-account)')
+  })
+  it('rejects an --expect-account that is not an account id as a usage error', () => {
+    expect(checkAccountIds(['111111111111'])).toEqual(['111111111111'])
+    expect(() => checkAccountIds(['1111'])).toThrow(expect.objectContaining({exitCode: 2}))
+  })
+})
+
+describe('explaining failures in one line', () => {
+  const source = environmentSource({})
+  const call = {maskedKey: 'AKIA************0001', source, endpoint: 'http://127.0.0.1:1'}
+  it.each([
+    [{name: 'ExpiredToken', message: 'The security token included in the request is expired'}, /^keyless: the temporary credentials AKIA\*+0001 \(from environment variables .*\) have expired; export fresh credentials/],
+    [{name: 'InvalidClientTokenId', message: 'x'}, /^keyless: AWS does not recognise access key AKIA\*+0001 .*; unset AWS_ACCESS_KEY_ID/],
+    [{name: 'SignatureDoesNotMatch', message: 'x'}, /^keyless: the secret access key paired with AKIA\*+0001 .* is wrong.*; export the matching AWS_SECRET_ACCESS_KEY/],
+    [Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), {code: 'ECONNREFUSED'}), /^keyless: cannot reach STS at http:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\); check the network/],
+    [{name: 'Weird', message: 'first\nsecond', $metadata: {httpStatusCode: 500}}, /^keyless: STS GetCallerIdentity failed: Weird \(HTTP 500\): first; check/],
+  ])('%o', (error, line) => {
+    const explained = explainStsError(error, call)
+    expect(explained.toLine()).toMatch(line)
+    expect(explained.toLine()).not.toContain('\n')
+    expect(explained.exitCode).toBe(1)
+  })
+  const f = files(KEYLESS_PROFILE)
+  const context = {profile: 'sandbox.Admin', profileExplicit: true, files: f}
+  it('relays the last stderr line of a failed credential_process', () => {
+    const error = new Error('Command failed: keyless credential-process --session acme\nkeyless: SSO session "acme" has expired; run: keyless login --session acme\n')
+    expect(explainResolutionError(error, context).toLine()).toBe(
+      'keyless: credential_process of profile [sandbox.Admin] failed: SSO session "acme" has expired; run: keyless login --session acme',
+    )
+  })
+  it('says no credentials were found, and names a missing profile with the ones that exist', () => {
+    const none = explainResolutionError(new Error('Could not load credentials from any providers'), {...context, profile: 'default', profileExplicit: false})
+    expect(none.toLine()).toMatch(/^keyless: no AWS credentials found \(no AWS_ACCESS_KEY_ID in the environment, no usable profile \[default\]/)
+    expect(missingProfileError({...context, profile: 'nope'})?.toLine()).toBe(
+      'keyless: profile [nope] is not in /home/me/.aws/config or /home/me/.aws/credentials; use one of: sandbox.Admin',
+    )
+    expect(missingProfileError(context)).toBeUndefined()
+    expect(missingProfileError({...context, profile: 'nope', profileExplicit: false})).toBeUndefined()
+  })
+})
+
+describe('ProviderTrail', () => {
+  it('keeps the first failure of the profile links of the SDK chain', () => {
+    const trail = new ProviderTrail()
+    trail.debug('@smithy/property-provider -> AWS_PROFILE is set, skipping fromEnv provider.')
+    trail.debug('@aws-sdk/credential-provider-node - defaultProvider::fromIni')
+    trail.debug('@smithy/property-provider -> Command failed: x\nboom')
+    trail.debug('@aws-sdk/credential-provider-node - defaultProvider::fromProcess')
+    trail.debug('@smithy/property-provider -> second')
+    expect(trail.profileFailure()).toBe('Command failed: x\nboom')
+    const quiet = new ProviderTrail()
+    quiet.debug('@aws-sdk/credential-provider-node - defaultProvider::fromIni')
+    quiet.debug('@smithy/property-provider -> Profile default could not be found or parsed in shared credentials file.')
+    expect(quiet.profileFailure()).toBeUndefined()
+  })
+})
+
+describe('render', () => {
+  it('prints one fact per line, with time left for temporary credentials', () => {
+    const identity = buildIdentity(
+      identityInput({
+        caller: {Account: '111111111111', Arn: 'arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/demo.user', UserId: 'AROA:demo.user'},
+        accessKeyId: 'ASIAEXAMPLE000000001',
+        hasSessionToken: true,
+        expiration: new Date('2025-01-01T13:00:00Z'),
+        source: {kind: 'credential-process', profile: 'sandbox.Admin', detail: 'credential_process of profile [sandbox.Admin] in /c'},
+      }),
+    )
+    expect(renderIdentity(identity, new Date('2025-01-01T12:15:00Z'))).toBe(
+      [
+        'account     111111111111',
+        'arn         arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/demo.user',
+        'user id     AROA:demo.user',
+        'principal   sso-role (permission set Admin as demo.user)',
+        'access key  ASIA************0001 (temporary)',
+        'source      credential_process of profile [sandbox.Admin] in /c',
+        'expires     45m left (2025-01-01T13:00:00.000Z)',
+        '',
+      ].join('\n'),
+    )
+  })
+  it('colours warnings only when asked, the root one loudest', () => {
+    expect(renderWarning({code: 'long-term-key', message: 'm'}, false)).toBe('keyless: warning: m')
+    expect(renderWarning({code: 'root', message: 'm'}, false)).toBe('keyless: DANGER: m')
+    expect(renderWarning({code: 'root', message: 'm'}, true)).toBe('\u001B[1;7;31mkeyless: DANGER: m\u001B[0m')
+    expect(renderWarning({code: 'long-term-key', message: 'm'}, true)).toBe('\u001B[31mkeyless: warning: m\u001B[0m')
+    expect(colourWanted({}, true, true)).toBe(true)
+    expect(colourWanted({NO_COLOR: '1'}, true, true)).toBe(false)
+    expect(colourWanted({}, false, true)).toBe(false)
+    expect(colourWanted({}, true, false)).toBe(false)
+  })
+})
