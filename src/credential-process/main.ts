@@ -38,7 +38,8 @@ export async function credentialProcess(args: CredentialProcessArgs, io: Credent
 
 /** bin/run.js calls this with the arguments after `credential-process`; it always ends the process. */
 export async function main(argv: string[]): Promise<never> {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= '1'
+  // The SDK's Node.js 20 deprecation warning would land on the stderr of every AWS command that refreshes.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
   let code: number = EXIT.ok
   let debugOn = argv.includes('--debug')
   try {

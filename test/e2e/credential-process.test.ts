@@ -1,0 +1,235 @@
+import {readFileSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
+
+import {openKeychain} from '../../src/keychain/keychain.js'
+import {KEYLESS_BIN, runKeyless, runProcess, type RunResult} from '../helpers/cli.js'
+import {
+  SESSION,
+  TRACE_HOOK,
+  configText,
+  moduleTraceFiles,
+  seedSession,
+  traceRegister,
+  wipeKeychain,
+} from '../helpers/credential-process.js'
+import {startEmulator, type EmulatorHandle} from '../helpers/emulator.js'
+import {allFiles, findLeaks, writeFile} from '../helpers/files.js'
+import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
+
+// `keyless credential-process` end to end: the built CLI (bin/run.js -> dist/credential-process/main.js), the
+// emulator, the real gnome-keyring, and the three real consumers: the JS SDK v3, the AWS CLI v2 and boto3.
+
+const ADMIN = {accountId: '111111111111', roleName: 'AdministratorAccess'}
+const args = (a: {accountId: string; roleName: string}, session = SESSION) => [
+  'credential-process',
+  '--session',
+  session,
+  '--account-id',
+  a.accountId,
+  '--role-name',
+  a.roleName,
+]
+
+let sandbox: Sandbox
+let emulator: EmulatorHandle
+const outputs: RunResult[] = []
+const env = () => ({...sandbox.env, ...emulator.env()})
+async function keyless(argv: string[]): Promise<RunResult> {
+  const result = await runKeyless(argv, {env: env()})
+  outputs.push(result)
+  return result
+}
+const ops = async () => (await emulator.stats()).operations
+
+beforeAll(async () => {
+  emulator = await startEmulator()
+  sandbox = makeSandbox()
+  const fixture = await emulator.fixture()
+  writeFile(
+    sandbox.configFile,
+    configText(
+      fixture.startUrl,
+      fixture.region,
+      [
+        {name: 'sandbox.AdministratorAccess', ...ADMIN},
+        {name: 'staging.ReadOnlyAccess', accountId: '222222222222', roleName: 'ReadOnlyAccess'},
+        {name: 'production.ReadOnlyAccess', accountId: '333333333333', roleName: 'ReadOnlyAccess'},
+        {name: 'staging.PowerUserAccess', accountId: '222222222222', roleName: 'PowerUserAccess'},
+      ],
+      ['gone'],
+    ),
+  )
+  await seedSession(emulator, sandbox.keychainService)
+})
+
+afterAll(async () => {
+  // No secret the emulator issued ever lands in a file, on stderr, or anywhere but the one stdout document.
+  const leaks = findLeaks(await emulator.issued(), [
+    ...allFiles(sandbox.home),
+    ...outputs.map((o, i) => ({path: `stderr of run ${i}`, text: o.stderr})),
+  ])
+  await wipeKeychain(sandbox.keychainService)
+  sandbox.cleanup()
+  await emulator.close()
+  expect(leaks).toEqual([])
+})
+
+describe('credential-process', () => {
+  it('prints exactly the Version 1 JSON, caches it in the keychain, and serves the cache without any call', async () => {
+    const before = await ops()
+    const first = await keyless(args(ADMIN))
+    expect(first.stderr).toBe('')
+    expect(first.code).toBe(0)
+    expect(first.stdout).toMatch(
+      /^\{"Version":1,"AccessKeyId":"ASIA[A-Z0-9]+","SecretAccessKey":"[^"]+","SessionToken":"[^"]+","Expiration":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"\}$/,
+    )
+    const doc = JSON.parse(first.stdout)
+    expect(Date.parse(doc.Expiration) - Date.now()).toBeGreaterThan(50 * 60_000)
+    const afterFirst = await ops()
+    expect(afterFirst.GetRoleCredentials - before.GetRoleCredentials).toBe(1)
+    expect(afterFirst.CreateToken - before.CreateToken).toBe(0)
+
+    const stored = JSON.parse((await openKeychain({service: sandbox.keychainService}).get(`session/${SESSION}/role/${ADMIN.accountId}/${ADMIN.roleName}`))!)
+    expect(stored).toMatchObject({accessKeyId: doc.AccessKeyId, secretAccessKey: doc.SecretAccessKey, sessionToken: doc.SessionToken})
+
+    const second = await keyless(args(ADMIN))
+    expect(second.code).toBe(0)
+    expect(second.stderr).toBe('')
+    expect(second.stdout).toBe(first.stdout)
+    expect(await ops()).toEqual(afterFirst)
+  })
+
+  it('fetches new credentials once the cached ones have 15 minutes or less left', async () => {
+    const role = {accountId: '222222222222', roleName: 'ReadOnlyAccess'}
+    const first = JSON.parse((await keyless(args(role))).stdout)
+    const keychain = openKeychain({service: sandbox.keychainService})
+    const key = `session/${SESSION}/role/${role.accountId}/${role.roleName}`
+    const stored = JSON.parse((await keychain.get(key))!)
+    await keychain.set(key, JSON.stringify({...stored, expiresAt: new Date(Date.now() + 14 * 60_000).toISOString()}))
+    const before = await ops()
+    const next = await keyless(args(role))
+    expect(next.code).toBe(0)
+    expect((await ops()).GetRoleCredentials - before.GetRoleCredentials).toBe(1)
+    expect(JSON.parse(next.stdout).AccessKeyId).not.toBe(first.AccessKeyId)
+  })
+
+  it('loads no AWS SDK, oclif, lock or prompt module on the cached path', async () => {
+    await keyless(args(ADMIN)) // warm
+    const files = moduleTraceFiles(sandbox.home)
+    writeFileSync(files.hook, TRACE_HOOK)
+    writeFileSync(files.register, traceRegister(files.hook))
+    const traced = async (argv: string[], traceFile: string) => {
+      const result = await runProcess(process.execPath, ['--import', files.register, KEYLESS_BIN, ...argv], {
+        env: {...env(), KEYLESS_MODULE_TRACE: traceFile},
+      })
+      expect(result.code).toBe(0)
+      return readFileSync(traceFile, 'utf8').split('\n').filter(Boolean)
+    }
+    const cached = await traced(args(ADMIN), join(sandbox.home, 'trace-cached.txt'))
+    expect(cached.some((u) => u.includes('/dist/credential-process/main.js'))).toBe(true)
+    expect(cached.some((u) => u.includes('/node_modules/keytar/'))).toBe(true)
+    const heavy = /node_modules\/(@aws-sdk|@smithy|@oclif|proper-lockfile|@inquirer|open|ora|qrcode-terminal)\//
+    expect(cached.filter((u) => heavy.test(u))).toEqual([])
+    const ours = [...new Set(cached.filter((u) => u.includes('/dist/')).map((u) => u.slice(u.indexOf('/dist/') + 6)))].sort()
+    expect(ours).toEqual([
+      'credential-process/args.js',
+      'credential-process/main.js',
+      'credentials/process-credentials.js',
+      'errors.js',
+      'keychain/errors.js',
+      'keychain/keychain.js',
+      'sso/session-store.js',
+      'timing.js',
+    ])
+    // The trace does see the heavy modules when they are needed: a cache miss loads the SSO client.
+    const cold = await traced(args({accountId: '222222222222', roleName: 'PowerUserAccess'}), join(sandbox.home, 'trace-cold.txt'))
+    expect(cold.some((u) => u.includes('node_modules/@aws-sdk/client-sso/'))).toBe(true)
+    expect(cold.some((u) => u.includes('node_modules/proper-lockfile/'))).toBe(true)
+    expect(cold.some((u) => u.includes('node_modules/@oclif/'))).toBe(false)
+  })
+
+  it('an expired session without --auto-login: exit 1 and the one line to run', async () => {
+    const result = await keyless(args(ADMIN, 'gone'))
+    expect(result.code).toBe(1)
+    expect(result.stdout).toBe('')
+    expect(result.stderr).toBe('keyless: SSO session "gone" has expired; run: keyless login --session gone\n')
+  })
+
+  it('a role that is no longer assigned (404): names account and role, suggests profiles sync --prune', async () => {
+    await emulator.setAssignment('333333333333', 'ReadOnlyAccess', false)
+    try {
+      const result = await keyless(args({accountId: '333333333333', roleName: 'ReadOnlyAccess'}))
+      expect(result.code).toBe(1)
+      expect(result.stdout).toBe('')
+      const lines = result.stderr.trimEnd().split('\n')
+      expect(lines).toHaveLength(1)
+      expect(lines[0]).toMatch(/^keyless: role ReadOnlyAccess in account 333333333333 .*; run: keyless profiles sync --session acme --prune/)
+    } finally {
+      await emulator.setAssignment('333333333333', 'ReadOnlyAccess', true)
+    }
+  })
+
+  it('usage errors: exit 2 and one line naming the flag', async () => {
+    const missing = await keyless(['credential-process', '--session', SESSION, '--account-id', '111111111111'])
+    expect(missing.code).toBe(2)
+    expect(missing.stdout).toBe('')
+    expect(missing.stderr).toMatch(/^keyless: missing required flag --role-name; usage: keyless credential-process .*\n$/)
+    const bad = await keyless(['credential-process', '--session', SESSION, '--account-id', '1111', '--role-name', 'X'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/^keyless: --account-id must be a 12-digit AWS account id/)
+    expect(bad.stderr.trimEnd().split('\n')).toHaveLength(1)
+  })
+
+  it('--help goes through oclif and documents the flags', async () => {
+    const help = await keyless(['credential-process', '--help'])
+    expect(help.code).toBe(0)
+    for (const flag of ['--session', '--account-id', '--role-name', '--auto-login']) expect(help.stdout).toContain(flag)
+  })
+})
+
+describe('real AWS clients authenticate through a credential_process profile', () => {
+  const ARN = /^arn:aws:sts::222222222222:assumed-role\/AWSReservedSSO_PowerUserAccess_[0-9a-f]{16}\/demo\.user$/
+  beforeEach(async () => {
+    // Each client starts cold, so each one drives a full GetRoleCredentials through keyless.
+    const keychain = openKeychain({service: sandbox.keychainService})
+    await keychain.delete(`session/${SESSION}/role/222222222222/PowerUserAccess`)
+  })
+
+  it('the JS SDK v3 default provider chain', async () => {
+    const script = `
+      import {STSClient, GetCallerIdentityCommand} from '@aws-sdk/client-sts'
+      const sts = new STSClient({})
+      const id = await sts.send(new GetCallerIdentityCommand({}))
+      process.stdout.write(id.Arn)`
+    const result = await runProcess(process.execPath, ['--input-type=module', '-e', script], {
+      env: {...env(), AWS_PROFILE: 'staging.PowerUserAccess'},
+    })
+    expect(result.stderr).toBe('')
+    expect(result.stdout).toMatch(ARN)
+    expect(result.code).toBe(0)
+  })
+
+  it('the AWS CLI v2 (/usr/bin/aws)', async () => {
+    const result = await runProcess(
+      '/usr/bin/aws',
+      ['sts', 'get-caller-identity', '--profile', 'staging.PowerUserAccess', '--endpoint-url', emulator.url, '--output', 'json'],
+      {env: env()},
+    )
+    expect(result.stderr).toBe('')
+    expect(JSON.parse(result.stdout).Arn).toMatch(ARN)
+    expect(result.code).toBe(0)
+  })
+
+  it('boto3', async () => {
+    const script = [
+      'import boto3, sys',
+      `sts = boto3.Session(profile_name='staging.PowerUserAccess').client('sts', endpoint_url=${JSON.stringify(emulator.url)})`,
+      "sys.stdout.write(sts.get_caller_identity()['Arn'])",
+    ].join('\n')
+    const result = await runProcess('python3', ['-c', script], {env: env()})
+    expect(result.stderr).toBe('')
+    expect(result.stdout).toMatch(ARN)
+    expect(result.code).toBe(0)
+  })
+})
