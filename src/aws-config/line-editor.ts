@@ -114,7 +114,9 @@ export function writeSectionKeys(
     if (write.value === undefined) continue
     const existing = section.keys.find((k) => k.name === write.name)
     if (existing) {
-      if (write.mode === 'if-missing' || existing.value === write.value) continue
+      const continued = doc.lines.slice(existing.line + 1, existing.end).some((l) => l.kind === 'subkey')
+      // A value continued on indented lines is a different (multi-line) value for botocore.
+      if (write.mode === 'if-missing' || (existing.value === write.value && !continued)) continue
       const line = doc.lines[existing.line]
       const match = line && /^([^\S\ufeff]*)(.*?)([^\S\ufeff]*[=:][^\S\ufeff]*)(.*)$/s.exec(line.text)
       const text =
