@@ -10,7 +10,7 @@ export default defineConfig({
     // @oclif/test captures nothing while vitest intercepts the console.
     disableConsoleIntercept: true,
     env: {
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: '1',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       OCLIF_DISABLE_ENGINE_WARNING: '1',
     },
   },

@@ -5,7 +5,7 @@ if (process.argv[2] === 'credential-process' && !process.argv.includes('--help')
   const {main} = await import('../dist/credential-process/main.js')
   await main(process.argv.slice(3))
 } else {
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= '1'
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
   process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1'
   const {execute} = await import('@oclif/core')
   await execute({dir: import.meta.url})

@@ -26,7 +26,8 @@ export default class Login extends KeylessCommand {
     const controller = new AbortController()
     // Ctrl-C while waiting for approval: stop polling, store nothing, exit 130.
     const onSigint = () => controller.abort()
-    process.once('SIGINT', onSigint)
+    // `on`, not `once`: proper-lockfile's signal-exit re-raises SIGINT when no other listener remains.
+    process.on('SIGINT', onSigint)
     const spinner = pollingSpinner('Waiting for approval in the browser')
     try {
       const result = await login(

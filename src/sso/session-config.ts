@@ -1,3 +1,4 @@
+import {KeylessError} from '../errors.js'
 import {configFilePath} from '../aws-config/paths.js'
 import {parseConfig} from '../aws-config/ini.js'
 import {listSsoSessions, resolveSessionName} from '../aws-config/sso-sessions.js'
@@ -15,5 +16,13 @@ export async function loadSessions(env: NodeJS.ProcessEnv = process.env): Promis
 export async function loadSession(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<SsoSession> {
   const sessions = await loadSessions(env)
   const name = resolveSessionName({flag, env, sessions})
-  return sessions.find((s) => s.name === name)!
+  const session = sessions.find((s) => s.name === name)!
+  const missing = !session.startUrl ? 'sso_start_url' : !session.region ? 'sso_region' : undefined
+  if (missing) {
+    throw new KeylessError(
+      `[sso-session ${name}] in ${configFilePath(env)} has no ${missing}`,
+      `run: keyless configure --session ${name} --start-url https://... --region REGION`,
+    )
+  }
+  return session
 }

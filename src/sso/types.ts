@@ -1,10 +1,5 @@
 /** An `[sso-session NAME]` section of the AWS config file. */
-export interface SsoSession {
-  name: string
-  startUrl: string
-  region: string
-  scopes: string[]
-}
+export type {SsoSession} from '../aws-config/sso-sessions.js'
 
 /** The OIDC client keyless registered with Identity Center for one session (secret: keychain only). */
 export interface ClientRegistration {

@@ -34,9 +34,9 @@ export async function openBrowser(url: string): Promise<boolean> {
   try {
     const {default: open} = await import('open')
     const child = await open(url, {wait: false})
-    return await new Promise<boolean>((resolve) => {
+    const opened = await new Promise<boolean>((resolve) => {
+      // Not unref'd: this wait must keep the process alive, or it would end before deciding.
       const timer = setTimeout(() => resolve(true), OPENER_GRACE_MS)
-      timer.unref()
       child.once('error', () => {
         clearTimeout(timer)
         resolve(false)
@@ -45,8 +45,10 @@ export async function openBrowser(url: string): Promise<boolean> {
         clearTimeout(timer)
         resolve(code === 0)
       })
-      child.unref()
     })
+    // A browser that stays open must not keep keyless running once login is done.
+    child.unref()
+    return opened
   } catch (error) {
     debug('login', `could not open a browser: ${(error as Error).message}`)
     return false

@@ -38,7 +38,7 @@ export function makeSandbox(): Sandbox {
       AWS_SHARED_CREDENTIALS_FILE: join(home, '.aws', 'credentials'),
       XDG_CACHE_HOME: join(home, '.cache'),
       KEYLESS_KEYCHAIN_SERVICE: keychainService,
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: '1',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       OCLIF_DISABLE_ENGINE_WARNING: '1',
       // The AWS CLI must never reach for the instance metadata service or a pager.
       AWS_EC2_METADATA_DISABLED: 'true',
