@@ -1,0 +1,70 @@
+import {resolve} from 'node:path'
+
+import {Flags} from '@oclif/core'
+
+import {getAccounts} from '../../accounts/accounts.js'
+import {accountsProgressBar} from '../../accounts/progress.js'
+import {accountsRuntime} from '../../accounts/runtime.js'
+import {KeylessCommand} from '../../base-command.js'
+import {printable} from '../../errors.js'
+import {sessionFlag} from '../../flags.js'
+import {syncSessionProfiles, type ProfilesSyncResult} from '../../profiles/sync.js'
+import {loadSession} from '../../sso/session-config.js'
+
+export default class ProfilesSync extends KeylessCommand {
+  static override summary = 'Write one credential_process profile per account and role into the AWS config file.'
+  static override description = `Only profiles carrying keyless_session are keyless's: every other byte of the file is kept, and keys you add to a keyless profile survive re-syncs. Writes are atomic with a backup (config.keyless.bak); a sync that changes nothing writes nothing.`
+  static override examples = [
+    '<%= config.bin %> profiles sync --dry-run',
+    '<%= config.bin %> profiles sync --session acme --template "{account_name}-{role_name}"',
+    '<%= config.bin %> profiles sync --prune --json',
+  ]
+  static override enableJsonFlag = true
+  static override flags = {
+    session: sessionFlag,
+    template: Flags.string({
+      description: 'profile name template: {session} {account_id} {account_name} {role_name}',
+      default: '{account_name}.{role_name}',
+      helpValue: 'TEMPLATE',
+    }),
+    region: Flags.string({description: 'region written into new profiles (default: the session region)', helpValue: 'REGION'}),
+    prune: Flags.boolean({description: "remove this session's keyless profiles whose role is gone (nothing else)"}),
+    'dry-run': Flags.boolean({description: 'print the unified diff and write nothing'}),
+    command: Flags.string({description: 'how credential_process runs keyless (default: the absolute path of this keyless)', helpValue: 'CMD'}),
+    'auto-login': Flags.boolean({description: 'write --auto-login into each profile: an expired session starts a login instead of failing'}),
+  }
+
+  async run(): Promise<ProfilesSyncResult> {
+    const {flags} = await this.parse(ProfilesSync)
+    const session = await loadSession(flags.session)
+    const bar = accountsProgressBar()
+    const listing = await getAccounts(session, {...accountsRuntime(session), onProgress: (p) => bar.update(p)}, {refresh: true}).finally(() => bar.stop())
+    const outcome = await syncSessionProfiles(session, listing.result.accounts, {
+      template: flags.template,
+      region: flags.region,
+      prune: flags.prune,
+      dryRun: flags['dry-run'],
+      command: flags.command ?? keylessExecutable(),
+      autoLogin: flags['auto-login'],
+    })
+    for (const warning of outcome.warnings) this.logToStderr(`keyless: ${printable(warning)}`)
+    if (outcome.stale.length > 0 && !flags.prune) {
+      this.logToStderr(`keyless: ${outcome.stale.length} profile(s) of session ${session.name} point at roles you no longer have (${outcome.stale.join(', ')}); remove them with: keyless profiles sync --prune`)
+    }
+    if (flags['dry-run'] && !this.jsonEnabled()) {
+      this.log(outcome.diff || `No changes to ${outcome.configFile}.`)
+      return outcome.result
+    }
+    const {added, updated, removed, unchanged, skipped} = outcome.result
+    this.log(
+      `${outcome.wrote ? 'Updated' : 'No changes to'} ${outcome.configFile}: ${added.length} added, ${updated.length} updated, ${removed.length} removed, ${unchanged.length} unchanged, ${skipped.length} skipped.`,
+    )
+    if (added.length > 0) this.log(`Try: aws sts get-caller-identity --profile ${added[0]}`)
+    return outcome.result
+  }
+}
+
+/** The running keyless as an absolute path; the symlink npm installed stays a symlink, so upgrades keep working. */
+function keylessExecutable(): string {
+  return resolve(process.argv[1] ?? 'keyless')
+}

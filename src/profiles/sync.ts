@@ -1,0 +1,73 @@
+import {readConfigText, withFileLock, writeFileAtomic} from '../aws-config/atomic-write.js'
+import {configFilePath, displayPath} from '../aws-config/paths.js'
+import {buildWantedProfiles, syncProfiles} from '../aws-config/profiles.js'
+import type {AccountWithRoles} from '../accounts/list.js'
+import type {SsoSession} from '../sso/types.js'
+
+/** `profiles sync --json`: exactly these lists (PRODUCT.md section 4). */
+export interface ProfilesSyncResult {
+  added: string[]
+  updated: string[]
+  removed: string[]
+  unchanged: string[]
+  skipped: string[]
+}
+
+export interface ProfilesSyncOutcome {
+  result: ProfilesSyncResult
+  /** This session's keyless profiles whose role is gone, left in place because --prune was not given. */
+  stale: string[]
+  warnings: string[]
+  /** Unified diff of the config file (empty when nothing changes). */
+  diff: string
+  /** Whether the file was written (false on --dry-run and when nothing changed). */
+  wrote: boolean
+  configFile: string
+}
+
+export interface ProfilesSyncOptions {
+  template?: string
+  /** Region for new profiles; the session's region when absent. */
+  region?: string
+  prune: boolean
+  dryRun: boolean
+  /** The keyless executable as credential_process should run it. */
+  command: string
+  autoLogin: boolean
+}
+
+/**
+ * Writes one credential_process profile per account and role into the AWS config file: the whole
+ * read-modify-write under the config file's lock (two terminals cannot lose each other's sync), the edit a
+ * pure text-to-text function, the write atomic with a backup, and no write at all when nothing changes.
+ */
+export async function syncSessionProfiles(
+  session: SsoSession,
+  accounts: AccountWithRoles[],
+  options: ProfilesSyncOptions,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ProfilesSyncOutcome> {
+  const path = configFilePath(env)
+  const wanted = buildWantedProfiles({
+    session: session.name,
+    assignments: accounts.flatMap((a) => a.roles.map((roleName) => ({accountId: a.accountId, accountName: a.accountName, roleName}))),
+    template: options.template,
+    region: options.region ?? session.region,
+    command: options.command,
+    autoLogin: options.autoLogin,
+  })
+  const sync = async () => {
+    const before = await readConfigText(path)
+    const synced = syncProfiles(before, {session: session.name, profiles: wanted, prune: options.prune, path: displayPath(path, env)})
+    const diff = synced.text === before ? '' : await unifiedDiff(displayPath(path, env), before, synced.text)
+    const wrote = options.dryRun ? false : await writeFileAtomic(path, synced.text, {backup: true})
+    const {added, updated, removed, unchanged, skipped} = synced
+    return {result: {added, updated, removed, unchanged, skipped}, stale: synced.stale, warnings: synced.warnings, diff, wrote, configFile: path}
+  }
+  return options.dryRun ? sync() : withFileLock(path, sync, {env})
+}
+
+async function unifiedDiff(name: string, before: string, after: string): Promise<string> {
+  const {createTwoFilesPatch} = await import('diff')
+  return createTwoFilesPatch(name, name, before, after, 'current', 'after sync')
+}
