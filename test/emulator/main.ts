@@ -25,6 +25,9 @@ const USAGE = `usage: npm run emulator -- [options]
   --verbose                 log each request (method, path, status) to stderr
 `
 
+/** How often to check whether the process that started us is still there. */
+const ORPHAN_CHECK_MS = 1000
+
 const NUMERIC = {
   port: 'port',
   accounts: 'accounts',
@@ -90,6 +93,12 @@ async function main(): Promise<void> {
   }
   process.once('SIGTERM', stop)
   process.once('SIGINT', stop)
+  // A parent killed without passing the signal on (kill -9 npm, a crashed test runner) must not leave us
+  // serving forever: stop once we are orphaned.
+  const parent = process.ppid
+  setInterval(() => {
+    if (process.ppid !== parent) stop()
+  }, ORPHAN_CHECK_MS).unref()
   process.stdout.write(`emulator listening on ${emulator.url}\n`)
 }
 

@@ -130,12 +130,13 @@ export async function startEmulatorServer(options: EmulatorOptions = {}): Promis
       } catch (error) {
         response = restJsonError(500, 'InternalServerException', {message: `emulator error: ${(error as Error).message}`})
       }
-      res.writeHead(response.status, {...response.headers, 'content-length': Buffer.byteLength(response.body)})
-      res.end(response.body)
       if (state.config.verbose) {
+        // Method, path and status only: query strings, headers and bodies may hold tokens.
         const path = (req.url ?? '/').split('?')[0]
         process.stderr.write(`${req.method} ${path} ${response.status} ${Math.round(performance.now() - started)}ms\n`)
       }
+      res.writeHead(response.status, {...response.headers, 'content-length': Buffer.byteLength(response.body)})
+      res.end(response.body)
     })()
   })
   // The SDKs keep connections alive; without this close() would wait for their idle timeout.

@@ -101,7 +101,7 @@ export function spawnEmulator(args: string[], env: NodeJS.ProcessEnv = process.e
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'emulator', 'main.ts'), ...args], {
       cwd: ROOT,
-      env: {...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: '1'},
+      env: {...env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true'},
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stdout = ''
