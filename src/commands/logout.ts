@@ -30,7 +30,7 @@ export default class Logout extends KeylessCommand {
     for (const session of targets) {
       const result = await logout(session, store)
       if (result.remoteError) {
-        this.logToStderr(`keyless: could not reach Identity Center to end session ${session.name} (${result.remoteError}); its local tokens were deleted anyway`)
+        process.stderr.write(`keyless: could not reach Identity Center to end session ${session.name} (${result.remoteError}); its local tokens were deleted anyway` + '\n')
       }
       this.log(`Signed out of ${session.name}${result.deletedEntries ? '' : ' (nothing was stored)'}.`)
       results.push(result)

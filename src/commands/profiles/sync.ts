@@ -47,9 +47,9 @@ export default class ProfilesSync extends KeylessCommand {
       command: flags.command ?? keylessExecutable(),
       autoLogin: flags['auto-login'],
     })
-    for (const warning of outcome.warnings) this.logToStderr(`keyless: ${printable(warning)}`)
+    for (const warning of outcome.warnings) process.stderr.write(`keyless: ${printable(warning)}` + '\n')
     if (outcome.stale.length > 0 && !flags.prune) {
-      this.logToStderr(`keyless: ${outcome.stale.length} profile(s) of session ${session.name} point at roles you no longer have (${outcome.stale.join(', ')}); remove them with: keyless profiles sync --prune`)
+      process.stderr.write(`keyless: ${outcome.stale.length} profile(s) of session ${session.name} point at roles you no longer have (${outcome.stale.join(', ')}); remove them with: keyless profiles sync --prune` + '\n')
     }
     if (flags['dry-run'] && !this.jsonEnabled()) {
       this.log(outcome.diff || `No changes to ${outcome.configFile}.`)
