@@ -40,6 +40,9 @@ interface ResolvedCredentials {
  */
 export async function whoami(options: WhoamiOptions = {}): Promise<Identity> {
   quietNodeVersionWarning()
+  // Loading the STS client is most of whoami's own start-up: let it overlap a credential_process child.
+  const stsModule = import('@aws-sdk/client-sts')
+  stsModule.catch(() => {})
   const env = options.env ?? process.env
   const files = await loadAwsFiles(env)
   const profileFromFlag = Boolean(options.profile)
@@ -61,7 +64,7 @@ export async function whoami(options: WhoamiOptions = {}): Promise<Identity> {
 
   const region = stsRegion(env, files, profile)
   const endpoint = env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL || `https://sts.${region}.amazonaws.com`
-  const {STSClient, GetCallerIdentityCommand} = await import('@aws-sdk/client-sts')
+  const {STSClient, GetCallerIdentityCommand} = await stsModule
   const client = new STSClient({
     region,
     ...(options.profile ? {profile: options.profile} : {}),

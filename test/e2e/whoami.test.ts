@@ -2,7 +2,7 @@ import {createHash} from 'node:crypto'
 import {join} from 'node:path'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
-import {runKeyless, type RunResult} from '../helpers/cli.js'
+import {KEYLESS_BIN, runKeyless, type RunResult} from '../helpers/cli.js'
 import {signInWithSdk, startEmulator, type EmulatorHandle, type SignedIn} from '../helpers/emulator.js'
 import {writeFile} from '../helpers/files.js'
 import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
@@ -63,7 +63,7 @@ const codes = (result: RunResult) => json(result).warnings.map((warning) => warn
 const envKeys = (key: {id: string; secret: string}) => ({AWS_ACCESS_KEY_ID: key.id, AWS_SECRET_ACCESS_KEY: key.secret})
 
 beforeAll(async () => {
-  emulator = await startEmulator({})
+  emulator = await startEmulator({autoApprove: true})
   signedIn = await signInWithSdk(emulator)
 })
 afterAll(async () => {
@@ -174,6 +174,31 @@ describe('who the credentials belong to', () => {
     expect(human.stderr).toBe('')
     expect(human.stdout).toMatch(/^principal {3}sso-role \(permission set AdministratorAccess as demo\.user\)$/m)
     expect(human.stdout).toMatch(/^expires {5}(59m|1h 00m) left \(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\)$/m)
+  })
+
+  it('SSO role through the real `keyless credential-process` after `keyless login`; then relays its expiry line', async () => {
+    const keylessCommand = `"${process.execPath}" "${KEYLESS_BIN}" credential-process --session demo --account-id 111111111111 --role-name AdministratorAccess`
+    writeFile(
+      sandbox.configFile,
+      '[sso-session demo]\nsso_start_url = https://keyless-demo.awsapps.com/start\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access\n' +
+        `[profile sandbox.AdministratorAccess]\ncredential_process = ${keylessCommand}\nregion = us-east-1\nkeyless_session = demo\n`,
+    )
+    const env = {...sandbox.env, ...emulator.env()}
+    try {
+      const login = await runKeyless(['login', '--no-browser'], {env})
+      expect(login.code).toBe(0)
+      const result = await whoami(['--json', '--strict', '--expect-account', '111111111111'], {AWS_PROFILE: 'sandbox.AdministratorAccess'})
+      expect(result.code).toBe(0)
+      expect(json(result)).toMatchObject({principalKind: 'sso-role', keyKind: 'temporary', source: 'credential-process', warnings: []})
+      expect(json(result).arn).toMatch(SSO_ARN)
+    } finally {
+      expect((await runKeyless(['logout', '--all'], {env})).code).toBe(0)
+    }
+    const after = await whoami([], {AWS_PROFILE: 'sandbox.AdministratorAccess'})
+    expect(after.code).toBe(1)
+    expect(after.stderr.trim()).toBe(
+      'keyless: credential_process of profile [sandbox.AdministratorAccess] failed: SSO session "demo" has expired; run: keyless login --session demo',
+    )
   })
 
   it('--profile picks the profile, as in the AWS CLI', async () => {
