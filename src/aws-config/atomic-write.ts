@@ -1,6 +1,6 @@
 import {createHash, randomBytes} from 'node:crypto'
 import {constants} from 'node:fs'
-import {mkdir, open, readFile, realpath, rename, stat, unlink} from 'node:fs/promises'
+import {mkdir, open, readdir, readFile, realpath, rename, stat, unlink} from 'node:fs/promises'
 import {basename, dirname, join, resolve} from 'node:path'
 
 import {LOCK_STALE_MS, LOCK_WAIT_MS} from '../timing.js'
@@ -47,6 +47,33 @@ async function replaceFile(target: string, data: Buffer, mode: number): Promise<
   await syncDir(dir)
 }
 
+/** Temp files of writers that were killed mid-write (their process is gone): never renamed, safe to delete. */
+async function removeOrphanTemps(...targets: string[]): Promise<void> {
+  for (const target of targets) {
+    const prefix = `.${basename(target)}.`
+    let names: string[] = []
+    try {
+      names = await readdir(dirname(target))
+    } catch {
+      return
+    }
+    for (const name of names) {
+      const m = name.startsWith(prefix) ? /^(\d+)\.[0-9a-f]{8}\.tmp$/.exec(name.slice(prefix.length)) : null
+      if (!m || Number(m[1]) === process.pid || processAlive(Number(m[1]))) continue
+      await unlink(join(dirname(target), name)).catch(() => {})
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return errno(error) === 'EPERM'
+  }
+}
+
 /** fsync a directory so the rename itself survives a power cut. Not possible on Windows: skipped there. */
 async function syncDir(dir: string): Promise<void> {
   if (process.platform === 'win32') return
@@ -87,6 +114,7 @@ export async function writeFileAtomic(path: string, text: string, options: {back
     }
     if (current && options.backup) await replaceFile(backupPath(path), current, mode)
     await replaceFile(target, data, mode)
+    await removeOrphanTemps(target, backupPath(path))
     return true
   } catch (error) {
     throw writeError(path, error)
