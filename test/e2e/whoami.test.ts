@@ -203,8 +203,9 @@ describe('who the credentials belong to', () => {
 
   it('--profile picks the profile, as in the AWS CLI', async () => {
     writeFile(sandbox.configFile, writeProcessProfile('sandbox.AdministratorAccess', await roleCredentials()))
-    const result = await whoami(['--profile', 'sandbox.AdministratorAccess', '--json'])
+    const result = await whoami(['--profile', 'sandbox.AdministratorAccess', '--json', '--debug'])
     expect(json(result)).toMatchObject({principalKind: 'sso-role', profile: 'sandbox.AdministratorAccess', warnings: []})
+    expect(result.stderr).toContain('keyless:whoami credentials resolved') // --debug output, scanned for leaks in afterAll
   })
 
   it('an SSO profile (sso_session keys) resolved by the SDK from the AWS CLI token cache', async () => {
@@ -255,6 +256,7 @@ describe('warnings', () => {
     writeFile(sandbox.configFile, writeProcessProfile('sandbox.AdministratorAccess', await roleCredentials()))
     const result = await whoami(['--json', '--profile', 'sandbox.AdministratorAccess'], envKeys(USER_KEY))
     expect(json(result)).toMatchObject({principalKind: 'sso-role', warnings: []})
+    expect(result.stderr).toBe('') // not even the SDK's own "multiple credential sources" notice
   })
 
   it('a credentials-file profile shadowing the config profile of the same name', async () => {
