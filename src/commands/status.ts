@@ -26,7 +26,8 @@ function formatStatus(s: SessionStatus, now: number): string {
     const ms = Date.parse(iso) - now
     if (ms <= 0) return `expired ${iso}`
     const minutes = Math.floor(ms / 60_000)
-    return `${iso} (${minutes >= 120 ? `${Math.floor(minutes / 60)} h` : `${minutes} min`} left)`
+    const span = minutes >= 48 * 60 ? `${Math.floor(minutes / 1440)} days` : minutes >= 120 ? `${Math.floor(minutes / 60)} h` : `${minutes} min`
+    return `${iso} (${span} left)`
   }
   const lines = [
     `${printable(s.name)}  ${printable(s.startUrl)} (${s.region})`,

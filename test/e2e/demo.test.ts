@@ -1,0 +1,23 @@
+import {describe, expect, it} from 'vitest'
+
+import {ROOT, runProcess} from '../helpers/cli.js'
+import {makeSandbox} from '../helpers/sandbox.js'
+
+describe('npm run demo', () => {
+  it('walks the whole journey against the emulator and reports success', async () => {
+    const sandbox = makeSandbox()
+    try {
+      // The demo's driver (scripts/demo.sh adds the install, build and keychain steps around it).
+      const out = await runProcess(process.execPath, ['--import', 'tsx', `${ROOT}/scripts/demo.ts`], {env: {...sandbox.env, NO_COLOR: '1'}, timeoutMs: 120_000})
+      expect(out.stderr).not.toMatch(/demo FAILED/)
+      expect(out.code).toBe(0)
+      for (const heading of ['1. Configure', '2. Log in', '3. The accounts', '4. Profiles', '5. The AWS CLI', '6. whoami', '7. Status']) {
+        expect(out.stdout).toContain(`== ${heading}`)
+      }
+      expect(out.stdout).toMatch(/assumed-role\/AWSReservedSSO_AdministratorAccess_[0-9a-f]{16}\/demo\.user/)
+      expect(out.stdout).toContain('demo complete')
+    } finally {
+      sandbox.cleanup()
+    }
+  }, 150_000)
+})
