@@ -317,3 +317,55 @@ describe('credential_process command line', () => {
     `)
   })
 })
+
+// The written profiles, inside a busy CRLF file without a final newline, as the real SDKs read them: the JS SDK
+// (its own INI parser, which cuts ` #` comments) and botocore (configparser), each running credential_process.
+describe('written profiles work with the AWS SDKs', () => {
+  it('the JS SDK and botocore both run the credential_process keyless wrote', async () => {
+    const {chmodSync, mkdtempSync, rmSync, writeFileSync, mkdirSync} = await import('node:fs')
+    const {tmpdir} = await import('node:os')
+    const {join} = await import('node:path')
+    const {execFileSync} = await import('node:child_process')
+    const dir = mkdtempSync(join(tmpdir(), 'keyless-sdk-'))
+    try {
+      mkdirSync(join(dir, 'key less'))
+      const stub = join(dir, 'key less', 'keyless')
+      writeFileSync(
+        stub,
+        '#!/bin/sh\necho \'{"Version":1,"AccessKeyId":"ASIASTUB\'"$5"\'","SecretAccessKey":"s","SessionToken":"t","Expiration":"2099-01-01T00:00:00Z"}\'\n',
+      )
+      chmodSync(stub, 0o755)
+      const before = '# mine\r\n[default]\r\nregion = eu-west-1 # comment\r\ns3 =\r\n  max_concurrent_requests = 20\r\n\r\n; x\r\n[profile dev]\r\noutput = json'
+      const wanted = buildWantedProfiles({
+        session: 'acme',
+        command: stub,
+        region: 'us-east-1',
+        assignments: [{accountId: '111111111111', accountName: 'sandbox', roleName: 'AdministratorAccess'}],
+      })
+      const file = join(dir, 'config')
+      writeFileSync(file, syncProfiles(before, {session: 'acme', profiles: wanted, prune: false}).text)
+      const env = {...process.env, AWS_CONFIG_FILE: file, AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'), HOME: dir}
+      for (const k of Object.keys(env)) if (/^AWS_(ACCESS|SECRET|SESSION|PROFILE|DEFAULT_PROFILE)/.test(k)) delete env[k]
+
+      const {fromProcess} = await import('@aws-sdk/credential-providers')
+      const saved = process.env.AWS_CONFIG_FILE
+      process.env.AWS_CONFIG_FILE = file
+      try {
+        const creds = await fromProcess({profile: 'sandbox.AdministratorAccess', ignoreCache: true})()
+        expect(creds.accessKeyId).toBe('ASIASTUB111111111111')
+      } finally {
+        if (saved === undefined) delete process.env.AWS_CONFIG_FILE
+        else process.env.AWS_CONFIG_FILE = saved
+      }
+
+      const py = `
+import botocore.session
+s = botocore.session.Session(profile='sandbox.AdministratorAccess')
+print(s.get_credentials().access_key, s.get_config_variable('region'))
+`
+      expect(execFileSync('python3', ['-c', py], {env}).toString().trim()).toBe('ASIASTUB111111111111 us-east-1')
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+})
