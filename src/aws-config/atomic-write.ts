@@ -26,7 +26,7 @@ async function readIfExists(path: string): Promise<Buffer | undefined> {
 }
 
 /** Writes `data` to a fresh temp file in `dir` with `mode`, fsyncs it and renames it onto `target`. */
-async function replaceFile(target: string, data: Buffer, mode: number): Promise<void> {
+async function replaceFile(target: string, data: Buffer, mode: number, owner?: {uid: number; gid: number}): Promise<void> {
   const dir = dirname(target)
   const temp = join(dir, `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`)
   const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode)
@@ -35,6 +35,8 @@ async function replaceFile(target: string, data: Buffer, mode: number): Promise<
       await handle.writeFile(data)
       // open() applies the umask: set the exact mode the file had.
       await handle.chmod(mode)
+      // Run as root (sudo) on someone's file: the new file keeps that someone as its owner.
+      if (owner && process.getuid?.() === 0) await handle.chown(owner.uid, owner.gid)
       await handle.sync()
     } finally {
       await handle.close()
@@ -107,13 +109,16 @@ export async function writeFileAtomic(path: string, text: string, options: {back
     const current = await readIfExists(target)
     if (current?.equals(data)) return false
     let mode = 0o600
+    let owner: {uid: number; gid: number} | undefined
     if (current) {
-      mode = (await stat(target)).mode & 0o7777
+      const st = await stat(target)
+      mode = st.mode & 0o7777
+      owner = {uid: st.uid, gid: st.gid}
     } else {
       await mkdir(dirname(target), {recursive: true, mode: 0o700})
     }
-    if (current && options.backup) await replaceFile(backupPath(path), current, mode)
-    await replaceFile(target, data, mode)
+    if (current && options.backup) await replaceFile(backupPath(path), current, mode, owner)
+    await replaceFile(target, data, mode, owner)
     await removeOrphanTemps(target, backupPath(path))
     return true
   } catch (error) {

@@ -211,3 +211,15 @@ describe('withFileLock', () => {
     expect(readFileSync(file, 'utf8')).toBe('30')
   })
 })
+
+describe.skipIf(process.getuid?.() !== 0)('writeFileAtomic as root', () => {
+  it("keeps the owner of someone else's file", async () => {
+    const {chownSync} = await import('node:fs')
+    const file = join(home, 'config')
+    writeFileSync(file, 'old\n')
+    chownSync(file, 4321, 4322)
+    await writeFileAtomic(file, 'new\n', {backup: true})
+    expect([statSync(file).uid, statSync(file).gid]).toEqual([4321, 4322])
+    expect(statSync(join(home, 'config.keyless.bak')).uid).toBe(4321)
+  })
+})
