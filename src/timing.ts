@@ -57,6 +57,7 @@ export const RATE_ESTIMATE_WINDOW_MS = 5000
 /** The shortest span between two 429s the measured rate is trusted over (shorter spans hold too few answers). */
 export const RATE_ESTIMATE_MIN_SPAN_MS = 1000
 
-/** With no 429 for this long while work is waiting, the pacer tries a 10% higher rate (the server's quota
- * may be higher than measured, or it grew). */
-export const RATE_PROBE_AFTER_MS = 2000
+/** With no 429 for this long while work is waiting, the pacer tries a higher rate (+10%, +25%, +50%, then
+ * doubling), once per this long: its first guess may have been low, or the quota grew. A second holds ~20
+ * answers at Identity Center's rate: enough to tell a quiet spell from chance. */
+export const RATE_PROBE_AFTER_MS = 1000

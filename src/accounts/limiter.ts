@@ -57,8 +57,11 @@ const MIN_RATE = 0.5
  * grants is used) at the price of ~2% of calls answered 429 and retried, and those 429s keep the measurement
  * current. */
 const OVERSHOOT = 0.03
-/** Multiplier applied to the rate when probing upwards. */
-const PROBE_STEP = 1.1
+/** Multipliers of successive upward probes with no 429 in between: gentle at first (in steady state a probe
+ * only finds the limit again), then fast (a first guess that was low, or a quota that grew). */
+const PROBE_STEPS = [1.1, 1.25, 1.5, 2]
+/** The first guess of the server's rate is never below this many requests per second. */
+const MIN_FIRST_GUESS = 2
 
 /**
  * A client-side limiter for a burst of calls against a rate-limited API (Identity Center's portal: ~20
@@ -74,8 +77,9 @@ const PROBE_STEP = 1.1
  *   server's bucket is empty at that moment, so between two 429s the server admitted exactly
  *   rate × time calls: the answers that were not 429 in that span, divided by the span, *is* the server's
  *   rate, measured over the last few seconds. Calls are then released one every 1/rate seconds, paced at the
- *   measured rate +3%. After each 429 everyone waits one extra slot. With no 429 for two seconds the rate is
- *   probed 10% higher. Under a 20 requests/s bucket it settles at ~20 requests/s with a trickle of 429s
+ *   measured rate +3%. After each 429 everyone waits one extra slot. With no 429 for a second the rate is
+ *   probed higher, every second (+10%,
+ *   +25%, +50%, then doubling until a 429 answers). Under a 20 requests/s bucket it settles at ~20 requests/s with a trickle of 429s
  *   instead of the storm a fixed concurrency causes.
  * - Each retry waits a full-jitter exponential backoff (random 0..min(5 s, 100 ms × 2^attempt)), then
  *   queues again ahead of newer work. Higher `priority` calls are dispatched first.
@@ -92,6 +96,7 @@ export class AdaptiveLimiter {
   private nextSlotAt = Number.NEGATIVE_INFINITY
   private lastThrottleAt = Number.NEGATIVE_INFINITY
   private lastProbeAt = Number.NEGATIVE_INFINITY
+  private probes = 0
   /** When answers that used a server token (anything but a 429) arrived, over the estimate window. */
   private admitted: number[] = []
   /** When 429s arrived, over the estimate window. */
@@ -246,15 +251,19 @@ export class AdaptiveLimiter {
     this.counts.throttled++
     this.record(this.throttles, now)
     this.lastThrottleAt = now
+    this.probes = 0
     if (this.rate === undefined) {
       // The first 429: the server's bucket just ran dry. What it admitted in the last second is a first
       // guess of its rate (high by the size of its burst); the measurement below corrects it within seconds.
-      this.rate = Math.max(MIN_RATE, this.countSince(this.admitted, now - 1000))
+      this.rate = Math.max(MIN_FIRST_GUESS, this.countSince(this.admitted, now - 1000))
       this.decrease(job, now)
     } else {
-      const first = this.throttles[0]!
-      const span = now - first
-      if (span >= RATE_ESTIMATE_MIN_SPAN_MS) {
+      // The most recent 429 at least RATE_ESTIMATE_MIN_SPAN_MS old: a span long enough to average latency
+      // jitter, short enough to follow a rate that changed.
+      let first: number | undefined
+      for (const t of this.throttles) if (now - t >= RATE_ESTIMATE_MIN_SPAN_MS) first = t
+      const span = first === undefined ? 0 : now - first
+      if (first !== undefined) {
         // The server's bucket was empty at both 429s, so it admitted exactly rate × span calls in between.
         const measured = (this.countSince(this.admitted, first) * 1000) / span
         this.rate = Math.max(MIN_RATE, measured * (1 + OVERSHOOT))
@@ -276,7 +285,7 @@ export class AdaptiveLimiter {
   private maybeProbe(now: number): void {
     if (now - this.lastThrottleAt < RATE_PROBE_AFTER_MS || now - this.lastProbeAt < RATE_PROBE_AFTER_MS) return
     this.lastProbeAt = now
-    this.rate = this.rate! * PROBE_STEP
+    this.rate = this.rate! * PROBE_STEPS[Math.min(this.probes++, PROBE_STEPS.length - 1)]!
   }
 
   private record(times: number[], now: number): void {

@@ -1,0 +1,71 @@
+/**
+ * A signed-in SSO session for any suite, without running `keyless login`: a device-authorization flow through
+ * the emulator's real sso-oidc API (signInWithSdk), the registration and token written to the sandbox keychain
+ * exactly as login stores them, and the `[sso-session NAME]` section in the sandbox's AWS config file.
+ */
+import {appendFileSync, existsSync, mkdirSync, readFileSync} from 'node:fs'
+import {dirname} from 'node:path'
+
+import {openKeychain} from '../../src/keychain/keychain.js'
+import {SessionStore} from '../../src/sso/session-store.js'
+import {signInWithSdk, type EmulatorHandle} from './emulator.js'
+import {ssoSessionSection} from './files.js'
+import type {Sandbox} from './sandbox.js'
+
+export interface SeedOptions {
+  /** Session name (default `acme`). */
+  session?: string
+  /** Seconds the stored access token has left (default 8 h). Under 15 min: it is due for a silent refresh. */
+  tokenExpiresInSeconds?: number
+  /** Store no refresh token (an expired token then means a new login). */
+  withoutRefreshToken?: boolean
+  /** Leave the AWS config file alone (default: append the [sso-session] section unless it is there). */
+  skipConfig?: boolean
+}
+
+export interface SeededSession {
+  session: string
+  startUrl: string
+  region: string
+  /** The secrets issued for it: for assertions that they leak nowhere. Never print them. */
+  accessToken: string
+  refreshToken?: string
+}
+
+export async function seedSession(emulator: EmulatorHandle, sandbox: Sandbox, options: SeedOptions = {}): Promise<SeededSession> {
+  const session = options.session ?? 'acme'
+  const fixture = await emulator.fixture()
+  const signedIn = await signInWithSdk(emulator)
+  const store = new SessionStore(openKeychain({service: sandbox.keychainService}))
+  await store.writeRegistration(session, {
+    clientId: signedIn.clientId,
+    clientSecret: signedIn.clientSecret,
+    expiresAt: new Date(Date.now() + 80 * 24 * 3600 * 1000).toISOString(),
+    region: fixture.region,
+    scopes: ['sso:account:access'],
+  })
+  const refreshToken = options.withoutRefreshToken ? undefined : signedIn.refreshToken
+  await store.writeToken(session, {
+    accessToken: signedIn.accessToken,
+    refreshToken,
+    expiresAt: new Date(Date.now() + (options.tokenExpiresInSeconds ?? 8 * 3600) * 1000).toISOString(),
+    startUrl: fixture.startUrl,
+    region: fixture.region,
+    loggedInAt: new Date().toISOString(),
+  })
+  if (!options.skipConfig) {
+    const existing = existsSync(sandbox.configFile) ? readFileSync(sandbox.configFile, 'utf8') : ''
+    if (!existing.includes(`[sso-session ${session}]`)) {
+      mkdirSync(dirname(sandbox.configFile), {recursive: true, mode: 0o700})
+      const separator = existing && !existing.endsWith('\n\n') ? (existing.endsWith('\n') ? '\n' : '\n\n') : ''
+      appendFileSync(sandbox.configFile, separator + ssoSessionSection(session, fixture.startUrl, fixture.region), {mode: 0o600})
+    }
+  }
+  return {session, startUrl: fixture.startUrl, region: fixture.region, accessToken: signedIn.accessToken, refreshToken}
+}
+
+/** Deletes everything the sandbox's keychain service holds (for afterAll). */
+export async function wipeSandboxKeychain(sandbox: Sandbox): Promise<void> {
+  const keychain = openKeychain({service: sandbox.keychainService})
+  for (const key of await keychain.keys()) await keychain.delete(key)
+}
