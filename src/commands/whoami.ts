@@ -3,6 +3,8 @@ import {Flags} from '@oclif/core'
 import {KeylessCommand} from '../base-command.js'
 import type {Identity} from '../identity/identity.js'
 
+// bin/run.js runs `keyless whoami` through src/identity/main.ts (no oclif, for start-up time); this class
+// serves --help, the manifest, and anyone running the command through oclif. Both call runWhoami().
 export default class Whoami extends KeylessCommand {
   static override summary = 'Show whose AWS credentials are in use: the guard before terraform.'
   static override description = `Resolves credentials exactly as the AWS tools do (--profile, then AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, then AWS_PROFILE or the default profile: credentials file, credential_process, SSO), calls STS GetCallerIdentity, and prints the account, ARN, principal kind, masked access key id, where the credentials came from and how long they last.
@@ -23,7 +25,7 @@ Exit codes: 0 ok; 1 no or broken credentials, network; 2 usage; 3 --strict and r
     profile: Flags.string({description: 'AWS profile to check (default: AWS_PROFILE, else the default chain)', helpValue: 'NAME'}),
     strict: Flags.boolean({description: 'exit 3 when the credentials are the account root or a long-term access key'}),
     'expect-account': Flags.string({
-      description: 'exit 4 unless the credentials belong to this account (repeatable)',
+      description: 'exit 4 unless the credentials belong to this account (repeat the flag for several)',
       helpValue: 'ID',
       multiple: true,
     }),
@@ -31,23 +33,23 @@ Exit codes: 0 ok; 1 no or broken credentials, network; 2 usage; 3 --strict and r
 
   async run(): Promise<Identity> {
     const {flags} = await this.parse(Whoami)
-    const [{whoami}, {verdict, checkAccountIds}, render] = await Promise.all([
-      import('../identity/whoami.js'),
-      import('../identity/verdict.js'),
-      import('../identity/render.js'),
-    ])
-    const expectAccounts = checkAccountIds(flags['expect-account'] ?? [])
-    const identity = await whoami({profile: flags.profile})
-    const failure = verdict(identity, {strict: flags.strict, expectAccounts})
-    if (this.jsonEnabled()) {
+    const {runWhoami} = await import('../identity/run.js')
+    const json = this.jsonEnabled()
+    const {identity, failure} = await runWhoami(
+      {profile: flags.profile, strict: flags.strict, expectAccounts: flags['expect-account'] ?? [], json},
+      {
+        env: process.env,
+        stdout: (text) => process.stdout.write(text),
+        stderr: (text) => process.stderr.write(text),
+        stdoutTTY: Boolean(process.stdout.isTTY),
+        stderrTTY: Boolean(process.stderr.isTTY),
+      },
+    )
+    if (failure) {
       // Scripts get the identity even when the guard fails: JSON on stdout, the one-line reason on stderr.
-      if (failure) this.logJson(identity)
-    } else {
-      this.log(render.renderIdentity(identity, new Date()).trimEnd())
-      const colour = render.colourWanted(process.env, Boolean(process.stdout.isTTY), Boolean(process.stderr.isTTY))
-      for (const warning of identity.warnings) process.stderr.write(render.renderWarning(warning, colour) + '\n')
+      if (json) this.logJson(identity)
+      throw failure
     }
-    if (failure) throw failure
     return identity
   }
 }

@@ -1,8 +1,9 @@
 import {createHash} from 'node:crypto'
 import {join} from 'node:path'
+import {pathToFileURL} from 'node:url'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
-import {KEYLESS_BIN, runKeyless, type RunResult} from '../helpers/cli.js'
+import {KEYLESS_BIN, ROOT, runKeyless, runProcess, type RunResult} from '../helpers/cli.js'
 import {signInWithSdk, startEmulator, type EmulatorHandle, type SignedIn} from '../helpers/emulator.js'
 import {writeFile} from '../helpers/files.js'
 import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
@@ -55,6 +56,15 @@ function writeProcessProfile(name: string, credentials: RoleCredentials, extra =
 
 async function whoami(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
   const result = await runKeyless(['whoami', ...args], {env: {...sandbox.env, ...emulator.env(), ...env}})
+  outputs.push(result)
+  return result
+}
+/** The same command through oclif (bin/run.js takes a fast path without it; oclif serves --help). */
+async function whoamiThroughOclif(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
+  const script =
+    `const {execute} = (await import('node:module')).createRequire(${JSON.stringify(ROOT + '/')})('@oclif/core');` +
+    `await execute({dir: ${JSON.stringify(pathToFileURL(KEYLESS_BIN).href)}, args: ${JSON.stringify(['whoami', ...args])}})`
+  const result = await runProcess(process.execPath, ['--input-type=module', '-e', script], {env: {...sandbox.env, ...emulator.env(), ...env}})
   outputs.push(result)
   return result
 }
@@ -358,5 +368,34 @@ describe('failures: exit 1 and one line with the cause and the fix', () => {
       }),
     )
     expect(line).toMatch(/^keyless: the temporary credentials ASIA\*+[A-Z0-9]{4} \(from environment variables AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN\) have expired; export fresh credentials/)
+  })
+})
+
+describe('the command line', () => {
+  it('oclif and the fast path print the same, with the same exit codes', async () => {
+    for (const [args, env] of [
+      [['--json'], envKeys(USER_KEY)],
+      [['--json', '--strict'], envKeys(ROOT_KEY)],
+      [['--expect-account', '111111111111'], envKeys(USER_KEY)],
+      [[], {}],
+    ] as Array<[string[], NodeJS.ProcessEnv]>) {
+      const fast = await whoami(args, env)
+      const oclif = await whoamiThroughOclif(args, env)
+      expect({code: oclif.code, stdout: oclif.stdout, stderr: oclif.stderr}).toEqual({code: fast.code, stdout: fast.stdout, stderr: fast.stderr})
+    }
+  })
+
+  it('an unknown flag is a usage error (exit 2) in one line; --help comes from oclif', async () => {
+    const wrong = await whoami(['--stict'])
+    expect(wrong.code).toBe(2)
+    expect(wrong.stderr.trim()).toBe("keyless: Unknown option '--stict'; run: keyless whoami --help")
+    const help = await whoami(['--help'])
+    expect(help.code).toBe(0)
+    expect(help.stdout).toContain('$ keyless whoami [--json] [--debug] [--profile NAME] [--strict]')
+  })
+
+  it('KEYLESS_CONTENT_TYPE=json means --json, as with oclif', async () => {
+    const result = await whoami([], {...envKeys(USER_KEY), KEYLESS_CONTENT_TYPE: 'json'})
+    expect(json(result).principalKind).toBe('iam-user')
   })
 })

@@ -307,3 +307,20 @@ describe('render', () => {
     expect(colourWanted({}, true, false)).toBe(false)
   })
 })
+
+describe('parseWhoamiArgs (the fast path without oclif)', () => {
+  it('reads the flags of `keyless whoami`', async () => {
+    const {parseWhoamiArgs} = await import('../../src/identity/main.js')
+    expect(parseWhoamiArgs([], {})).toEqual({profile: undefined, strict: false, expectAccounts: [], json: false, debug: false})
+    expect(
+      parseWhoamiArgs(['--profile=p', '--strict', '--expect-account', '111111111111', '--expect-account=222222222222', '--json', '--debug'], {}),
+    ).toEqual({profile: 'p', strict: true, expectAccounts: ['111111111111', '222222222222'], json: true, debug: true})
+    expect(parseWhoamiArgs([], {KEYLESS_CONTENT_TYPE: 'JSON'}).json).toBe(true)
+  })
+  it('turns anything else into a one-line usage error with exit 2', async () => {
+    const {parseWhoamiArgs} = await import('../../src/identity/main.js')
+    for (const argv of [['--nope'], ['extra'], ['--profile'], ['--profile', '']]) {
+      expect(() => parseWhoamiArgs(argv, {})).toThrow(expect.objectContaining({exitCode: 2}))
+    }
+  })
+})
