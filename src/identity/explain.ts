@@ -53,7 +53,7 @@ export function explainResolutionError(error: unknown, context: ResolutionContex
       said && /run: /.test(said) ? undefined : `run its command by hand to see why: ${section.credential_process ?? '(see the profile)'}`,
     )
   }
-  if (/SSO session associated with this profile (has expired|is invalid)/.test(full)) {
+  if (/SSO session (token )?associated with (this )?profile|run 'aws sso login'|aws sso login/i.test(full)) {
     return new KeylessError(`the SSO session of profile [${profile}] has expired or is missing`, `run: aws sso login --profile ${profile}`)
   }
   if (/Could not load credentials from any providers/.test(full) || /Could not resolve credentials using profile/.test(full)) {

@@ -351,6 +351,15 @@ describe('failures: exit 1 and one line with the cause and the fix', () => {
     expect(line).toBe('keyless: credential_process of profile [broken] failed: SSO session "demo" has expired; run: keyless login --session demo')
   })
 
+  it('an SSO profile without an AWS CLI login', async () => {
+    writeFile(
+      sandbox.configFile,
+      '[sso-session demo]\nsso_start_url = https://keyless-demo.awsapps.com/start\nsso_region = us-east-1\n' +
+        '[profile s]\nsso_session = demo\nsso_account_id = 222222222222\nsso_role_name = PowerUserAccess\n',
+    )
+    expect(oneLine(await whoami(['--profile', 's']))).toBe('keyless: the SSO session of profile [s] has expired or is missing; run: aws sso login --profile s')
+  })
+
   it('STS unreachable', async () => {
     const line = oneLine(await whoami([], {...envKeys(USER_KEY), AWS_ENDPOINT_URL: 'http://127.0.0.1:9'}))
     expect(line).toMatch(/^keyless: cannot reach STS at http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\); check the network/)

@@ -245,6 +245,12 @@ describe('explaining failures in one line', () => {
       'keyless: credential_process of profile [sandbox.Admin] failed: SSO session "acme" has expired; run: keyless login --session acme',
     )
   })
+  it('sends an expired or missing AWS CLI SSO login to aws sso login', () => {
+    const error = new Error("The SSO session token associated with profile=s was not found or is invalid. To refresh this SSO session run 'aws sso login' with the corresponding profile.")
+    expect(explainResolutionError(error, {...context, profile: 's'}).toLine()).toBe(
+      'keyless: the SSO session of profile [s] has expired or is missing; run: aws sso login --profile s',
+    )
+  })
   it('says no credentials were found, and names a missing profile with the ones that exist', () => {
     const none = explainResolutionError(new Error('Could not load credentials from any providers'), {...context, profile: 'default', profileExplicit: false})
     expect(none.toLine()).toMatch(/^keyless: no AWS credentials found \(no AWS_ACCESS_KEY_ID in the environment, no usable profile \[default\]/)
