@@ -3,6 +3,7 @@ import {constants} from 'node:fs'
 import {mkdir, open, readdir, readFile, realpath, rename, stat, unlink} from 'node:fs/promises'
 import {basename, dirname, join, resolve} from 'node:path'
 
+import {withLockFile} from '../locks/file-lock.js'
 import {LOCK_STALE_MS, LOCK_WAIT_MS} from '../timing.js'
 import {ConfigLockTimeoutError, ConfigReadError, ConfigWriteError} from './errors.js'
 import {displayPath, ensureCacheDir} from './paths.js'
@@ -205,43 +206,19 @@ export function lockPathFor(path: string, env: Env = process.env): string {
  * runs serialise instead of losing each other's edits. A holder that crashed stops refreshing the lock and it
  * is taken over after `staleMs`; a live holder is waited for at most `waitMs`, then ConfigLockTimeoutError.
  */
-export async function withFileLock<T>(
+export async function withConfigFileLock<T>(
   path: string,
   fn: () => Promise<T>,
   options: {env?: Env; waitMs?: number; staleMs?: number} = {},
 ): Promise<T> {
-  const lockfile = await import('proper-lockfile')
   const env = options.env ?? process.env
-  const lockPath = lockPathFor(path, env)
-  const waitMs = options.waitMs ?? LOCK_WAIT_MS
-  const staleMs = Math.max(options.staleMs ?? LOCK_STALE_MS, 2000)
-  const deadline = Date.now() + waitMs
-  let release: () => Promise<void>
-  for (;;) {
-    try {
-      release = await lockfile.lock(path, {
-        lockfilePath: lockPath,
-        realpath: false,
-        stale: staleMs,
-        update: Math.floor(staleMs / 4),
-        // A lock lost while we slept past `stale`: finish the work rather than crash mid-write.
-        onCompromised: () => {},
-      })
-      break
-    } catch (error) {
-      if (errno(error) !== 'ELOCKED') throw error
-      if (Date.now() >= deadline) {
-        throw new ConfigLockTimeoutError(
-          `another keyless process has been editing ${displayPath(path, env)} for over ${Math.round(waitMs / 1000)} s`,
-          `wait for it to finish; if no keyless is running, remove ${lockPath}`,
-        )
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 60))
-    }
-  }
-  try {
-    return await fn()
-  } finally {
-    await release().catch(() => {})
-  }
+  return withLockFile(lockPathFor(path, env), fn, {
+    waitMs: options.waitMs ?? LOCK_WAIT_MS,
+    staleMs: options.staleMs ?? LOCK_STALE_MS,
+    onTimeout: (lockPath, waitMs) =>
+      new ConfigLockTimeoutError(
+        `another keyless process has been editing ${displayPath(path, env)} for over ${Math.round(waitMs / 1000)} s`,
+        `wait for it to finish; if no keyless is running, remove ${lockPath}`,
+      ),
+  })
 }

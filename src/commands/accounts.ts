@@ -21,7 +21,7 @@ export default class Accounts extends KeylessCommand {
 
   async run(): Promise<AccountsResult> {
     const {flags} = await this.parse(Accounts)
-    const session = await loadSession(flags.session)
+    const session = await loadSession(flags.session, process.env, this.id)
     const bar = accountsProgressBar()
     const controller = new AbortController()
     const onSigint = () => controller.abort(new KeylessError('listing cancelled', undefined, 130))

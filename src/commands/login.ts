@@ -21,7 +21,7 @@ export default class Login extends KeylessCommand {
 
   async run(): Promise<LoginResult> {
     const {flags} = await this.parse(Login)
-    const session = await loadSession(flags.session)
+    const session = await loadSession(flags.session, process.env, this.id)
     const runtime = sessionRuntime()
     const controller = new AbortController()
     // Ctrl-C while waiting for approval: stop polling, store nothing, exit 130.

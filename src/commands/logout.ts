@@ -24,7 +24,7 @@ export default class Logout extends KeylessCommand {
       const names = new Set([...configured.map((s) => s.name), ...(await store.sessionNames())])
       targets = [...names].map((name) => configured.find((s) => s.name === name) ?? {name, region: 'us-east-1'})
     } else {
-      targets = [await loadSession(flags.session)]
+      targets = [await loadSession(flags.session, process.env, this.id)]
     }
     const results = []
     for (const session of targets) {

@@ -17,7 +17,7 @@ export async function freshRoleCredentials(
   args: CredentialProcessArgs,
   io: {env: NodeJS.ProcessEnv; store: SessionStore; now: () => number; warn: (line: string) => void},
 ): Promise<RoleCredentials> {
-  const session = await loadSession(args.session, io.env)
+  const session = await loadSession(args.session, io.env, 'credential-process')
   const runtime = sessionRuntime(io.env)
   const store = io.store
   return obtainRoleCredentials(

@@ -1,4 +1,4 @@
-import {readConfigText, withFileLock, writeFileAtomic} from '../aws-config/atomic-write.js'
+import {readConfigText, withConfigFileLock, writeFileAtomic} from '../aws-config/atomic-write.js'
 import {configFilePath, displayPath} from '../aws-config/paths.js'
 import {buildWantedProfiles, syncProfiles} from '../aws-config/profiles.js'
 import type {AccountWithRoles} from '../accounts/list.js'
@@ -64,7 +64,7 @@ export async function syncSessionProfiles(
     const {added, updated, removed, unchanged, skipped} = synced
     return {result: {added, updated, removed, unchanged, skipped}, stale: synced.stale, warnings: synced.warnings, diff, wrote, configFile: path}
   }
-  return options.dryRun ? sync() : withFileLock(path, sync, {env})
+  return options.dryRun ? sync() : withConfigFileLock(path, sync, {env})
 }
 
 async function unifiedDiff(name: string, before: string, after: string): Promise<string> {

@@ -1,11 +1,9 @@
 import {existsSync} from 'node:fs'
-import {join} from 'node:path'
 
-import {readConfigText, writeFileAtomic} from '../aws-config/atomic-write.js'
-import {cacheDir, configFilePath} from '../aws-config/paths.js'
+import {readConfigText, withConfigFileLock, writeFileAtomic} from '../aws-config/atomic-write.js'
+import {configFilePath, displayPath} from '../aws-config/paths.js'
 import {listSsoSessions, upsertSsoSession, validateRegion, validateStartUrl} from '../aws-config/sso-sessions.js'
 import {parseConfig} from '../aws-config/ini.js'
-import {withFileLock} from '../locks/file-lock.js'
 
 export interface ConfigureResult {
   session: string
@@ -29,11 +27,13 @@ export async function configureSession(
   const startUrl = validateStartUrl(input.startUrl)
   const region = validateRegion(input.region)
   const path = configFilePath(env)
-  return withFileLock(join(cacheDir(env), 'locks'), 'aws-config', async () => {
+  const shown = displayPath(path, env)
+  // The same lock as profiles sync: the two never interleave their read-modify-write.
+  return withConfigFileLock(path, async () => {
     const before = await readConfigText(path)
-    const existed = listSsoSessions(parseConfig(before, {path})).some((s) => s.name === input.name)
-    const after = upsertSsoSession(before, {name: input.name, startUrl, region, scopes: input.scopes}, {path})
+    const existed = listSsoSessions(parseConfig(before, {path: shown})).some((s) => s.name === input.name)
+    const after = upsertSsoSession(before, {name: input.name, startUrl, region, scopes: input.scopes}, {path: shown})
     const changed = after !== before || !existsSync(path) ? await writeFileAtomic(path, after, {backup: true}) : false
     return {session: input.name, startUrl, region, scopes: input.scopes, configFile: path, changed, created: !existed}
-  }, {what: 'the AWS config file'})
+  }, {env})
 }

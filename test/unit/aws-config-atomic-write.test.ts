@@ -18,7 +18,7 @@ import {join} from 'node:path'
 
 import {afterEach, beforeEach, describe, expect, it} from 'vitest'
 
-import {backupPath, lockPathFor, readConfigText, withFileLock, writeFileAtomic} from '../../src/aws-config/atomic-write.js'
+import {backupPath, lockPathFor, readConfigText, withConfigFileLock, writeFileAtomic} from '../../src/aws-config/atomic-write.js'
 import {ConfigLockTimeoutError, ConfigReadError} from '../../src/aws-config/errors.js'
 import {cacheDir, configFilePath, credentialsFilePath, displayPath, ensureCacheDir} from '../../src/aws-config/paths.js'
 import {ROOT} from '../helpers/cli.js'
@@ -141,12 +141,12 @@ describe('readConfigText', () => {
   })
 })
 
-describe('withFileLock', () => {
+describe('withConfigFileLock', () => {
   it('serialises read-modify-write cycles in one process', async () => {
     const file = join(home, 'counter')
     writeFileSync(file, '0')
     const bump = (): Promise<void> =>
-      withFileLock(
+      withConfigFileLock(
         file,
         async () => {
           const n = Number(readFileSync(file, 'utf8'))
@@ -163,14 +163,14 @@ describe('withFileLock', () => {
   it('gives up after the wait bound with a clear error', async () => {
     const file = join(home, 'config')
     let releaseHolder!: () => void
-    const holder = withFileLock(file, () => new Promise<void>((r) => (releaseHolder = r)), {env})
+    const holder = withConfigFileLock(file, () => new Promise<void>((r) => (releaseHolder = r)), {env})
     await new Promise((r) => setTimeout(r, 50))
-    const error = await withFileLock(file, async () => 'never', {env, waitMs: 200}).catch((e: unknown) => e)
+    const error = await withConfigFileLock(file, async () => 'never', {env, waitMs: 200}).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ConfigLockTimeoutError)
     expect((error as Error).message).toMatch(/another keyless process has been editing .*config for over 0 s/)
     releaseHolder()
     await holder
-    expect(await withFileLock(file, async () => 'free again', {env, waitMs: 200})).toBe('free again')
+    expect(await withConfigFileLock(file, async () => 'free again', {env, waitMs: 200})).toBe('free again')
   })
 
   it('takes over a stale lock left by a crashed process', async () => {
@@ -179,7 +179,7 @@ describe('withFileLock', () => {
     mkdirSync(lock)
     const old = new Date(Date.now() - 60_000)
     utimesSync(lock, old, old)
-    expect(await withFileLock(file, async () => 'got it', {env, waitMs: 500})).toBe('got it')
+    expect(await withConfigFileLock(file, async () => 'got it', {env, waitMs: 500})).toBe('got it')
   })
 
   it('serialises separate processes', async () => {
@@ -187,10 +187,10 @@ describe('withFileLock', () => {
     writeFileSync(file, '0')
     const script = `
       import {readFileSync, writeFileSync} from 'node:fs'
-      import {withFileLock} from ${JSON.stringify(join(ROOT, 'src/aws-config/atomic-write.ts'))}
+      import {withConfigFileLock} from ${JSON.stringify(join(ROOT, 'src/aws-config/atomic-write.ts'))}
       const file = process.env.COUNTER_FILE
       for (let i = 0; i < 10; i++) {
-        await withFileLock(file, async () => {
+        await withConfigFileLock(file, async () => {
           const n = Number(readFileSync(file, 'utf8'))
           await new Promise((r) => setTimeout(r, 2))
           writeFileSync(file, String(n + 1))

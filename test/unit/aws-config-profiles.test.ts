@@ -344,7 +344,7 @@ describe('written profiles work with the AWS SDKs', () => {
       })
       const file = join(dir, 'config')
       writeFileSync(file, syncProfiles(before, {session: 'acme', profiles: wanted, prune: false}).text)
-      const env = {...process.env, AWS_CONFIG_FILE: file, AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'), HOME: dir}
+      const env: NodeJS.ProcessEnv = {...process.env, AWS_CONFIG_FILE: file, AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'), HOME: dir}
       for (const k of Object.keys(env)) if (/^AWS_(ACCESS|SECRET|SESSION|PROFILE|DEFAULT_PROFILE)/.test(k)) delete env[k]
 
       const {fromProcess} = await import('@aws-sdk/credential-providers')

@@ -36,7 +36,7 @@ export default class ProfilesSync extends KeylessCommand {
 
   async run(): Promise<ProfilesSyncResult> {
     const {flags} = await this.parse(ProfilesSync)
-    const session = await loadSession(flags.session)
+    const session = await loadSession(flags.session, process.env, this.id)
     const bar = accountsProgressBar()
     const listing = await getAccounts(session, {...accountsRuntime(session), onProgress: (p) => bar.update(p)}, {refresh: true}).finally(() => bar.stop())
     const outcome = await syncSessionProfiles(session, listing.result.accounts, {
