@@ -1,0 +1,77 @@
+/**
+ * `npm run bench`: every benchmark scenario, each measured side by side in this one run (alternating runs,
+ * medians, ratios), printed as one markdown table with its target. Machine-specific numbers are never committed.
+ */
+import {spawn} from 'node:child_process'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+const here = dirname(fileURLToPath(import.meta.url))
+
+/** Runs one bench script (its own process, so one cannot slow another) and parses the JSON it prints last. */
+function runBench(script: string): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    process.stderr.write(`running ${script}...\n`)
+    const child = spawn(process.execPath, ['--import', 'tsx', join(here, script)], {stdio: ['ignore', 'pipe', 'inherit']})
+    let stdout = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.on('close', (code) => {
+      const last = stdout.trim().split('\n').at(-1) ?? ''
+      try {
+        if (code !== 0) throw new Error(`exit ${code}`)
+        resolve(JSON.parse(last) as Record<string, unknown>)
+      } catch (error) {
+        reject(new Error(`${script} failed (${(error as Error).message}): ${stdout}`))
+      }
+    })
+  })
+}
+
+type Row = [scenario: string, measured: string, baseline: string, ratio: string, target: string, verdict: string]
+const ok = (pass: boolean) => (pass ? 'met' : '**missed**')
+const ms = (v: unknown) => `${Math.round(Number(v))} ms`
+
+const rows: Row[] = []
+let failed = false
+for (const [script, toRows] of [
+  [
+    'credential-process.ts',
+    (r: Record<string, any>): Row[] => [
+      ['credential-process, cached (vs `node -e 0`)', ms(r.cachedMedianMs), ms(r.nodeMedianMs), `${r.ratioNode}x`, '<= 1.5x', ok(r.ratioNode <= 1.5)],
+      ['credential-process, cached (vs `aws configure export-credentials`)', ms(r.cachedMedianMs), ms(r.awsCliMedianMs), `${r.ratioAwsCli}x`, '<= 0.2x', ok(r.ratioAwsCli <= 0.2)],
+      ['credential-process, cached: peak RSS', `${r.peakRssMb} MB`, '', '', '<= 80 MB', ok(r.peakRssMb <= 80)],
+    ],
+  ],
+  [
+    'whoami.ts',
+    (r: Record<string, any>): Row[] => [
+      ['whoami (vs `aws sts get-caller-identity`)', ms(r.keylessMedianMs), ms(r.awsCliMedianMs), `${r.ratio}x`, '<= 0.5x', ok(r.ratio <= 0.5)],
+    ],
+  ],
+  [
+    'accounts.ts',
+    (r: Record<string, any>): Row[] => [
+      [
+        `accounts, 1,000 x 3 at 20 rps (${r.throttled.calls} calls, ${r.throttled.failedCalls} failed)`,
+        ms(r.throttled.wallMs),
+        `floor ${ms(r.throttled.floorMs)}`,
+        `${r.throttled.ratio}x`,
+        '<= 1.15x, 0 failed',
+        ok(r.throttled.ratio <= 1.15 && r.throttled.failedCalls === 0),
+      ],
+      [`accounts, 300 x 3 unthrottled, 50 ms latency (${r.unthrottled.calls} calls)`, ms(r.unthrottled.wallMs), '', '', '<= 2000 ms', ok(r.unthrottled.wallMs <= 2000)],
+    ],
+  ],
+] as const) {
+  try {
+    rows.push(...toRows(await runBench(script)))
+  } catch (error) {
+    failed = true
+    rows.push([script, 'error', '', '', '', String((error as Error).message).split('\n')[0]!.slice(0, 120)])
+  }
+}
+
+const header: Row = ['scenario', 'keyless (median)', 'baseline', 'ratio', 'target', 'verdict']
+console.log(`\nkeyless benchmark, ${new Date().toISOString()}, node ${process.version}\n`)
+for (const row of [header, ['---', '---', '---', '---', '---', '---'] as Row, ...rows]) console.log(`| ${row.join(' | ')} |`)
+process.exit(failed ? 1 : 0)
