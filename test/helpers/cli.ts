@@ -14,6 +14,8 @@ export interface RunResult {
 
 export interface RunOptions {
   env: NodeJS.ProcessEnv
+  /** Working directory (default: this process's). */
+  cwd?: string
   input?: string
   timeoutMs?: number
   /** Called with the child once it is spawned (to send signals, read its pid). */
@@ -29,7 +31,7 @@ export function runKeyless(args: string[], options: RunOptions): Promise<RunResu
 
 export function runProcess(command: string, args: string[], options: RunOptions): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {env: options.env, stdio: ['pipe', 'pipe', 'pipe']})
+    const child = spawn(command, args, {env: options.env, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe']})
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
