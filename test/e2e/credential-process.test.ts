@@ -9,13 +9,12 @@ import {
   TRACE_HOOK,
   configText,
   moduleTraceFiles,
-  seedSession,
   traceRegister,
-  wipeKeychain,
 } from '../helpers/credential-process.js'
 import {startEmulator, type EmulatorHandle} from '../helpers/emulator.js'
 import {allFiles, findLeaks, writeFile} from '../helpers/files.js'
 import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
+import {seedSession, wipeSandboxKeychain} from '../helpers/seed-session.js'
 
 // `keyless credential-process` end to end: the built CLI (bin/run.js -> dist/credential-process/main.js), the
 // emulator, the real gnome-keyring, and the three real consumers: the JS SDK v3, the AWS CLI v2 and boto3.
@@ -60,7 +59,7 @@ beforeAll(async () => {
       ['gone'],
     ),
   )
-  await seedSession(emulator, sandbox.keychainService)
+  await seedSession(emulator, sandbox, {skipConfig: true})
 })
 
 afterAll(async () => {
@@ -69,7 +68,7 @@ afterAll(async () => {
     ...allFiles(sandbox.home),
     ...outputs.map((o, i) => ({path: `stderr of run ${i}`, text: o.stderr})),
   ])
-  await wipeKeychain(sandbox.keychainService)
+  await wipeSandboxKeychain(sandbox)
   sandbox.cleanup()
   await emulator.close()
   expect(leaks).toEqual([])

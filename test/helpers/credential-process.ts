@@ -1,13 +1,10 @@
 /**
- * Shared set-up of the credential-process suites (e2e, reliability) and the benchmark: an SSO session signed in
- * against the emulator and stored in a sandbox keychain, and credential_process profiles written by hand.
+ * Shared set-up of the credential-process suites (e2e, reliability) and the benchmark: credential_process
+ * profiles written by hand (the session itself is seeded with seed-session.ts), and a module-load tracer.
  */
 import {join} from 'node:path'
 
-import {openKeychain} from '../../src/keychain/keychain.js'
-import {SessionStore} from '../../src/sso/session-store.js'
 import {KEYLESS_BIN} from './cli.js'
-import {signInWithSdk, type EmulatorHandle} from './emulator.js'
 import {ssoSessionSection} from './files.js'
 
 export const SESSION = 'acme'
@@ -34,42 +31,6 @@ export function configText(startUrl: string, region: string, profiles: ProfileSp
     text += `\n[profile ${p.name}]\ncredential_process = ${credentialProcessLine(p)}\nregion = ${region}\nkeyless_session = ${p.session ?? SESSION}\n`
   }
   return text
-}
-
-/**
- * Signs in through the emulator's real sso-oidc API and stores registration and token in the keychain the way
- * `keyless login` does. tokenExpiresInSeconds lets a test start with a token that is due for refresh.
- */
-export async function seedSession(
-  emulator: EmulatorHandle,
-  keychainService: string,
-  options: {session?: string; tokenExpiresInSeconds?: number} = {},
-): Promise<{accessToken: string; refreshToken?: string}> {
-  const fixture = await emulator.fixture()
-  const signedIn = await signInWithSdk(emulator)
-  const store = new SessionStore(openKeychain({service: keychainService}))
-  const session = options.session ?? SESSION
-  await store.writeRegistration(session, {
-    clientId: signedIn.clientId,
-    clientSecret: signedIn.clientSecret,
-    expiresAt: new Date(Date.now() + 80 * 24 * 3600 * 1000).toISOString(),
-    region: fixture.region,
-    scopes: ['sso:account:access'],
-  })
-  await store.writeToken(session, {
-    accessToken: signedIn.accessToken,
-    refreshToken: signedIn.refreshToken,
-    expiresAt: new Date(Date.now() + (options.tokenExpiresInSeconds ?? 8 * 3600) * 1000).toISOString(),
-    startUrl: fixture.startUrl,
-    region: fixture.region,
-  })
-  return signedIn
-}
-
-/** Deletes everything the sandbox's keychain service holds. */
-export async function wipeKeychain(keychainService: string): Promise<void> {
-  const keychain = openKeychain({service: keychainService})
-  for (const key of await keychain.keys()) await keychain.delete(key)
 }
 
 /**

@@ -5,10 +5,11 @@ import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from '
 import {openKeychain} from '../../src/keychain/keychain.js'
 import {SessionStore} from '../../src/sso/session-store.js'
 import {runKeyless, type RunResult} from '../helpers/cli.js'
-import {SESSION, configText, seedSession, wipeKeychain} from '../helpers/credential-process.js'
+import {SESSION, configText} from '../helpers/credential-process.js'
 import {startEmulator, type EmulatorHandle, type EmulatorOptions} from '../helpers/emulator.js'
 import {allFiles, findLeaks, writeFile} from '../helpers/files.js'
 import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
+import {seedSession, wipeSandboxKeychain} from '../helpers/seed-session.js'
 
 // Cross-process single flight of `keyless credential-process`: many real processes at once against the emulator
 // and the real keychain, with the emulator's operation counts as the proof.
@@ -49,14 +50,14 @@ function useEmulator(options: EmulatorOptions, seed: {tokenExpiresInSeconds?: nu
     sandbox = makeSandbox()
     const fixture = await emulator.fixture()
     writeFile(sandbox.configFile, configText(fixture.startUrl, fixture.region, []))
-    if (seed !== 'none') await seedSession(emulator, sandbox.keychainService, seed)
+    if (seed !== 'none') await seedSession(emulator, sandbox, {...seed, skipConfig: true})
   })
   afterEach(async () => {
     const leaks = findLeaks(await emulator.issued(), [
       ...allFiles(sandbox.home),
       ...outputs.splice(0).map((o, i) => ({path: `stderr of run ${i}`, text: o.stderr})),
     ])
-    await wipeKeychain(sandbox.keychainService)
+    await wipeSandboxKeychain(sandbox)
     sandbox.cleanup()
     expect(leaks).toEqual([])
   })
