@@ -4,6 +4,7 @@ import {KeylessError} from '../errors.js'
 import {REGISTRATION_EXPIRY_WINDOW_MS, SLOW_DOWN_INCREMENT_MS} from '../timing.js'
 import {debug, registerSecret} from '../ui/debug.js'
 import {oidcClient} from './clients.js'
+import {assertClockInSync, type ServerClock} from './clock.js'
 import {explainSdkError} from './errors.js'
 import type {SessionStore} from './session-store.js'
 import type {ClientRegistration, SessionToken, SsoSession} from './types.js'
@@ -72,6 +73,8 @@ export async function deviceAuthorizationLogin(session: SsoSession, deps: Device
         throw error
       }
     }
+    // Before the user spends a minute in the browser: a clock far from AWS's breaks every expiry time.
+    assertClockInSync((client as {serverClock?: ServerClock}).serverClock ?? {}, now())
     if (!started.deviceCode || !started.userCode || !started.verificationUriComplete) {
       throw new KeylessError('Identity Center returned an incomplete device authorization', 'try again; run with --debug for details')
     }

@@ -229,6 +229,38 @@ describe('login: denied, expired, cancelled', () => {
   })
 })
 
+/** A pass-through proxy to the emulator whose answers carry a Date header `skewMs` away from now. */
+async function skewedClockProxy(target: string, skewMs: number) {
+  const {createServer, request} = await import('node:http')
+  const server = createServer((req, res) => {
+    const upstream = request(new URL(req.url ?? '/', target), {method: req.method, headers: req.headers}, (up) => {
+      res.writeHead(up.statusCode ?? 502, {...up.headers, date: new Date(Date.now() + skewMs).toUTCString()})
+      up.pipe(res)
+    })
+    req.pipe(upstream)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const {port} = server.address() as {port: number}
+  return {url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve()))}
+}
+
+describe('a clock far from AWS', () => {
+  useEmulator({autoApprove: true})
+
+  it('stops login before the browser step with the skew and the fix, storing nothing', async () => {
+    const proxy = await skewedClockProxy(emulator!.url, -2 * 3600 * 1000)
+    try {
+      const out = await keyless(['login', '--no-browser'], {env: {AWS_ENDPOINT_URL: proxy.url}})
+      expect(out.code).toBe(1)
+      expect(out.stderr.trim()).toMatch(/^keyless: this computer's clock is 120 minutes ahead of AWS's; .*nothing was stored; set the clock right/)
+      expect(out.stderr).not.toMatch(/approve this code/)
+      expect(await keychainKeys()).toEqual([])
+    } finally {
+      await proxy.close()
+    }
+  })
+})
+
 describe('errors that must be clear', () => {
   it('Identity Center unreachable: one line naming the endpoint, exit 1, nothing stored', async () => {
     const out = await keyless(['login', '--no-browser'], {env: {AWS_ENDPOINT_URL: 'http://127.0.0.1:9'}})
