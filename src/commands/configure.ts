@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {KeylessCommand} from '../base-command.js'
+import {validateRegion, validateSessionName, validateStartUrl} from '../aws-config/sso-sessions.js'
 import {KeylessError} from '../errors.js'
 import {configureSession, type ConfigureResult} from '../sso/configure-session.js'
 import {loadSessions} from '../sso/session-config.js'
@@ -25,17 +26,26 @@ export default class Configure extends KeylessCommand {
     const {flags} = await this.parse(Configure)
     const existing = await loadSessions()
     const interactive = stdinIsTty() && !flags.json
-    const ask = async (flag: string, message: string, fallback?: string): Promise<string> => {
+    const ask = async (flag: string, message: string, check: (value: string) => unknown, fallback?: string): Promise<string> => {
       if (!interactive) {
         throw new KeylessError(`missing --${flag}`, `run: keyless configure --session NAME --start-url URL --region REGION`, 2)
       }
       const {input} = await import('@inquirer/prompts')
-      return input({message, default: fallback, required: true})
+      // A bad answer is explained under the prompt and asked again, instead of ending the command.
+      const validate = (value: string) => {
+        try {
+          check(value.trim())
+          return true
+        } catch (error) {
+          return (error as Error).message
+        }
+      }
+      return (await input({message, default: fallback, required: true, validate})).trim()
     }
-    const name = flags.session ?? (await ask('session', 'Session name', existing.length === 0 ? 'default' : undefined))
+    const name = flags.session ?? (await ask('session', 'Session name', validateSessionName, existing.length === 0 ? 'default' : undefined))
     const current = existing.find((s) => s.name === name)
-    const startUrl = flags['start-url'] ?? current?.startUrl ?? (await ask('start-url', 'AWS access portal URL'))
-    const region = flags.region ?? current?.region ?? (await ask('region', 'Identity Center region', 'us-east-1'))
+    const startUrl = flags['start-url'] ?? current?.startUrl ?? (await ask('start-url', 'AWS access portal URL', validateStartUrl))
+    const region = flags.region ?? current?.region ?? (await ask('region', 'Identity Center region', validateRegion, 'us-east-1'))
     const scopes = flags.scopes.split(',').map((s) => s.trim()).filter(Boolean)
     const result = await configureSession({name, startUrl, region, scopes})
     this.log(

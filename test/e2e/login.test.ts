@@ -3,7 +3,7 @@ import {join} from 'node:path'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
 import {openKeychain} from '../../src/keychain/keychain.js'
-import {runKeyless, type RunResult} from '../helpers/cli.js'
+import {KEYLESS_BIN, runKeyless, type RunResult} from '../helpers/cli.js'
 import {startEmulator, type EmulatorHandle} from '../helpers/emulator.js'
 import {allFiles, findLeaks, ssoSessionSection, writeFile} from '../helpers/files.js'
 import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
@@ -330,6 +330,37 @@ describe('configure', () => {
     const missing = await keyless(['configure', '--session', 'x', '--region', 'us-east-1'])
     expect(missing.code).toBe(2)
     expect(missing.stderr).toMatch(/--start-url/)
+  })
+})
+
+describe('configure in a terminal', () => {
+  it('prompts for what is missing, re-asks after a bad answer, and writes the section', async () => {
+    // `script` gives the command a real pseudo-terminal, as a person at a shell has.
+    const {spawn} = await import('node:child_process')
+    writeFile(sandbox.configFile, '')
+    const child = spawn('script', ['-qfec', `${process.execPath} ${KEYLESS_BIN} configure`, '/dev/null'], {env: {...sandbox.env, TERM: 'xterm'}})
+    const answers: Array<[RegExp, string]> = [
+      [/Session name/, 'acme\r'],
+      [/portal URL/, 'http://acme.awsapps.com/start\r'], // refused: not https
+      [/must use https/, '\u0015https://acme.awsapps.com/start\r'], // Ctrl-U clears the line
+      [/Identity Center region/, '\r'], // the default, us-east-1
+    ]
+    let screen = ''
+    child.stdout.on('data', (d: Buffer) => {
+      screen += d.toString()
+      const next = answers[0]
+      if (next && next[0].test(screen)) {
+        answers.shift()
+        screen = ''
+        setTimeout(() => child.stdin.write(next[1]), 100)
+      }
+    })
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    expect(answers).toEqual([])
+    expect(code).toBe(0)
+    expect(readFileSync(sandbox.configFile, 'utf8')).toBe(
+      '[sso-session acme]\nsso_start_url = https://acme.awsapps.com/start\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access\n',
+    )
   })
 })
 
