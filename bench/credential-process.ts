@@ -31,6 +31,8 @@ function median(values: number[]): number {
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits
 
 async function main() {
+  // The SDK's Node.js 20 notice (seeding signs in with the SDK) would clutter the output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
   // Its own process: spawnSync below blocks this one's event loop.
   const emulator = await spawnEmulator(['--port', '0'])
   const sandbox = makeSandbox()

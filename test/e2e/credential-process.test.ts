@@ -148,6 +148,18 @@ describe('credential-process', () => {
     expect(cold.some((u) => u.includes('node_modules/@oclif/'))).toBe(false)
   })
 
+  it('--debug tells on stderr what it did, with every secret redacted (the leak scan covers this stderr)', async () => {
+    const role = {accountId: '222222222222', roleName: 'ReadOnlyAccess'}
+    await openKeychain({service: sandbox.keychainService}).delete(`session/${SESSION}/role/${role.accountId}/${role.roleName}`)
+    const cold = await keyless([...args(role), '--debug'])
+    expect(cold.code).toBe(0)
+    expect(JSON.parse(cold.stdout).Version).toBe(1)
+    expect(cold.stderr).toMatch(/^keyless:role GetRoleCredentials 222222222222\/ReadOnlyAccess/m)
+    const warm = await keyless([...args(role), '--debug'])
+    expect(warm.stdout).toBe(cold.stdout)
+    expect(warm.stderr).toMatch(/^keyless:role 222222222222\/ReadOnlyAccess: cached role credentials valid until /m)
+  })
+
   it('an expired session without --auto-login: exit 1 and the one line to run', async () => {
     const result = await keyless(args(ADMIN, 'gone'))
     expect(result.code).toBe(1)
