@@ -199,48 +199,5 @@ describe('credential-process', () => {
   })
 })
 
-describe('real AWS clients authenticate through a credential_process profile', () => {
-  const ARN = /^arn:aws:sts::222222222222:assumed-role\/AWSReservedSSO_PowerUserAccess_[0-9a-f]{16}\/demo\.user$/
-  beforeEach(async () => {
-    // Each client starts cold, so each one drives a full GetRoleCredentials through keyless.
-    const keychain = openKeychain({service: sandbox.keychainService})
-    await keychain.delete(`session/${SESSION}/role/222222222222/PowerUserAccess`)
-  })
-
-  it('the JS SDK v3 default provider chain', async () => {
-    const script = `
-      import {STSClient, GetCallerIdentityCommand} from '@aws-sdk/client-sts'
-      const sts = new STSClient({})
-      const id = await sts.send(new GetCallerIdentityCommand({}))
-      process.stdout.write(id.Arn)`
-    const result = await runProcess(process.execPath, ['--input-type=module', '-e', script], {
-      env: {...env(), AWS_PROFILE: 'staging.PowerUserAccess'},
-    })
-    expect(result.stderr).toBe('')
-    expect(result.stdout).toMatch(ARN)
-    expect(result.code).toBe(0)
-  })
-
-  it('the AWS CLI v2 (/usr/bin/aws)', async () => {
-    const result = await runProcess(
-      '/usr/bin/aws',
-      ['sts', 'get-caller-identity', '--profile', 'staging.PowerUserAccess', '--endpoint-url', emulator.url, '--output', 'json'],
-      {env: env()},
-    )
-    expect(result.stderr).toBe('')
-    expect(JSON.parse(result.stdout).Arn).toMatch(ARN)
-    expect(result.code).toBe(0)
-  })
-
-  it('boto3', async () => {
-    const script = [
-      'import boto3, sys',
-      `sts = boto3.Session(profile_name='staging.PowerUserAccess').client('sts', endpoint_url=${JSON.stringify(emulator.url)})`,
-      "sys.stdout.write(sts.get_caller_identity()['Arn'])",
-    ].join('\n')
-    const result = await runProcess('python3', ['-c', script], {env: env()})
-    expect(result.stderr).toBe('')
-    expect(result.stdout).toMatch(ARN)
-    expect(result.code).toBe(0)
-  })
-})
+// Real AWS clients (JS SDK v3 default chain, AWS CLI v2, Debian boto3) consuming credential_process profiles,
+// each on a cold role: test/interop/keyless-profiles.test.ts.
