@@ -1,3 +1,5 @@
+import {setMaxListeners} from 'node:events'
+
 import {
   PORTAL_BACKOFF_BASE_MS,
   PORTAL_BACKOFF_CAP_MS,
@@ -116,6 +118,8 @@ export class AdaptiveLimiter {
     this.maxNetworkAttempts = options.maxNetworkAttempts ?? 5
     this.now = options.now ?? Date.now
     this.random = options.random ?? Math.random
+    // Every call in flight listens to this signal (up to maxConcurrency): not a leak.
+    setMaxListeners(0, this.controller.signal)
     const outer = options.signal
     if (outer?.aborted) this.abort(outer.reason)
     else outer?.addEventListener('abort', () => this.abort(outer.reason), {once: true})

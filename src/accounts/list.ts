@@ -1,7 +1,7 @@
 import {ListAccountRolesCommand, ListAccountsCommand, type SSOClient} from '@aws-sdk/client-sso'
 
 import {KeylessError} from '../errors.js'
-import {SessionExpiredError, explainSdkError, networkCause} from '../sso/errors.js'
+import {SessionExpiredError, endpointFor, explainSdkError, networkCause} from '../sso/errors.js'
 import {ACCOUNTS_DEADLINE_MS, PORTAL_REQUEST_TIMEOUT_MS} from '../timing.js'
 import {debug} from '../ui/debug.js'
 import {AdaptiveLimiter, type FailureKind, type LimiterOptions, type LimiterStats} from './limiter.js'
@@ -30,6 +30,8 @@ export interface ListOptions {
   /** Give up after this long with a clear error (default ACCOUNTS_DEADLINE_MS). */
   deadlineMs?: number
   signal?: AbortSignal
+  /** Abandon (and retry) a request with no answer after this long (default PORTAL_REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs?: number
   /** Tuning and injection for tests. */
   limiter?: Partial<Omit<LimiterOptions, 'classify' | 'signal'>>
   /** Told the limiter's counters when the listing ends (either way). */
@@ -66,6 +68,7 @@ export async function listAccountsWithRoles(client: Portal, accessToken: string,
   const progress: ListProgress = {accountsFound: 0, accountsDone: 0, allAccountsFound: false}
   const report = () => options.onProgress?.({...progress})
   const deadlineMs = options.deadlineMs ?? ACCOUNTS_DEADLINE_MS
+  const requestTimeoutMs = options.requestTimeoutMs ?? PORTAL_REQUEST_TIMEOUT_MS
   const deadline = setTimeout(() => fail(deadlineError(deadlineMs, progress, options.session.name)), deadlineMs)
 
   const limiter = new AdaptiveLimiter({
@@ -76,13 +79,7 @@ export async function listAccountsWithRoles(client: Portal, accessToken: string,
       debug('accounts', `retrying after ${r.kind} (attempt ${r.attempt}, in ${Math.round(r.delayMs)} ms; concurrency ${r.concurrency}, rate ${r.rate?.toFixed(1) ?? 'unpaced'}/s)`),
   })
   const send = <T>(command: ListAccountsCommand | ListAccountRolesCommand, priority: number): Promise<T> =>
-    limiter.run(
-      (signal) =>
-        client.send(command as ListAccountsCommand, {
-          abortSignal: AbortSignal.any([signal, AbortSignal.timeout(PORTAL_REQUEST_TIMEOUT_MS)]),
-        }) as Promise<T>,
-      priority,
-    )
+    limiter.run((signal) => withTimeout(signal, requestTimeoutMs, (s) => client.send(command as ListAccountsCommand, {abortSignal: s}) as Promise<T>), priority)
 
   const listRoles = async (account: AccountWithRoles): Promise<void> => {
     const roles = new Set<string>()
@@ -135,8 +132,26 @@ export async function listAccountsWithRoles(client: Portal, accessToken: string,
     options.signal?.removeEventListener('abort', onOuterAbort)
     options.onStats?.(limiter.stats())
   }
-  if (failure !== undefined) throw explainPortalError(failure, options.session)
+  if (failure !== undefined) throw explainPortalError(failure, options.session, requestTimeoutMs)
   return [...accounts.values()].sort(compareAccounts)
+}
+
+/**
+ * Runs fn with a signal that aborts when `outer` does or after timeoutMs. (A plain timer rather than
+ * AbortSignal.any + AbortSignal.timeout: Node 20 may garbage-collect a timeout signal only `any` refers to,
+ * and then it never fires.)
+ */
+async function withTimeout<T>(outer: AbortSignal, timeoutMs: number, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController()
+  const onAbort = () => controller.abort(outer.reason)
+  outer.addEventListener('abort', onAbort, {once: true})
+  const timer = setTimeout(() => controller.abort(Object.assign(new Error('request timed out'), {name: 'TimeoutError'})), timeoutMs)
+  try {
+    return await fn(controller.signal)
+  } finally {
+    clearTimeout(timer)
+    outer.removeEventListener('abort', onAbort)
+  }
 }
 
 /** How the limiter treats a portal failure. */
@@ -151,9 +166,15 @@ export function classifyPortalError(error: unknown): FailureKind {
   return 'fatal'
 }
 
-function explainPortalError(error: unknown, session: {name: string; region: string}): KeylessError {
+function explainPortalError(error: unknown, session: {name: string; region: string}, requestTimeoutMs: number): KeylessError {
   const e = error as {name?: string; $metadata?: {httpStatusCode?: number}}
   if (e?.name === 'UnauthorizedException' || e?.$metadata?.httpStatusCode === 401) return new SessionExpiredError(session.name)
+  if (e?.name === 'AbortError' || e?.name === 'TimeoutError') {
+    return new KeylessError(
+      `AWS Identity Center at ${endpointFor('portal', session.region)} did not answer within ${requestTimeoutMs >= 1000 ? `${Math.round(requestTimeoutMs / 1000)} s` : `${requestTimeoutMs} ms`}, several times`,
+      'check your network or VPN, then try again',
+    )
+  }
   return explainSdkError(error, {service: 'portal', region: session.region, session: session.name})
 }
 

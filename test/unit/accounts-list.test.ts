@@ -133,6 +133,26 @@ describe('listAccountsWithRoles failure handling', () => {
     )
   })
 
+  it('abandons requests that get no answer, retries them, then says the portal does not answer', async () => {
+    const {createServer} = await import('node:http')
+    const server = createServer(() => {}).listen(0, '127.0.0.1')
+    await new Promise((r) => server.once('listening', r))
+    const {port} = server.address() as {port: number}
+    const client = new SSOClient({region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, maxAttempts: 1})
+    try {
+      const failure = (await listAccountsWithRoles(client, 'token', {
+        session: SESSION,
+        requestTimeoutMs: 100,
+        limiter: {maxNetworkAttempts: 3, random: () => 0},
+      }).catch((e: unknown) => e)) as KeylessError
+      expect(failure.toLine()).toMatch(/^keyless: AWS Identity Center at \S+ did not answer within 100 ms, several times; check your network or VPN, then try again$/)
+    } finally {
+      client.destroy()
+      server.closeAllConnections()
+      server.close()
+    }
+  })
+
   it('fails at once on an error retrying cannot fix', async () => {
     const {client} = fakePortal(generateAccounts(5, 1), () => sdkError('AccessDeniedException', 403))
     const failure = (await listAccountsWithRoles(client, 'token', {session: SESSION}).catch((e: unknown) => e)) as KeylessError
