@@ -25,7 +25,8 @@ export default class Accounts extends KeylessCommand {
     const bar = accountsProgressBar()
     const controller = new AbortController()
     const onSigint = () => controller.abort(new KeylessError('listing cancelled', undefined, 130))
-    process.once('SIGINT', onSigint)
+    // `on`, not `once`: proper-lockfile's signal-exit re-raises SIGINT when no other listener remains.
+    process.on('SIGINT', onSigint)
     try {
       const outcome = await getAccounts(
         session,
