@@ -1,6 +1,6 @@
 import {Command, Flags} from '@oclif/core'
 
-import {KeylessError} from './errors.js'
+import {KeylessError, printable} from './errors.js'
 import {KeychainUnavailableError} from './keychain/errors.js'
 import {enableDebug} from './ui/debug.js'
 
@@ -20,8 +20,13 @@ export abstract class KeylessCommand extends Command {
   }
 
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
-    // oclif's own parse errors (unknown flag, missing required flag) keep their exit code 2 and message.
-    if (error.oclif?.exit !== undefined && !(error instanceof KeylessError)) return super.catch(error)
+    // oclif's own parse errors (unknown flag, missing value, conflicting flags) keep their exit code 2, as one line.
+    if (error.oclif?.exit !== undefined && !(error instanceof KeylessError) && (error as {code?: string}).code !== 'EEXIT') {
+      const help = ['keyless', ...(this.id ?? '').split(':').filter(Boolean), '--help'].join(' ')
+      process.stderr.write(`keyless: ${parseErrorReasons(error.message)}; run: ${help}\n`)
+      this.exit(error.oclif.exit)
+    }
+    if ((error as {code?: string}).code === 'EEXIT') return super.catch(error)
     const line = toUserLine(error)
     process.stderr.write(line + '\n')
     if (process.env.DEBUG?.includes('keyless') && error.stack && !(error instanceof KeylessError)) {
@@ -31,9 +36,18 @@ export abstract class KeylessCommand extends Command {
   }
 }
 
+/** oclif's multi-line parse error ("The following errors occurred:\n  a\n  b\nSee more help with --help") as `a; b`. */
+function parseErrorReasons(message: string): string {
+  return printable(message.replace(/\u001b\[[0-9;]*m/g, ''))
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !/^See more help with --help$|^The following errors? occurred:$/.test(line))
+    .join('; ')
+}
+
 export function toUserLine(error: unknown): string {
   if (error instanceof KeylessError) return error.toLine()
-  if (error instanceof KeychainUnavailableError) return `keyless: ${error.message}; ${error.fix}`
+  if (error instanceof KeychainUnavailableError) return printable(`keyless: ${error.message}; ${error.fix}`)
   const message = error instanceof Error ? error.message : String(error)
-  return `keyless: ${message.split('\n')[0]}`
+  return `keyless: ${printable(message.split('\n')[0] ?? '')}`
 }

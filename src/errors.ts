@@ -15,7 +15,9 @@ export class KeylessError extends Error {
 
   /** The single line shown to the user (no "Error:" prefix, no stack). */
   toLine(): string {
-    return this.fix ? `keyless: ${this.message}; ${this.fix}` : `keyless: ${this.message}`
+    const line = this.fix ? `keyless: ${this.message}; ${this.fix}` : `keyless: ${this.message}`
+    // Messages quote servers and files: never a terminal escape, always one line.
+    return printable(line).replace(/\s*\n\s*/g, ' ')
   }
 }
 
