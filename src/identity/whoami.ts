@@ -1,3 +1,4 @@
+import {KeylessError} from '../errors.js'
 import {debug, registerSecret, sdkLogger} from '../ui/debug.js'
 import {loadAwsFiles, type AwsFiles} from './aws-files.js'
 import {maskAccessKeyId} from './classify.js'
@@ -48,6 +49,10 @@ export async function whoami(options: WhoamiOptions = {}): Promise<Identity> {
   const profileFromFlag = Boolean(options.profile)
   const profile = options.profile || env.AWS_PROFILE || 'default'
   const context = {profile, profileExplicit: profileFromFlag || Boolean(env.AWS_PROFILE), files}
+  if (!profileFromFlag) {
+    const half = halfSetOfEnvironmentKeys(env)
+    if (half) throw half
+  }
   const envKeys = !profileFromFlag && Boolean(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY)
   if (!envKeys) {
     const missing = missingProfileError(context)
@@ -117,6 +122,29 @@ async function resolveCredentials(
     const cause = trail.profileFailure()
     throw explainResolutionError(cause ? new Error(cause) : error, context)
   }
+}
+
+/**
+ * A half set of credential variables in the environment. The tools disagree on it (the AWS CLI fails with
+ * PartialCredentialsError on a key id without its secret; the SDKs silently fall through to a profile), so
+ * the guard cannot say what a tool will use: it names the variable and the fix instead of guessing.
+ */
+export function halfSetOfEnvironmentKeys(env: NodeJS.ProcessEnv): KeylessError | undefined {
+  const id = Boolean(env.AWS_ACCESS_KEY_ID)
+  const secret = Boolean(env.AWS_SECRET_ACCESS_KEY)
+  if (id && !secret) {
+    return new KeylessError(
+      'AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not (the AWS CLI fails on this; the SDKs silently use a profile instead)',
+      'set both, or run: unset AWS_ACCESS_KEY_ID AWS_SESSION_TOKEN',
+    )
+  }
+  if (secret && !id) {
+    return new KeylessError('AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not (every AWS tool ignores it)', 'set both, or run: unset AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN')
+  }
+  if (env.AWS_SESSION_TOKEN && !id) {
+    return new KeylessError('AWS_SESSION_TOKEN is set but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not (a leftover of an old session)', 'run: unset AWS_SESSION_TOKEN')
+  }
+  return undefined
 }
 
 /** As the AWS CLI: AWS_REGION, AWS_DEFAULT_REGION, the profile's region; STS is global, so any default works. */
