@@ -3,6 +3,7 @@ import type {SSOClient} from '@aws-sdk/client-sso'
 import {KeylessError} from '../errors.js'
 import {portalClient} from '../sso/clients.js'
 import {SessionExpiredError, explainSdkError} from '../sso/errors.js'
+import {checkSecretSize} from '../sso/token-reply.js'
 import type {RoleCredentials, SsoSession} from '../sso/types.js'
 import {debug, registerSecret} from '../ui/debug.js'
 import {RoleNotAssignedError} from './errors.js'
@@ -33,6 +34,8 @@ export async function fetchRoleCredentials(
     }
     registerSecret(c.secretAccessKey)
     registerSecret(c.sessionToken)
+    checkSecretSize('a role secret key', c.secretAccessKey)
+    checkSecretSize('a role session token', c.sessionToken)
     // The portal sends `expiration` in epoch milliseconds.
     return {
       accessKeyId: c.accessKeyId,

@@ -5,6 +5,7 @@ import {debug, registerSecret} from '../ui/debug.js'
 import {oidcClient} from './clients.js'
 import {SessionExpiredError, explainSdkError, networkCause} from './errors.js'
 import type {SessionStore} from './session-store.js'
+import {checkTokenReply} from './token-reply.js'
 import type {SessionToken, SsoSession} from './types.js'
 
 /**
@@ -67,14 +68,14 @@ export async function refreshAccessToken(session: SsoSession, token: SessionToke
         refreshToken: token.refreshToken,
       }),
     )
-    if (!out.accessToken || !out.expiresIn) throw new Error('CreateToken returned no access token')
     registerSecret(out.accessToken)
     registerSecret(out.refreshToken)
+    const reply = checkTokenReply(out)
     const refreshed: SessionToken = {
       ...token,
-      accessToken: out.accessToken,
-      expiresAt: new Date(now() + out.expiresIn * 1000).toISOString(),
-      refreshToken: out.refreshToken ?? token.refreshToken,
+      accessToken: reply.accessToken,
+      expiresAt: new Date(now() + reply.expiresIn * 1000).toISOString(),
+      refreshToken: reply.refreshToken ?? token.refreshToken,
     }
     await deps.store.writeToken(session.name, refreshed)
     return refreshed

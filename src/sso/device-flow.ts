@@ -6,6 +6,7 @@ import {debug, registerSecret} from '../ui/debug.js'
 import {oidcClient} from './clients.js'
 import {assertClockInSync, type ServerClock} from './clock.js'
 import {explainSdkError} from './errors.js'
+import {checkSecretSize, checkTokenReply} from './token-reply.js'
 import type {SessionStore} from './session-store.js'
 import type {ClientRegistration, SessionToken, SsoSession} from './types.js'
 
@@ -101,15 +102,13 @@ export async function deviceAuthorizationLogin(session: SsoSession, deps: Device
             deviceCode: started.deviceCode,
           }),
         )
-        if (!out.accessToken || !out.expiresIn) {
-          throw new KeylessError('Identity Center returned no access token', 'try again; run with --debug for details')
-        }
         registerSecret(out.accessToken)
         registerSecret(out.refreshToken)
+        const reply = checkTokenReply(out)
         const token: SessionToken = {
-          accessToken: out.accessToken,
-          expiresAt: new Date(now() + out.expiresIn * 1000).toISOString(),
-          refreshToken: out.refreshToken,
+          accessToken: reply.accessToken,
+          expiresAt: new Date(now() + reply.expiresIn * 1000).toISOString(),
+          refreshToken: reply.refreshToken,
           startUrl: session.startUrl,
           region: session.region,
           loggedInAt: new Date(now()).toISOString(),
@@ -167,6 +166,7 @@ async function register(
   )
   if (!out.clientId || !out.clientSecret) throw new KeylessError('Identity Center returned an incomplete client registration', 'try again; run with --debug for details')
   registerSecret(out.clientSecret)
+  checkSecretSize('a client secret', out.clientSecret)
   const expiresAt = out.clientSecretExpiresAt ? out.clientSecretExpiresAt * 1000 : now + 90 * 24 * 3600 * 1000
   return {clientId: out.clientId, clientSecret: out.clientSecret, expiresAt: new Date(expiresAt).toISOString(), region: session.region, scopes: session.scopes}
 }
