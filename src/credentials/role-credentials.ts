@@ -1,5 +1,6 @@
 import type {SSOOIDCClient} from '@aws-sdk/client-sso-oidc'
 
+import {KeylessError} from '../errors.js'
 import {getValidAccessToken} from '../sso/access-token.js'
 import {SessionExpiredError} from '../sso/errors.js'
 import type {SessionStore} from '../sso/session-store.js'
@@ -68,6 +69,14 @@ export async function obtainRoleCredentials(request: RoleRequest, deps: RoleCred
             throw error
           }
           const left = Date.parse(creds.expiresAt) - now()
+          if (!(left > 0)) {
+            // Served, they would make every AWS tool call credential-process again at once, for ever.
+            throw new KeylessError(
+              `AWS issued role credentials for ${accountId}/${roleName} that expire at ${creds.expiresAt}, ` +
+                `${Math.round(-left / 60_000)} min before this computer's clock (${new Date(now()).toISOString()}): the clock is wrong; nothing was stored`,
+              'set the clock right (e.g. sudo timedatectl set-ntp true, or enable automatic time), then try again',
+            )
+          }
           if (left <= EXPIRY_WINDOW_MS) {
             deps.warn?.(
               `keyless: warning: AWS issued role credentials for ${accountId}/${roleName} that expire in ${Math.round(left / 60_000)} min ` +
