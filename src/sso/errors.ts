@@ -52,7 +52,16 @@ export function explainSdkError(error: unknown, context: {service: 'oidc' | 'por
       'check your network or VPN, and the sso_region of the session in your AWS config',
     )
   }
-  const e = error as {name?: string; message?: string; $metadata?: {httpStatusCode?: number}}
+  const e = error as {name?: string; message?: string; $metadata?: {httpStatusCode?: number}; $response?: {statusCode?: number; headers?: Record<string, string>}}
+  if (e?.name === 'SyntaxError' && e.$response) {
+    // An answer that is not JSON at all: something else than Identity Center answered (proxy, Wi-Fi sign-in page).
+    const type = e.$response.headers?.['content-type']?.split(';')[0]?.trim() || 'a body'
+    return new KeylessError(
+      `${endpointFor(context.service, context.region)} answered HTTP ${e.$response.statusCode ?? '?'} with ${printable(type).slice(0, 60)} that is not JSON: ` +
+        'not AWS Identity Center (a proxy, or a Wi-Fi sign-in page?)',
+      'check your network and proxy (and AWS_ENDPOINT_URL), then try again',
+    )
+  }
   const status = e?.$metadata?.httpStatusCode
   if (e?.name === 'UnauthorizedException' || e?.name === 'InvalidGrantException') return new SessionExpiredError(context.session)
   if (status && status >= 500) {
