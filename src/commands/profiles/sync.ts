@@ -5,6 +5,7 @@ import {Flags} from '@oclif/core'
 import {getAccounts} from '../../accounts/accounts.js'
 import {accountsProgressBar} from '../../accounts/progress.js'
 import {accountsRuntime} from '../../accounts/runtime.js'
+import {profileName, validateRegion} from '../../aws-config/index.js'
 import {KeylessCommand} from '../../base-command.js'
 import {printable} from '../../errors.js'
 import {sessionFlag} from '../../flags.js'
@@ -37,11 +38,14 @@ export default class ProfilesSync extends KeylessCommand {
   async run(): Promise<ProfilesSyncResult> {
     const {flags} = await this.parse(ProfilesSync)
     const session = await loadSession(flags.session, process.env, this.id)
+    // Usage errors before the listing: no network call, no cache write for a command that cannot succeed.
+    profileName(flags.template, {session: session.name, account_id: '000000000000', account_name: 'account', role_name: 'Role'})
+    const region = flags.region === undefined ? undefined : validateRegion(flags.region)
     const bar = accountsProgressBar()
     const listing = await getAccounts(session, {...accountsRuntime(session), onProgress: (p) => bar.update(p)}, {refresh: true}).finally(() => bar.stop())
     const outcome = await syncSessionProfiles(session, listing.result.accounts, {
       template: flags.template,
-      region: flags.region,
+      region,
       prune: flags.prune,
       dryRun: flags['dry-run'],
       command: flags.command ?? keylessExecutable(),
