@@ -14,8 +14,15 @@ keyring_home=$(mktemp -d)
 trap 'rm -rf "$keyring_home"' EXIT
 export KEYLESS_INSIDE_KEYCHAIN=1 KEYLESS_KEYRING_HOME="$keyring_home"
 # The keyring daemon keeps its files under XDG_DATA_HOME; a temp one keeps test keyrings off the machine.
-dbus-run-session -- sh -c '
+dbus-run-session --dbus-daemon="$(cd "$(dirname "$0")" && pwd)/quiet-dbus-daemon.sh" -- sh -c '
   XDG_DATA_HOME="$KEYLESS_KEYRING_HOME" XDG_RUNTIME_DIR="$KEYLESS_KEYRING_HOME"
   export XDG_DATA_HOME XDG_RUNTIME_DIR
   printf pass | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+  # The daemon claims org.freedesktop.secrets a moment after it returns: wait (at most 5 s) so the first
+  # keychain call of the command never races it.
+  for _ in $(seq 50); do
+    dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+      org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q "boolean true" && break
+    sleep 0.1
+  done
   exec "$@"' keyless-keychain "$@"
