@@ -1,4 +1,5 @@
 import {ACCOUNTS_CACHE_MAX_AGE_MS} from '../timing.js'
+import {SessionExpiredError} from '../sso/errors.js'
 import type {SsoSession} from '../sso/types.js'
 import {debug} from '../ui/debug.js'
 import {type CachedAccounts, isFresh, readAccountsCache, writeAccountsCache} from './cache.js'
@@ -28,6 +29,8 @@ export interface AccountsOutcome {
 export interface AccountsDeps {
   /** A valid access token for the session (getValidAccessToken): refreshes silently, else SessionExpiredError. */
   accessToken: () => Promise<string>
+  /** Told when Identity Center refused the access token (401), so that the stored token stops counting as valid. */
+  onTokenRejected?: (accessToken: string) => Promise<void>
   /** An SSO portal client with the SDK's retries off; destroyed after the listing. */
   portal: () => Promise<Parameters<typeof listAccountsWithRoles>[0] & {destroy?: () => void}>
   env?: NodeJS.ProcessEnv
@@ -83,6 +86,9 @@ export async function fetchAccounts(session: SsoSession, deps: AccountsDeps): Pr
     })
     const cached = await writeAccountsCache(session, accounts, new Date(now()), deps.env)
     return {cached, stats}
+  } catch (error) {
+    if (error instanceof SessionExpiredError) await deps.onTokenRejected?.(accessToken)
+    throw error
   } finally {
     client.destroy?.()
   }

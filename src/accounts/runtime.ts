@@ -1,4 +1,4 @@
-import {getValidAccessToken} from '../sso/access-token.js'
+import {expireRejectedToken, getValidAccessToken} from '../sso/access-token.js'
 import {portalClient} from '../sso/clients.js'
 import {sessionRuntime} from '../sso/runtime.js'
 import type {SsoSession} from '../sso/types.js'
@@ -9,12 +9,16 @@ import type {AccountsDeps} from './accounts.js'
 export function accountsRuntime(
   session: SsoSession,
   env: NodeJS.ProcessEnv = process.env,
-): Pick<AccountsDeps, 'accessToken' | 'portal' | 'env'> {
+): Pick<AccountsDeps, 'accessToken' | 'portal' | 'env' | 'onTokenRejected'> {
   return {
     env,
     accessToken: () => {
       const {store, withSessionLock} = sessionRuntime(env)
       return getValidAccessToken(session, {store, withSessionLock})
+    },
+    onTokenRejected: (accessToken) => {
+      const {store, withSessionLock} = sessionRuntime(env)
+      return expireRejectedToken(store, session.name, accessToken, withSessionLock)
     },
     portal: () => portalClient(session.region, {maxAttempts: 1}),
   }

@@ -1,7 +1,7 @@
 import type {SSOOIDCClient} from '@aws-sdk/client-sso-oidc'
 
 import {KeylessError} from '../errors.js'
-import {getValidAccessToken} from '../sso/access-token.js'
+import {expireRejectedToken, getValidAccessToken} from '../sso/access-token.js'
 import {SessionExpiredError} from '../sso/errors.js'
 import type {SessionStore} from '../sso/session-store.js'
 import type {RoleCredentials, SsoSession} from '../sso/types.js'
@@ -86,6 +86,9 @@ export async function obtainRoleCredentials(request: RoleRequest, deps: RoleCred
           await deps.store.writeRoleCredentials(session.name, accountId, roleName, creds)
           return creds
         } catch (error) {
+          if (error instanceof SessionExpiredError && rejectedToken !== undefined) {
+            await expireRejectedToken(deps.store, session.name, rejectedToken, withSessionLock)
+          }
           if (!(error instanceof SessionExpiredError) || !request.autoLogin || !deps.login || attempt > 0) throw error
           await loginOnce(session, rejectedToken, deps, waitMs)
         }

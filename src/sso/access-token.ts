@@ -95,3 +95,25 @@ export async function refreshAccessToken(session: SsoSession, token: SessionToke
     client.destroy()
   }
 }
+
+/**
+ * Identity Center refused this access token (HTTP 401): it is dead whatever its stored expiry says (the server
+ * restarted, an administrator ended the session). Marks it expired, unless another process has replaced it
+ * meanwhile, so that the refresh token is tried next and `keyless login` signs in again instead of answering
+ * "already signed in" to a session every other command calls expired.
+ */
+export async function expireRejectedToken(
+  store: SessionStore,
+  session: string,
+  accessToken: string,
+  withSessionLock?: <T>(session: string, fn: () => Promise<T>) => Promise<T>,
+): Promise<void> {
+  const run = async () => {
+    const current = await store.readToken(session)
+    if (current?.accessToken !== accessToken) return
+    debug('token', `Identity Center rejected the access token of session ${session}; marking it expired`)
+    await store.writeToken(session, {...current, expiresAt: new Date(0).toISOString()})
+  }
+  await (withSessionLock ? withSessionLock(session, run) : run())
+}
+
