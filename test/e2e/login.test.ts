@@ -147,6 +147,20 @@ describe('login with the device-authorization flow (auto-approve)', () => {
     await expect(sso.send(new ListAccountsCommand({accessToken: token.accessToken}))).rejects.toMatchObject({name: 'UnauthorizedException'})
   })
 
+  it('logout --all signs out of every session, also one no longer in the config file', async () => {
+    writeFile(sandbox.configFile, ssoSessionSection('demo', START_URL) + '\n' + ssoSessionSection('second', START_URL))
+    expect((await keyless(['login', '--no-browser', '--session', 'demo'])).code).toBe(0)
+    expect((await keyless(['login', '--no-browser', '--session', 'second'])).code).toBe(0)
+    // `second` disappears from the config: its secrets must not be stranded in the keychain.
+    writeFile(sandbox.configFile, ssoSessionSection('demo', START_URL))
+    const out = await keyless(['logout', '--all', '--json'])
+    expect(out.code).toBe(0)
+    expect(JSON.parse(out.stdout).sessions.map((s: {session: string}) => s.session).sort()).toEqual(['demo', 'second'])
+    expect(await keychainKeys()).toEqual([])
+    const conflicting = await keyless(['logout', '--all', '--session', 'demo'])
+    expect(conflicting.code).toBe(2)
+  })
+
   it('logout succeeds locally when Identity Center is unreachable, and says so', async () => {
     await keyless(['login', '--no-browser'])
     const out = await keyless(['logout'], {env: {AWS_ENDPOINT_URL: 'http://127.0.0.1:9'}})

@@ -116,6 +116,23 @@ describe('profiles sync', () => {
     }
   })
 
+  it('two syncs at once (two terminals, two sessions) both land: neither loses the other\'s work', async () => {
+    writeFile(sandbox.configFile, USER_CONFIG + '\n' + ssoSessionSection('second', START_URL))
+    expect((await keyless(['login', '--no-browser', '--session', 'second'])).code).toBe(0)
+    const [a, b] = await Promise.all([
+      keyless(['profiles', 'sync', '--session', 'demo', '--template', '{session}.{account_name}.{role_name}']),
+      keyless(['profiles', 'sync', '--session', 'second', '--template', '{session}.{account_name}.{role_name}']),
+    ])
+    expect(a.code, a.stderr).toBe(0)
+    expect(b.code, b.stderr).toBe(0)
+    const text = config()
+    for (const session of ['demo', 'second']) {
+      expect(text.match(new RegExp(`^keyless_session = ${session}$`, 'gm'))).toHaveLength(5)
+      expect(text).toContain(`[profile ${session}.sandbox.ReadOnlyAccess]`)
+    }
+    expect(text.startsWith(USER_CONFIG)).toBe(true)
+  })
+
   it('without a login: the one-line "run keyless login" error and no change to the file', async () => {
     await keyless(['logout'])
     const out = await keyless(['profiles', 'sync'])

@@ -1,20 +1,13 @@
 import {describe, expect, it} from 'vitest'
 
-import type {SecretStore} from '../../src/keychain/keychain.js'
+import {MemoryStore} from '../helpers/memory-store.js'
+
 import {deviceAuthorizationLogin, type DevicePrompt} from '../../src/sso/device-flow.js'
 import {SessionStore} from '../../src/sso/session-store.js'
 import type {SsoSession} from '../../src/sso/types.js'
 
 // Pure logic of the poller, with a fake clock and a scripted OIDC client: runs in milliseconds.
 // The same flow against the emulator and the real keychain is in test/e2e/login.test.ts.
-
-class MemoryStore implements SecretStore {
-  entries = new Map<string, string>()
-  async get(key: string) { return this.entries.get(key) }
-  async set(key: string, value: string) { this.entries.set(key, value) }
-  async delete(key: string) { return this.entries.delete(key) }
-  async keys(prefix = '') { return [...this.entries.keys()].filter((k) => k.startsWith(prefix)) }
-}
 
 const session: SsoSession = {name: 'acme', startUrl: 'https://acme.awsapps.com/start', region: 'us-east-1', scopes: ['sso:account:access']}
 

@@ -1,22 +1,15 @@
 import {describe, expect, it} from 'vitest'
 
+import {MemoryStore} from '../helpers/memory-store.js'
+
 import {RoleNotAssignedError} from '../../src/credentials/errors.js'
 import {obtainRoleCredentials, type RoleCredentialsDeps, type RoleRequest} from '../../src/credentials/role-credentials.js'
-import type {SecretStore} from '../../src/keychain/keychain.js'
 import {SessionExpiredError} from '../../src/sso/errors.js'
 import {SessionStore} from '../../src/sso/session-store.js'
 import type {RoleCredentials, SsoSession} from '../../src/sso/types.js'
 
 // The cache-miss logic of credential-process with in-memory keychain, in-process locks and a scripted portal.
 // The same against real processes, the real keychain and the emulator: test/e2e and test/reliability.
-
-class MemoryStore implements SecretStore {
-  entries = new Map<string, string>()
-  async get(key: string) { return this.entries.get(key) }
-  async set(key: string, value: string) { this.entries.set(key, value) }
-  async delete(key: string) { return this.entries.delete(key) }
-  async keys(prefix = '') { return [...this.entries.keys()].filter((k) => k.startsWith(prefix)) }
-}
 
 /** A mutex per name, like the file locks but inside one process. */
 function locks() {
