@@ -19,6 +19,12 @@ export abstract class KeylessCommand extends Command {
     await super.init()
   }
 
+  /** oclif's --json output, with the control characters JSON.stringify leaves raw (DEL, C1) escaped: server
+   * strings (account names) must not reach a terminal as control sequences, not even inside JSON. */
+  public override logJson(json: unknown): void {
+    process.stdout.write(JSON.stringify(json, null, 2).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + '\n')
+  }
+
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
     // oclif's own parse errors (unknown flag, missing value, conflicting flags) keep their exit code 2, as one line.
     if (error.oclif?.exit !== undefined && !(error instanceof KeylessError) && (error as {code?: string}).code !== 'EEXIT') {
