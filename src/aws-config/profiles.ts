@@ -120,6 +120,15 @@ export function disambiguate<T extends {name: string; accountId: string}>(items:
   })
 }
 
+const ACCOUNT_ID = /^\d{12}$/
+/** IAM's permission set (role) name characters: nothing a shell or shlex would split or interpret. */
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/
+
+/** Whether an account id and role name from the portal can go into a credential_process line as they are. */
+export function isWritableAssignment(accountId: string, roleName: string): boolean {
+  return ACCOUNT_ID.test(accountId) && ROLE_NAME.test(roleName)
+}
+
 /**
  * The `credential_process` value: the command double-quoted, then the arguments. Account id and role name
  * come from a server and end up in a line the JS SDK runs through a shell, so they are checked strictly.
@@ -139,8 +148,8 @@ export function credentialProcessCommand(input: {
     )
   }
   validateSessionName(session)
-  if (!/^\d{12}$/.test(accountId)) throw new InvalidConfigValueError(`"${accountId}" is not an AWS account id`, 'report this: the portal returned it')
-  if (!/^[\w+=,.@-]{1,64}$/.test(roleName)) {
+  if (!ACCOUNT_ID.test(accountId)) throw new InvalidConfigValueError(`"${accountId}" is not an AWS account id`, 'report this: the portal returned it')
+  if (!ROLE_NAME.test(roleName)) {
     throw new InvalidConfigValueError(`"${roleName}" is not a permission set name keyless can write`, 'report this: the portal returned it')
   }
   const args = `credential-process --session ${session} --account-id ${accountId} --role-name ${roleName}`

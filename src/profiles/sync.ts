@@ -1,6 +1,6 @@
 import {readConfigText, withConfigFileLock, writeFileAtomic} from '../aws-config/atomic-write.js'
 import {configFilePath, displayPath} from '../aws-config/paths.js'
-import {buildWantedProfiles, syncProfiles} from '../aws-config/profiles.js'
+import {buildWantedProfiles, isWritableAssignment, syncProfiles} from '../aws-config/profiles.js'
 import type {AccountWithRoles} from '../accounts/list.js'
 import type {SsoSession} from '../sso/types.js'
 
@@ -48,9 +48,12 @@ export async function syncSessionProfiles(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<ProfilesSyncOutcome> {
   const path = configFilePath(env)
+  const all = accounts.flatMap((a) => a.roles.map((roleName) => ({accountId: a.accountId, accountName: a.accountName, roleName})))
+  // The portal's strings are untrusted: one that cannot be written into a command line safely is skipped, not fatal.
+  const unwritable = all.filter((a) => !isWritableAssignment(a.accountId, a.roleName))
   const wanted = buildWantedProfiles({
     session: session.name,
-    assignments: accounts.flatMap((a) => a.roles.map((roleName) => ({accountId: a.accountId, accountName: a.accountName, roleName}))),
+    assignments: all.filter((a) => isWritableAssignment(a.accountId, a.roleName)),
     template: options.template,
     region: options.region ?? session.region,
     command: options.command,
@@ -62,7 +65,11 @@ export async function syncSessionProfiles(
     const diff = synced.text === before ? '' : await unifiedDiff(displayPath(path, env), before, synced.text)
     const wrote = options.dryRun ? false : await writeFileAtomic(path, synced.text, {backup: true})
     const {added, updated, removed, unchanged, skipped} = synced
-    return {result: {added, updated, removed, unchanged, skipped}, stale: synced.stale, warnings: synced.warnings, diff, wrote, configFile: path}
+    const warnings = [
+      ...unwritable.map((a) => `role "${a.roleName}" in account ${a.accountId} has characters keyless will not write into a credential_process line: no profile for it`),
+      ...synced.warnings,
+    ]
+    return {result: {added, updated, removed, unchanged, skipped}, stale: synced.stale, warnings, diff, wrote, configFile: path}
   }
   return options.dryRun ? sync() : withConfigFileLock(path, sync, {env})
 }
