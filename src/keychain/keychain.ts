@@ -33,6 +33,11 @@ export function openKeychain(options: {service?: string; timeoutMs?: number} = {
 
 class Keychain implements SecretStore {
   private keytar?: Promise<Keytar>
+  /**
+   * Set once a call timed out. A hung keytar call holds a libuv worker thread until D-Bus gives up (25 s),
+   * and Node cannot exit before its worker threads return: every further call would add another one.
+   */
+  private hung?: KeychainTimeoutError
   constructor(
     private readonly service: string,
     private readonly timeoutMs: number,
@@ -43,9 +48,8 @@ class Keychain implements SecretStore {
     if (head === null) return undefined
     if (!head.startsWith(CHUNK_HEADER)) return head
     const count = Number(head.slice(CHUNK_HEADER.length))
-    const parts = await Promise.all(
-      Array.from({length: count}, (_, i) => this.call('read', (k) => k.getPassword(this.service, `${key}#${i + 1}`))),
-    )
+    const parts = []
+    for (let i = 1; i <= count; i++) parts.push(await this.call('read', (k) => k.getPassword(this.service, `${key}#${i}`)))
     // A part missing means a write was interrupted half-way: treat it as absent, never as a corrupt secret.
     if (parts.some((p) => p === null)) return undefined
     return parts.join('')
@@ -89,19 +93,14 @@ class Keychain implements SecretStore {
   }
 
   private async call<T>(what: 'read' | 'write', fn: (keytar: Keytar) => Promise<T>): Promise<T> {
+    if (this.hung) throw this.hung
     const keytar = await this.load()
     let timer: NodeJS.Timeout | undefined
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new KeychainTimeoutError(
-              `the OS keychain did not answer within ${this.timeoutMs / 1000} s (${what})`,
-              unlockHint(),
-            ),
-          ),
-        this.timeoutMs,
-      )
+      timer = setTimeout(() => {
+        this.hung = new KeychainTimeoutError(`the OS keychain did not answer within ${this.timeoutMs / 1000} s (${what})`, unlockHint())
+        reject(this.hung)
+      }, this.timeoutMs)
       // A hung keychain call must not keep the process alive once keyless has given up on it.
       timer.unref()
     })

@@ -13,11 +13,10 @@ export interface SessionStatus {
 }
 
 export async function sessionStatus(session: SsoSession, store: SessionStore): Promise<SessionStatus> {
-  const [token, registration, roleCredentials] = await Promise.all([
-    store.readToken(session.name),
-    store.readRegistration(session.name),
-    store.listRoleCredentials(session.name),
-  ])
+  // One keychain call at a time: a hung keyring then holds one worker thread, not three (see keychain.ts).
+  const token = await store.readToken(session.name)
+  const registration = await store.readRegistration(session.name)
+  const roleCredentials = await store.listRoleCredentials(session.name)
   // A token from before the session was pointed elsewhere does not belong to it any more.
   const current = token && token.startUrl === session.startUrl && token.region === session.region ? token : undefined
   return {

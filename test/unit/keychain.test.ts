@@ -85,3 +85,33 @@ describe('splitUtf8', () => {
     for (const p of parts) expect(Buffer.byteLength(p)).toBeLessThanOrEqual(7)
   })
 })
+
+describe('a Secret Service that does not answer', () => {
+  it('times out with the cause and the fix instead of hanging (each call)', async () => {
+    // A private bus where a fake service owns org.freedesktop.secrets, answers nothing, and leaves after 4 s
+    // (so the abandoned D-Bus call ends and the child can exit).
+    const fake = `import dbus, time\nbus = dbus.SessionBus()\nbus.request_name('org.freedesktop.secrets')\nprint('ready', flush=True)\ntime.sleep(4)\n`
+    const script = `
+      import {openKeychain} from './src/keychain/keychain.ts'
+      const keychain = openKeychain({service: 'keyless-test-hung', timeoutMs: 1000})
+      const errors = []
+      for (const key of ['a', 'b']) {
+        try { await keychain.get(key); errors.push('UNEXPECTED') } catch (e) { errors.push({name: e.name, message: e.message, fix: e.fix}) }
+      }
+      console.log(JSON.stringify(errors))
+    `
+    const {stdout} = await run(
+      'dbus-run-session',
+      ['--', 'sh', '-c', `/usr/bin/python3 -c "$FAKE" | (read line; exec "$@")`, 'sh', process.execPath, '--import', 'tsx', '--input-type=module', '-e', script],
+      {env: {...process.env, FAKE: fake}, cwd: process.cwd(), timeout: 60_000},
+    )
+    // (Once the fake leaves, D-Bus may activate the real gnome-keyring, which prints its own lines.)
+    const errors = JSON.parse(stdout.split('\n').find((line) => line.startsWith('['))!) as Array<{name: string; message: string; fix: string}>
+    expect(errors).toHaveLength(2)
+    for (const error of errors) {
+      expect(error.name).toBe('KeychainTimeoutError')
+      expect(error.message).toBe('the OS keychain did not answer within 1 s (read)')
+      expect(error.fix).toMatch(/unlock your keyring/)
+    }
+  })
+})
