@@ -1,7 +1,6 @@
 import {Command, Flags} from '@oclif/core'
 
-import {KeylessError, printable} from './errors.js'
-import {KeychainUnavailableError} from './keychain/errors.js'
+import {KeylessError, printable, terminalSafeJson, toUserLine} from './errors.js'
 import {enableDebug} from './ui/debug.js'
 
 /**
@@ -22,7 +21,7 @@ export abstract class KeylessCommand extends Command {
   /** oclif's --json output, with the control characters JSON.stringify leaves raw (DEL, C1) escaped: server
    * strings (account names) must not reach a terminal as control sequences, not even inside JSON. */
   public override logJson(json: unknown): void {
-    process.stdout.write(JSON.stringify(json, null, 2).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + '\n')
+    process.stdout.write(terminalSafeJson(json) + '\n')
   }
 
   protected override async catch(error: Error & {exitCode?: number; oclif?: {exit?: number}}): Promise<unknown> {
@@ -51,9 +50,3 @@ function parseErrorReasons(message: string): string {
     .join('; ')
 }
 
-export function toUserLine(error: unknown): string {
-  if (error instanceof KeylessError) return error.toLine()
-  if (error instanceof KeychainUnavailableError) return printable(`keyless: ${error.message}; ${error.fix}`)
-  const message = error instanceof Error ? error.message : String(error)
-  return `keyless: ${printable(message.split('\n')[0] ?? '')}`
-}

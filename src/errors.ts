@@ -36,3 +36,20 @@ export function printable(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '')
 }
+
+/** JSON for stdout that no terminal can mistake for control sequences (C1 characters escaped, too). */
+export function terminalSafeJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}
+
+/**
+ * Any failure as the one line keyless prints: a KeylessError's own line, an error carrying a `fix` (the
+ * keychain's), else the first line of its message with `fallbackFix`.
+ */
+export function toUserLine(error: unknown, fallbackFix?: string): string {
+  if (error instanceof KeylessError) return error.toLine()
+  const e = error as {message?: unknown; fix?: unknown}
+  const message = printable(String(e?.message ?? error).split('\n')[0] ?? '')
+  const fix = typeof e?.fix === 'string' ? e.fix : fallbackFix
+  return printable(fix ? `keyless: ${message}; ${fix}` : `keyless: ${message}`)
+}

@@ -4,7 +4,7 @@
  * and the session store's key layout; the AWS SDK, the lock library and the login UI load only on a cache miss.
  */
 import {isServable, processCredentialsJson} from '../credentials/process-credentials.js'
-import {EXIT, KeylessError} from '../errors.js'
+import {EXIT, KeylessError, toUserLine} from '../errors.js'
 import {keychainService, openKeychain} from '../keychain/keychain.js'
 import {SessionStore} from '../sso/session-store.js'
 import {parseCredentialProcessArgs, type CredentialProcessArgs} from './args.js'
@@ -61,11 +61,7 @@ export async function main(argv: string[]): Promise<never> {
 
 /** Every failure is one line: what went wrong, then what to do (never a stack, never a secret). */
 export function errorLine(error: unknown): string {
-  if (error instanceof KeylessError) return error.toLine()
-  const e = error as {message?: string; fix?: string}
-  const message = String(e?.message ?? error).split('\n')[0]
-  // KeychainUnavailableError carries its own fix.
-  return `keyless: ${message}; ${typeof e?.fix === 'string' ? e.fix : 'run again with --debug for details'}`
+  return toUserLine(error, 'run again with --debug for details')
 }
 
 function write(stream: NodeJS.WriteStream, text: string): Promise<void> {

@@ -5,7 +5,7 @@
  */
 import {parseArgs} from 'node:util'
 
-import {EXIT, KeylessError} from '../errors.js'
+import {EXIT, KeylessError, terminalSafeJson} from '../errors.js'
 import type {WhoamiFlags} from './run.js'
 
 const USAGE_FIX = 'run: keyless whoami --help'
@@ -59,7 +59,7 @@ export async function main(argv: string[]): Promise<never> {
       stdoutTTY: Boolean(process.stdout.isTTY),
       stderrTTY: Boolean(process.stderr.isTTY),
     })
-    if (flags.json) out.push(JSON.stringify(identity, null, 2) + '\n')
+    if (flags.json) out.push(terminalSafeJson(identity) + '\n')
     if (failure) {
       err.push(failure.toLine() + '\n')
       code = failure.exitCode
