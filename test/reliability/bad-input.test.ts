@@ -190,6 +190,12 @@ describe('bad replies from the server (a stub in front of the emulator)', () => 
     })
   })
 
+  it('a proxy answering 502 to every portal call: accounts gives up with one line instead of retrying for 10 minutes', async () => {
+    await seedSession(emulator, sandbox, {skipConfig: true})
+    stub.answer((req) => (req.path.startsWith('/assignment/') ? html502() : undefined))
+    await refuses('HTML 502 for every portal call (accounts)', ['accounts'], {code: 1, viaStub: true, names: /HTTP 502/})
+  }, 90_000)
+
   it('an HTML page with status 200 (captive portal) instead of ListAccounts', async () => {
     await seedSession(emulator, sandbox, {skipConfig: true})
     stub.answer((req) =>

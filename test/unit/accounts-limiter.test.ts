@@ -181,6 +181,22 @@ describe('AdaptiveLimiter', () => {
     expect(calls).toBe(3)
   })
 
+  it('stops after maxFailuresInARow server faults with no success between them (a proxy answering 502)', async () => {
+    const limiter = new AdaptiveLimiter({classify, maxFailuresInARow: 10})
+    let calls = 0
+    const all = Promise.all(
+      Array.from({length: 5}, () =>
+        limiter.run(async () => {
+          calls++
+          throw new Fault('bad gateway')
+        }),
+      ),
+    )
+    await expect(settle(all)).rejects.toBeInstanceOf(Fault)
+    expect(calls).toBeGreaterThanOrEqual(10)
+    expect(calls).toBeLessThan(20)
+  })
+
   it('backs off exponentially with jitter between retries of one call', async () => {
     const delays: number[] = []
     const limiter = new AdaptiveLimiter({classify, random: () => 0.999, onRetry: (r) => delays.push(r.delayMs)})
