@@ -1,16 +1,19 @@
 #!/usr/bin/env node
-// credential-process runs before every AWS CLI/SDK call, so it skips oclif entirely:
-// no command discovery, no manifest, no help plugin. Everything else goes through oclif.
-if (process.argv[2] === 'credential-process' && !process.argv.includes('--help') && !process.argv.includes('-h')) {
-  const {main} = await import('../dist/credential-process/main.js')
-  await main(process.argv.slice(3))
-} else if (process.argv[2] === 'whoami' && !process.argv.includes('--help') && !process.argv.includes('-h')) {
-  // `keyless whoami --strict && terraform apply`: oclif's start-up would be most of its run time.
-  const {main} = await import('../dist/identity/main.js')
-  await main(process.argv.slice(3))
+'use strict'
+// CommonJS on purpose (bin/package.json): the fastest start Node.js has. credential-process runs before every
+// AWS CLI/SDK call, so it skips oclif and the ESM loader: one prebuilt CommonJS bundle of its cached path
+// (dist/credential-process/hot.cjs, see scripts/bundle-hot-path.mjs). whoami skips oclif too (it guards every
+// terraform apply). Everything else, and --help for these two, goes through oclif.
+const argv = process.argv
+const fastPath = (command) => argv[2] === command && !argv.includes('--help') && !argv.includes('-h')
+
+if (fastPath('credential-process')) {
+  require('../dist/credential-process/hot.cjs').main(argv.slice(3))
+} else if (fastPath('whoami')) {
+  import('../dist/identity/main.js').then(({main}) => main(argv.slice(3)))
 } else {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
   process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1'
-  const {execute} = await import('@oclif/core')
-  await execute({dir: import.meta.url})
+  // The project root, not this folder: bin/package.json only makes these files CommonJS.
+  import('@oclif/core').then(({execute}) => execute({dir: require('node:path').join(__dirname, '..')}))
 }

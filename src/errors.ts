@@ -2,8 +2,23 @@
  * Every failure keyless reports is one line: what went wrong, then what to run next.
  * Modules throw these; the command layer prints `keyless: <message>; <fix>` and exits with `exitCode`.
  */
+/** Marks every KeylessError, in whichever copy of this module made it (see Symbol.hasInstance below). */
+const KEYLESS_ERROR = Symbol.for('keyless.KeylessError')
+
 export class KeylessError extends Error {
   override name = 'KeylessError'
+  readonly [KEYLESS_ERROR] = true
+
+  /**
+   * `error instanceof KeylessError` also holds for one thrown by another copy of this module: the
+   * credential-process hot path is a bundle of its own (dist/credential-process/hot.cjs) that loads the
+   * ESM modules of a cache miss lazily. Subclasses keep the ordinary prototype check.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true
+    return this === KeylessError && typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[KEYLESS_ERROR] === true
+  }
+
   constructor(
     message: string,
     /** The one thing to do next, e.g. `run: keyless login --session acme`. */

@@ -1,3 +1,5 @@
+import {createRequire} from 'node:module'
+
 import {KEYCHAIN_TIMEOUT_MS} from '../timing.js'
 import {KeychainTimeoutError, KeychainUnavailableError} from './errors.js'
 
@@ -112,8 +114,9 @@ class Keychain implements SecretStore {
   }
 
   private load(): Promise<Keytar> {
-    this.keytar ??= import('keytar').then(
-      (m) => ((m as {default?: Keytar}).default ?? m) as Keytar,
+    // require, not import(): keytar is CommonJS, and import() of CommonJS goes through the ESM loader's
+    // export scan, a few milliseconds that credential-process pays before every AWS command.
+    this.keytar ??= new Promise<Keytar>((resolve) => resolve(createRequire(import.meta.url)('keytar') as Keytar)).catch(
       (error: unknown) =>
         Promise.reject(
           new KeychainUnavailableError(
@@ -124,6 +127,7 @@ class Keychain implements SecretStore {
     )
     return this.keytar
   }
+
 }
 
 function unlockHint(): string {

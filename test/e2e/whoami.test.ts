@@ -1,6 +1,5 @@
 import {createHash} from 'node:crypto'
 import {join} from 'node:path'
-import {pathToFileURL} from 'node:url'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
 import {KEYLESS_BIN, ROOT, runKeyless, runProcess, type RunResult} from '../helpers/cli.js'
@@ -63,7 +62,7 @@ async function whoami(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunR
 async function whoamiThroughOclif(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
   const script =
     `const {execute} = (await import('node:module')).createRequire(${JSON.stringify(ROOT + '/')})('@oclif/core');` +
-    `await execute({dir: ${JSON.stringify(pathToFileURL(KEYLESS_BIN).href)}, args: ${JSON.stringify(['whoami', ...args])}})`
+    `await execute({dir: ${JSON.stringify(ROOT)}, args: ${JSON.stringify(['whoami', ...args])}})`
   const result = await runProcess(process.execPath, ['--input-type=module', '-e', script], {env: {...sandbox.env, ...emulator.env(), ...env}})
   outputs.push(result)
   return result

@@ -34,11 +34,12 @@ export function configText(startUrl: string, region: string, profiles: ProfileSp
 }
 
 /**
- * Files for `node --import <register>`: records the URL of every module the process resolves into
+ * Files for `node --require <register>`: records the URL of every module the process loads, CommonJS
+ * (require: the credential-process bundle, keytar) and ESM (import: everything from dist/) alike, into
  * $KEYLESS_MODULE_TRACE, to check what the cached path loads.
  */
 export function moduleTraceFiles(dir: string): {register: string; hook: string} {
-  return {register: join(dir, 'trace-register.mjs'), hook: join(dir, 'trace-hook.mjs')}
+  return {register: join(dir, 'trace-register.cjs'), hook: join(dir, 'trace-hook.mjs')}
 }
 export const TRACE_HOOK = `import {appendFileSync} from 'node:fs'
 export async function resolve(specifier, context, next) {
@@ -47,5 +48,15 @@ export async function resolve(specifier, context, next) {
   return result
 }
 `
-export const traceRegister = (hookPath: string) =>
-  `import {register} from 'node:module'\nimport {pathToFileURL} from 'node:url'\nregister(pathToFileURL(${JSON.stringify(hookPath)}))\n`
+export const traceRegister = (hookPath: string) => `const Module = require('node:module')
+const {appendFileSync} = require('node:fs')
+const {isAbsolute} = require('node:path')
+const {pathToFileURL} = require('node:url')
+const resolveFilename = Module._resolveFilename
+Module._resolveFilename = function (...args) {
+  const file = resolveFilename.apply(this, args)
+  if (process.env.KEYLESS_MODULE_TRACE && isAbsolute(file)) appendFileSync(process.env.KEYLESS_MODULE_TRACE, pathToFileURL(file).href + '\\n')
+  return file
+}
+Module.register(pathToFileURL(${JSON.stringify(hookPath)}))
+`

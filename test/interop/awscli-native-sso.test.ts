@@ -26,7 +26,11 @@ afterAll(async () => {
 
 async function aws(args: string[], env: NodeJS.ProcessEnv = {}) {
   const result = await runProcess(AWS, [...args, '--region', 'us-east-1', '--output', 'json'], {env: {...sandbox.env, ...env}})
-  return {...result, json: () => JSON.parse(result.stdout) as Record<string, any>}
+  const json = () => {
+    if (result.code !== 0) throw new Error(`aws ${args.slice(0, 2).join(' ')} exited ${result.code}: ${result.stderr.trim()}`)
+    return JSON.parse(result.stdout) as Record<string, any>
+  }
+  return {...result, json}
 }
 
 const endpoint = () => ['--endpoint-url', emulator.url]
