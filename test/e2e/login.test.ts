@@ -283,6 +283,13 @@ describe('errors that must be clear', () => {
     expect(await keychainKeys()).toEqual([])
   })
 
+  it('a host that does not resolve (DNS): one line naming it, exit 1, nothing stored', async () => {
+    const out = await keyless(['login', '--no-browser'], {env: {AWS_ENDPOINT_URL: 'http://oidc.keyless-test.invalid'}})
+    expect(out.code).toBe(1)
+    expect(out.stderr.trim()).toMatch(/^keyless: cannot reach AWS Identity Center at http:\/\/oidc\.keyless-test\.invalid \((host not found \(DNS\)|DNS lookup failed)\); check your network or VPN/)
+    expect(await keychainKeys()).toEqual([])
+  })
+
   it('an unknown session name lists the ones there are', async () => {
     const out = await keyless(['login', '--session', 'nope'])
     expect(out.code).toBe(1)
