@@ -1,12 +1,18 @@
-/** The OS keychain cannot be reached at all: no Secret Service, locked keychain, native module missing. */
-export class KeychainUnavailableError extends Error {
+import {KeylessError} from '../errors.js'
+
+/**
+ * The OS keychain cannot be reached at all: no Secret Service, locked keychain, native module missing.
+ * A KeylessError, so that every layer it passes through (the SSO flows' SDK-error net included) shows its own
+ * line and fix instead of wrapping it as someone else's failure.
+ */
+export class KeychainUnavailableError extends KeylessError {
   override name = 'KeychainUnavailableError'
   constructor(
     message: string,
     /** The one thing the user should do about it. */
-    readonly fix: string,
+    override readonly fix: string,
   ) {
-    super(message)
+    super(message, fix)
   }
 }
 

@@ -322,6 +322,14 @@ describe('errors that must be clear', () => {
     expect(out.stderr.trim().split('\n')).toHaveLength(1)
     expect(out.stderr).toMatch(/^keyless: no Secret Service keychain is reachable.*gnome-keyring-daemon --unlock/)
   })
+
+  it('no keychain reachable with --force: the same line (not an "Identity Center call failed")', async () => {
+    // --force goes straight to the device flow, whose first keychain read used to be caught by the SDK-error net.
+    const out = await keyless(['login', '--force', '--no-browser'], {env: {DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/bus'}})
+    expect(out.code).toBe(1)
+    expect(out.stderr.trim().split('\n')).toHaveLength(1)
+    expect(out.stderr).toMatch(/^keyless: no Secret Service keychain is reachable.*gnome-keyring-daemon --unlock/)
+  })
 })
 
 describe('configure', () => {
