@@ -1,3 +1,4 @@
+import {randomBytes} from 'node:crypto'
 import {createRequire} from 'node:module'
 
 import {KEYCHAIN_TIMEOUT_MS} from '../timing.js'
@@ -10,8 +11,27 @@ import {KeychainTimeoutError, KeychainUnavailableError} from './errors.js'
 
 /** Windows Credential Manager rejects blobs over 2,560 bytes; keep a margin. */
 export const MAX_ENTRY_BYTES = 2400
-/** A value too large for one entry is stored as this header in the main entry plus `key#1..N` parts. */
-const CHUNK_HEADER = 'keyless-chunked:v1:'
+/**
+ * A value too large for one entry is stored as parts `key#GEN#1..N` plus, in the main entry, the header
+ * `keyless-chunked:v2:GEN:N`. Every write uses a new random generation GEN and points the header at it only
+ * once all its parts are there, so the parts a header names never change: a reader (another process) sees the
+ * old value or the new one, never old parts mixed with new ones, and a write that fails half-way leaves the
+ * old value intact. (v1, `keyless-chunked:v1:N` with parts `key#1..N` overwritten in place, is still read.)
+ */
+const CHUNK_PREFIX = 'keyless-chunked:'
+const CHUNK_V2 = /^keyless-chunked:v2:([0-9a-f]{8}):(\d+)$/
+const CHUNK_V1 = /^keyless-chunked:v1:(\d+)$/
+/** The entry names of chunk parts (`key#GEN#i`, or v1's `key#i`), which keys() hides. */
+const PART_SUFFIX = /#(?:[0-9a-f]{8}#)?\d+$/
+
+/** The part entries a stored main entry points at (none for a plain value). */
+function partsOf(key: string, head: string | null | undefined): string[] {
+  const v2 = head ? CHUNK_V2.exec(head) : null
+  if (v2) return Array.from({length: Number(v2[2])}, (_, i) => `${key}#${v2[1]}#${i + 1}`)
+  const v1 = head ? CHUNK_V1.exec(head) : null
+  if (v1) return Array.from({length: Number(v1[1])}, (_, i) => `${key}#${i + 1}`)
+  return []
+}
 
 export interface SecretStore {
   /** The stored value, or undefined when there is no entry under that key (the typed not-found). */
@@ -46,38 +66,47 @@ class Keychain implements SecretStore {
   ) {}
 
   async get(key: string): Promise<string | undefined> {
-    const head = await this.call('read', (k) => k.getPassword(this.service, key))
-    if (head === null) return undefined
-    if (!head.startsWith(CHUNK_HEADER)) return head
-    const count = Number(head.slice(CHUNK_HEADER.length))
-    const parts = []
-    for (let i = 1; i <= count; i++) parts.push(await this.call('read', (k) => k.getPassword(this.service, `${key}#${i}`)))
-    // A part missing means a write was interrupted half-way: treat it as absent, never as a corrupt secret.
-    if (parts.some((p) => p === null)) return undefined
-    return parts.join('')
+    let head = await this.call('read', (k) => k.getPassword(this.service, key))
+    // Bounded: a key rewritten faster than it can be read is reported absent rather than read for ever.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (head === null) return undefined
+      if (!head.startsWith(CHUNK_PREFIX)) return head
+      const names = partsOf(key, head)
+      if (names.length === 0) return undefined
+      const parts = []
+      for (const name of names) parts.push(await this.call('read', (k) => k.getPassword(this.service, name)))
+      if (parts.every((p) => p !== null)) return parts.join('')
+      // A part is gone: a writer replaced the value (and removed its old parts) while this read it. Read the
+      // new header; the same header with a part missing is a broken entry, as good as absent.
+      const again = await this.call('read', (k) => k.getPassword(this.service, key))
+      if (again === head) return undefined
+      head = again
+    }
+    return undefined
   }
 
   async set(key: string, value: string): Promise<void> {
     const chunks = splitUtf8(value, MAX_ENTRY_BYTES)
-    const previousParts = await this.partCount(key)
-    if (chunks.length === 1 && !value.startsWith(CHUNK_HEADER)) {
+    const previous = partsOf(key, await this.call('read', (k) => k.getPassword(this.service, key)))
+    if (chunks.length === 1 && !value.startsWith(CHUNK_PREFIX)) {
       await this.call('write', (k) => k.setPassword(this.service, key, value))
     } else {
-      // Parts first, header last: a reader never sees a header whose parts are not all there.
+      // Parts of a new generation first, the header pointing at them last.
+      const generation = randomBytes(4).toString('hex')
       for (const [i, chunk] of chunks.entries()) {
-        await this.call('write', (k) => k.setPassword(this.service, `${key}#${i + 1}`, chunk))
+        await this.call('write', (k) => k.setPassword(this.service, `${key}#${generation}#${i + 1}`, chunk))
       }
-      await this.call('write', (k) => k.setPassword(this.service, key, CHUNK_HEADER + chunks.length))
+      await this.call('write', (k) => k.setPassword(this.service, key, `${CHUNK_PREFIX}v2:${generation}:${chunks.length}`))
     }
-    const keep = chunks.length === 1 && !value.startsWith(CHUNK_HEADER) ? 0 : chunks.length
-    for (let i = keep + 1; i <= previousParts; i++) {
-      await this.call('write', (k) => k.deletePassword(this.service, `${key}#${i}`))
-    }
+    for (const name of previous) await this.call('write', (k) => k.deletePassword(this.service, name))
   }
 
   async delete(key: string): Promise<boolean> {
-    const parts = await this.partCount(key)
-    for (let i = 1; i <= parts; i++) await this.call('write', (k) => k.deletePassword(this.service, `${key}#${i}`))
+    // Every part of the key, also those of a write that failed half-way: none of a deleted secret stays behind.
+    const parts = (await this.call('read', (k) => k.findCredentials(this.service)))
+      .map((c) => c.account)
+      .filter((a) => a.startsWith(`${key}#`) && PART_SUFFIX.test(a) && !a.slice(key.length + 1).includes('/'))
+    for (const name of parts) await this.call('write', (k) => k.deletePassword(this.service, name))
     return this.call('write', (k) => k.deletePassword(this.service, key))
   }
 
@@ -85,13 +114,8 @@ class Keychain implements SecretStore {
     const all = await this.call('read', (k) => k.findCredentials(this.service))
     return all
       .map((c) => c.account)
-      .filter((a) => a.startsWith(prefix) && !/#\d+$/.test(a))
+      .filter((a) => a.startsWith(prefix) && !PART_SUFFIX.test(a))
       .sort()
-  }
-
-  private async partCount(key: string): Promise<number> {
-    const head = await this.call('read', (k) => k.getPassword(this.service, key))
-    return head?.startsWith(CHUNK_HEADER) ? Number(head.slice(CHUNK_HEADER.length)) : 0
   }
 
   private async call<T>(what: 'read' | 'write', fn: (keytar: Keytar) => Promise<T>): Promise<T> {

@@ -41,6 +41,48 @@ describe('keychain on the real OS keychain', () => {
     expect(after.map((e) => e.account)).toEqual(['session/acme/big'])
   })
 
+  it('a reader racing a writer (another process) of a chunked value sees the old value or the new one, never a mix', async () => {
+    // Two values of the same length and chunk count: a mix of their parts would look like a whole value.
+    const a = 'A' + randomBytes(4500).toString('base64')
+    const b = 'B' + randomBytes(4500).toString('base64')
+    await keychain.set('session/acme/race', a)
+    // The writer is another process, as a token refresh is for the credential-process calls reading the token.
+    const script = `
+      import {openKeychain} from './src/keychain/keychain.ts'
+      const keychain = openKeychain({service: process.env.SERVICE})
+      for (let i = 0; i < 30; i++) await keychain.set('session/acme/race', i % 2 === 0 ? process.env.B : process.env.A)
+    `
+    let writing = true
+    const writer = run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      env: {...process.env, SERVICE: service, A: a, B: b},
+      cwd: process.cwd(),
+    }).finally(() => (writing = false))
+    const seen: Array<string | undefined> = []
+    while (writing) seen.push(await keychain.get('session/acme/race'))
+    await writer
+    const mixed = seen.filter((v) => v !== a && v !== b)
+    expect(mixed.map((v) => (v === undefined ? 'undefined' : `${v.length} chars, a mix`))).toEqual([])
+    // Whatever the race, the last value stands, and no part of an overwritten value is left behind.
+    expect(await keychain.get('session/acme/race')).toBe(a)
+    const keytar = (await import('keytar')).default
+    const left = (await keytar.findCredentials(service)).filter((e) => e.account.startsWith('session/acme/race'))
+    expect(left.length).toBe(4) // the main entry and the three parts of the value in it
+    await keychain.delete('session/acme/race')
+    expect((await keytar.findCredentials(service)).filter((e) => e.account.startsWith('session/acme/race'))).toEqual([])
+  })
+
+  it('reads a value chunked by an earlier keyless (v1 layout) and replaces it without leaving its parts', async () => {
+    const keytar = (await import('keytar')).default
+    await keytar.setPassword(service, 'session/acme/old#1', 'first half, ')
+    await keytar.setPassword(service, 'session/acme/old#2', 'second half')
+    await keytar.setPassword(service, 'session/acme/old', 'keyless-chunked:v1:2')
+    expect(await keychain.get('session/acme/old')).toBe('first half, second half')
+    expect(await keychain.keys('session/acme/old')).toEqual(['session/acme/old'])
+    await keychain.set('session/acme/old', 'new')
+    const left = (await keytar.findCredentials(service)).filter((e) => e.account.startsWith('session/acme/old'))
+    expect(left.map((e) => e.account)).toEqual(['session/acme/old'])
+  })
+
   it('deletes a value with all its parts', async () => {
     await keychain.set('session/acme/gone', 'x'.repeat(MAX_ENTRY_BYTES * 3))
     expect(await keychain.delete('session/acme/gone')).toBe(true)
