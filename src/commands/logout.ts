@@ -17,7 +17,7 @@ export default class Logout extends KeylessCommand {
 
   async run(): Promise<{sessions: LogoutResult[]}> {
     const {flags} = await this.parse(Logout)
-    const {store} = sessionRuntime()
+    const {store, withSessionLock} = sessionRuntime()
     let targets: Array<{name: string; region: string}>
     if (flags.all) {
       const configured = await loadSessions().catch(() => [])
@@ -28,7 +28,9 @@ export default class Logout extends KeylessCommand {
     }
     const results = []
     for (const session of targets) {
-      const result = await logout(session, store)
+      // Under the session lock: a token refresh in flight (credential-process, accounts) finishes first, so it
+      // cannot write a fresh token back into the keychain after the wipe.
+      const result = await withSessionLock(session.name, () => logout(session, store))
       if (result.remoteError) {
         process.stderr.write(`keyless: could not reach Identity Center to end session ${session.name} (${result.remoteError}); its local tokens were deleted anyway` + '\n')
       }

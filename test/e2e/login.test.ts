@@ -161,6 +161,24 @@ describe('login with the device-authorization flow (auto-approve)', () => {
     expect(conflicting.code).toBe(2)
   })
 
+  it('logout waits for a token refresh in flight (session lock) instead of letting it write the token back', async () => {
+    await keyless(['login', '--no-browser'])
+    const refreshed = (await keychain().get('session/demo/token'))!
+    const {withFileLock} = await import('../../src/locks/file-lock.js')
+    const {cacheDir} = await import('../../src/aws-config/paths.js')
+    let logout: Promise<RunResult> | undefined
+    // Another keyless (credential-process, accounts) holds the session lock while it refreshes the token...
+    await withFileLock(join(cacheDir(sandbox.env), 'locks'), 'session-demo', async () => {
+      logout = keyless(['logout'])
+      await new Promise((resolve) => setTimeout(resolve, 2000))
+      // ...and stores the refreshed token just before it lets go.
+      await keychain().set('session/demo/token', refreshed)
+    })
+    expect((await logout!).code).toBe(0)
+    // Logout waited for the lock, then wiped what the refresh stored: nothing of the session stays.
+    expect(await keychainKeys()).toEqual([])
+  })
+
   it('logout succeeds locally when Identity Center is unreachable, and says so', async () => {
     await keyless(['login', '--no-browser'])
     const out = await keyless(['logout'], {env: {AWS_ENDPOINT_URL: 'http://127.0.0.1:9'}})
