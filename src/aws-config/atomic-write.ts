@@ -1,5 +1,5 @@
 import {createHash, randomBytes} from 'node:crypto'
-import {constants} from 'node:fs'
+import {constants, realpathSync} from 'node:fs'
 import {mkdir, open, readdir, readFile, realpath, rename, stat, unlink} from 'node:fs/promises'
 import {basename, dirname, join, resolve} from 'node:path'
 
@@ -196,8 +196,18 @@ function firstInvalidUtf8Line(bytes: Buffer): number {
 
 /** Where the lock for a given file lives: the cache dir, named after a hash of the file's absolute path. */
 export function lockPathFor(path: string, env: Env = process.env): string {
-  const hash = createHash('sha256').update(resolve(path)).digest('hex').slice(0, 16)
-  return join(ensureCacheDir(env), `${basename(path).replace(/[^\w.-]/g, '_')}-${hash}.lock`)
+  // The real path: a config reached through a symlink and through its target is one file, so one lock.
+  const real = realPathOrResolved(path)
+  const hash = createHash('sha256').update(real).digest('hex').slice(0, 16)
+  return join(ensureCacheDir(env), `${basename(real).replace(/[^\w.-]/g, '_')}-${hash}.lock`)
+}
+
+function realPathOrResolved(path: string): string {
+  try {
+    return realpathSync(path)
+  } catch {
+    return resolve(path) // not there yet: the first write creates it
+  }
 }
 
 /**

@@ -160,6 +160,20 @@ describe('withConfigFileLock', () => {
     expect(lockPathFor(file, env).startsWith(join(home, '.cache', 'keyless'))).toBe(true)
   })
 
+  it('a config reached through a symlink and through its target share one lock', async () => {
+    const file = join(home, 'real-config')
+    writeFileSync(file, '')
+    const link = join(home, 'linked-config')
+    symlinkSync(file, link)
+    expect(lockPathFor(link, env)).toBe(lockPathFor(file, env))
+    let releaseHolder!: () => void
+    const holder = withConfigFileLock(file, () => new Promise<void>((r) => (releaseHolder = r)), {env})
+    const error = await withConfigFileLock(link, async () => 'never', {env, waitMs: 200}).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(Error)
+    releaseHolder()
+    await holder
+  })
+
   it('gives up after the wait bound with a clear error', async () => {
     const file = join(home, 'config')
     let releaseHolder!: () => void
