@@ -160,29 +160,36 @@ describe('withConfigFileLock', () => {
     expect(lockPathFor(file, env).startsWith(join(home, '.cache', 'keyless'))).toBe(true)
   })
 
+  /** Takes the lock on `file` and resolves once it is held (not merely requested). */
+  async function holdLock(file: string) {
+    let release!: () => void
+    let acquired!: () => void
+    const held = new Promise<void>((r) => (acquired = r))
+    const holder = withConfigFileLock(file, () => new Promise<void>((r) => ((release = r), acquired())), {env})
+    await held
+    return {holder, release}
+  }
+
   it('a config reached through a symlink and through its target share one lock', async () => {
     const file = join(home, 'real-config')
     writeFileSync(file, '')
     const link = join(home, 'linked-config')
     symlinkSync(file, link)
     expect(lockPathFor(link, env)).toBe(lockPathFor(file, env))
-    let releaseHolder!: () => void
-    const holder = withConfigFileLock(file, () => new Promise<void>((r) => (releaseHolder = r)), {env})
+    const {holder, release} = await holdLock(file)
     const error = await withConfigFileLock(link, async () => 'never', {env, waitMs: 200}).catch((e: unknown) => e)
-    expect(error).toBeInstanceOf(Error)
-    releaseHolder()
+    expect(error).toBeInstanceOf(ConfigLockTimeoutError)
+    release()
     await holder
   })
 
   it('gives up after the wait bound with a clear error', async () => {
     const file = join(home, 'config')
-    let releaseHolder!: () => void
-    const holder = withConfigFileLock(file, () => new Promise<void>((r) => (releaseHolder = r)), {env})
-    await new Promise((r) => setTimeout(r, 50))
+    const {holder, release} = await holdLock(file)
     const error = await withConfigFileLock(file, async () => 'never', {env, waitMs: 200}).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ConfigLockTimeoutError)
     expect((error as Error).message).toMatch(/another keyless process has been editing .*config for over 0 s/)
-    releaseHolder()
+    release()
     await holder
     expect(await withConfigFileLock(file, async () => 'free again', {env, waitMs: 200})).toBe('free again')
   })
