@@ -7,7 +7,7 @@ import {runKeyless} from '../helpers/cli.js'
 import {startEmulator, type EmulatorHandle, type Stats} from '../helpers/emulator.js'
 import {allFiles, findLeaks} from '../helpers/files.js'
 import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
-import {seedSession, wipeSandboxKeychain} from '../helpers/seed-session.js'
+import {seedSession, useSignedInEmulator, wipeSandboxKeychain} from '../helpers/seed-session.js'
 
 const EXPIRED_LINE = 'keyless: SSO session "acme" has expired; run: keyless login --session acme'
 
@@ -24,23 +24,10 @@ function expectedJson(accounts: FixtureAccount[]) {
 const portalCalls = (s: Stats) => s.operations.ListAccounts + s.operations.ListAccountRoles
 
 describe('keyless accounts (default fixture)', () => {
-  let emulator: EmulatorHandle
-  let sandbox: Sandbox
-  let env: NodeJS.ProcessEnv
-  beforeAll(async () => {
-    emulator = await startEmulator()
-    sandbox = makeSandbox()
-    env = {...sandbox.env, ...emulator.env()}
-    await seedSession(emulator, sandbox)
-  })
-  afterAll(async () => {
-    await wipeSandboxKeychain(sandbox)
-    sandbox.cleanup()
-    await emulator.close()
-  })
+  const signedIn = useSignedInEmulator()
 
   it('prints the --json shape exactly, sorted by account name', async () => {
-    const run = await runKeyless(['accounts', '--json'], {env})
+    const run = await runKeyless(['accounts', '--json'], {env: signedIn.env})
     expect(run.stderr).toBe('')
     expect(run.code).toBe(0)
     expect(JSON.parse(run.stdout)).toEqual({
@@ -51,16 +38,16 @@ describe('keyless accounts (default fixture)', () => {
         {accountId: '222222222222', accountName: 'staging', emailAddress: expect.any(String), roles: ['PowerUserAccess', 'ReadOnlyAccess']},
       ],
     })
-    const file = accountsCachePath('acme', sandbox.env)
+    const file = accountsCachePath('acme', signedIn.sandbox.env)
     expect(statSync(file).mode & 0o777).toBe(0o600)
     expect(JSON.parse(readFileSync(file, 'utf8')).accounts).toEqual(JSON.parse(run.stdout).accounts)
   })
 
   it('serves the cache without any portal call, as a table with a summary on stderr', async () => {
-    const before = await emulator.stats()
-    const run = await runKeyless(['accounts', '--session', 'acme'], {env})
+    const before = await signedIn.emulator.stats()
+    const run = await runKeyless(['accounts', '--session', 'acme'], {env: signedIn.env})
     expect(run.code).toBe(0)
-    expect(portalCalls(await emulator.stats())).toBe(portalCalls(before))
+    expect(portalCalls(await signedIn.emulator.stats())).toBe(portalCalls(before))
     const lines = run.stdout.trimEnd().split('\n')
     expect(lines[1]).toMatch(/^│ Account name +│ Account ID +│ Email +│ Roles +│$/)
     expect(lines.filter((l) => /^│ (production|sandbox|staging) /.test(l)).map((l) => l.split('│')[1]!.trim())).toEqual([
@@ -74,13 +61,13 @@ describe('keyless accounts (default fixture)', () => {
   })
 
   it('--refresh fetches again and prints the added and removed roles on stderr; --json is unchanged in shape', async () => {
-    await emulator.setAssignment('222222222222', 'ViewOnlyAccess', true)
-    await emulator.setAssignment('111111111111', 'ReadOnlyAccess', false)
-    await emulator.setAssignment('444444444444', 'Billing', true, 'finance')
-    const before = await emulator.stats()
-    const run = await runKeyless(['accounts', '--refresh', '--json'], {env})
+    await signedIn.emulator.setAssignment('222222222222', 'ViewOnlyAccess', true)
+    await signedIn.emulator.setAssignment('111111111111', 'ReadOnlyAccess', false)
+    await signedIn.emulator.setAssignment('444444444444', 'Billing', true, 'finance')
+    const before = await signedIn.emulator.stats()
+    const run = await runKeyless(['accounts', '--refresh', '--json'], {env: signedIn.env})
     expect(run.code).toBe(0)
-    expect(portalCalls(await emulator.stats())).toBeGreaterThan(portalCalls(before))
+    expect(portalCalls(await signedIn.emulator.stats())).toBeGreaterThan(portalCalls(before))
     expect(run.stderr.split('\n')).toEqual([
       expect.stringMatching(/^Changes since the listing of \d{4}-\d\d-\d\dT[\d:.]+Z:$/),
       '  + account finance (444444444444): Billing',
@@ -92,17 +79,17 @@ describe('keyless accounts (default fixture)', () => {
     expect(Object.keys(json)).toEqual(['session', 'accounts'])
     expect(json.accounts.map((a: {accountName: string}) => a.accountName)).toEqual(['finance', 'production', 'sandbox', 'staging'])
 
-    const again = await runKeyless(['accounts', '--refresh'], {env})
+    const again = await runKeyless(['accounts', '--refresh'], {env: signedIn.env})
     expect(again.stderr).toMatch(/^No changes since the listing of .*Z\.\n4 accounts, 6 roles; fetched just now\n$/)
   })
 
   it('leaks no token into output or files', async () => {
-    const run = await runKeyless(['accounts', '--refresh', '--debug'], {env})
+    const run = await runKeyless(['accounts', '--refresh', '--debug'], {env: signedIn.env})
     expect(run.code).toBe(0)
-    const leaks = findLeaks(await emulator.issued(), [
+    const leaks = findLeaks(await signedIn.emulator.issued(), [
       {path: 'stdout', text: run.stdout},
       {path: 'stderr', text: run.stderr},
-      ...allFiles(sandbox.home),
+      ...allFiles(signedIn.sandbox.home),
     ])
     expect(leaks).toEqual([])
   })
@@ -165,29 +152,16 @@ describe('keyless accounts: tokens', () => {
 
 describe('keyless accounts under throttling and faults', () => {
   const accounts = generateAccounts(300, 3)
-  let emulator: EmulatorHandle
-  let sandbox: Sandbox
-  let env: NodeJS.ProcessEnv
-  beforeAll(async () => {
-    // The benchmark's 1,000 x 3 at 20 requests/s, scaled to seconds: 300 x 3 at 100 requests/s, 5% faults.
-    emulator = await startEmulator({accounts: 300, rolesPerAccount: 3, rateLimit: 100, faultRate: 0.05})
-    sandbox = makeSandbox()
-    env = {...sandbox.env, ...emulator.env()}
-    await seedSession(emulator, sandbox)
-  })
-  afterAll(async () => {
-    await wipeSandboxKeychain(sandbox)
-    sandbox.cleanup()
-    await emulator.close()
-  })
+  // The benchmark's 1,000 x 3 at 20 requests/s, scaled to seconds: 300 x 3 at 100 requests/s, 5% faults.
+  const signedIn = useSignedInEmulator({accounts: 300, rolesPerAccount: 3, rateLimit: 100, faultRate: 0.05})
 
   it('lists all 300 accounts and 900 roles exactly, with every 429 and 500 retried and none surfacing', async () => {
-    const before = await emulator.stats()
-    const run = await runKeyless(['accounts', '--json'], {env})
+    const before = await signedIn.emulator.stats()
+    const run = await runKeyless(['accounts', '--json'], {env: signedIn.env})
     expect(run.stderr).toBe('')
     expect(run.code).toBe(0)
     expect(JSON.parse(run.stdout)).toEqual(expectedJson(accounts))
-    const after = await emulator.stats()
+    const after = await signedIn.emulator.stats()
     const faults = after.faults - before.faults
     const throttled = after.throttled - before.throttled
     expect(faults).toBeGreaterThan(0)
@@ -196,18 +170,18 @@ describe('keyless accounts under throttling and faults', () => {
   })
 
   it('a session revoked mid-listing (401) ends with the one-line login instruction', async () => {
-    const listing = runKeyless(['accounts', '--refresh'], {env})
-    const start = (await emulator.stats()).operations.ListAccountRoles
+    const listing = runKeyless(['accounts', '--refresh'], {env: signedIn.env})
+    const start = (await signedIn.emulator.stats()).operations.ListAccountRoles
     let seen = 0
     for (let i = 0; i < 1000 && seen < 30; i++) {
       await new Promise((r) => setTimeout(r, 10))
-      seen = (await emulator.stats()).operations.ListAccountRoles - start
+      seen = (await signedIn.emulator.stats()).operations.ListAccountRoles - start
     }
-    await emulator.revokeAll()
+    await signedIn.emulator.revokeAll()
     const run = await listing
     // Revoked half-way: some role listings had gone through, far from all 300.
     expect(seen).toBeGreaterThanOrEqual(30)
-    expect((await emulator.stats()).operations.ListAccountRoles - start).toBeLessThan(300)
+    expect((await signedIn.emulator.stats()).operations.ListAccountRoles - start).toBeLessThan(300)
     expect(run.code).toBe(1)
     expect(run.stdout).toBe('')
     expect(run.stderr).toBe(EXPIRED_LINE + '\n')

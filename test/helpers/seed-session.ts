@@ -6,11 +6,13 @@
 import {appendFileSync, existsSync, mkdirSync, readFileSync} from 'node:fs'
 import {dirname} from 'node:path'
 
+import {afterAll, beforeAll} from 'vitest'
+
 import {openKeychain} from '../../src/keychain/keychain.js'
 import {SessionStore} from '../../src/sso/session-store.js'
-import {signInWithSdk, type EmulatorHandle} from './emulator.js'
+import {signInWithSdk, startEmulator, type EmulatorHandle, type EmulatorOptions} from './emulator.js'
 import {ssoSessionSection} from './files.js'
-import type {Sandbox} from './sandbox.js'
+import {makeSandbox, type Sandbox} from './sandbox.js'
 
 export interface SeedOptions {
   /** Session name (default `acme`). */
@@ -68,4 +70,31 @@ export async function seedSession(emulator: EmulatorHandle, sandbox: Sandbox, op
 export async function wipeSandboxKeychain(sandbox: Sandbox): Promise<void> {
   const keychain = openKeychain({service: sandbox.keychainService})
   for (const key of await keychain.keys()) await keychain.delete(key)
+}
+
+export interface SignedInEmulator {
+  emulator: EmulatorHandle
+  sandbox: Sandbox
+  /** The environment for keyless processes: the sandbox's, aimed at the emulator. */
+  env: NodeJS.ProcessEnv
+}
+
+/**
+ * For a describe block: an emulator, a throwaway sandbox and a session ("acme") signed in to it, set up before
+ * the block's tests and torn down (keychain entries included) after them. Read its fields inside tests.
+ */
+export function useSignedInEmulator(options: EmulatorOptions = {}): SignedInEmulator {
+  const signedIn = {} as SignedInEmulator
+  beforeAll(async () => {
+    signedIn.emulator = await startEmulator(options)
+    signedIn.sandbox = makeSandbox()
+    signedIn.env = {...signedIn.sandbox.env, ...signedIn.emulator.env()}
+    await seedSession(signedIn.emulator, signedIn.sandbox)
+  })
+  afterAll(async () => {
+    await wipeSandboxKeychain(signedIn.sandbox)
+    signedIn.sandbox.cleanup()
+    await signedIn.emulator.close()
+  })
+  return signedIn
 }
