@@ -36,7 +36,7 @@ export default class Login extends KeylessCommand {
           ...runtime,
           signal: controller.signal,
           present: async (prompt) => {
-            await presentDevicePrompt(prompt, {noBrowser: flags['no-browser']})
+            await presentDevicePrompt(prompt, {noBrowser: flags['no-browser'], region: session.region})
             spinner.start()
           },
         },

@@ -45,7 +45,7 @@ export async function freshRoleCredentials(
             now: io.now,
             present: async (prompt) => {
               io.warn('keyless: the SSO session has expired; --auto-login is signing you in again')
-              await presentDevicePrompt(prompt, {noBrowser: false})
+              await presentDevicePrompt(prompt, {noBrowser: false, region: s.region})
             },
           },
           options,

@@ -3,6 +3,9 @@ import {debug} from '../ui/debug.js'
 /** How long to wait for the opener to fail before assuming a browser took the URL. */
 const OPENER_GRACE_MS = 1500
 
+/** Longer than any real sign-in URL (Identity Center's are under 300 characters): nothing bigger is opened. */
+const MAX_URL_LENGTH = 2048
+
 /** Why the browser will not be opened, or undefined when it may be. */
 export function reasonNotToOpenBrowser(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string | undefined {
   if (env.SSH_CONNECTION || env.SSH_TTY || env.SSH_CLIENT) return 'this is an SSH session'
@@ -11,32 +14,137 @@ export function reasonNotToOpenBrowser(env: NodeJS.ProcessEnv = process.env, pla
 }
 
 /**
- * Only URLs a real Identity Center would send are opened: https, or plain http on loopback (the emulator).
- * Anything else from the server (file:, javascript:, a LAN host) is shown but never handed to a browser.
+ * What kind of URL a caller opens; each kind has its own rule (see checkUrlToOpen).
+ * - `identity-center`: a page Identity Center serves for the session's region: the device flow's
+ *   verificationUriComplete, or the PKCE login's authorize URL on the sso-oidc endpoint.
+ * - `loopback`: a URL keyless itself serves on this machine (`http://127.0.0.1:PORT/...`), such as a
+ *   one-time redirect page.
  */
-export function isSafeToOpen(url: string): boolean {
+export type UrlKind = {kind: 'identity-center'; region: string} | {kind: 'loopback'}
+
+/**
+ * The domains Identity Center serves its pages from, per partition (by the region's prefix): the regional
+ * endpoints (`device.sso.REGION.amazonaws.com`, `oidc.REGION.amazonaws.com`) and the access portals
+ * (`*.awsapps.com`, `*.app.aws`).
+ */
+export function identityCenterDomains(region: string): string[] {
+  if (region.startsWith('cn-')) return ['amazonaws.com.cn', 'amazonwebservices.com.cn', 'awsapps.cn']
+  if (region.startsWith('us-gov-')) return ['amazonaws-us-gov.com', 'amazonaws.com', 'awsapps.com']
+  if (region.startsWith('us-isob-')) return ['sc2s.sgov.gov']
+  if (region.startsWith('us-isof-')) return ['csp.hci.ic.gov']
+  if (region.startsWith('us-iso-')) return ['c2s.ic.gov']
+  if (region.startsWith('eu-isoe-')) return ['cloud.adc-e.uk']
+  return ['amazonaws.com', 'awsapps.com', 'app.aws']
+}
+
+/** The endpoints the user pointed the Identity Center clients at, the SDK's way (tests, a corporate proxy). */
+const ENDPOINT_VARIABLES = ['AWS_ENDPOINT_URL_SSO_OIDC', 'AWS_ENDPOINT_URL_SSO', 'AWS_ENDPOINT_URL']
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]'])
+
+/**
+ * Decides whether a URL may go to a browser, and if so returns the URL keyless rebuilt itself: parsed and
+ * re-serialised (`URL.href` percent-encodes double quotes, spaces and controls; `$`, backticks and single
+ * quotes are encoded on top), so what reaches the opener is never the server's raw string. Never throws.
+ *
+ * - `identity-center`: https on a host under the region's Identity Center domains, or exactly the origin of a
+ *   configured `AWS_ENDPOINT_URL_SSO_OIDC` / `AWS_ENDPOINT_URL_SSO` / `AWS_ENDPOINT_URL` (https, or http on
+ *   loopback: the emulator).
+ * - `loopback`: http on 127.0.0.1 or [::1] with an explicit port.
+ * Never: other schemes (file:, javascript:, data:), user:password@ URLs, URLs longer than 2,048 characters.
+ */
+export function checkUrlToOpen(
+  raw: string,
+  policy: UrlKind,
+  env: NodeJS.ProcessEnv = process.env,
+): {ok: true; url: string} | {ok: false; reason: string} {
+  if (raw.length > MAX_URL_LENGTH) return {ok: false, reason: 'the URL is too long'}
+  let url: URL
   try {
-    const u = new URL(url)
-    if (u.protocol === 'https:') return true
-    return u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)
+    url = new URL(raw)
   } catch {
-    return false
+    return {ok: false, reason: 'the URL is not valid'}
   }
+  if (url.username || url.password) return {ok: false, reason: 'the URL carries a user name or password'}
+  if (policy.kind === 'loopback') {
+    if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname) && url.port) return {ok: true, url: rebuilt(url)}
+    return {ok: false, reason: 'it is not a loopback URL served by keyless'}
+  }
+  if (isConfiguredEndpoint(url, env)) return {ok: true, url: rebuilt(url)}
+  if (url.protocol !== 'https:') return {ok: false, reason: 'the login URL is not https'}
+  const host = url.hostname.toLowerCase()
+  const domains = identityCenterDomains(policy.region)
+  if (domains.some((d) => host === d || host.endsWith('.' + d))) return {ok: true, url: rebuilt(url)}
+  return {ok: false, reason: `the login URL's host is not an Identity Center domain of ${policy.region}`}
 }
 
 /**
- * Opens the URL with the `open` package and reports whether it worked. `open` resolves as soon as it has
- * spawned the opener (xdg-open, `open`, `start`), which succeeds even when no browser exists, so this waits
- * a moment for the opener to exit with an error.
+ * URL.href, with the characters a URL allows but shells treat specially (`$`, backtick, single quote) also
+ * percent-encoded: a second guard, whatever quoting an opener does. Identity Center's URLs never hold them.
  */
-export async function openBrowser(url: string): Promise<boolean> {
-  if (!isSafeToOpen(url)) return false
+function rebuilt(url: URL): string {
+  return url.href.replace(/[$`']/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase())
+}
+
+function isConfiguredEndpoint(url: URL, env: NodeJS.ProcessEnv): boolean {
+  for (const name of ENDPOINT_VARIABLES) {
+    const value = env[name]
+    if (!value) continue
+    let endpoint: URL
+    try {
+      endpoint = new URL(value)
+    } catch {
+      continue
+    }
+    if (endpoint.origin !== url.origin) continue
+    if (url.protocol === 'https:') return true
+    if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) return true
+  }
+  return false
+}
+
+/** What happened: opened, not opened because the URL was refused (reason), or the opener failed. */
+export interface OpenResult {
+  opened: boolean
+  refused?: string
+}
+
+/** Opens an Identity Center page of the session's region (device verification, PKCE authorize), if it passes the check. */
+export function openIdentityCenterUrl(url: string, region: string, env: NodeJS.ProcessEnv = process.env): Promise<OpenResult> {
+  return openChecked(url, {kind: 'identity-center', region}, env)
+}
+
+/** The device flow's verificationUriComplete. */
+export const openVerificationUrl = openIdentityCenterUrl
+
+/** A URL keyless serves itself on loopback (`http://127.0.0.1:PORT/...`), e.g. a one-time redirect. */
+export function openLoopbackUrl(url: string): Promise<OpenResult> {
+  return openChecked(url, {kind: 'loopback'}, process.env)
+}
+
+async function openChecked(raw: string, policy: UrlKind, env: NodeJS.ProcessEnv): Promise<OpenResult> {
+  const checked = checkUrlToOpen(raw, policy, env)
+  if (!checked.ok) return {opened: false, refused: checked.reason}
+  return {opened: await launch(checked.url)}
+}
+
+/**
+ * Opens the (already checked and rebuilt) URL with the `open` package and reports whether it worked. `open`
+ * resolves as soon as it has spawned the opener (xdg-open, `open`, PowerShell's `Start`), which succeeds even
+ * when no browser exists, so this waits a moment for the opener to exit with an error. `open` 11 hands the URL
+ * to PowerShell single-quoted and Base64-encoded, never through a shell.
+ */
+async function launch(url: string): Promise<boolean> {
   try {
     const {default: open} = await import('open')
     const child = await open(url, {wait: false})
     const opened = await new Promise<boolean>((resolve) => {
       // Not unref'd: this wait must keep the process alive, or it would end before deciding.
       const timer = setTimeout(() => resolve(true), OPENER_GRACE_MS)
+      if (child.exitCode !== null) {
+        clearTimeout(timer)
+        return resolve(child.exitCode === 0)
+      }
       child.once('error', () => {
         clearTimeout(timer)
         resolve(false)

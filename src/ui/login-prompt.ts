@@ -1,10 +1,12 @@
 import {printable} from '../errors.js'
 import type {DevicePrompt} from '../sso/device-flow.js'
-import {isSafeToOpen, openBrowser, reasonNotToOpenBrowser} from './browser.js'
+import {checkUrlToOpen, openVerificationUrl, reasonNotToOpenBrowser} from './browser.js'
 import {bold} from './terminal.js'
 
 export interface PresentOptions {
   noBrowser: boolean
+  /** The session's region: the verification URL must be on one of its Identity Center domains to be opened. */
+  region: string
   /** Writes to the user (stderr). */
   write?: (text: string) => void
 }
@@ -20,20 +22,21 @@ export async function presentDevicePrompt(prompt: DevicePrompt, options: Present
   write(`\nTo sign in, approve this code in your browser: ${bold(printable(prompt.userCode))}\n`)
   write(`  ${url}\n`)
   write(`  (the code expires in ${minutes} min)\n`)
-  if (!isSafeToOpen(prompt.verificationUriComplete)) {
-    write(`keyless: not opening the browser: the login URL is not https\n`)
+  const checked = checkUrlToOpen(prompt.verificationUriComplete, {kind: 'identity-center', region: options.region})
+  if (!checked.ok) {
+    write(`keyless: not opening the browser: ${checked.reason}\n`)
     return {browserOpened: false}
   }
   let browserOpened = false
   const reason = options.noBrowser ? undefined : reasonNotToOpenBrowser()
   if (!options.noBrowser && !reason) {
-    browserOpened = await openBrowser(prompt.verificationUriComplete)
+    browserOpened = (await openVerificationUrl(prompt.verificationUriComplete, options.region)).opened
     write(browserOpened ? 'Opened your browser.\n' : 'Could not open a browser: open the URL above yourself.\n')
   } else if (reason) {
     write(`Not opening a browser (${reason}): open the URL above on any device.\n`)
   }
   if (options.noBrowser) {
-    const qr = await qrCode(prompt.verificationUriComplete)
+    const qr = await qrCode(checked.url)
     write(`Or scan this with your phone:\n${qr}\n`)
   }
   return {browserOpened}
