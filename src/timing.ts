@@ -47,8 +47,19 @@ export const PORTAL_BACKOFF_BASE_MS = 100
 /** Upper bound of that doubling: a call keeps retrying at least this often until the listing's deadline. */
 export const PORTAL_BACKOFF_CAP_MS = 5000
 
-/** One portal request that has not answered in this long is abandoned and retried (a dead connection). */
-export const PORTAL_REQUEST_TIMEOUT_MS = 30_000
+/** Longest a TCP (and TLS) connection to an AWS endpoint may take to open. A reachable endpoint connects in
+ * well under a second even over a VPN; beyond this it is a black hole (a firewall dropping packets). */
+export const AWS_CONNECT_TIMEOUT_MS = 5000
+
+/** Longest an AWS endpoint may stay silent: until its answer starts, and between any two parts of it. Identity
+ * Center answers in milliseconds; an endpoint silent this long (a hung proxy) is not going to answer. */
+export const AWS_RESPONSE_TIMEOUT_MS = Number(process.env.KEYLESS_AWS_RESPONSE_TIMEOUT_MS) || 10_000
+
+/** Longest one AWS call may take in all, retries included: the overall deadline that also ends a reply dripping
+ * in a byte at a time. credential-process makes at most two calls under its role lock (token refresh, then
+ * GetRoleCredentials): 2 x 20 s stays under LOCK_WAIT_MS, so the callers waiting on that lock never give up
+ * before the holder does. `accounts` uses it for each request of its listing (then retries). */
+export const AWS_CALL_DEADLINE_MS = Number(process.env.KEYLESS_AWS_DEADLINE_MS) || 20_000
 
 /** The window over which the accounts limiter measures the server's rate from its 429s: long enough to
  * average out latency jitter (100 answers at 20/s), short enough to follow a rate that changes. */

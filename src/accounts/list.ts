@@ -2,7 +2,7 @@ import {ListAccountRolesCommand, ListAccountsCommand, type SSOClient} from '@aws
 
 import {KeylessError} from '../errors.js'
 import {SessionExpiredError, endpointFor, explainSdkError, networkCause} from '../sso/errors.js'
-import {ACCOUNTS_DEADLINE_MS, PORTAL_REQUEST_TIMEOUT_MS} from '../timing.js'
+import {ACCOUNTS_DEADLINE_MS, AWS_CALL_DEADLINE_MS} from '../timing.js'
 import {debug} from '../ui/debug.js'
 import {AdaptiveLimiter, type FailureKind, type LimiterOptions, type LimiterStats} from './limiter.js'
 
@@ -30,7 +30,7 @@ export interface ListOptions {
   /** Give up after this long with a clear error (default ACCOUNTS_DEADLINE_MS). */
   deadlineMs?: number
   signal?: AbortSignal
-  /** Abandon (and retry) a request with no answer after this long (default PORTAL_REQUEST_TIMEOUT_MS). */
+  /** Abandon (and retry) a request with no answer after this long (default AWS_CALL_DEADLINE_MS). */
   requestTimeoutMs?: number
   /** Tuning and injection for tests. */
   limiter?: Partial<Omit<LimiterOptions, 'classify' | 'signal'>>
@@ -68,7 +68,7 @@ export async function listAccountsWithRoles(client: Portal, accessToken: string,
   const progress: ListProgress = {accountsFound: 0, accountsDone: 0, allAccountsFound: false}
   const report = () => options.onProgress?.({...progress})
   const deadlineMs = options.deadlineMs ?? ACCOUNTS_DEADLINE_MS
-  const requestTimeoutMs = options.requestTimeoutMs ?? PORTAL_REQUEST_TIMEOUT_MS
+  const requestTimeoutMs = options.requestTimeoutMs ?? AWS_CALL_DEADLINE_MS
   const deadline = setTimeout(() => fail(deadlineError(deadlineMs, progress, options.session.name)), deadlineMs)
 
   const limiter = new AdaptiveLimiter({

@@ -1,4 +1,5 @@
 import {KeylessError} from '../errors.js'
+import {AWS_HTTP_OPTIONS, withCallLimits} from '../sso/clients.js'
 import {debug, registerSecret, sdkLogger} from '../ui/debug.js'
 import {loadAwsFiles, type AwsFiles} from './aws-files.js'
 import {maskAccessKeyId} from './classify.js'
@@ -7,9 +8,6 @@ import {buildIdentity, type Identity} from './identity.js'
 import {ProviderTrail} from './provider-trail.js'
 import {describeSource, environmentSource, type CredentialSource} from './source.js'
 
-/** STS answers GetCallerIdentity in milliseconds; a dead network must fail the guard in seconds, not hang it. */
-const STS_CONNECT_TIMEOUT_MS = 5000
-const STS_REQUEST_TIMEOUT_MS = 10_000
 /** One retry for a dropped connection; more only delays the one-line error a script is waiting for. */
 const STS_MAX_ATTEMPTS = 2
 /** STS is global: any region works when neither the profile nor the environment names one. */
@@ -70,7 +68,8 @@ export async function whoami(options: WhoamiOptions = {}): Promise<Identity> {
   const region = stsRegion(env, files, profile)
   const endpoint = env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL || `https://sts.${region}.amazonaws.com`
   const {STSClient, GetCallerIdentityCommand} = await stsModule
-  const client = new STSClient({
+  // STS answers GetCallerIdentity in milliseconds; a dead network must fail the guard in seconds, not hang it.
+  const client = withCallLimits(new STSClient({
     region,
     ...(options.profile ? {profile: options.profile} : {}),
     credentials: {
@@ -79,9 +78,9 @@ export async function whoami(options: WhoamiOptions = {}): Promise<Identity> {
       sessionToken: credentials.sessionToken,
     },
     maxAttempts: STS_MAX_ATTEMPTS,
-    requestHandler: {connectionTimeout: STS_CONNECT_TIMEOUT_MS, requestTimeout: STS_REQUEST_TIMEOUT_MS},
+    requestHandler: AWS_HTTP_OPTIONS,
     logger: sdkLogger,
-  })
+  }))
   let caller
   try {
     caller = await client.send(new GetCallerIdentityCommand({}))

@@ -52,6 +52,12 @@ export function explainSdkError(error: unknown, context: {service: 'oidc' | 'por
       'check your network or VPN, and the sso_region of the session in your AWS config',
     )
   }
+  if ((error as Error)?.name === 'ResponseTooLargeError') {
+    return new KeylessError(
+      `${endpointFor(context.service, context.region)} sent an answer larger than 1 MB: not AWS Identity Center (a proxy?)`,
+      'check your network and proxy (and AWS_ENDPOINT_URL), then try again',
+    )
+  }
   const e = error as {name?: string; message?: string; $metadata?: {httpStatusCode?: number}; $response?: {statusCode?: number; headers?: Record<string, string>}}
   if (e?.name === 'SyntaxError' && e.$response) {
     // An answer that is not JSON at all: something else than Identity Center answered (proxy, Wi-Fi sign-in page).

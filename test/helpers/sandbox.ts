@@ -17,7 +17,7 @@ export interface Sandbox {
 }
 
 /** Variables of the developer's shell that would make a test depend on their machine. */
-const LEAKY = /^(AWS_|KEYLESS_SESSION$|BROWSER$|DISPLAY$|WAYLAND_DISPLAY$|SSH_|XDG_CACHE_HOME$|NO_COLOR$|DEBUG$)/
+const LEAKY = /^(AWS_|KEYLESS_SESSION$|BROWSER$|DISPLAY$|WAYLAND_DISPLAY$|SSH_|XDG_CACHE_HOME$|XDG_DATA_HOME$|XDG_DATA_DIRS$|XDG_CONFIG_HOME$|XDG_CONFIG_DIRS$|NO_COLOR$|DEBUG$)/
 
 export function makeSandbox(): Sandbox {
   const home = mkdtempSync(join(tmpdir(), 'keyless-test-'))
@@ -37,6 +37,11 @@ export function makeSandbox(): Sandbox {
       AWS_CONFIG_FILE: join(home, '.aws', 'config'),
       AWS_SHARED_CREDENTIALS_FILE: join(home, '.aws', 'credentials'),
       XDG_CACHE_HOME: join(home, '.cache'),
+      // xdg-open asks the desktop's URL handlers (a browser the machine has installed) before $BROWSER: none here.
+      XDG_DATA_HOME: join(home, '.local', 'share'),
+      XDG_DATA_DIRS: join(home, '.local', 'share'),
+      XDG_CONFIG_HOME: join(home, '.config'),
+      XDG_CONFIG_DIRS: join(home, '.config'),
       KEYLESS_KEYCHAIN_SERVICE: keychainService,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       OCLIF_DISABLE_ENGINE_WARNING: '1',

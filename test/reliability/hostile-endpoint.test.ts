@@ -1,0 +1,116 @@
+import {existsSync, readFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
+
+import {runKeyless, type RunResult} from '../helpers/cli.js'
+import {startEmulator, type EmulatorHandle} from '../helpers/emulator.js'
+import {ssoSessionSection, writeFile} from '../helpers/files.js'
+import {startRewritingProxy, type RewritingProxy} from '../helpers/rewriting-proxy.js'
+import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
+import {seedSession, wipeSandboxKeychain} from '../helpers/seed-session.js'
+
+// Issue 17: keyless against an endpoint that rewrites the emulator's answers (a compromised or malicious
+// AWS_ENDPOINT_URL, a corporate proxy), through the built CLI. Items 1-5 of the security review.
+
+const START_URL = 'https://keyless-demo.awsapps.com/start'
+const ROLE = ['credential-process', '--session', 'acme', '--account-id', '111111111111', '--role-name', 'AdministratorAccess']
+/** Short limits so a hung endpoint fails the test run in seconds (the defaults are 10 s and 20 s). */
+const FAST_LIMITS = {KEYLESS_AWS_RESPONSE_TIMEOUT_MS: '700', KEYLESS_AWS_DEADLINE_MS: '1500'}
+
+let emulator: EmulatorHandle
+let proxy: RewritingProxy
+let sandbox: Sandbox
+let env: NodeJS.ProcessEnv
+beforeAll(async () => {
+  emulator = await startEmulator({autoApprove: true})
+  proxy = await startRewritingProxy(emulator.url)
+})
+afterAll(async () => {
+  await proxy.close()
+  await emulator.close()
+})
+beforeEach(() => {
+  sandbox = makeSandbox()
+  env = {...sandbox.env, ...proxy.env(), ...FAST_LIMITS}
+})
+afterEach(async () => {
+  proxy.clear()
+  await wipeSandboxKeychain(sandbox)
+  sandbox.cleanup()
+})
+
+function oneLine(r: RunResult): string {
+  const lines = r.stderr.trim().split('\n')
+  expect(lines).toHaveLength(1)
+  return lines[0]!
+}
+
+describe('item 1: the login URL is checked and rebuilt before a browser gets it', () => {
+  async function loginOpening(uri: string) {
+    proxy.rule({match: '/device_authorization', action: {kind: 'edit-json', edit: (a) => ({...a, verificationUriComplete: uri})}})
+    writeFile(sandbox.configFile, ssoSessionSection('acme', START_URL))
+    const record = join(sandbox.home, 'browser.log')
+    const browser = join(sandbox.home, 'browser.sh')
+    writeFile(browser, `#!/bin/sh\nprintf '%s\\n' "$@" >> '${record}'\n`, 0o700)
+    const result = await runKeyless(['login'], {env: {...env, BROWSER: browser, DISPLAY: ':99'}})
+    return {result, opened: existsSync(record) ? readFileSync(record, 'utf8').trim().split('\n') : []}
+  }
+
+  it('the PowerShell injection URL on an Identity Center host is opened only rebuilt: quotes and $ percent-encoded', async () => {
+    const {result, opened} = await loginOpening('https://device.sso.us-east-1.amazonaws.com/?user_code=X$(calc.exe)"; Start-Process calc; "')
+    expect(result.code).toBe(0)
+    expect(opened).toEqual(['https://device.sso.us-east-1.amazonaws.com/?user_code=X%24(calc.exe)%22;%20Start-Process%20calc;%20%22'])
+  })
+
+  it('an https page on any other host is not opened (and the login still completes)', async () => {
+    const {result, opened} = await loginOpening('https://evil.example/device?user_code=ABCD')
+    expect(opened).toEqual([])
+    expect(result.stderr).toContain("not opening the browser: the login URL's host is not an Identity Center domain of us-east-1")
+    expect(result.code).toBe(0)
+  })
+})
+
+describe('item 3: every AWS call has a timeout, a deadline and a size cap', () => {
+  it('GetRoleCredentials that never answers: credential-process fails with one line instead of hanging', async () => {
+    await seedSession(emulator, sandbox)
+    proxy.rule({match: '/federation/credentials', action: {kind: 'hang'}})
+    const r = await runKeyless(ROLE, {env})
+    expect(r.code).toBe(1)
+    expect(r.stdout).toBe('')
+    expect(oneLine(r)).toMatch(/^keyless: cannot reach AWS Identity Center at http:\/\/127\.0\.0\.1:\d+ \(timed out\); check your network/)
+  })
+
+  it('a reply dripping in a byte at a time ends at the overall deadline', async () => {
+    await seedSession(emulator, sandbox)
+    proxy.rule({match: '/federation/credentials', action: {kind: 'drip', intervalMs: 100}})
+    const r = await runKeyless(ROLE, {env})
+    expect(r.code).toBe(1)
+    expect(oneLine(r)).toMatch(/\(timed out\)/)
+  })
+
+  it('a 400 MB reply is cut off at 1 MB, not read into memory', async () => {
+    await seedSession(emulator, sandbox)
+    proxy.rule({match: '/federation/credentials', action: {kind: 'flood', bytes: 400 * 1024 * 1024}})
+    const r = await runKeyless(ROLE, {env: {...env, KEYLESS_AWS_DEADLINE_MS: '20000'}})
+    expect(r.code).toBe(1)
+    expect(oneLine(r)).toMatch(/^keyless: http:\/\/127\.0\.0\.1:\d+ sent an answer larger than 1 MB: not AWS Identity Center/)
+    // The client stopped reading: what got through is the cap plus socket buffers, not 400 MB.
+    expect(proxy.bytesSent()).toBeLessThan(64 * 1024 * 1024)
+  })
+
+  it('a token refresh that never answers fails with one line', async () => {
+    await seedSession(emulator, sandbox, {tokenExpiresInSeconds: 30})
+    proxy.rule({match: '/token', action: {kind: 'hang'}})
+    const r = await runKeyless(ROLE, {env})
+    expect(r.code).toBe(1)
+    expect(oneLine(r)).toMatch(/\(timed out\)/)
+  })
+
+  it('login against a registration endpoint that never answers fails with one line', async () => {
+    writeFile(sandbox.configFile, ssoSessionSection('acme', START_URL))
+    proxy.rule({match: '/client/register', action: {kind: 'hang'}})
+    const r = await runKeyless(['login', '--no-browser'], {env})
+    expect(r.code).toBe(1)
+    expect(oneLine(r)).toMatch(/\(timed out\)/)
+  })
+})
