@@ -4,6 +4,7 @@ import {KeylessCommand} from '../base-command.js'
 import {validateRegion, validateSessionName, validateStartUrl} from '../aws-config/sso-sessions.js'
 import {KeylessError} from '../errors.js'
 import {configureSession, type ConfigureResult} from '../sso/configure-session.js'
+import {sessionRuntime} from '../sso/runtime.js'
 import {loadSessions} from '../sso/session-config.js'
 import {stdinIsTty} from '../ui/terminal.js'
 
@@ -47,7 +48,7 @@ export default class Configure extends KeylessCommand {
     const startUrl = flags['start-url'] ?? current?.startUrl ?? (await ask('start-url', 'AWS access portal URL', validateStartUrl))
     const region = flags.region ?? current?.region ?? (await ask('region', 'Identity Center region', validateRegion, 'us-east-1'))
     const scopes = flags.scopes.split(',').map((s) => s.trim()).filter(Boolean)
-    const result = await configureSession({name, startUrl, region, scopes})
+    const result = await configureSession({name, startUrl, region, scopes}, process.env, sessionRuntime().store)
     this.log(
       result.changed
         ? `${result.created ? 'Added' : 'Updated'} [sso-session ${name}] in ${result.configFile}. Next: keyless login --session ${name}`

@@ -4,7 +4,7 @@ import {fetchRoleCredentials} from '../credentials/fetch-role-credentials.js'
 import {obtainRoleCredentials} from '../credentials/role-credentials.js'
 import {withFileLock} from '../locks/file-lock.js'
 import {sessionRuntime} from '../sso/runtime.js'
-import {loadSession} from '../sso/session-config.js'
+import {loadSession, loadSessions} from '../sso/session-config.js'
 import type {SessionStore} from '../sso/session-store.js'
 import type {RoleCredentials} from '../sso/types.js'
 import type {CredentialProcessArgs} from './args.js'
@@ -17,7 +17,15 @@ export async function freshRoleCredentials(
   args: CredentialProcessArgs,
   io: {env: NodeJS.ProcessEnv; store: SessionStore; now: () => number; warn: (line: string) => void},
 ): Promise<RoleCredentials> {
-  const session = await loadSession(args.session, io.env, 'credential-process')
+  const session = await loadSession(args.session, io.env, 'credential-process').catch(async (error: unknown) => {
+    // The section is gone: the role credentials cached for it belong to nothing any more.
+    const name = args.session ?? io.env.KEYLESS_SESSION
+    const sessions = name ? await loadSessions(io.env).catch(() => undefined) : undefined
+    if (name && sessions && !sessions.some((s) => s.name === name)) {
+      await io.store.deleteAllRoleCredentials(name).catch(() => 0)
+    }
+    throw error
+  })
   const runtime = sessionRuntime(io.env)
   const store = io.store
   return obtainRoleCredentials(

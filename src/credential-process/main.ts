@@ -3,7 +3,11 @@
  * SDKs run it before every call. The cached path loads only this file, the argument parser, the keychain module
  * and the session store's key layout; the AWS SDK, the lock library and the login UI load only on a cache miss.
  */
-import {isServable, processCredentialsJson} from '../credentials/process-credentials.js'
+import {readFile} from 'node:fs/promises'
+
+import {getKey, parseConfig} from '../aws-config/ini.js'
+import {configFilePath} from '../aws-config/paths.js'
+import {currentBinding, isServableFor, processCredentialsJson} from '../credentials/process-credentials.js'
 import {EXIT, KeylessError, toUserLine} from '../errors.js'
 import {keychainService, openKeychain} from '../keychain/keychain.js'
 import {SessionStore} from '../sso/session-store.js'
@@ -23,8 +27,14 @@ export async function credentialProcess(args: CredentialProcessArgs, io: Credent
   const sessionName = args.session ?? (io.env.KEYLESS_SESSION || undefined)
   const store = new SessionStore(openKeychain({service: keychainService(io.env)}))
   if (sessionName !== undefined) {
-    const cached = await store.readRoleCredentials(sessionName, args.accountId, args.roleName)
-    if (isServable(cached, now())) {
+    const [cached, token, section] = await Promise.all([
+      store.readRoleCredentials(sessionName, args.accountId, args.roleName),
+      store.readToken(sessionName),
+      configuredSession(sessionName, io.env),
+    ])
+    // Served only to the session as configured now and signed in now (a re-pointed or deleted section, or
+    // another sign-in, gets fresh ones through the full path, which also reports a missing section).
+    if (section && isServableFor(cached, currentBinding(section, token), now())) {
       if (args.debug) {
         const {debug} = await import('../ui/debug.js')
         debug('role', `${args.accountId}/${args.roleName}: cached role credentials valid until ${cached.expiresAt}`)
@@ -34,6 +44,17 @@ export async function credentialProcess(args: CredentialProcessArgs, io: Credent
   }
   const {freshRoleCredentials} = await import('./fresh.js')
   return processCredentialsJson(await freshRoleCredentials(args, {...io, store, now}))
+}
+
+/** The session's start URL and region as the config file says now; undefined when it cannot tell. */
+async function configuredSession(name: string, env: NodeJS.ProcessEnv): Promise<{startUrl: string; region: string} | undefined> {
+  try {
+    const doc = parseConfig(await readFile(configFilePath(env), 'utf8'))
+    const section = doc.sections.find((s) => s.type === 'sso-session' && s.name === name)
+    return section ? {startUrl: getKey(section, 'sso_start_url') ?? '', region: getKey(section, 'sso_region') ?? ''} : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** bin/run.js calls this with the arguments after `credential-process`; it always ends the process. */

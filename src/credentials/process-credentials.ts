@@ -1,4 +1,4 @@
-import type {RoleCredentials} from '../sso/types.js'
+import type {RoleBinding, RoleCredentials, SessionToken} from '../sso/types.js'
 import {EXPIRY_WINDOW_MS} from '../timing.js'
 
 /**
@@ -11,6 +11,23 @@ export function isServable(creds: RoleCredentials | undefined, now: number): cre
   if (!creds?.accessKeyId || !creds.secretAccessKey || !creds.sessionToken) return false
   const expiresAt = Date.parse(creds.expiresAt)
   return Number.isFinite(expiresAt) && expiresAt - now > EXPIRY_WINDOW_MS
+}
+
+/** The binding of the session as it is configured now, signed in with this token (undefined: not signed in). */
+export function currentBinding(session: {startUrl: string; region: string}, token: SessionToken | undefined): RoleBinding | undefined {
+  if (!token || !session.startUrl || !session.region) return undefined
+  // loggedInAt for tokens stored before signInId existed: it too is new at every login and kept by refreshes.
+  return {startUrl: session.startUrl, region: session.region, signIn: token.signInId ?? token.loggedInAt ?? ''}
+}
+
+/** Servable (see isServable) and fetched for this very session configuration and sign-in. */
+export function isServableFor(
+  creds: (RoleCredentials & Partial<RoleBinding>) | undefined,
+  binding: RoleBinding | undefined,
+  now: number,
+): creds is RoleCredentials & RoleBinding {
+  if (!binding || !isServable(creds, now)) return false
+  return creds.startUrl === binding.startUrl && creds.region === binding.region && creds.signIn === binding.signIn
 }
 
 /**

@@ -7,7 +7,7 @@ import type {SessionStore} from '../sso/session-store.js'
 import type {RoleCredentials, SsoSession} from '../sso/types.js'
 import {AUTO_LOGIN_LOCK_WAIT_MS, EXPIRY_WINDOW_MS, LOCK_WAIT_MS} from '../timing.js'
 import {debug} from '../ui/debug.js'
-import {isServable} from './process-credentials.js'
+import {currentBinding, isServableFor} from './process-credentials.js'
 
 export interface RoleRequest {
   session: SsoSession
@@ -52,8 +52,8 @@ export async function obtainRoleCredentials(request: RoleRequest, deps: RoleCred
   return deps.withRoleLock(
     request,
     async () => {
-      const cached = await deps.store.readRoleCredentials(session.name, accountId, roleName)
-      if (isServable(cached, now())) {
+      const [cached, token] = await Promise.all([deps.store.readRoleCredentials(session.name, accountId, roleName), deps.store.readToken(session.name)])
+      if (isServableFor(cached, currentBinding(session, token), now())) {
         debug('role', `${accountId}/${roleName}: another process fetched them while this one waited`)
         return cached
       }
@@ -61,6 +61,7 @@ export async function obtainRoleCredentials(request: RoleRequest, deps: RoleCred
       for (let attempt = 0; ; attempt++) {
         try {
           const accessToken = await getValidAccessToken(session, {store: deps.store, now, withSessionLock, oidc: deps.oidc})
+          const usedToken = await deps.store.readToken(session.name)
           let creds: RoleCredentials
           try {
             creds = await deps.fetch(session, accessToken, accountId, roleName)
@@ -83,7 +84,12 @@ export async function obtainRoleCredentials(request: RoleRequest, deps: RoleCred
                 `(${creds.expiresAt}); check this machine's clock or the permission set's session duration`,
             )
           }
-          await deps.store.writeRoleCredentials(session.name, accountId, roleName, creds)
+          // Bound to the sign-in whose token fetched them; a login that replaced it meanwhile gets no cache entry.
+          const binding = currentBinding(session, usedToken)
+          const after = await deps.store.readToken(session.name)
+          if (binding && usedToken?.accessToken === accessToken && currentBinding(session, after)?.signIn === binding.signIn) {
+            await deps.store.writeRoleCredentials(session.name, accountId, roleName, creds, binding)
+          }
           return creds
         } catch (error) {
           if (error instanceof SessionExpiredError && rejectedToken !== undefined) {

@@ -4,6 +4,8 @@ import {readConfigText, withConfigFileLock, writeFileAtomic} from '../aws-config
 import {configFilePath, displayPath} from '../aws-config/paths.js'
 import {listSsoSessions, upsertSsoSession, validateRegion, validateStartUrl} from '../aws-config/sso-sessions.js'
 import {parseConfig} from '../aws-config/ini.js'
+import {debug} from '../ui/debug.js'
+import type {SessionStore} from './session-store.js'
 
 export interface ConfigureResult {
   session: string
@@ -14,6 +16,8 @@ export interface ConfigureResult {
   /** False when the section already said exactly this (nothing was written). */
   changed: boolean
   created: boolean
+  /** Cached role credentials deleted because the start URL or region changed (they belonged to the old one). */
+  clearedRoleCredentials: number
 }
 
 /**
@@ -23,17 +27,30 @@ export interface ConfigureResult {
 export async function configureSession(
   input: {name: string; startUrl: string; region: string; scopes: string[]},
   env: NodeJS.ProcessEnv = process.env,
+  store?: SessionStore,
 ): Promise<ConfigureResult> {
   const startUrl = validateStartUrl(input.startUrl)
   const region = validateRegion(input.region)
   const path = configFilePath(env)
   const shown = displayPath(path, env)
   // The same lock as profiles sync: the two never interleave their read-modify-write.
-  return withConfigFileLock(path, async () => {
+  const result = await withConfigFileLock(path, async () => {
     const before = await readConfigText(path)
-    const existed = listSsoSessions(parseConfig(before, {path: shown})).some((s) => s.name === input.name)
+    const previous = listSsoSessions(parseConfig(before, {path: shown})).find((s) => s.name === input.name)
     const after = upsertSsoSession(before, {name: input.name, startUrl, region, scopes: input.scopes}, {path: shown})
     const changed = after !== before || !existsSync(path) ? await writeFileAtomic(path, after, {backup: true}) : false
-    return {session: input.name, startUrl, region, scopes: input.scopes, configFile: path, changed, created: !existed}
+    const repointed = Boolean(previous && (previous.startUrl !== startUrl || previous.region !== region))
+    return {session: input.name, startUrl, region, scopes: input.scopes, configFile: path, changed, created: !previous, repointed}
   }, {env})
+  const {repointed, ...out} = result
+  let clearedRoleCredentials = 0
+  if (repointed && store) {
+    // Never served anyway (they are bound to the old start URL and region): this removes them from the keychain.
+    try {
+      clearedRoleCredentials = await store.deleteAllRoleCredentials(input.name)
+    } catch (error) {
+      debug('configure', `could not clear the old role credentials: ${(error as Error).message}`)
+    }
+  }
+  return {...out, clearedRoleCredentials}
 }

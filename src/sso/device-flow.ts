@@ -1,4 +1,5 @@
 import type {SSOOIDCClient} from '@aws-sdk/client-sso-oidc'
+import {randomUUID} from 'node:crypto'
 
 import {KeylessError} from '../errors.js'
 import {REGISTRATION_EXPIRY_WINDOW_MS, SLOW_DOWN_INCREMENT_MS} from '../timing.js'
@@ -112,6 +113,7 @@ export async function deviceAuthorizationLogin(session: SsoSession, deps: Device
           startUrl: session.startUrl,
           region: session.region,
           loggedInAt: new Date(now()).toISOString(),
+          signInId: randomUUID(),
         }
         await deps.store.writeRegistration(session.name, registration)
         await deps.store.writeToken(session.name, token)

@@ -2,6 +2,7 @@ import {tokenState, refreshAccessToken, type AccessTokenDeps} from './access-tok
 import {deviceAuthorizationLogin, type DeviceFlowDeps} from './device-flow.js'
 import {SessionExpiredError} from './errors.js'
 import type {SsoSession} from './types.js'
+import {debug} from '../ui/debug.js'
 
 export interface LoginResult {
   session: string
@@ -39,7 +40,11 @@ export async function login(session: SsoSession, deps: LoginDeps, options: {forc
         }
       }
     }
-    return result('device-authorization', await deviceAuthorizationLogin(session, deps))
+    const token = await deviceAuthorizationLogin(session, deps)
+    // A new sign-in, perhaps as someone else: no role credentials of the previous one may be served to it.
+    const cleared = await deps.store.deleteAllRoleCredentials(session.name)
+    if (cleared) debug('login', `new sign-in: cleared ${cleared} cached role credential(s) of session ${session.name}`)
+    return result('device-authorization', token)
   }
   return deps.withSessionLock ? deps.withSessionLock(session.name, run) : run()
 }

@@ -1,5 +1,5 @@
 import type {SecretStore} from '../keychain/keychain.js'
-import type {ClientRegistration, RoleCredentials, SessionToken} from './types.js'
+import type {ClientRegistration, RoleBinding, RoleCredentials, SessionToken} from './types.js'
 
 /**
  * Where a session's secrets live in the keychain. Every key starts with `session/<name>/`, so a session
@@ -35,11 +35,20 @@ export class SessionStore {
   async deleteToken(session: string): Promise<void> {
     await this.keychain.delete(tokenKey(session))
   }
-  readRoleCredentials(session: string, accountId: string, roleName: string): Promise<RoleCredentials | undefined> {
-    return this.readJson<RoleCredentials>(roleKey(session, accountId, roleName))
+  /** Cached role credentials with what they are bound to (entries from before the binding lack it: never served). */
+  readRoleCredentials(session: string, accountId: string, roleName: string): Promise<(RoleCredentials & Partial<RoleBinding>) | undefined> {
+    return this.readJson<RoleCredentials & Partial<RoleBinding>>(roleKey(session, accountId, roleName))
   }
-  writeRoleCredentials(session: string, accountId: string, roleName: string, creds: RoleCredentials): Promise<void> {
-    return this.keychain.set(roleKey(session, accountId, roleName), JSON.stringify(creds))
+  writeRoleCredentials(session: string, accountId: string, roleName: string, creds: RoleCredentials, binding: RoleBinding): Promise<void> {
+    const {accessKeyId, secretAccessKey, sessionToken, expiresAt} = creds
+    const entry = {accessKeyId, secretAccessKey, sessionToken, expiresAt, ...binding}
+    return this.keychain.set(roleKey(session, accountId, roleName), JSON.stringify(entry))
+  }
+  /** Deletes every cached role credential of the session (it was re-pointed, deleted, or signed in again). */
+  async deleteAllRoleCredentials(session: string): Promise<number> {
+    const keys = await this.keychain.keys(`${sessionPrefix(session)}role/`)
+    for (const key of keys) await this.keychain.delete(key)
+    return keys.length
   }
   async deleteRoleCredentials(session: string, accountId: string, roleName: string): Promise<void> {
     await this.keychain.delete(roleKey(session, accountId, roleName))

@@ -22,6 +22,20 @@ export interface SessionToken {
   region: string
   /** When the last device-authorization login happened (ISO 8601), for status. */
   loggedInAt?: string
+  /** Random id of the sign-in this token descends from (kept across refreshes, new at every login): cached role
+   * credentials are served only to the sign-in that fetched them (see RoleBinding). */
+  signInId?: string
+}
+
+/**
+ * What cached role credentials are bound to: the session's start URL and region, and the sign-in (the
+ * signed-in identity) whose token fetched them. They are served only while all three still match, so a session
+ * re-pointed to another organisation, deleted, or signed in again (perhaps as someone else) never gets them.
+ */
+export interface RoleBinding {
+  startUrl: string
+  region: string
+  signIn: string
 }
 
 /** Role credentials from GetRoleCredentials (secret: keychain only). */

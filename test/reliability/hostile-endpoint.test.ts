@@ -2,6 +2,7 @@ import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
+import {openKeychain} from '../../src/keychain/keychain.js'
 import {runKeyless, type RunResult} from '../helpers/cli.js'
 import {startEmulator, type EmulatorHandle} from '../helpers/emulator.js'
 import {ssoSessionSection, writeFile} from '../helpers/files.js'
@@ -112,5 +113,60 @@ describe('item 3: every AWS call has a timeout, a deadline and a size cap', () =
     const r = await runKeyless(['login', '--no-browser'], {env})
     expect(r.code).toBe(1)
     expect(oneLine(r)).toMatch(/\(timed out\)/)
+  })
+})
+
+describe('item 2: cached role credentials never outlive the session they came from', () => {
+  const roleEntries = () => openKeychain({service: sandbox.keychainService}).keys('session/acme/role/')
+  const fetches = () => proxy.requests.filter((r) => r.url.startsWith('/federation/credentials')).length
+
+  async function cached() {
+    await seedSession(emulator, sandbox)
+    const first = await runKeyless(ROLE, {env})
+    expect(first.code).toBe(0)
+    const again = await runKeyless(ROLE, {env})
+    expect(again.stdout).toBe(first.stdout)
+    expect(await roleEntries()).toHaveLength(1)
+    return first.stdout
+  }
+
+  it('configure re-pointing the section to another start URL: the old organisation’s credentials are deleted and never served', async () => {
+    await cached()
+    const configure = await runKeyless(['configure', '--session', 'acme', '--start-url', 'https://other-org.awsapps.com/start', '--region', 'us-east-1'], {env})
+    expect(configure.code).toBe(0)
+    expect(await roleEntries()).toEqual([])
+    const r = await runKeyless(ROLE, {env})
+    expect(r.stdout).toBe('')
+    expect(r.code).toBe(1)
+    expect(oneLine(r)).toBe('keyless: SSO session "acme" has expired; run: keyless login --session acme')
+  })
+
+  it('a start URL edited by hand: the cached credentials are not served', async () => {
+    await cached()
+    writeFile(sandbox.configFile, ssoSessionSection('acme', 'https://other-org.awsapps.com/start'))
+    const r = await runKeyless(ROLE, {env})
+    expect(r.stdout).toBe('')
+    expect(r.code).toBe(1)
+  })
+
+  it('the section deleted: nothing is served and the cached credentials are cleared', async () => {
+    await cached()
+    writeFile(sandbox.configFile, '[default]\nregion = us-east-1\n')
+    const r = await runKeyless(ROLE, {env})
+    expect(r.stdout).toBe('')
+    expect(r.code).not.toBe(0)
+    expect(await roleEntries()).toEqual([])
+  })
+
+  it('a new sign-in (login --force, perhaps as someone else) clears them; the next call fetches anew', async () => {
+    const before = await cached()
+    const login = await runKeyless(['login', '--force', '--no-browser'], {env})
+    expect(login.code).toBe(0)
+    expect(await roleEntries()).toEqual([])
+    const count = fetches()
+    const r = await runKeyless(ROLE, {env})
+    expect(r.code).toBe(0)
+    expect(fetches()).toBe(count + 1)
+    expect(r.stdout).not.toBe(before)
   })
 })

@@ -95,7 +95,8 @@ describe('obtainRoleCredentials', () => {
     await h.writeToken('token-1', 120)
     const creds = await obtainRoleCredentials(request, h.deps)
     expect(creds.secretAccessKey).toBe('secret-of-token-1-Admin')
-    expect(await h.store.readRoleCredentials('acme', '111111111111', 'Admin')).toEqual(creds)
+    // Stored bound to the session's start URL, region and sign-in (issue 17, item 2).
+    expect(await h.store.readRoleCredentials('acme', '111111111111', 'Admin')).toEqual({...creds, startUrl: session.startUrl, region: session.region, signIn: ''})
     expect(h.calls.fetch).toBe(1)
     expect(h.lock.held).toEqual(['role-111111111111-Admin'])
   })
@@ -168,5 +169,43 @@ describe('obtainRoleCredentials', () => {
     expect(h.calls.warnings).toHaveLength(1)
     expect(h.calls.warnings[0]).toMatch(/expire in 10 min.*clock/)
     expect(h.calls.warnings[0]).not.toContain(creds.secretAccessKey)
+  })
+
+  it('serves a cached entry only to the start URL, region and sign-in it was fetched for', async () => {
+    const h = harness()
+    await h.store.writeToken('acme', {accessToken: 'token-1', expiresAt: new Date(NOW + 120 * 60_000).toISOString(), startUrl: session.startUrl, region: session.region, signInId: 'sign-in-1'})
+    const first = await obtainRoleCredentials(request, h.deps)
+    expect(await obtainRoleCredentials(request, h.deps)).toMatchObject({secretAccessKey: first.secretAccessKey})
+    expect(h.calls.fetch).toBe(1)
+    // The same section re-pointed to another organisation (with a token for it): the old entry is not served.
+    const other = {...session, startUrl: 'https://other.awsapps.com/start'}
+    await h.store.writeToken('acme', {accessToken: 'token-2', expiresAt: new Date(NOW + 120 * 60_000).toISOString(), startUrl: other.startUrl, region: other.region, signInId: 'sign-in-1'})
+    expect((await obtainRoleCredentials({...request, session: other}, h.deps)).secretAccessKey).toBe('secret-of-token-2-Admin')
+    expect(h.calls.fetch).toBe(2)
+    // Another sign-in to the same start URL: not served either.
+    await h.store.writeToken('acme', {accessToken: 'token-3', expiresAt: new Date(NOW + 120 * 60_000).toISOString(), startUrl: other.startUrl, region: other.region, signInId: 'sign-in-2'})
+    expect((await obtainRoleCredentials({...request, session: other}, h.deps)).secretAccessKey).toBe('secret-of-token-3-Admin')
+    expect(h.calls.fetch).toBe(3)
+  })
+
+  it('an entry from before the binding (no start URL in it) is never served', async () => {
+    const h = harness()
+    await h.writeToken('token-1', 120)
+    const old = {accessKeyId: 'ASIAOLD', secretAccessKey: 'old-secret', sessionToken: 't', expiresAt: new Date(NOW + 60 * 60_000).toISOString()}
+    await (h.store as unknown as {keychain: {set: (k: string, v: string) => Promise<void>}}).keychain.set('session/acme/role/111111111111/Admin', JSON.stringify(old))
+    expect((await obtainRoleCredentials(request, h.deps)).secretAccessKey).toBe('secret-of-token-1-Admin')
+  })
+
+  it('credentials fetched while another sign-in replaced the token are returned but not cached', async () => {
+    const h = harness()
+    await h.store.writeToken('acme', {accessToken: 'token-1', expiresAt: new Date(NOW + 120 * 60_000).toISOString(), startUrl: session.startUrl, region: session.region, signInId: 'a'})
+    const fetch = h.deps.fetch
+    h.deps.fetch = async (...args) => {
+      const creds = await fetch(...args)
+      await h.store.writeToken('acme', {accessToken: 'token-b', expiresAt: new Date(NOW + 120 * 60_000).toISOString(), startUrl: session.startUrl, region: session.region, signInId: 'b'})
+      return creds
+    }
+    await obtainRoleCredentials(request, h.deps)
+    expect(await h.store.readRoleCredentials('acme', '111111111111', 'Admin')).toBeUndefined()
   })
 })
