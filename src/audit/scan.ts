@@ -53,15 +53,22 @@ export function findKeyPairs(text: string): Array<{line: number; variable: strin
       else if (/session_?token|security_?token/i.test(name) && value.length >= 16) tokens.push({line: i + 1, name, value})
     }
   }
-  const nearest = (list: PairLine[], line: number): PairLine | undefined =>
-    list
-      .filter((s) => Math.abs(s.line - line) <= 5)
-      .sort((a, b) => Math.abs(a.line - line) - Math.abs(b.line - line) || b.line - a.line)[0]
+  // Each secret belongs to one key id: the nearest pairs first (a key id and the secret on the next line).
+  const candidates: Array<{id: PairLine; secret: PairLine; distance: number}> = []
+  for (const id of ids) for (const secret of secrets) if (Math.abs(secret.line - id.line) <= 5) candidates.push({id, secret, distance: Math.abs(secret.line - id.line)})
+  candidates.sort((a, b) => a.distance - b.distance || a.id.line - b.id.line)
+  const paired = new Map<PairLine, PairLine>()
+  const used = new Set<PairLine>()
+  for (const c of candidates) {
+    if (paired.has(c.id) || used.has(c.secret)) continue
+    paired.set(c.id, c.secret)
+    used.add(c.secret)
+  }
   const out: Array<{line: number; variable: string | null; key: FoundKey}> = []
   for (const id of ids) {
-    const secret = nearest(secrets, id.line)
+    const secret = paired.get(id)
     if (!secret) continue
-    const token = nearest(tokens, id.line)
+    const token = tokens.filter((t) => Math.abs(t.line - id.line) <= 5).sort((a, b) => Math.abs(a.line - id.line) - Math.abs(b.line - id.line))[0]
     registerSecret(secret.value)
     registerSecret(token?.value)
     out.push({
