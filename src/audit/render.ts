@@ -29,11 +29,19 @@ export function renderReport(report: AuditReport, options: RenderOptions): strin
     const group = report.findings.filter((f) => f.severity === severity)
     if (group.length === 0) continue
     out.push(paint(`${severity.toUpperCase()} (${group.length})`, COLOURS[severity], options.colour))
+    // Keyless's own profiles are the goal, not a problem: a long list of them is one line on a terminal.
+    const keylessProfiles = group.filter((f) => f.kind === 'keyless-profile')
+    const collapse = severity === 'info' && keylessProfiles.length > 3
+    if (collapse) {
+      const names = keylessProfiles.map((f) => f.location.profile).join(', ')
+      out.push(`  ${keylessProfiles.length} keyless profiles: ${printable(names.length > 100 ? `${names.slice(0, 97)}...` : names)}  ${paint(`(${printable(keylessProfiles[0]!.location.file ?? '')})`, '2', options.colour)}`)
+    }
     for (const raw of group) {
+      if (collapse && raw.kind === 'keyless-profile') continue
       // Titles and places quote file contents (profile names, programs): never a control character on the screen.
       const f = {...raw, title: printable(raw.title), fix: printable(raw.fix), arn: raw.arn && printable(raw.arn)}
       if (severity === 'info') {
-        out.push(`  ${f.title}  ${paint(`(${printable(whereOf(f))})`, '2', options.colour)}`)
+        out.push(`  ${f.title}  ${paint(`(${printable(whereOf({...f, location: {...f.location, profile: null}}))})`, '2', options.colour)}`)
         continue
       }
       out.push(`  ${f.title}`)
