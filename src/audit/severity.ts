@@ -78,7 +78,7 @@ function rule(draft: Draft, identity: KeyIdentity | undefined, status: FindingSt
       return {
         severity: draft.holdsSecret ? 'high' : 'medium',
         title: `${where} is readable by other users${draft.holdsSecret ? ' and holds a secret' : ''}`,
-        fix: `run: chmod 600 ${draft.path ?? where} (keyless audit --fix does)`,
+        fix: `run: chmod 600 ${where} (keyless audit --fix does)`,
       }
     case 'unreadable':
       return {
