@@ -5,7 +5,7 @@
  */
 import {spawn} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -101,6 +101,17 @@ async function main() {
   await keyless(['status'])
   await keyless(['logout'])
   await keyless(['status'])
+
+  heading(8, 'Audit the machine: a forgotten key, an old AWS CLI SSO cache, found and removed')
+  // What a laptop that predates keyless holds: an IAM user key in ~/.aws/credentials and the AWS CLI's SSO tokens.
+  const aws = join(home, '.aws')
+  mkdirSync(join(aws, 'sso', 'cache'), {recursive: true, mode: 0o700})
+  writeFileSync(join(aws, 'credentials'), `# deploy key, 2021\n[deploy]\naws_access_key_id = ${user!.accessKeyId}\naws_secret_access_key = ${user!.secretAccessKey}\n`, {mode: 0o600})
+  const later = new Date(Date.now() + 8 * 3600_000).toISOString()
+  const fake = (what: string) => `${what}-${randomBytes(16).toString('hex')}`
+  writeFileSync(join(aws, 'sso', 'cache', 'demo.json'), JSON.stringify({startUrl: fixture.startUrl, region: fixture.region, accessToken: fake('token'), expiresAt: later, refreshToken: fake('refresh'), clientId: 'demo', clientSecret: fake('secret'), registrationExpiresAt: later}), {mode: 0o600})
+  await keyless(['audit'], 3)
+  await keyless(['audit', '--fix', '--yes'])
 }
 
 let exitCode = 0

@@ -72,3 +72,11 @@ export const RATE_ESTIMATE_MIN_SPAN_MS = 1000
  * doubling), once per this long: its first guess may have been low, or the quota grew. A second holds ~20
  * answers at Identity Center's rate: enough to tell a quiet spell from chance. */
 export const RATE_PROBE_AFTER_MS = 1000
+
+/** `keyless audit` asks STS about this many keys at once: fast for a machine with dozens of keys, gentle on STS
+ * (whose GetCallerIdentity quota is per account and shared with every pipeline of that account). */
+export const AUDIT_STS_CONCURRENCY = 8
+
+/** One GetCallerIdentity that has not answered in this long is given up: the key is reported `unreachable`
+ * and the audit goes on (an audit on a plane or behind a proxy still lists everything, in seconds). */
+export const AUDIT_STS_TIMEOUT_MS = 5000

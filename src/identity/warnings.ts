@@ -56,7 +56,8 @@ export function warningsFor(input: WarningInput): Warning[] {
       code: 'long-term-key',
       message:
         `${maskedKey} is a long-term access key that never expires (from ${where}); ` +
-        'remove it, deactivate it in IAM, and use short-lived credentials (keyless profiles sync)',
+        'remove it, deactivate it in IAM, and use short-lived credentials (keyless profiles sync); ' +
+        'keyless audit finds every other long-term key on this machine',
     })
   }
   if (source.kind === 'environment' && env.AWS_PROFILE && !profileFromFlag) {

@@ -107,6 +107,7 @@ describe('who the credentials belong to', () => {
     expect(lines).toHaveLength(2)
     expect(lines[0]).toMatch(/^keyless: DANGER: you are the account root of 111111111111: /)
     expect(lines[1]).toMatch(/^keyless: warning: AKIA\*{12}0001 is a long-term access key that never expires \(from environment variable AWS_ACCESS_KEY_ID\)/)
+    expect(lines[1]).toMatch(/keyless audit finds every other long-term key on this machine$/)
     expect(result.stderr).not.toContain('\u001b[') // not a terminal: no colour
     expect((await emulator.stats()).operations.GetCallerIdentity - before).toBe(1)
   })

@@ -70,6 +70,8 @@ export function control(state: EmulatorState, request: ApiRequest): ApiResponse 
   switch (route) {
     case 'GET /_emulator/stats':
       return json(200, state.stats)
+    case 'GET /_emulator/concurrency':
+      return json(200, {sts: {inFlight: state.stsInFlight, peak: state.stsPeak}})
     case 'GET /_emulator/issued':
       return json(200, {secrets: [...state.issued]})
     case 'GET /_emulator/polls':

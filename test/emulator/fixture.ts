@@ -15,6 +15,8 @@ export interface StaticIdentity {
   account: string
   arn: string
   userId: string
+  /** `Inactive`: the key exists but IAM deactivated it; STS answers `InvalidClientTokenId` as for a deleted key. */
+  status?: 'Active' | 'Inactive'
 }
 
 /** Everything the emulated Identity Center instance knows. The JSON a `--fixture FILE` holds. */

@@ -77,7 +77,7 @@ describe('npm run emulator', () => {
     expect(fixture.user).toBe('jane.doe')
     expect(fixture.startUrl).toBe('https://keyless-demo.awsapps.com/start')
     expect(fixture.accounts).toEqual([{accountId: '444455556666', accountName: 'lab', emailAddress: 'lab@example.com', roles: ['Lab']}])
-    expect(fixture.staticIdentities.map((i) => i.accessKeyId)).toEqual(['AKIAEMULATORROOT0001', 'AKIAEMULATORUSER0001'])
+    expect(fixture.staticIdentities.map((i) => i.accessKeyId)).toEqual(['AKIAEMULATORROOT0001', 'AKIAEMULATORUSER0001', 'AKIAEMULATOROLD00001', 'AKIAEMULATORROOT0003'])
   })
 
   it('rejects unknown flags and bad numbers with exit 2', async () => {

@@ -102,9 +102,15 @@ async function dispatch(state: EmulatorState, request: ApiRequest): Promise<ApiR
   const page = PAGE_ROUTES[route]
   if (page) return page(state, request)
   const api = API_ROUTES[route]
-  if (state.config.latencyMs > 0) await sleep(state.config.latencyMs)
-  if (!api) return restJsonError(404, 'UnknownOperationException', {message: `No operation for ${route}`})
-  return api(state, request)
+  const sts = api === handleSts
+  if (sts) state.stsPeak = Math.max(state.stsPeak, ++state.stsInFlight)
+  try {
+    if (state.config.latencyMs > 0) await sleep(state.config.latencyMs)
+    if (!api) return restJsonError(404, 'UnknownOperationException', {message: `No operation for ${route}`})
+    return await api(state, request)
+  } finally {
+    if (sts) state.stsInFlight--
+  }
 }
 
 /** Starts an emulator on 127.0.0.1 and resolves once it accepts connections. */

@@ -104,6 +104,8 @@ export interface IssuedCredentials extends Principal {
   sessionToken?: string
   /** Epoch ms; undefined for static (long-term) keys. */
   expiresAtMs?: number
+  /** A static key IAM deactivated: STS rejects it exactly as a deleted one. */
+  inactive?: boolean
 }
 
 /** mulberry32: a tiny seeded PRNG, so `--fault-rate` picks the same calls on every run. */
@@ -146,6 +148,9 @@ export class EmulatorState {
   refreshTokens = new Map<string, RefreshToken>()
   credentials = new Map<string, IssuedCredentials>()
   stats: Stats = emptyStats()
+  /** STS requests being answered right now, and the most ever at once (GET /_emulator/concurrency). */
+  stsInFlight = 0
+  stsPeak = 0
   issued: string[] = []
   /** Added to the wall clock: POST /_emulator/clock moves time forward so expiry is testable without waiting. */
   clockOffsetMs = 0
@@ -168,6 +173,8 @@ export class EmulatorState {
     this.credentials.clear()
     for (const identity of this.config.fixture.staticIdentities) this.credentials.set(identity.accessKeyId, staticCredentials(identity))
     this.stats = emptyStats()
+    this.stsInFlight = 0
+    this.stsPeak = 0
     this.issued = []
     this.clockOffsetMs = 0
     this.random = seededRandom(this.config.faultSeed)
@@ -370,5 +377,6 @@ function staticCredentials(identity: StaticIdentity): IssuedCredentials {
     account: identity.account,
     arn: identity.arn,
     userId: identity.userId,
+    ...(identity.status === 'Inactive' ? {inactive: true} : {}),
   }
 }

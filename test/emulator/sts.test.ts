@@ -64,6 +64,19 @@ describe('GetCallerIdentity', () => {
     })
   })
 
+  it('knows a second root key in another account, and rejects the inactive key as AWS does (403 InvalidClientTokenId)', async () => {
+    expect(await sts({accessKeyId: 'AKIAEMULATORROOT0003', secretAccessKey: 'emulator-root-secret-3333333333333333333'}).send(new GetCallerIdentityCommand({}))).toMatchObject({
+      Account: '333333333333',
+      Arn: 'arn:aws:iam::333333333333:root',
+    })
+    const inactive = {accessKeyId: 'AKIAEMULATOROLD00001', secretAccessKey: 'emulator-old-secret-00000000000000000000'}
+    expect(await failure(sts(inactive).send(new GetCallerIdentityCommand({})))).toEqual({
+      name: 'InvalidClientTokenId',
+      status: 403,
+      message: 'The security token included in the request is invalid.',
+    })
+  })
+
   it('SignatureDoesNotMatch (403) for a wrong secret', async () => {
     const creds = await roleCredentials('111111111111', 'ReadOnlyAccess')
     expect(await failure(sts({...creds, secretAccessKey: `x${creds.secretAccessKey.slice(1)}`}).send(new GetCallerIdentityCommand({})))).toEqual({

@@ -108,7 +108,8 @@ async function authenticate(state: EmulatorState, request: ApiRequest): Promise<
     return stsError(400, 'IncompleteSignature', 'Authorization header requires Credential, SignedHeaders, Signature and an X-Amz-Date header')
   }
   const credentials = state.credentials.get(auth.accessKeyId)
-  if (!credentials) return stsError(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.')
+  // AWS answers an inactive key exactly as a deleted one (nothing tells an attacker the key exists).
+  if (!credentials || credentials.inactive) return stsError(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.')
   const sessionToken = header(request, 'x-amz-security-token')
   if (credentials.sessionToken !== sessionToken) {
     return stsError(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.')

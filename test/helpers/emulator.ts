@@ -24,6 +24,8 @@ export interface EmulatorHandle {
   /** The fixture in force: start URL, region, user, accounts (current assignments), static identities. */
   fixture(): Promise<Fixture>
   stats(): Promise<Stats>
+  /** STS requests in flight now and the most ever answered at once (a bounded client never exceeds its bound). */
+  concurrency(): Promise<{sts: {inFlight: number; peak: number}}>
   /** Every secret it issued (client secrets, device codes, tokens, secret keys, session tokens): for leak scans. */
   issued(): Promise<string[]>
   polls(): Promise<PollReport>
@@ -66,6 +68,7 @@ export function connectEmulator(url: string, close: () => Promise<void> = async 
       return fixture
     },
     stats: () => call<Stats>('GET', 'stats'),
+    concurrency: () => call<{sts: {inFlight: number; peak: number}}>('GET', 'concurrency'),
     issued: async () => (await call<{secrets: string[]}>('GET', 'issued')).secrets,
     polls: () => call<PollReport>('GET', 'polls'),
     approve: async (userCode) => void (await call('POST', 'approve', {userCode})),

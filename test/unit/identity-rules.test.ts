@@ -121,6 +121,7 @@ describe('warningsFor', () => {
     expect(warnings.map((w) => w.code)).toEqual(['root', 'long-term-key'])
     expect(warnings[0]!.message).toMatch(/^you are the account root of 111111111111/)
     expect(warnings[1]!.message).toContain('AKIA************0001 is a long-term access key that never expires (from environment variable AWS_ACCESS_KEY_ID)')
+    expect(warnings[1]!.message).toMatch(/; keyless audit finds every other long-term key on this machine$/)
   })
   it('names the file of a long-term key from a profile', () => {
     const source = {kind: 'credentials-file' as const, profile: 'default', detail: 'credentials file /home/me/.aws/credentials, profile [default]'}

@@ -1,0 +1,108 @@
+import {stat} from 'node:fs/promises'
+import {resolve} from 'node:path'
+
+import {EXIT, KeylessError} from '../errors.js'
+import {pollingSpinner} from '../ui/spinner.js'
+import {applyFixes, type Decision, type FixedItem} from './fix.js'
+import {failsAudit, takeInventory, type Entry, type Inventory} from './inventory.js'
+import {renderFixOutcome, renderReport, whereOf} from './render.js'
+import type {AuditReport} from './types.js'
+
+export interface AuditOptions {
+  json: boolean
+  offline: boolean
+  scan: string[]
+  fix: boolean
+  yes: boolean
+  /** How credential_process runs keyless in a converted profile (the absolute path of this keyless). */
+  command: string
+}
+
+export interface AuditIo {
+  env: NodeJS.ProcessEnv
+  stdout: (text: string) => void
+  stdinTTY: boolean
+  stdoutColour: boolean
+  /** Asks which fix to apply to a finding (a terminal prompt); only called when stdin is a terminal. */
+  ask?: (question: {title: string; where: string; choices: Array<{name: string; value: string}>}) => Promise<string>
+  /** The roles a converted profile may use, by account id. */
+  roles?: () => Promise<Map<string, import('./fix.js').RoleChoice[]>>
+}
+
+/** `keyless audit --json`: the report (PRODUCT.md section 12), plus with --fix what was done. */
+export type AuditResult = AuditReport & {fixed?: FixedItem[]}
+
+/**
+ * The inventory, printed; with --fix, the fixes (asked per finding on a terminal, the safe default with --yes),
+ * then the inventory again: what is left. Returns the --json value and whether it fails (exit 3).
+ */
+export async function runAudit(options: AuditOptions, io: AuditIo): Promise<{result: AuditResult; failed: boolean; incomplete?: boolean}> {
+  if (options.fix && !options.yes && (!io.stdinTTY || options.json)) {
+    throw new KeylessError(
+      '--fix asks before removing anything, and there is no terminal to ask on',
+      'run it in a terminal, or add --yes to remove every key and cache keyless can (no profile conversion)',
+      EXIT.usage,
+    )
+  }
+  const scan: string[] = []
+  for (const dir of options.scan) {
+    const path = resolve(dir)
+    const st = await stat(path).catch(() => undefined)
+    if (!st?.isDirectory()) throw new KeylessError(`--scan ${dir} is not a directory`, 'pass a directory to scan, e.g. --scan ~/src', EXIT.usage)
+    scan.push(path)
+  }
+  const first = await inventory(options, io, scan)
+  if (!options.json) io.stdout(renderReport(first.report, {colour: io.stdoutColour}))
+  if (!options.fix) return {result: first.report, failed: failsAudit(first.report)}
+
+  const fixable = first.entries.filter((e) => e.draft.action)
+  const decisions = options.yes ? fixable.map((entry): Decision => ({entry, action: 'fix'})) : await ask(fixable, io)
+  if (decisions.length === 0) {
+    if (!options.json) io.stdout('Nothing changed.\n')
+    return {result: {...first.report, fixed: []}, failed: failsAudit(first.report)}
+  }
+  const outcome = await applyFixes(decisions, {env: io.env, command: options.command})
+  if (!options.json) io.stdout('\n' + renderFixOutcome(outcome))
+  const after = await inventory(options, io, scan, first.identities)
+  if (!options.json) io.stdout('\nWhat is left:\n' + renderReport(after.report, {colour: io.stdoutColour}))
+  return {result: {...after.report, fixed: outcome.fixed}, failed: failsAudit(after.report), incomplete: outcome.failed.length > 0}
+}
+
+async function inventory(options: AuditOptions, io: AuditIo, scan: string[], known?: Inventory['identities']): Promise<Inventory> {
+  const spinner = pollingSpinner('Asking AWS STS who each access key belongs to...')
+  try {
+    return await takeInventory({
+      env: io.env,
+      offline: options.offline,
+      scan,
+      known,
+      onIdentifyStart: () => {
+        if (!options.json) spinner.start()
+      },
+    })
+  } finally {
+    spinner.stop()
+  }
+}
+
+/** One question per fixable finding, worst first. Keys of an account keyless has roles in may become keyless profiles. */
+async function ask(entries: Entry[], io: AuditIo): Promise<Decision[]> {
+  const roles = entries.some((e) => e.identity?.account) && io.roles ? await io.roles() : new Map()
+  const decisions: Decision[] = []
+  for (const entry of entries) {
+    const {finding, draft} = entry
+    const action = draft.action!
+    const choices: Array<{name: string; value: string}> = []
+    const offer = action.type === 'remove-key' ? 'Remove the key' : action.type === 'delete-cache' ? 'Delete the file' : 'Make it readable by you only (chmod 600)'
+    choices.push({name: offer, value: 'fix'})
+    const options = action.type === 'remove-key' && entry.identity?.account && !draft.temporary ? (roles.get(entry.identity.account) ?? []) : []
+    for (const [n, role] of options.entries()) {
+      choices.push({name: `Turn [${finding.location.profile}] into a keyless profile for ${role.accountName}/${role.roleName} (the key is removed)`, value: `role:${n}`})
+    }
+    choices.push({name: 'Keep it', value: 'keep'})
+    const answer = await io.ask!({title: `${finding.severity.toUpperCase()}: ${finding.title}`, where: whereOf(finding), choices})
+    if (answer === 'fix') decisions.push({entry, action: 'fix'})
+    else if (answer.startsWith('role:')) decisions.push({entry, action: 'convert', role: options[Number(answer.slice(5))]!})
+  }
+  return decisions
+}

@@ -1,0 +1,155 @@
+import {chmod, unlink} from 'node:fs/promises'
+
+import {backupPath, readConfigText, withConfigFileLock, writeFileAtomic} from '../aws-config/atomic-write.js'
+import {configFilePath, credentialsFilePath, displayPath} from '../aws-config/paths.js'
+import {credentialProcessCommand} from '../aws-config/profiles.js'
+import {convertToKeylessProfile, removeStaticKeys} from '../aws-config/remove-keys.js'
+import {toUserLine} from '../errors.js'
+import type {Entry} from './inventory.js'
+import type {FindingLocation, FindingKind} from './types.js'
+
+/** A role a converted profile can use: from a keyless session's account listing. */
+export interface RoleChoice {
+  session: string
+  region: string
+  accountId: string
+  accountName: string
+  roleName: string
+}
+
+export type Decision = {entry: Entry; action: 'fix'} | {entry: Entry; action: 'convert'; role: RoleChoice}
+
+/** One thing --fix did (`--json`: `fixed`). */
+export interface FixedItem {
+  kind: FindingKind
+  location: FindingLocation
+  accessKeyId: string | null
+  action: 'removed' | 'deleted' | 'converted' | 'chmod'
+  /** For a converted profile: the role it now uses. */
+  role?: string
+  /** How to deactivate a removed long-term key at AWS (keyless cannot): a command, or what to do in the console. */
+  deactivate: string | null
+}
+
+export interface FixOutcome {
+  fixed: FixedItem[]
+  /** One line each: what could not be done, and why. */
+  failed: string[]
+  /** Backups that still hold removed keys (`credentials.keyless.bak`): the user deletes them once the keys are deactivated. */
+  backups: string[]
+}
+
+/**
+ * Applies the decisions: static keys out of the credentials and config files (lossless editor, the files'
+ * own lock, a backup, an atomic write), profiles turned into keyless profiles, plaintext caches deleted, file
+ * modes brought to 0600. The files are written once each, whatever the number of decisions.
+ */
+export async function applyFixes(decisions: Decision[], options: {env: NodeJS.ProcessEnv; command: string}): Promise<FixOutcome> {
+  const {env} = options
+  const outcome: FixOutcome = {fixed: [], failed: [], backups: []}
+  const removals = {credentials: new Map<string, Decision>(), config: new Map<string, Decision>()}
+  const conversions: Array<Decision & {action: 'convert'}> = []
+  for (const d of decisions) {
+    const action = d.entry.draft.action
+    if (action?.type === 'remove-key') removals[action.file].set(action.profile, d)
+    if (d.action === 'convert') conversions.push(d)
+  }
+
+  for (const file of ['credentials', 'config'] as const) {
+    const path = file === 'credentials' ? credentialsFilePath(env) : configFilePath(env)
+    const shown = displayPath(path, env)
+    const removing = removals[file]
+    const converting = file === 'config' ? conversions : []
+    if (removing.size === 0 && converting.length === 0) continue
+    try {
+      await withConfigFileLock(
+        path,
+        async () => {
+          const before = await readConfigText(path)
+          let text = removeStaticKeys(before, [...removing.keys()], {file, path: shown}).text
+          const converted: typeof conversions = []
+          for (const c of converting) {
+            const profile = c.entry.finding.location.profile ?? ''
+            try {
+              text = convertToKeylessProfile(
+                text,
+                {
+                  name: profile,
+                  session: c.role.session,
+                  region: c.role.region,
+                  credentialProcess: credentialProcessCommand({command: options.command, session: c.role.session, accountId: c.role.accountId, roleName: c.role.roleName}),
+                },
+                {path: shown},
+              )
+              converted.push(c)
+            } catch (error) {
+              outcome.failed.push(`${toUserLine(error)}`)
+            }
+          }
+          const wrote = await writeFileAtomic(path, text, {backup: true})
+          // The backup holds the removed keys: never readable by anyone else, whatever the file's mode was.
+          if (wrote && removing.size > 0) await chmod(backupPath(path), 0o600).catch(() => {})
+          if (wrote && removing.size > 0) outcome.backups.push(displayPath(backupPath(path), env))
+          for (const d of removing.values()) outcome.fixed.push(removedItem(d))
+          for (const c of converted) {
+            outcome.fixed.push({
+              kind: c.entry.finding.kind,
+              location: c.entry.finding.location,
+              accessKeyId: null,
+              action: 'converted',
+              role: `${c.role.accountName}/${c.role.roleName} (${c.role.accountId}) of session ${c.role.session}`,
+              deactivate: null,
+            })
+          }
+        },
+        {env},
+      )
+    } catch (error) {
+      outcome.failed.push(`${toUserLine(error)} (nothing in ${shown} was changed)`)
+    }
+  }
+
+  for (const d of decisions) {
+    const action = d.entry.draft.action
+    if (action?.type !== 'delete-cache') continue
+    try {
+      await unlink(action.path)
+      outcome.fixed.push({kind: d.entry.finding.kind, location: d.entry.finding.location, accessKeyId: d.entry.finding.accessKeyId, action: 'deleted', deactivate: null})
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue
+      outcome.failed.push(`keyless: cannot delete ${displayPath(action.path, env)}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`)
+    }
+  }
+  for (const d of decisions) {
+    const action = d.entry.draft.action
+    if (action?.type !== 'chmod') continue
+    try {
+      await chmod(action.path, 0o600)
+      outcome.fixed.push({kind: d.entry.finding.kind, location: d.entry.finding.location, accessKeyId: null, action: 'chmod', deactivate: null})
+    } catch (error) {
+      outcome.failed.push(`keyless: cannot chmod ${displayPath(action.path, env)}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`)
+    }
+  }
+  return outcome
+}
+
+function removedItem(d: Decision): FixedItem {
+  const {finding, draft, identity} = d.entry
+  return {kind: finding.kind, location: finding.location, accessKeyId: finding.accessKeyId, action: 'removed', deactivate: deactivateStep(draft.key?.accessKeyId ?? '', draft.temporary === true, identity)}
+}
+
+/**
+ * How to deactivate a removed key at AWS, which keyless cannot do. The full access key id appears here (and
+ * only here): the command needs it, and a key id without its secret grants nothing.
+ */
+export function deactivateStep(accessKeyId: string, temporary: boolean, identity: Entry['identity']): string | null {
+  if (temporary) return null
+  if (identity?.status === 'rejected') return null
+  if (identity?.status === 'active' && identity.principalKind === 'root') {
+    return `root key ${accessKeyId} of account ${identity.account}: sign in as the root user, open https://console.aws.amazon.com/iam/home#/security_credentials, Access keys, ${accessKeyId}: Deactivate, then Delete`
+  }
+  if (identity?.status === 'active' && identity.userName) {
+    return `aws iam update-access-key --status Inactive --access-key-id ${accessKeyId} --user-name ${identity.userName}`
+  }
+  return `aws iam update-access-key --status Inactive --access-key-id ${accessKeyId} --user-name USER (find USER with: aws iam get-access-key-last-used --access-key-id ${accessKeyId})`
+}

@@ -1,0 +1,70 @@
+import {scanDirectory} from './scan.js'
+import {compareFindings, rateFinding} from './severity.js'
+import {awsFileDrafts, cacheDrafts, environmentDrafts} from './sources.js'
+import {identifyKeys, keyFingerprint} from './identify.js'
+import {SEVERITIES, type AuditReport, type Draft, type Finding, type KeyIdentity} from './types.js'
+
+export interface InventoryOptions {
+  env: NodeJS.ProcessEnv
+  /** Skip STS: every long-term key is `unchecked`. */
+  offline: boolean
+  /** `--scan DIR`, absolute paths. */
+  scan: string[]
+  /** Identities from an earlier inventory of this run. */
+  known?: Map<string, KeyIdentity>
+  onIdentifyStart?: (total: number) => void
+  onProgress?: (done: number, total: number) => void
+}
+
+/** A finding with what it was made from (the draft keeps the key and the fix action; neither is output). */
+export interface Entry {
+  finding: Finding
+  draft: Draft
+  identity?: KeyIdentity
+}
+
+export interface Inventory {
+  entries: Entry[]
+  report: AuditReport
+  identities: Map<string, KeyIdentity>
+}
+
+/** Static keys STS is asked about: the ones with a secret, in the environment, AWS files and project files. */
+const IDENTIFIED = new Set(['environment-key', 'credentials-file-key', 'config-file-key', 'project-file-key'])
+
+/** Every credential on this machine, identified and rated. Changes nothing. */
+export async function takeInventory(options: InventoryOptions): Promise<Inventory> {
+  const {env} = options
+  const drafts: Draft[] = [...environmentDrafts(env), ...(await awsFileDrafts(env)), ...(await cacheDrafts(env))]
+  for (const dir of options.scan) drafts.push(...(await scanDirectory(dir, env)))
+  const keys = drafts.filter((d) => d.key && d.key.secretAccessKey && IDENTIFIED.has(d.kind)).map((d) => d.key!)
+  let identities = new Map<string, KeyIdentity>(options.known ?? [])
+  if (!options.offline && keys.length > 0) {
+    options.onIdentifyStart?.(keys.length)
+    identities = await identifyKeys(keys, {env, known: options.known, onProgress: options.onProgress})
+  }
+  const entries = drafts.map((draft) => {
+    const wanted = draft.key && draft.key.secretAccessKey && IDENTIFIED.has(draft.kind)
+    const identity: KeyIdentity | undefined = wanted
+      ? options.offline
+        ? {status: 'unchecked'}
+        : identities.get(keyFingerprint(draft.key!))
+      : undefined
+    return {finding: rateFinding(draft, identity), draft, identity}
+  })
+  entries.sort((a, b) => compareFindings(a.finding, b.finding))
+  return {entries, report: reportOf(entries.map((e) => e.finding)), identities}
+}
+
+export function reportOf(findings: Finding[]): AuditReport {
+  const summary = {critical: 0, high: 0, medium: 0, info: 0}
+  for (const f of findings) summary[f.severity]++
+  return {findings, summary}
+}
+
+/** Exit 3 when anything is critical or high (PRODUCT.md section 4). */
+export function failsAudit(report: AuditReport): boolean {
+  return report.summary.critical + report.summary.high > 0
+}
+
+export {SEVERITIES}

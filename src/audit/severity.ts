@@ -1,0 +1,161 @@
+import {maskAccessKeyId} from '../identity/classify.js'
+import type {Draft, Finding, FindingStatus, KeyIdentity, Severity} from './types.js'
+
+const KEY_KINDS = new Set(['environment-key', 'credentials-file-key', 'config-file-key', 'project-file-key'])
+
+/**
+ * The severity, title and fix of one finding (PRODUCT.md section 12). Pure: a table test covers every rule.
+ * - critical: a root key (STS named `arn:...:root`).
+ * - high: any other long-term key that works or could not be checked, a plaintext refresh token or client
+ *   secret, a file others can read while it holds a secret.
+ * - medium: plaintext temporary credentials or access tokens that still work, a key AWS rejects (dead weight
+ *   that fails pipelines), shadowed profiles, a file others can read, a file keyless cannot read safely.
+ * - info: the rest (credential_process, SSO, login and assume-role profiles; expired caches; temporary keys
+ *   in this shell's environment, which live and die with it).
+ */
+export function rateFinding(draft: Draft, identity: KeyIdentity | undefined): Finding {
+  const masked = draft.key ? maskAccessKeyId(draft.key.accessKeyId) : null
+  const status: FindingStatus = identity?.status ?? draft.status ?? 'present'
+  const {severity, title, fix} = rule(draft, identity, status, masked ?? '')
+  return {
+    severity,
+    kind: draft.kind,
+    location: draft.location,
+    accessKeyId: masked,
+    account: identity?.account ?? null,
+    arn: identity?.arn ?? null,
+    principalKind: identity?.principalKind ?? null,
+    status,
+    expiresAt: draft.expiresAt ?? null,
+    title,
+    holds: draft.holds ?? [],
+    fix,
+  }
+}
+
+interface Rated {
+  severity: Severity
+  title: string
+  fix: string
+}
+
+function rule(draft: Draft, identity: KeyIdentity | undefined, status: FindingStatus, masked: string): Rated {
+  const where = draft.location.file ?? 'the environment'
+  if (KEY_KINDS.has(draft.kind)) return keyRule(draft, identity, status, masked)
+  switch (draft.kind) {
+    case 'shadowed-profile':
+      return {severity: 'medium', title: `profile [${draft.location.profile}] is shadowed: ${draft.detail ?? ''}`.trim(), fix: shadowFix(draft)}
+    case 'keyless-profile':
+      return {severity: 'info', title: `keyless profile [${draft.location.profile}]`, fix: 'nothing to do: short-lived credentials from keyless'}
+    case 'credential-process-profile':
+      return {
+        severity: 'info',
+        title: `credential_process profile [${draft.location.profile}] runs ${draft.detail ?? 'another program'}`,
+        fix: `check that ${draft.detail ?? 'it'} gives short-lived credentials; keyless profiles sync writes keyless ones`,
+      }
+    case 'sso-profile':
+      return {
+        severity: 'info',
+        title: `AWS CLI SSO profile [${draft.location.profile}]`,
+        fix: 'its tokens live in plaintext in ~/.aws/sso/cache; keyless profiles sync writes profiles whose tokens stay in the keychain',
+      }
+    case 'login-session-profile':
+      return {severity: 'info', title: `aws login profile [${draft.location.profile}]`, fix: 'its tokens live in plaintext in ~/.aws/login/cache; prefer a keyless profile'}
+    case 'assume-role-profile':
+      return {severity: 'info', title: `assume-role profile [${draft.location.profile}]`, fix: 'check what its source_profile or credential_source holds (findings above)'}
+    case 'sso-cache':
+    case 'login-cache':
+      return tokenCacheRule(draft, status)
+    case 'cli-cache':
+      return status === 'expired'
+        ? {severity: 'info', title: `expired role credentials ${masked} in plaintext`, fix: `delete ${where}: run keyless audit --fix`}
+        : {
+            severity: 'medium',
+            title: `role credentials ${masked} in plaintext`,
+            fix: `delete ${where} (run keyless audit --fix); the AWS CLI fetches new ones when it needs them`,
+          }
+    case 'file-permissions':
+      return {
+        severity: draft.holdsSecret ? 'high' : 'medium',
+        title: `${where} is readable by other users${draft.holdsSecret ? ' and holds a secret' : ''}`,
+        fix: `run: chmod 600 ${where} (keyless audit --fix does)`,
+      }
+    case 'unreadable':
+      return {
+        severity: draft.severity ?? 'info',
+        title: `${where}: ${draft.detail ?? 'cannot be read safely'}`,
+        fix: status === 'truncated' ? 'move large generated files out of the scanned directory' : `fix or delete ${where}, then run keyless audit again`,
+      }
+    default:
+      return {severity: 'info', title: draft.kind, fix: 'nothing to do'}
+  }
+}
+
+function keyRule(draft: Draft, identity: KeyIdentity | undefined, status: FindingStatus, masked: string): Rated {
+  const remove = removeHow(draft)
+  if (draft.temporary) {
+    if (status === 'expired' || status === 'rejected') {
+      return {severity: 'info', title: `expired temporary credentials ${masked}`, fix: remove}
+    }
+    const who = identity?.arn ? ` of ${identity.arn}` : ''
+    if (draft.kind === 'environment-key') return {severity: 'info', title: `temporary credentials ${masked}${who} in this shell`, fix: 'nothing to do: they expire'}
+    return {severity: 'medium', title: `temporary credentials ${masked}${who} in plaintext`, fix: remove}
+  }
+  if (status === 'rejected') {
+    const why = identity?.reason === 'SignatureDoesNotMatch' ? 'its secret is wrong' : 'deleted or inactive'
+    return {severity: 'medium', title: `long-term key ${masked} that AWS rejects (${why})`, fix: `${remove}; nothing to deactivate at AWS`}
+  }
+  if (status === 'active' && identity?.principalKind === 'root') {
+    return {
+      severity: 'critical',
+      title: `root key of account ${identity.account}`,
+      fix: `${remove}, then delete the root access key: sign in as root, Security credentials, Access keys`,
+    }
+  }
+  if (status === 'active') {
+    const owner = identity?.principalKind === 'iam-user' ? `IAM user ${identity.userName} in ${identity.account}` : (identity?.arn ?? 'unknown')
+    return {severity: 'high', title: `long-term key of ${owner}`, fix: `${remove}, then deactivate it in IAM (keyless audit --fix prints the command)`}
+  }
+  const why = status === 'unchecked' ? 'not checked (--offline)' : `not identified (STS ${status === 'unreachable' ? 'unreachable' : identity?.reason ?? 'error'})`
+  return {severity: 'high', title: `long-term key ${masked}, ${why}`, fix: `${remove}, then deactivate it in IAM`}
+}
+
+function removeHow(draft: Draft): string {
+  const loc = draft.location
+  switch (draft.kind) {
+    case 'environment-key':
+      return 'run: unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN, and remove them from your shell start-up files'
+    case 'project-file-key':
+      return `delete it from ${loc.file} line ${loc.line} (and from version control history if committed)`
+    default:
+      return `remove it from ${loc.file} [${loc.profile}] (run: keyless audit --fix)`
+  }
+}
+
+function shadowFix(draft: Draft): string {
+  return `remove the key from [${draft.location.profile}] in ${draft.location.file} (run: keyless audit --fix)`
+}
+
+function tokenCacheRule(draft: Draft, status: FindingStatus): Rated {
+  const holds = draft.holds ?? []
+  const where = draft.location.file ?? ''
+  const what = draft.kind === 'sso-cache' ? 'AWS CLI SSO cache' : 'aws login cache'
+  const fix = `delete ${where} (run: keyless audit --fix); keyless keeps its tokens in the keychain`
+  const list = holds.join(', ') || 'nothing recognised'
+  if (holds.includes('refresh-token') || holds.includes('private-key') || (holds.includes('client-secret') && status !== 'expired')) {
+    return {severity: 'high', title: `${what} with ${list} in plaintext`, fix}
+  }
+  if (status === 'valid' && holds.length > 0) return {severity: 'medium', title: `${what} with ${list} in plaintext`, fix}
+  return {severity: 'info', title: `${what} with ${status === 'expired' ? 'expired ' : ''}${list}`, fix}
+}
+
+/** Worst first; within a severity by kind, file and line. */
+export function compareFindings(a: Finding, b: Finding): number {
+  const order = ['critical', 'high', 'medium', 'info']
+  return (
+    order.indexOf(a.severity) - order.indexOf(b.severity) ||
+    (a.location.file ?? '').localeCompare(b.location.file ?? '') ||
+    (a.location.line ?? 0) - (b.location.line ?? 0) ||
+    (a.location.variable ?? '').localeCompare(b.location.variable ?? '')
+  )
+}

@@ -1,0 +1,286 @@
+import {readdir, stat} from 'node:fs/promises'
+import {join} from 'node:path'
+
+import {readConfigText} from '../aws-config/atomic-write.js'
+import {ConfigReadError, ConfigSyntaxError} from '../aws-config/errors.js'
+import {type ConfigDocument, type ConfigSection, getKey, parseConfig, shlexSplit} from '../aws-config/ini.js'
+import {configFilePath, credentialsFilePath, displayPath, homeDir} from '../aws-config/paths.js'
+import {sectionProfileName as profileNameOf} from '../aws-config/remove-keys.js'
+import {registerSecret} from '../ui/debug.js'
+import {findKeyPairs, readBounded} from './scan.js'
+import type {Draft, FoundKey} from './types.js'
+
+type Env = NodeJS.ProcessEnv
+
+/** Cache files are small JSON documents; anything bigger is not one of them. */
+const CACHE_MAX_BYTES = 256 * 1024
+
+/** Keys of a profile that make the config profile supply credentials its own way. */
+const OWN_CREDENTIAL_KEYS = ['credential_process', 'role_arn', 'credential_source', 'web_identity_token_file', 'login_session', 'sso_session', 'sso_start_url']
+
+const loc = (file: string | null, line: number | null, profile: string | null, variable: string | null) => ({file, line, profile, variable})
+
+/** AWS_ACCESS_KEY_ID with AWS_SECRET_ACCESS_KEY in this process's environment. */
+export function environmentDrafts(env: Env): Draft[] {
+  const id = env.AWS_ACCESS_KEY_ID
+  const secret = env.AWS_SECRET_ACCESS_KEY
+  if (!id || !secret) return []
+  registerSecret(secret)
+  registerSecret(env.AWS_SESSION_TOKEN)
+  const key: FoundKey = {
+    accessKeyId: id,
+    secretAccessKey: secret,
+    ...(env.AWS_SESSION_TOKEN ? {sessionToken: env.AWS_SESSION_TOKEN} : {}),
+    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
+  }
+  return [{kind: 'environment-key', location: loc(null, null, null, 'AWS_ACCESS_KEY_ID'), key, temporary: isTemporary(key)}]
+}
+
+const isTemporary = (key: FoundKey): boolean => key.accessKeyId.startsWith('ASIA') || Boolean(key.sessionToken)
+
+interface ParsedFile {
+  path: string
+  shown: string
+  doc?: ConfigDocument
+  drafts: Draft[]
+  /** Whether the file holds any secret (for the permissions finding). */
+  holdsSecret: boolean
+  exists: boolean
+}
+
+/** Reads one AWS file with the lossless parser; a file it cannot parse is one finding plus a plain key search. */
+async function readAwsFile(path: string, env: Env): Promise<ParsedFile> {
+  const shown = displayPath(path, env)
+  const out: ParsedFile = {path, shown, drafts: [], holdsSecret: false, exists: true}
+  let text: string
+  try {
+    text = await readConfigText(path)
+  } catch (error) {
+    if (!(error instanceof ConfigReadError)) throw error
+    const line = /line (\d+)/.exec(error.message)
+    out.drafts.push({
+      kind: 'unreadable',
+      location: loc(shown, line ? Number(line[1]) : null, null, null),
+      detail: error.message.replace(`${shown} `, '').replace(/^line \d+: /, ''),
+      severity: 'medium',
+      path,
+    })
+    // Not text keyless can edit, but AWS tools may still read keys out of it: look for them anyway.
+    const bytes = await readBounded(path, 4 * 1024 * 1024).catch(() => undefined)
+    if (bytes) out.drafts.push(...rawKeyDrafts(bytes.text, path, shown, file(path, env)))
+    out.holdsSecret = out.drafts.some((d) => d.key)
+    return out
+  }
+  try {
+    await stat(path)
+  } catch {
+    out.exists = false
+    return out
+  }
+  try {
+    out.doc = parseConfig(text, {path: shown})
+  } catch (error) {
+    if (!(error instanceof ConfigSyntaxError)) throw error
+    out.drafts.push({kind: 'unreadable', location: loc(shown, error.line, null, null), detail: error.reason, severity: 'medium', path})
+    out.drafts.push(...rawKeyDrafts(text, path, shown, file(path, env)))
+  }
+  out.holdsSecret = out.drafts.some((d) => d.key)
+  return out
+}
+
+const file = (path: string, env: Env): 'credentials' | 'config' => (path === credentialsFilePath(env) ? 'credentials' : 'config')
+
+function rawKeyDrafts(text: string, path: string, shown: string, which: 'credentials' | 'config'): Draft[] {
+  return findKeyPairs(text).map((pair) => ({
+    kind: which === 'credentials' ? ('credentials-file-key' as const) : ('config-file-key' as const),
+    location: loc(shown, pair.line, null, pair.variable),
+    key: pair.key,
+    temporary: isTemporary(pair.key),
+    path,
+  }))
+}
+
+function keyOf(section: ConfigSection, region: string | undefined): FoundKey | undefined {
+  const accessKeyId = getKey(section, 'aws_access_key_id')
+  const secretAccessKey = getKey(section, 'aws_secret_access_key')
+  if (!accessKeyId) return undefined
+  registerSecret(secretAccessKey)
+  const sessionToken = getKey(section, 'aws_session_token') ?? getKey(section, 'aws_security_token')
+  registerSecret(sessionToken)
+  return {accessKeyId, secretAccessKey: secretAccessKey ?? '', ...(sessionToken ? {sessionToken} : {}), region}
+}
+
+/** Profiles with keys, credential_process, SSO, login and assume-role profiles, shadowing, file permissions. */
+export async function awsFileDrafts(env: Env): Promise<Draft[]> {
+  const credentials = await readAwsFile(credentialsFilePath(env), env)
+  const config = await readAwsFile(configFilePath(env), env)
+  const drafts = [...credentials.drafts, ...config.drafts]
+  const configProfiles = new Map<string, ConfigSection>()
+  for (const section of config.doc?.sections ?? []) {
+    const name = profileNameOf(section, 'config')
+    if (name) configProfiles.set(name, section)
+  }
+
+  for (const section of credentials.doc?.sections ?? []) {
+    const name = profileNameOf(section, 'credentials') as string
+    const configSection = configProfiles.get(name)
+    const region = getKey(section, 'region') ?? (configSection && getKey(configSection, 'region'))
+    const key = keyOf(section, region)
+    if (!key) continue
+    const line = section.keys.find((k) => k.name === 'aws_access_key_id')?.line ?? section.start
+    drafts.push({
+      kind: 'credentials-file-key',
+      location: loc(credentials.shown, line + 1, name, null),
+      key,
+      temporary: isTemporary(key),
+      path: credentials.path,
+      action: {type: 'remove-key', file: 'credentials', path: credentials.path, profile: name},
+    })
+    credentials.holdsSecret = true
+    const own = configSection && OWN_CREDENTIAL_KEYS.filter((k) => getKey(configSection, k) !== undefined)
+    if (own && own.length > 0) {
+      drafts.push({
+        kind: 'shadowed-profile',
+        location: loc(credentials.shown, section.start + 1, name, null),
+        detail: `its key in ${credentials.shown} wins over the ${own[0]} of ${config.shown}`,
+        path: credentials.path,
+      })
+    }
+  }
+
+  for (const section of config.doc?.sections ?? []) {
+    const name = profileNameOf(section, 'config')
+    if (!name) continue
+    const at = loc(config.shown, section.start + 1, name, null)
+    const key = keyOf(section, getKey(section, 'region'))
+    if (key) {
+      const line = section.keys.find((k) => k.name === 'aws_access_key_id')?.line ?? section.start
+      drafts.push({
+        kind: 'config-file-key',
+        location: {...at, line: line + 1},
+        key,
+        temporary: isTemporary(key),
+        path: config.path,
+        action: {type: 'remove-key', file: 'config', path: config.path, profile: name},
+      })
+      config.holdsSecret = true
+    }
+    const process = getKey(section, 'credential_process')
+    const sso = section.keys.some((k) => k.name.startsWith('sso_'))
+    if (process !== undefined) {
+      if (getKey(section, 'keyless_session') !== undefined) drafts.push({kind: 'keyless-profile', location: at, path: config.path})
+      else drafts.push({kind: 'credential-process-profile', location: at, detail: programOf(process), path: config.path})
+      if (sso) drafts.push({kind: 'shadowed-profile', location: at, detail: 'its sso_* keys win over its credential_process', path: config.path})
+    } else if (sso) {
+      drafts.push({kind: 'sso-profile', location: at, path: config.path})
+    }
+    if (getKey(section, 'login_session') !== undefined) drafts.push({kind: 'login-session-profile', location: at, path: config.path})
+    if (getKey(section, 'role_arn') !== undefined) drafts.push({kind: 'assume-role-profile', location: at, path: config.path})
+  }
+
+  for (const f of [credentials, config]) {
+    if (!f.exists || process.platform === 'win32') continue
+    const mode = await stat(f.path).then((s) => s.mode, () => 0)
+    if ((mode & 0o044) === 0) continue
+    drafts.push({
+      kind: 'file-permissions',
+      location: loc(f.shown, null, null, null),
+      holdsSecret: f.holdsSecret,
+      path: f.path,
+      action: {type: 'chmod', path: f.path},
+    })
+  }
+  return drafts
+}
+
+/** The program a credential_process line runs (its first word, as the SDKs split it). */
+function programOf(command: string): string {
+  return shlexSplit(command)?.[0] ?? command.split(/\s+/)[0] ?? command
+}
+
+/** The plaintext caches of the AWS CLI and SDKs: SSO tokens and registrations, role credentials, `aws login`. */
+export async function cacheDrafts(env: Env): Promise<Draft[]> {
+  const home = homeDir(env)
+  const drafts: Draft[] = []
+  const dirs: Array<[Draft['kind'], string]> = [
+    ['sso-cache', join(home, '.aws', 'sso', 'cache')],
+    ['cli-cache', join(home, '.aws', 'cli', 'cache')],
+    ['login-cache', join(home, '.aws', 'login', 'cache')],
+  ]
+  const now = Date.now()
+  for (const [kind, dir] of dirs) {
+    let names: string[]
+    try {
+      names = (await readdir(dir)).filter((n) => n.endsWith('.json')).sort()
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') {
+        drafts.push({kind: 'unreadable', location: loc(displayPath(dir, env), null, null, null), detail: `cannot be read (${code}): not checked`, severity: 'medium', path: dir})
+      }
+      continue
+    }
+    for (const name of names) {
+      const path = join(dir, name)
+      const shown = displayPath(path, env)
+      let data: Record<string, unknown> | undefined
+      try {
+        const {text, truncated} = await readBounded(path, CACHE_MAX_BYTES)
+        const parsed: unknown = truncated ? undefined : JSON.parse(text)
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) data = parsed as Record<string, unknown>
+      } catch {
+        data = undefined
+      }
+      if (!data) {
+        drafts.push({kind: 'unreadable', location: loc(shown, null, null, null), detail: 'not a JSON cache file keyless can read: what it holds is unknown', severity: 'info', path})
+        continue
+      }
+      drafts.push({...describeCache(kind, data, now), location: loc(shown, null, null, null), path, action: {type: 'delete-cache', path}})
+    }
+  }
+  return drafts
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined)
+const obj = (v: unknown): Record<string, unknown> | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined)
+
+function iso(value: unknown): string | null {
+  const t = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : NaN
+  return Number.isFinite(t) ? new Date(t).toISOString() : null
+}
+
+/** Which secrets a cache file holds and when they expire. Values are looked at for presence only. */
+export function describeCache(kind: Draft['kind'], data: Record<string, unknown>, nowMs: number): Omit<Draft, 'location'> {
+  const expired = (at: string | null): boolean => at !== null && Date.parse(at) <= nowMs
+  if (kind === 'cli-cache') {
+    const c = obj(data.Credentials) ?? {}
+    const expiresAt = iso(c.Expiration)
+    const id = str(c.AccessKeyId)
+    return {
+      kind,
+      holds: str(c.SecretAccessKey) ? ['role-credentials'] : [],
+      expiresAt,
+      status: expired(expiresAt) ? 'expired' : 'valid',
+      ...(id ? {key: {accessKeyId: id, secretAccessKey: ''}, temporary: true} : {}),
+    }
+  }
+  if (kind === 'login-cache') {
+    const access = obj(data.accessToken) ?? {}
+    const expiresAt = iso(access.expiresAt)
+    const holds = [
+      ...(str(access.secretAccessKey) ? ['role-credentials'] : []),
+      ...(str(data.refreshToken) ? ['refresh-token'] : []),
+      ...(str(data.dpopKey) ? ['private-key'] : []),
+    ]
+    return {kind, holds, expiresAt, status: expired(expiresAt) ? 'expired' : 'valid'}
+  }
+  // sso-cache: a token file (accessToken, refreshToken, and a copy of the client) or a registration file.
+  const accessExpires = str(data.accessToken) ? iso(data.expiresAt) : null
+  const registrationExpires = iso(data.registrationExpiresAt) ?? (str(data.accessToken) ? null : iso(data.expiresAt))
+  const holds = [
+    ...(str(data.accessToken) ? ['access-token'] : []),
+    ...(str(data.refreshToken) ? ['refresh-token'] : []),
+    ...(str(data.clientSecret) ? ['client-secret'] : []),
+  ]
+  const live = (str(data.accessToken) && !expired(accessExpires)) || (str(data.clientSecret) && !expired(registrationExpires))
+  return {kind, holds, expiresAt: accessExpires ?? registrationExpires, status: live || str(data.refreshToken) ? 'valid' : 'expired'}
+}

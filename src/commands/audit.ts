@@ -1,0 +1,73 @@
+import {resolve} from 'node:path'
+
+import {Flags} from '@oclif/core'
+
+import {KeylessCommand} from '../base-command.js'
+import {EXIT, KeylessError} from '../errors.js'
+import type {AuditResult} from '../audit/audit.js'
+
+export default class Audit extends KeylessCommand {
+  static override summary = 'Find every AWS credential on this machine, who it belongs to, and how to get rid of the dangerous ones.'
+  static override description = `Looks at the environment, the credentials and config files (static keys, credential_process, SSO, aws login and assume-role profiles, shadowed profiles, file permissions), the AWS CLI's plaintext caches (~/.aws/sso/cache, ~/.aws/cli/cache, ~/.aws/login/cache) and, with --scan, project files (.env, *.tfvars, *.tf, shell files). Each static key is identified with STS GetCallerIdentity signed with it (--offline skips that). No secret is ever printed.
+
+Severity: critical a root key; high an IAM user's long-term key, a plaintext refresh token or client secret; medium plaintext temporary credentials or access tokens, a key AWS rejects, shadowed profiles; info the rest.
+
+--fix asks, per finding, to remove the key (or turn that profile into a keyless profile for a role of the same account), delete the cache, or keep it; --fix --yes removes every key and cache without asking. Files are edited losslessly with a backup (credentials.keyless.bak, config.keyless.bak). keyless cannot deactivate keys at AWS: it prints the command to do so.
+
+Exit codes: 0 nothing critical or high; 1 runtime failure; 2 usage; 3 a critical or high finding (after --fix: one that is left).`
+
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --scan ~/src --json > audit.json',
+    '<%= config.bin %> <%= command.id %> --fix',
+    '<%= config.bin %> <%= command.id %> --fix --yes --offline',
+  ]
+
+  static override enableJsonFlag = true
+
+  static override flags = {
+    offline: Flags.boolean({description: 'do not call STS: keys are listed, not identified'}),
+    scan: Flags.string({description: 'also look for key pairs in project files under DIR (repeatable)', helpValue: 'DIR', multiple: true}),
+    fix: Flags.boolean({description: 'remove keys and plaintext caches (asks per finding on a terminal)'}),
+    yes: Flags.boolean({description: 'with --fix: apply the safe default without asking (remove keys and caches, convert nothing)', dependsOn: ['fix']}),
+  }
+
+  async run(): Promise<AuditResult> {
+    const {flags} = await this.parse(Audit)
+    const {runAudit} = await import('../audit/audit.js')
+    const json = this.jsonEnabled()
+    const {result, failed, incomplete} = await runAudit(
+      {json, offline: flags.offline, scan: flags.scan ?? [], fix: flags.fix, yes: flags.yes, command: resolve(process.argv[1] ?? 'keyless')},
+      {
+        env: process.env,
+        stdout: (text) => process.stdout.write(text),
+        stdinTTY: Boolean(process.stdin.isTTY),
+        stdoutColour: Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb',
+        ask: async ({title, where, choices}) => {
+          const {select} = await import('@inquirer/prompts')
+          try {
+            return await select({message: `${title}\n  ${where}\n `, choices})
+          } catch (error) {
+            if ((error as Error)?.name === 'ExitPromptError') throw new KeylessError('cancelled: nothing was changed', undefined, EXIT.interrupted)
+            throw error
+          }
+        },
+        roles: async () => (await import('../audit/roles.js')).rolesByAccount(process.env),
+      },
+    )
+    if (failed) {
+      if (json) this.logJson(result)
+      const {critical, high} = result.summary
+      throw new KeylessError(
+        `audit found ${critical} critical and ${high} high finding${critical + high === 1 ? '' : 's'}`,
+        flags.fix ? 'fix what is left by hand (see above)' : 'run: keyless audit --fix',
+        EXIT.strictViolation,
+      )
+    }
+    if (incomplete) {
+      if (json) this.logJson(result)
+      throw new KeylessError('some fixes could not be applied (see above)', 'fix the cause and run: keyless audit --fix', EXIT.failure)
+    }
+    return result
+  }
+}
