@@ -1,7 +1,7 @@
 import {Command, Flags} from '@oclif/core'
 
 import {KeylessError, printable, terminalSafeJson, toUserLine} from './errors.js'
-import {enableDebug} from './ui/debug.js'
+import {debugEnabled, enableDebug, redact} from './ui/debug.js'
 
 /**
  * Common error handling for every keyless command: a known failure becomes one line on stderr and its exit
@@ -34,8 +34,9 @@ export abstract class KeylessCommand extends Command {
     if ((error as {code?: string}).code === 'EEXIT') return super.catch(error)
     const line = toUserLine(error)
     process.stderr.write(line + '\n')
-    if (process.env.DEBUG?.includes('keyless') && error.stack && !(error instanceof KeylessError)) {
-      process.stderr.write(error.stack + '\n')
+    if (debugEnabled() && error.stack && !(error instanceof KeylessError)) {
+      // A stack's first line is the error's message, which may quote a server: redacted like all debug output.
+      process.stderr.write(redact(error.stack) + '\n')
     }
     this.exit(error instanceof KeylessError ? error.exitCode : 1)
   }

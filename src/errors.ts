@@ -2,6 +2,8 @@
  * Every failure keyless reports is one line: what went wrong, then what to run next.
  * Modules throw these; the command layer prints `keyless: <message>; <fix>` and exits with `exitCode`.
  */
+import {redactSecrets} from './ui/secrets.js'
+
 /** Marks every KeylessError, in whichever copy of this module made it (see Symbol.hasInstance below). */
 const KEYLESS_ERROR = Symbol.for('keyless.KeylessError')
 
@@ -31,8 +33,8 @@ export class KeylessError extends Error {
   /** The single line shown to the user (no "Error:" prefix, no stack). */
   toLine(): string {
     const line = this.fix ? `keyless: ${this.message}; ${this.fix}` : `keyless: ${this.message}`
-    // Messages quote servers and files: never a terminal escape, always one line.
-    return printable(line).replace(/\s*\n\s*/g, ' ')
+    // Messages quote servers and files: never a terminal escape, never a secret, always one line.
+    return printable(redactSecrets(line))
   }
 }
 
@@ -46,15 +48,24 @@ export const EXIT = {
   interrupted: 130,
 } as const
 
-/** Strips terminal control characters from text that came from a server or a file before it is shown. */
+/**
+ * Text that came from a server or a file, made safe to show as one line: line breaks and tabs (CR, LF, TAB,
+ * U+2028/U+2029) become a space, so a server string cannot start a forged `keyless: ...` line of its own; other
+ * C0/C1 control characters (terminal escape sequences) and the Unicode direction controls (U+061C, U+200E-U+200F,
+ * U+202A-U+202E, U+2066-U+2069: text that displays in another order than it reads) are removed.
+ */
 export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '')
+  return (
+    text
+      .replace(/[\t\n\r\u2028\u2029]+/g, ' ')
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
+  )
 }
 
-/** JSON for stdout that no terminal can mistake for control sequences (C1 characters escaped, too). */
+/** JSON for stdout that no terminal can mistake for control sequences (C1 and direction controls escaped, too). */
 export function terminalSafeJson(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return JSON.stringify(value, null, 2).replace(/[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
 }
 
 /**
@@ -64,7 +75,7 @@ export function terminalSafeJson(value: unknown): string {
 export function toUserLine(error: unknown, fallbackFix?: string): string {
   if (error instanceof KeylessError) return error.toLine()
   const e = error as {message?: unknown; fix?: unknown}
-  const message = printable(String(e?.message ?? error).split('\n')[0] ?? '')
+  const message = String(e?.message ?? error).split('\n')[0] ?? ''
   const fix = typeof e?.fix === 'string' ? e.fix : fallbackFix
-  return printable(fix ? `keyless: ${message}; ${fix}` : `keyless: ${message}`)
+  return printable(redactSecrets(fix ? `keyless: ${message}; ${fix}` : `keyless: ${message}`))
 }

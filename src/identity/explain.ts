@@ -1,3 +1,4 @@
+import {serverDescription} from '../sso/errors.js'
 import {KeylessError, printable} from '../errors.js'
 import type {AwsFiles} from './aws-files.js'
 import type {CredentialSource} from './source.js'
@@ -115,7 +116,7 @@ export function explainStsError(error: unknown, context: CallContext): KeylessEr
   }
   const status = err.$metadata?.httpStatusCode
   return new KeylessError(
-    `STS GetCallerIdentity failed: ${err.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}: ${firstLine(err.message ?? '')}`,
+    `STS GetCallerIdentity failed: ${err.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}${serverDescription(err.message) ? `: ${serverDescription(err.message)}` : ''}`,
     `check the credentials ${from}, and AWS_ENDPOINT_URL if set`,
   )
 }

@@ -1,4 +1,5 @@
 import {KeylessError, printable} from '../errors.js'
+import {redactSecrets} from '../ui/secrets.js'
 
 export class SessionExpiredError extends KeylessError {
   override name = 'SessionExpiredError'
@@ -73,10 +74,23 @@ export function explainSdkError(error: unknown, context: {service: 'oidc' | 'por
   if (status && status >= 500) {
     return new KeylessError(`AWS Identity Center answered with an error (HTTP ${status}: ${e.name})`, 'try again in a minute')
   }
-  const name = e?.name && e.name !== 'Error' ? `${e.name}: ` : ''
-  const message = printable(String(e?.message ?? error)).split('\n')[0]?.slice(0, 300)
+  const code = e?.name && e.name !== 'Error' && /^[A-Za-z.]{1,64}$/.test(e.name) ? e.name : 'Error'
+  const description = serverDescription(e?.message)
   return new KeylessError(
-    `AWS Identity Center call failed (${name}${message})`,
+    `AWS Identity Center call failed (${code}${description ? `: ${description}` : ''})`,
     'run again with --debug for details',
   )
+}
+
+/**
+ * What a server said about its error, fit to quote in an error line: never its raw body. One line, no control
+ * characters, secrets redacted, at most 120 characters; nothing at all when it looks like a body or a request
+ * echoed back (JSON, XML, a form) rather than a sentence.
+ */
+export function serverDescription(message: unknown): string {
+  if (typeof message !== 'string') return ''
+  const line = printable(redactSecrets(message.split('\n')[0] ?? '')).trim()
+  // The SDK's placeholder when the body has no message is no description either.
+  if (/[{}<>[\]=&]|<redacted>/.test(line) || line === 'UnknownError') return ''
+  return line.length > 120 ? line.slice(0, 119) + '…' : line
 }

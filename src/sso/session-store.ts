@@ -1,4 +1,5 @@
 import type {SecretStore} from '../keychain/keychain.js'
+import {registerSecretsOf} from '../ui/secrets.js'
 import type {ClientRegistration, RoleBinding, RoleCredentials, SessionToken} from './types.js'
 
 /**
@@ -89,7 +90,10 @@ export class SessionStore {
     const text = await this.keychain.get(key)
     if (text === undefined) return undefined
     try {
-      return JSON.parse(text) as T
+      const value = JSON.parse(text) as T
+      // Whatever secret is read is redacted from every debug line, stack and error line from now on.
+      registerSecretsOf(value)
+      return value
     } catch {
       // An entry keyless cannot read is as good as absent: the next login or fetch rewrites it.
       return undefined

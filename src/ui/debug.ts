@@ -2,7 +2,9 @@
  * Debug output (`--debug`, or DEBUG=keyless* in the environment) on stderr, with secrets redacted at this one
  * choke point: every value registered as secret, and every JSON/SDK field whose name says it holds one.
  */
-const secrets = new Set<string>()
+import {redactSecrets} from './secrets.js'
+
+export {registerSecret, registerSecretsOf} from './secrets.js'
 let enabled = /(^|,)\s*keyless(\*|:|,|$)/.test(process.env.DEBUG ?? '')
 
 export function enableDebug(): void {
@@ -12,18 +14,9 @@ export function debugEnabled(): boolean {
   return enabled
 }
 
-/** Anything registered here never appears in debug output, whatever carries it. */
-export function registerSecret(value: string | undefined): void {
-  if (value && value.length >= 8) secrets.add(value)
-}
-
-const SECRET_FIELDS =
-  /("?(?:accessToken|refreshToken|clientSecret|secretAccessKey|SecretAccessKey|sessionToken|SessionToken|deviceCode|access_token|refresh_token|client_secret|device_code|x-amz-sso_bearer_token)"?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s,}]+)/g
-
+/** Registered secrets and secret-named fields (plain, escaped or nested JSON, form bodies) become <redacted>. */
 export function redact(text: string): string {
-  let out = text.replace(SECRET_FIELDS, '$1"<redacted>"')
-  for (const secret of secrets) out = out.split(secret).join('<redacted>')
-  return out
+  return redactSecrets(text)
 }
 
 export function debug(scope: string, message: string, data?: unknown): void {

