@@ -151,5 +151,5 @@ export function deactivateStep(accessKeyId: string, temporary: boolean, identity
   if (identity?.status === 'active' && identity.userName) {
     return `aws iam update-access-key --status Inactive --access-key-id ${accessKeyId} --user-name ${identity.userName}`
   }
-  return `aws iam update-access-key --status Inactive --access-key-id ${accessKeyId} --user-name USER (find USER with: aws iam get-access-key-last-used --access-key-id ${accessKeyId})`
+  return `aws iam update-access-key --status Inactive --access-key-id ${accessKeyId} --user-name USER (find USER with: aws iam get-access-key-last-used --access-key-id ${accessKeyId}; a root key is deactivated in the console)`
 }
