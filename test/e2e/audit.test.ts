@@ -198,15 +198,22 @@ describe('keyless audit: the inventory', () => {
     expect(await emulator.stats()).toEqual(before)
   })
 
-  it('an STS that does not answer is a status of each key, not a crash', async () => {
-    const server = createServer()
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const port = (server.address() as {port: number}).port
-    await new Promise<void>((resolve) => server.close(() => resolve()))
-    const result = await audit(['--json'], {AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`})
-    expect(result.code).toBe(3)
-    const findings = (JSON.parse(result.stdout) as {findings: JsonFinding[]}).findings
-    expect(findings.filter((f) => f.kind.endsWith('-key')).map((f) => [f.status, f.severity])).toEqual(Array(5).fill(['unreachable', 'high']))
+  it('an STS that never answers is a status of each key after the timeout, not a hang or a crash', async () => {
+    // Accepts every connection and says nothing: the worst case, worse than a refused connection.
+    const sockets = new Set<import('node:net').Socket>()
+    const silent = createServer((socket) => sockets.add(socket))
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    try {
+      const port = (silent.address() as {port: number}).port
+      const result = await audit(['--json'], {AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`})
+      expect(result.code).toBe(3)
+      const findings = (JSON.parse(result.stdout) as {findings: JsonFinding[]}).findings
+      expect(findings.filter((f) => f.kind.endsWith('-key')).map((f) => [f.status, f.severity])).toEqual(Array(5).fill(['unreachable', 'high']))
+      expect(sockets.size).toBeGreaterThan(0)
+    } finally {
+      for (const socket of sockets) socket.destroy()
+      await new Promise<void>((resolve) => silent.close(() => resolve()))
+    }
   })
 })
 
