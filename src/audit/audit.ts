@@ -95,7 +95,9 @@ async function ask(entries: Entry[], io: AuditIo): Promise<Decision[]> {
     const choices: Array<{name: string; value: string}> = []
     const offer = action.type === 'remove-key' ? 'Remove the key' : action.type === 'delete-cache' ? 'Delete the file' : 'Make it readable by you only (chmod 600)'
     choices.push({name: offer, value: 'fix'})
-    const options = action.type === 'remove-key' && entry.identity?.account && !draft.temporary ? (roles.get(entry.identity.account) ?? []) : []
+    // A name keyless can write as [profile NAME] (what profiles sync writes), for a long-term key of a known account.
+    const convertible = action.type === 'remove-key' && /^[A-Za-z0-9._+-]+$/.test(finding.location.profile ?? '') && !draft.temporary
+    const options = convertible && entry.identity?.account ? (roles.get(entry.identity.account) ?? []) : []
     for (const [n, role] of options.entries()) {
       choices.push({name: `Turn [${finding.location.profile}] into a keyless profile for ${role.accountName}/${role.roleName} (the key is removed)`, value: `role:${n}`})
     }

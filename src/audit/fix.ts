@@ -148,8 +148,9 @@ export function deactivateStep(accessKeyId: string, temporary: boolean, identity
   if (identity?.status === 'active' && identity.principalKind === 'root') {
     return `root key ${accessKeyId} of account ${identity.account}: sign in as the root user, open https://console.aws.amazon.com/iam/home#/security_credentials, Access keys, ${accessKeyId}: Deactivate, then Delete`
   }
-  if (identity?.status === 'active' && identity.userName) {
+  // The user name comes from the STS answer: only an IAM-valid name goes into a command meant for copy and paste.
+  if (identity?.status === 'active' && identity.userName && /^[\w+=,.@-]{1,64}$/.test(identity.userName)) {
     return `aws iam update-access-key --status Inactive --access-key-id ${accessKeyId} --user-name ${identity.userName}`
   }
-  return `aws iam update-access-key --status Inactive --access-key-id ${accessKeyId} --user-name USER (find USER with: aws iam get-access-key-last-used --access-key-id ${accessKeyId})`
+  return `aws iam update-access-key --status Inactive --access-key-id ${accessKeyId} --user-name USER (find USER with: aws iam get-access-key-last-used --access-key-id ${accessKeyId}; a root key is deactivated in the console)`
 }

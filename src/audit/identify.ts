@@ -1,6 +1,7 @@
 import {createHash} from 'node:crypto'
 
 import {classifyArn} from '../identity/classify.js'
+import {AWS_HTTP_OPTIONS, withCallLimits} from '../sso/clients.js'
 import {AUDIT_STS_CONCURRENCY, AUDIT_STS_TIMEOUT_MS} from '../timing.js'
 import {debug, sdkLogger} from '../ui/debug.js'
 import type {FoundKey, KeyIdentity} from './types.js'
@@ -55,15 +56,19 @@ type Sts = Pick<typeof import('@aws-sdk/client-sts'), 'STSClient' | 'GetCallerId
 
 async function identifyOne(key: FoundKey, sts: Sts, options: IdentifyOptions): Promise<KeyIdentity> {
   const timeoutMs = options.timeoutMs ?? AUDIT_STS_TIMEOUT_MS
-  const client = new sts.STSClient({
-    region: key.region || DEFAULT_REGION,
-    credentials: {accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey, sessionToken: key.sessionToken},
-    maxAttempts: 1,
-    requestHandler: {connectionTimeout: timeoutMs, requestTimeout: timeoutMs},
-    logger: sdkLogger,
-  })
+  // The rule every AWS client of keyless follows (timeouts, a capped answer), with the audit's shorter deadline.
+  const client = withCallLimits(
+    new sts.STSClient({
+      region: key.region || DEFAULT_REGION,
+      credentials: {accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey, sessionToken: key.sessionToken},
+      maxAttempts: 1,
+      requestHandler: AWS_HTTP_OPTIONS,
+      logger: sdkLogger,
+    }),
+    timeoutMs,
+  )
   try {
-    const answer = await client.send(new sts.GetCallerIdentityCommand({}), {abortSignal: AbortSignal.timeout(timeoutMs)})
+    const answer = await client.send(new sts.GetCallerIdentityCommand({}))
     const principal = classifyArn(answer.Arn ?? '')
     return {
       status: 'active',
@@ -80,6 +85,7 @@ async function identifyOne(key: FoundKey, sts: Sts, options: IdentifyOptions): P
       return {status: 'rejected', reason: name}
     }
     if (name === 'ExpiredToken' || name === 'ExpiredTokenException') return {status: 'expired', reason: name}
+    if (name === 'ResponseTooLargeError') return {status: 'error', reason: name}
     if (e.$metadata?.httpStatusCode === undefined || name === 'TimeoutError' || name === 'AbortError') return {status: 'unreachable', reason: name}
     return {status: 'error', reason: name.replace(/[^\w.-]/g, '')}
   } finally {

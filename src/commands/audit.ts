@@ -46,7 +46,7 @@ Exit codes: 0 nothing critical or high; 1 runtime failure; 2 usage; 3 a critical
         ask: async ({title, where, choices}) => {
           const {select} = await import('@inquirer/prompts')
           try {
-            return await select({message: `${title}\n  ${where}\n `, choices})
+            return await select({message: `${title}\n  ${where}`, choices})
           } catch (error) {
             if ((error as Error)?.name === 'ExitPromptError') throw new KeylessError('cancelled: nothing was changed', undefined, EXIT.interrupted)
             throw error

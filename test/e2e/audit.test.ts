@@ -17,7 +17,16 @@ const ROOT = {id: 'AKIAEMULATORROOT0001', secret: 'emulator-root-secret-00000000
 const USER = {id: 'AKIAEMULATORUSER0001', secret: 'emulator-user-secret-0000000000000000000'}
 const OLD = {id: 'AKIAEMULATOROLD00001', secret: 'emulator-old-secret-00000000000000000000'}
 const ROOT3 = {id: 'AKIAEMULATORROOT0003', secret: 'emulator-root-secret-3333333333333333333'}
-const CACHE_SECRETS = ['sso-access-token-aaaaaaaaaaaaaaaa', 'sso-refresh-token-bbbbbbbbbbbbbbbb', 'sso-client-secret-cccccccccccccccc', 'cli-secret-key-dddddddddddddddddddd', 'cli-session-token-eeeeeeeeeeeeeeeee']
+const CACHE_SECRETS = [
+  'sso-access-token-aaaaaaaaaaaaaaaa',
+  'sso-refresh-token-bbbbbbbbbbbbbbbb',
+  'sso-client-secret-cccccccccccccccc',
+  'cli-secret-key-dddddddddddddddddddd',
+  'cli-session-token-eeeeeeeeeeeeeeeee',
+  'login-secret-key-ffffffffffffffffffff',
+  'login-refresh-token-gggggggggggggggg',
+  '-----BEGIN EC PRIVATE KEY-----hhhhhhhhhhhhhhhh',
+]
 const FIXTURE_SECRETS = [ROOT.secret, USER.secret, OLD.secret, ROOT3.secret, ...CACHE_SECRETS]
 
 const CREDENTIALS = `# keys from 2019
@@ -75,6 +84,11 @@ function buildMachine(sandbox: Sandbox): {project: string} {
     join(sandbox.home, '.aws', 'cli', 'cache', 'b0a7.json'),
     JSON.stringify({Credentials: {AccessKeyId: 'ASIAEMULATORCACHE001', SecretAccessKey: CACHE_SECRETS[3], SessionToken: CACHE_SECRETS[4], Expiration: '2025-01-01T00:00:00Z'}, ProviderType: 'sso'}),
   )
+  // `aws login` (AWS CLI 2.32+): console credentials, a refresh token and the DPoP private key.
+  writeFile(
+    join(sandbox.home, '.aws', 'login', 'cache', 'a1b2.json'),
+    JSON.stringify({accessToken: {accessKeyId: 'ASIAEMULATORLOGIN001', secretAccessKey: CACHE_SECRETS[5], sessionToken: 'x'.repeat(20), accountId: '111111111111', expiresAt: future}, tokenType: 'aws_sigv4', refreshToken: CACHE_SECRETS[6], clientId: 'arn:aws:signin:::devtools/same-device', dpopKey: CACHE_SECRETS[7]}),
+  )
   const project = join(sandbox.home, 'src', 'infra')
   writeFile(join(project, '.env'), ENV_FILE)
   writeFile(join(project, 'terraform.tfvars'), TFVARS)
@@ -130,6 +144,7 @@ const EXPECTED = [
   'critical project-file-key ~/src/infra/terraform.tfvars 2  AKIA************0001 111111111111 active',
   'high environment-key AWS_ACCESS_KEY_ID   AKIA************0001 222222222222 active',
   'high credentials-file-key ~/.aws/credentials 12 dev AKIA************0001 222222222222 active',
+  'high login-cache ~/.aws/login/cache/a1b2.json     valid',
   'high sso-cache ~/.aws/sso/cache/c0ffee.json     valid',
   'high project-file-key ~/src/infra/.env 1  AKIA************0001 222222222222 active',
   'medium credentials-file-key ~/.aws/credentials 7 former AKIA************0001  rejected',
@@ -144,11 +159,11 @@ describe('keyless audit: the inventory', () => {
   it('finds every kind of credential, identifies each key with STS, ranks them, and exits 3', async () => {
     const before = (await emulator.stats()).operations.GetCallerIdentity
     const result = await audit(['--scan', project, '--json'])
-    expect(result.stderr).toMatch(/^keyless: audit found 3 critical and 4 high findings; run: keyless audit --fix\n$/)
+    expect(result.stderr).toMatch(/^keyless: audit found 3 critical and 5 high findings; run: keyless audit --fix\n$/)
     expect(result.code).toBe(3)
     const report = JSON.parse(result.stdout) as {findings: JsonFinding[]; summary: Record<string, number>}
     expect(rows(report.findings)).toEqual(EXPECTED)
-    expect(report.summary).toEqual({critical: 3, high: 4, medium: 2, info: 4})
+    expect(report.summary).toEqual({critical: 3, high: 5, medium: 2, info: 4})
     // The --json shape of PRODUCT.md section 12.
     for (const f of report.findings) {
       expect(Object.keys(f)).toEqual(expect.arrayContaining(['severity', 'kind', 'location', 'accessKeyId', 'account', 'arn', 'principalKind', 'status', 'expiresAt', 'fix']))
@@ -167,11 +182,11 @@ describe('keyless audit: the inventory', () => {
     const result = await audit(['--scan', project])
     expect(result.code).toBe(3)
     const out = result.stdout
-    const order = ['CRITICAL (3)', 'HIGH (4)', 'MEDIUM (2)', 'INFO (4)'].map((h) => out.indexOf(h))
+    const order = ['CRITICAL (3)', 'HIGH (5)', 'MEDIUM (2)', 'INFO (4)'].map((h) => out.indexOf(h))
     expect(order.every((i, n) => i >= 0 && (n === 0 || i > order[n - 1]!))).toBe(true)
     expect(out).toContain('  root key of account 111111111111\n    where  ~/.aws/credentials line 3, profile [default]\n    key    AKIA************0001  arn:aws:iam::111111111111:root  (active)\n    fix    ')
     expect(out).toContain('long-term key AKIA************0001 that AWS rejects (deleted or inactive)')
-    expect(out.trimEnd().split('\n').at(-1)).toBe('13 findings: 3 critical, 4 high, 2 medium, 4 info. Remove what --fix can: keyless audit --fix')
+    expect(out.trimEnd().split('\n').at(-1)).toBe('14 findings: 3 critical, 5 high, 2 medium, 4 info. Remove what --fix can: keyless audit --fix')
   })
 
   it('--offline makes no call to STS: every key is listed as unchecked', async () => {
@@ -183,15 +198,22 @@ describe('keyless audit: the inventory', () => {
     expect(await emulator.stats()).toEqual(before)
   })
 
-  it('an STS that does not answer is a status of each key, not a crash', async () => {
-    const server = createServer()
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const port = (server.address() as {port: number}).port
-    await new Promise<void>((resolve) => server.close(() => resolve()))
-    const result = await audit(['--json'], {AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`})
-    expect(result.code).toBe(3)
-    const findings = (JSON.parse(result.stdout) as {findings: JsonFinding[]}).findings
-    expect(findings.filter((f) => f.kind.endsWith('-key')).map((f) => [f.status, f.severity])).toEqual(Array(5).fill(['unreachable', 'high']))
+  it('an STS that never answers is a status of each key after the timeout, not a hang or a crash', async () => {
+    // Accepts every connection and says nothing: the worst case, worse than a refused connection.
+    const sockets = new Set<import('node:net').Socket>()
+    const silent = createServer((socket) => sockets.add(socket))
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    try {
+      const port = (silent.address() as {port: number}).port
+      const result = await audit(['--json'], {AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`})
+      expect(result.code).toBe(3)
+      const findings = (JSON.parse(result.stdout) as {findings: JsonFinding[]}).findings
+      expect(findings.filter((f) => f.kind.endsWith('-key')).map((f) => [f.status, f.severity])).toEqual(Array(5).fill(['unreachable', 'high']))
+      expect(sockets.size).toBeGreaterThan(0)
+    } finally {
+      for (const socket of sockets) socket.destroy()
+      await new Promise<void>((resolve) => silent.close(() => resolve()))
+    }
   })
 })
 
@@ -239,6 +261,7 @@ describe('keyless audit --fix --yes', () => {
       expect(statSync(`${home.credentialsFile}.keyless.bak`).mode & 0o777).toBe(0o600)
       expect(existsSync(join(home.home, '.aws', 'sso', 'cache', 'c0ffee.json'))).toBe(false)
       expect(existsSync(join(home.home, '.aws', 'cli', 'cache', 'b0a7.json'))).toBe(false)
+      expect(existsSync(join(home.home, '.aws', 'login', 'cache', 'a1b2.json'))).toBe(false)
       expect(result.stdout).toContain(`root key ${ROOT.id} of account 111111111111: sign in as the root user`)
       expect(result.stdout).toContain(`root key ${ROOT3.id} of account 333333333333: sign in as the root user`)
       expect(result.stdout).toContain(`  aws iam update-access-key --status Inactive --access-key-id ${USER.id} --user-name terraform-deployer\n`)
@@ -349,22 +372,32 @@ describe('keyless audit --fix in a terminal', () => {
     writeFile(home.credentialsFile, credentials)
     const configBefore = readFileSync(home.configFile, 'utf8')
     // `script` gives the command a real pseudo-terminal, as a person at a shell has.
-    const child = spawn('script', ['-qfec', `${process.execPath} ${KEYLESS_BIN} audit --fix`, '/dev/null'], {env: {...env, TERM: 'xterm'}})
-    const answers: Array<[RegExp, string]> = [[/Turn \[sandbox-admin\] into a keyless profile for sandbox\/AdministratorAccess/, '\u001b[B\r']]
-    let screen = ''
-    let all = ''
-    child.stdout.on('data', (d: Buffer) => {
-      screen += d.toString()
-      all += d.toString()
-      const next = answers[0]
-      if (next && next[0].test(screen)) {
-        answers.shift()
-        screen = ''
-        setTimeout(() => child.stdin.write(next[1]), 200)
-      }
-    })
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
-    expect(answers).toEqual([])
+    const session = async (answers: Array<[RegExp, string]>): Promise<{code: number | null; all: string}> => {
+      const child = spawn('script', ['-qfec', `${process.execPath} ${KEYLESS_BIN} audit --fix`, '/dev/null'], {env: {...env, TERM: 'xterm'}})
+      let screen = ''
+      let all = ''
+      child.stdout.on('data', (d: Buffer) => {
+        screen += d.toString()
+        all += d.toString()
+        const next = answers[0]
+        if (next && next[0].test(screen)) {
+          answers.shift()
+          screen = ''
+          setTimeout(() => child.stdin.write(next[1]), 200)
+        }
+      })
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+      expect(answers).toEqual([])
+      return {code, all}
+    }
+    const offer = /Turn \[sandbox-admin\] into a keyless profile for sandbox\/AdministratorAccess/
+    // Ctrl-C at the question: exit 130, nothing changed.
+    const cancelled = await session([[offer, '\u0003']])
+    expect(cancelled.code).toBe(130)
+    expect(readFileSync(home.credentialsFile, 'utf8')).toBe(credentials)
+    expect(readFileSync(home.configFile, 'utf8')).toBe(configBefore)
+    // Down once (from "Remove the key" to the first role), Enter.
+    const {code, all} = await session([[offer, '\u001b[B\r']])
     expect(all).toContain('Profile [sandbox-admin] now uses keyless: sandbox/AdministratorAccess (111111111111) of session acme.')
     expect(all).toContain('What is left:')
     expect(code).toBe(0)

@@ -142,3 +142,14 @@ describe('describeCache: presence and expiry only', () => {
     expect(d).toMatchObject({holds: ['role-credentials'], status: 'expired', temporary: true})
   })
 })
+
+describe('deactivateStep', () => {
+  it('names the IAM user from STS only when it is a valid IAM user name', async () => {
+    const {deactivateStep} = await import('../../src/audit/fix.js')
+    const user = (userName: string) => deactivateStep('AKIAEMULATORUSER0001', false, {status: 'active', account: '2', principalKind: 'iam-user', userName})
+    expect(user('terraform-deployer')).toBe('aws iam update-access-key --status Inactive --access-key-id AKIAEMULATORUSER0001 --user-name terraform-deployer')
+    expect(user('x; rm -rf ~')).toMatch(/--user-name USER \(find USER with/)
+    expect(deactivateStep('AKIAEMULATOROLD00001', false, {status: 'rejected'})).toBeNull()
+    expect(deactivateStep('ASIAEMULATORCACHE001', true, undefined)).toBeNull()
+  })
+})
