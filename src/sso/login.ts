@@ -11,7 +11,11 @@ export interface LoginResult {
   hasRefreshToken: boolean
 }
 
-export type LoginDeps = AccessTokenDeps & Omit<DeviceFlowDeps, 'store'>
+export type LoginDeps = AccessTokenDeps &
+  Omit<DeviceFlowDeps, 'store'> & {
+    /** Called once a browser sign-in is needed, before it starts: throws when nobody could complete it. */
+    beforeSignIn?: () => void
+  }
 
 /**
  * `keyless login`, in order: a token with more than 15 minutes left needs nothing (no network call);
@@ -39,6 +43,7 @@ export async function login(session: SsoSession, deps: LoginDeps, options: {forc
         }
       }
     }
+    deps.beforeSignIn?.()
     return result('device-authorization', await deviceAuthorizationLogin(session, deps))
   }
   return deps.withSessionLock ? deps.withSessionLock(session.name, run) : run()
