@@ -1,3 +1,4 @@
+import {EXIT} from '../errors.js'
 import {InvalidConfigValueError, SsoSessionNotFoundError} from './errors.js'
 import {type ConfigDocument, getKey, parseConfig, type ParseOptions} from './ini.js'
 import {LineEditor, writeSectionKeys} from './line-editor.js'
@@ -92,7 +93,9 @@ export function resolveSessionName(input: {
   const fromEnv = input.env?.KEYLESS_SESSION?.trim() || undefined
   const chosen = input.flag?.trim() || fromEnv
   const list = names.join(', ')
-  const rerun = (name: string): string => `run: keyless ${input.command ?? '<command>'} --session ${name}`
+  // oclif's command ids use ':' (profiles:sync); people type the topic separator, a space.
+  const command = (input.command ?? '<command>').replaceAll(':', ' ')
+  const rerun = (name: string): string => `run: keyless ${command} --session ${name}`
   if (chosen !== undefined) {
     if (names.includes(chosen)) return chosen
     const source = input.flag?.trim() ? '' : ' (from $KEYLESS_SESSION)'
@@ -100,10 +103,12 @@ export function resolveSessionName(input: {
       throw new SsoSessionNotFoundError(`no SSO session "${chosen}"${source} in ${file}: it has none`,
         `run: keyless configure --session ${chosen} --start-url https://... --region us-east-1`, names)
     }
+    // A session that is not there is a usage error (exit 2), like any wrong flag value.
     throw new SsoSessionNotFoundError(
-      `no SSO session "${chosen}"${source} in ${file}; sessions: ${list}`,
+      `no SSO session "${chosen}"${source} in ${file}`,
       names.length === 1 ? rerun(names[0] as string) : `${rerun('NAME')} with NAME one of: ${list}`,
       names,
+      EXIT.usage,
     )
   }
   if (names.length === 1) return names[0] as string
@@ -111,9 +116,10 @@ export function resolveSessionName(input: {
     throw new SsoSessionNotFoundError(`no [sso-session] in ${file}`, CONFIGURE_HINT, names)
   }
   throw new SsoSessionNotFoundError(
-    `${names.length} SSO sessions in ${file} (${list}) and none chosen`,
-    `${rerun(names[0] as string)} (or set KEYLESS_SESSION); sessions: ${list}`,
+    `${names.length} SSO sessions in ${file} and none chosen`,
+    `${rerun('NAME')} (or set KEYLESS_SESSION) with NAME one of: ${list}`,
     names,
+    EXIT.usage,
   )
 }
 

@@ -110,15 +110,20 @@ describe('resolveSessionName', () => {
   it('fails with the list of names when several and none chosen', () => {
     const e = catchError(() => resolveSessionName({env: {}, sessions, command: 'login', path: '~/.aws/config'}))
     expect(e).toBeInstanceOf(SsoSessionNotFoundError)
-    expect(e.message).toBe('2 SSO sessions in ~/.aws/config (acme, beta) and none chosen')
-    expect(e.fix).toBe('run: keyless login --session acme (or set KEYLESS_SESSION); sessions: acme, beta')
+    expect(e.message).toBe('2 SSO sessions in ~/.aws/config and none chosen')
+    expect(e.fix).toBe('run: keyless login --session NAME (or set KEYLESS_SESSION) with NAME one of: acme, beta')
+    expect(e.exitCode).toBe(2) // a usage error
     expect(e.available).toEqual(sessions)
+    // oclif's command id (profiles:sync) is shown with the topic separator, a space.
+    const sync = catchError(() => resolveSessionName({env: {}, sessions, command: 'profiles:sync'}))
+    expect(sync.fix).toBe('run: keyless profiles sync --session NAME (or set KEYLESS_SESSION) with NAME one of: acme, beta')
   })
 
   it('fails on an unknown name and says where it came from', () => {
     const e = catchError(() => resolveSessionName({env: {KEYLESS_SESSION: 'gamma'}, sessions, command: 'status'}))
-    expect(e.message).toBe('no SSO session "gamma" (from $KEYLESS_SESSION) in the AWS config file; sessions: acme, beta')
+    expect(e.message).toBe('no SSO session "gamma" (from $KEYLESS_SESSION) in the AWS config file')
     expect(e.fix).toBe('run: keyless status --session NAME with NAME one of: acme, beta')
+    expect(e.exitCode).toBe(2)
   })
 
   it('with no session at all, says to configure one', () => {
