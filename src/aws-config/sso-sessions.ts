@@ -14,6 +14,11 @@ export interface SsoSession {
   region: string
   /** `sso_registration_scopes`, comma separated in the file; DEFAULT_SSO_SCOPES when absent or empty. */
   scopes: string[]
+  /**
+   * keyless's own settings for the session: every `keyless_*` key of the section (`keyless_template`,
+   * `keyless_command`, ...), by full key name. The AWS CLI and SDKs ignore keys they do not know.
+   */
+  keyless?: Record<string, string>
 }
 
 export interface SsoSessionInput {
@@ -37,12 +42,35 @@ export function parseScopes(value: string | undefined): string[] {
 export function listSsoSessions(doc: ConfigDocument): SsoSession[] {
   return doc.sections
     .filter((s) => s.type === 'sso-session')
-    .map((s) => ({
-      name: s.name,
-      startUrl: getKey(s, 'sso_start_url') ?? '',
-      region: getKey(s, 'sso_region') ?? '',
-      scopes: parseScopes(getKey(s, 'sso_registration_scopes')),
-    }))
+    .map((s) => {
+      const keyless = s.keys.filter((k) => k.name.startsWith('keyless_'))
+      return {
+        name: s.name,
+        startUrl: getKey(s, 'sso_start_url') ?? '',
+        region: getKey(s, 'sso_region') ?? '',
+        scopes: parseScopes(getKey(s, 'sso_registration_scopes')),
+        ...(keyless.length > 0 ? {keyless: Object.fromEntries(keyless.map((k) => [k.name, k.value]))} : {}),
+      }
+    })
+}
+
+/**
+ * Sets `keyless_*` keys of an existing `[sso-session NAME]` in place (new keys after the section's last key),
+ * keeping everything else. A value of undefined leaves that key as it is. Pure: text in, text out.
+ */
+export function setSessionKeys(text: string, name: string, keys: Record<string, string | undefined>, options: ParseOptions = {}): string {
+  const doc = parseConfig(text, options)
+  const section = doc.sections.find((s) => s.type === 'sso-session' && s.name === name)
+  if (!section) throw new SsoSessionNotFoundError(`no [sso-session ${name}] in ${options.path ?? 'the AWS config file'}`, CONFIGURE_HINT, [])
+  const editor = new LineEditor(doc)
+  for (const key of Object.keys(keys)) if (!key.startsWith('keyless_')) throw new Error(`setSessionKeys: ${key} is not a keyless_ key`)
+  writeSectionKeys(
+    editor,
+    doc,
+    section,
+    Object.entries(keys).map(([key, value]) => ({name: key, value, mode: 'set' as const})),
+  )
+  return editor.result(text)
 }
 
 /**
