@@ -64,12 +64,12 @@ export function setSessionKeys(text: string, name: string, keys: Record<string, 
   if (!section) throw new SsoSessionNotFoundError(`no [sso-session ${name}] in ${options.path ?? 'the AWS config file'}`, CONFIGURE_HINT, [])
   const editor = new LineEditor(doc)
   for (const key of Object.keys(keys)) if (!key.startsWith('keyless_')) throw new Error(`setSessionKeys: ${key} is not a keyless_ key`)
-  writeSectionKeys(
-    editor,
-    doc,
-    section,
-    Object.entries(keys).map(([key, value]) => ({name: key, value, mode: 'set' as const})),
-  )
+  // New keys go after the section's last key: that key, left as it is, anchors them.
+  const last = section.keys.at(-1)
+  writeSectionKeys(editor, doc, section, [
+    ...(last ? [{name: last.name, value: last.value, mode: 'if-missing' as const}] : []),
+    ...Object.entries(keys).map(([key, value]) => ({name: key, value, mode: 'set' as const})),
+  ])
   return editor.result(text)
 }
 

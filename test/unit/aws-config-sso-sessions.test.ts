@@ -9,6 +9,7 @@ import {parseConfig} from '../../src/aws-config/ini.js'
 import {
   listSsoSessions,
   resolveSessionName,
+  setSessionKeys,
   upsertSsoSession,
   validateRegion,
   validateSessionName,
@@ -187,5 +188,20 @@ describe('validators', () => {
   it('session names', () => {
     for (const ok of ['acme', 'acme-prod', 'a.b_c+d@e']) expect(validateSessionName(ok)).toBe(ok)
     for (const bad of ['', 'a b', 'a]', 'a#b', 'é', 'a;b']) expect(() => validateSessionName(bad)).toThrow(InvalidConfigValueError)
+  })
+})
+
+describe('setSessionKeys (remembered keyless_* settings)', () => {
+  const text = '# mine\r\n[sso-session acme]\r\nsso_start_url = https://acme.awsapps.com/start\r\nsso_region = us-east-1 ; eu?\r\n\r\n[profile x]\r\nregion = us-east-1'
+  it('adds new keys after the last key, replaces given ones, leaves undefined ones and every other byte', () => {
+    const once = setSessionKeys(text, 'acme', {keyless_template: '{session}.{role_name}', keyless_command: undefined})
+    expect(once).toBe(text.replace('eu?\r\n', 'eu?\r\nkeyless_template = {session}.{role_name}\r\n'))
+    expect(setSessionKeys(once, 'acme', {keyless_template: '{session}.{role_name}'})).toBe(once)
+    const twice = setSessionKeys(once, 'acme', {keyless_template: '{account_id}.{role_name}', keyless_auto_login: 'true'})
+    expect(twice).toBe(text.replace('eu?\r\n', 'eu?\r\nkeyless_template = {account_id}.{role_name}\r\nkeyless_auto_login = true\r\n'))
+    expect(listSsoSessions(parseConfig(twice))[0]!.keyless).toEqual({keyless_template: '{account_id}.{role_name}', keyless_auto_login: 'true'})
+  })
+  it('refuses keys that are not keyless_*', () => {
+    expect(() => setSessionKeys(text, 'acme', {sso_region: 'x'})).toThrow(/not a keyless_ key/)
   })
 })
