@@ -88,3 +88,22 @@ describe('remembered options', () => {
     expect(config()).not.toContain('--auto-login')
   })
 })
+
+describe('a read-only config file', () => {
+  it('profiles sync refuses to replace it (also as root), in one line, nothing written', async () => {
+    const {chmodSync} = await import('node:fs')
+    const before = config()
+    chmodSync(signedIn.sandbox.configFile, 0o444)
+    try {
+      const result = await keyless(['profiles', 'sync', '--session', 'acme', '--template', '{account_id}.{role_name}'])
+      expect(result.code).toBe(1)
+      expect(result.stderr).toBe(
+        'keyless: ~/.aws/config is read-only (mode 0444): keyless does not replace a file made read-only, nothing was written; ' +
+          'to let keyless edit it, run: chmod u+w ~/.aws/config\n',
+      )
+      expect(config()).toBe(before)
+    } finally {
+      chmodSync(signedIn.sandbox.configFile, 0o600)
+    }
+  })
+})
