@@ -43,7 +43,10 @@ export function endpointFor(service: 'oidc' | 'portal', region: string): string 
  * Turns any failure of an Identity Center call into a one-line KeylessError that says what to do next.
  * Known API errors are handled by the caller first; this is the net under them.
  */
-export function explainSdkError(error: unknown, context: {service: 'oidc' | 'portal'; region: string; session: string}): KeylessError {
+export function explainSdkError(
+  error: unknown,
+  context: {service: 'oidc' | 'portal'; region: string; session: string; startUrl?: string},
+): KeylessError {
   if (error instanceof KeylessError) return error
   const cause = networkCause(error)
   if (cause) {
@@ -68,6 +71,19 @@ export function explainSdkError(error: unknown, context: {service: 'oidc' | 'por
     return new KeylessError(`AWS Identity Center answered with an error (HTTP ${status}: ${e.name})`, 'try again in a minute')
   }
   const name = e?.name && e.name !== 'Error' ? `${e.name}: ` : ''
+  // sso-oidc errors carry the server's reason in error_description; their message is often just "UnknownError".
+  const description = (error as {error_description?: unknown})?.error_description
+  if (typeof description === 'string' && description.trim() !== '') {
+    const reason = printable(description).split('\n')[0]!.slice(0, 300)
+    if (/start ?url/i.test(reason)) {
+      const url = context.startUrl ? ` (${printable(context.startUrl)})` : ''
+      return new KeylessError(
+        `AWS Identity Center refused the sign-in (${name}${reason})`,
+        `check sso_start_url of [sso-session ${context.session}]${url}: run: keyless configure --session ${context.session} --start-url https://...`,
+      )
+    }
+    return new KeylessError(`AWS Identity Center call failed (${name}${reason})`, 'run again with --debug for details')
+  }
   const message = printable(String(e?.message ?? error)).split('\n')[0]?.slice(0, 300)
   return new KeylessError(
     `AWS Identity Center call failed (${name}${message})`,
