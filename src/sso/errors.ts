@@ -2,8 +2,12 @@ import {KeylessError, printable} from '../errors.js'
 
 export class SessionExpiredError extends KeylessError {
   override name = 'SessionExpiredError'
-  constructor(readonly session: string) {
-    super(`SSO session "${session}" has expired`, `run: keyless login --session ${session}`)
+  /** `signedIn: false`: nothing of the session is stored (never signed in, or signed out): "not signed in". */
+  constructor(
+    readonly session: string,
+    options: {signedIn?: boolean} = {},
+  ) {
+    super(`SSO session "${session}" ${options.signedIn === false ? 'is not signed in' : 'has expired'}`, `run: keyless login --session ${session}`)
   }
 }
 

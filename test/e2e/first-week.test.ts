@@ -21,3 +21,29 @@ describe('login with a start URL Identity Center does not know', () => {
     )
   })
 })
+
+describe('a session that never signed in, or signed out', () => {
+  it('is "not signed in", not "expired"', async () => {
+    appendFileSync(signedIn.sandbox.configFile, '\n' + ssoSessionSection('fresh', 'https://keyless-demo.awsapps.com/start'))
+    const result = await keyless(['accounts', '--session', 'fresh'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toBe('keyless: SSO session "fresh" is not signed in; run: keyless login --session fresh\n')
+  })
+
+  // Last: signs the shared session out.
+  it('logout deletes the session\'s cached account listing; accounts then says it is not signed in', async () => {
+    const {existsSync} = await import('node:fs')
+    const {join} = await import('node:path')
+    expect((await keyless(['accounts', '--session', 'acme'])).code).toBe(0)
+    const cache = join(signedIn.sandbox.cacheDir, 'accounts-acme.json')
+    expect(existsSync(cache)).toBe(true)
+    expect((await keyless(['logout', '--session', 'acme'])).code).toBe(0)
+    expect(existsSync(cache)).toBe(false)
+    const after = await keyless(['accounts', '--session', 'acme'])
+    expect(after.code).toBe(1)
+    expect(after.stdout).toBe('')
+    expect(after.stderr).toBe('keyless: SSO session "acme" is not signed in; run: keyless login --session acme\n')
+    const cp = await keyless(['credential-process', '--session', 'acme', '--account-id', '111111111111', '--role-name', 'AdministratorAccess'])
+    expect(cp.stderr).toBe('keyless: SSO session "acme" is not signed in; run: keyless login --session acme\n')
+  })
+})
