@@ -1,6 +1,6 @@
 import {createHash, randomBytes} from 'node:crypto'
 import {constants, realpathSync} from 'node:fs'
-import {mkdir, open, readdir, readFile, realpath, rename, stat, unlink} from 'node:fs/promises'
+import {access, mkdir, open, readdir, readFile, realpath, rename, stat, unlink} from 'node:fs/promises'
 import {basename, dirname, join, resolve} from 'node:path'
 
 import {withLockFile} from '../locks/file-lock.js'
@@ -115,6 +115,7 @@ export async function writeFileAtomic(path: string, text: string, options: {back
       const st = await stat(target)
       mode = st.mode & 0o7777
       owner = {uid: st.uid, gid: st.gid}
+      await refuseReadOnly(path, target, st)
     } else {
       await mkdir(dirname(target), {recursive: true, mode: 0o700})
     }
@@ -123,8 +124,32 @@ export async function writeFileAtomic(path: string, text: string, options: {back
     await removeOrphanTemps(target, backupPath(path))
     return true
   } catch (error) {
+    if (error instanceof ConfigWriteError) throw error
     throw writeError(path, error)
   }
+}
+
+/**
+ * A file the user made read-only (chmod 444), or one another user owns and this one may not write (configuration
+ * management), is not keyless's to replace, even though renaming over it in a writable directory would work.
+ * Root may write anything: for root, a file with no write bit at all counts as read-only.
+ */
+async function refuseReadOnly(path: string, target: string, st: {mode: number; uid: number}): Promise<void> {
+  const writable = await access(target, constants.W_OK).then(
+    () => true,
+    () => false,
+  )
+  if (writable && (st.mode & 0o222) !== 0) return
+  const shown = displayPath(path)
+  const mode = `mode 0${(st.mode & 0o777).toString(8)}`
+  const ours = st.uid === process.getuid?.()
+  const what = 'keyless does not replace a file made read-only, nothing was written'
+  throw ours || process.getuid?.() === 0
+    ? new ConfigWriteError(`${shown} is read-only (${mode}): ${what}`, `to let keyless edit it, run: chmod u+w ${shown}`)
+    : new ConfigWriteError(
+        `${shown} is read-only for you (owner uid ${st.uid}, ${mode}): ${what}`,
+        'change it where it is managed, or set AWS_CONFIG_FILE to a file of your own',
+      )
 }
 
 function writeError(path: string, error: unknown): ConfigWriteError {

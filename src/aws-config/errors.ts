@@ -42,8 +42,9 @@ export class SsoSessionNotFoundError extends KeylessError {
     fix: string,
     /** Every session name in the file, in file order. */
     readonly available: string[],
+    exitCode?: number,
   ) {
-    super(message, fix)
+    super(message, fix, exitCode)
   }
 }
 

@@ -36,6 +36,8 @@ export interface SyncProfilesResult {
   stale: string[]
   /** Keyless profiles renamed because the name template changed (also listed in `updated` by their new name). */
   renamed: Array<{from: string; to: string}>
+  /** Skipped names held by other keyless sessions, per session (reported as one sentence each by the caller). */
+  takenBy: Array<{session: string; names: string[]}>
   /** One human sentence per thing the user should know about (skips, profiles left alone). */
   warnings: string[]
 }
@@ -243,6 +245,7 @@ export function syncProfiles(text: string, options: SyncProfilesOptions): SyncPr
     skipped: [],
     stale: [],
     renamed: [],
+    takenBy: [],
     warnings: [],
   }
 
@@ -278,11 +281,12 @@ export function syncProfiles(text: string, options: SyncProfilesOptions): SyncPr
     }
     result.skipped.push(wanted.name)
     const owner = getKey(section, 'keyless_session')
-    result.warnings.push(
-      owner === undefined
-        ? `profile "${wanted.name}" (line ${section.start + 1}) is your own, not keyless's: left alone, not written`
-        : `profile "${wanted.name}" (line ${section.start + 1}) belongs to keyless session "${owner}": left alone, not written`,
-    )
+    if (owner === undefined) {
+      result.warnings.push(`profile "${wanted.name}" (line ${section.start + 1}) is your own, not keyless's: left alone, not written`)
+    } else {
+      const entry = result.takenBy.find((t) => t.session === owner) ?? (result.takenBy.push({session: owner, names: []}), result.takenBy.at(-1)!)
+      entry.names.push(wanted.name)
+    }
   }
 
   // Renamed template: this session's unmatched profile for the same account and role takes the new name.

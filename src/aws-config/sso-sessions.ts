@@ -1,3 +1,4 @@
+import {EXIT} from '../errors.js'
 import {InvalidConfigValueError, SsoSessionNotFoundError} from './errors.js'
 import {type ConfigDocument, getKey, parseConfig, type ParseOptions} from './ini.js'
 import {LineEditor, writeSectionKeys} from './line-editor.js'
@@ -13,6 +14,11 @@ export interface SsoSession {
   region: string
   /** `sso_registration_scopes`, comma separated in the file; DEFAULT_SSO_SCOPES when absent or empty. */
   scopes: string[]
+  /**
+   * keyless's own settings for the session: every `keyless_*` key of the section (`keyless_template`,
+   * `keyless_command`, ...), by full key name. The AWS CLI and SDKs ignore keys they do not know.
+   */
+  keyless?: Record<string, string>
 }
 
 export interface SsoSessionInput {
@@ -36,12 +42,35 @@ export function parseScopes(value: string | undefined): string[] {
 export function listSsoSessions(doc: ConfigDocument): SsoSession[] {
   return doc.sections
     .filter((s) => s.type === 'sso-session')
-    .map((s) => ({
-      name: s.name,
-      startUrl: getKey(s, 'sso_start_url') ?? '',
-      region: getKey(s, 'sso_region') ?? '',
-      scopes: parseScopes(getKey(s, 'sso_registration_scopes')),
-    }))
+    .map((s) => {
+      const keyless = s.keys.filter((k) => k.name.startsWith('keyless_'))
+      return {
+        name: s.name,
+        startUrl: getKey(s, 'sso_start_url') ?? '',
+        region: getKey(s, 'sso_region') ?? '',
+        scopes: parseScopes(getKey(s, 'sso_registration_scopes')),
+        ...(keyless.length > 0 ? {keyless: Object.fromEntries(keyless.map((k) => [k.name, k.value]))} : {}),
+      }
+    })
+}
+
+/**
+ * Sets `keyless_*` keys of an existing `[sso-session NAME]` in place (new keys after the section's last key),
+ * keeping everything else. A value of undefined leaves that key as it is. Pure: text in, text out.
+ */
+export function setSessionKeys(text: string, name: string, keys: Record<string, string | undefined>, options: ParseOptions = {}): string {
+  const doc = parseConfig(text, options)
+  const section = doc.sections.find((s) => s.type === 'sso-session' && s.name === name)
+  if (!section) throw new SsoSessionNotFoundError(`no [sso-session ${name}] in ${options.path ?? 'the AWS config file'}`, CONFIGURE_HINT, [])
+  const editor = new LineEditor(doc)
+  for (const key of Object.keys(keys)) if (!key.startsWith('keyless_')) throw new Error(`setSessionKeys: ${key} is not a keyless_ key`)
+  // New keys go after the section's last key: that key, left as it is, anchors them.
+  const last = section.keys.at(-1)
+  writeSectionKeys(editor, doc, section, [
+    ...(last ? [{name: last.name, value: last.value, mode: 'if-missing' as const}] : []),
+    ...Object.entries(keys).map(([key, value]) => ({name: key, value, mode: 'set' as const})),
+  ])
+  return editor.result(text)
 }
 
 /**
@@ -92,7 +121,9 @@ export function resolveSessionName(input: {
   const fromEnv = input.env?.KEYLESS_SESSION?.trim() || undefined
   const chosen = input.flag?.trim() || fromEnv
   const list = names.join(', ')
-  const rerun = (name: string): string => `run: keyless ${input.command ?? '<command>'} --session ${name}`
+  // oclif's command ids use ':' (profiles:sync); people type the topic separator, a space.
+  const command = (input.command ?? '<command>').replaceAll(':', ' ')
+  const rerun = (name: string): string => `run: keyless ${command} --session ${name}`
   if (chosen !== undefined) {
     if (names.includes(chosen)) return chosen
     const source = input.flag?.trim() ? '' : ' (from $KEYLESS_SESSION)'
@@ -100,10 +131,12 @@ export function resolveSessionName(input: {
       throw new SsoSessionNotFoundError(`no SSO session "${chosen}"${source} in ${file}: it has none`,
         `run: keyless configure --session ${chosen} --start-url https://... --region us-east-1`, names)
     }
+    // A session that is not there is a usage error (exit 2), like any wrong flag value.
     throw new SsoSessionNotFoundError(
-      `no SSO session "${chosen}"${source} in ${file}; sessions: ${list}`,
+      `no SSO session "${chosen}"${source} in ${file}`,
       names.length === 1 ? rerun(names[0] as string) : `${rerun('NAME')} with NAME one of: ${list}`,
       names,
+      EXIT.usage,
     )
   }
   if (names.length === 1) return names[0] as string
@@ -111,9 +144,10 @@ export function resolveSessionName(input: {
     throw new SsoSessionNotFoundError(`no [sso-session] in ${file}`, CONFIGURE_HINT, names)
   }
   throw new SsoSessionNotFoundError(
-    `${names.length} SSO sessions in ${file} (${list}) and none chosen`,
-    `${rerun(names[0] as string)} (or set KEYLESS_SESSION); sessions: ${list}`,
+    `${names.length} SSO sessions in ${file} and none chosen`,
+    `${rerun('NAME')} (or set KEYLESS_SESSION) with NAME one of: ${list}`,
     names,
+    EXIT.usage,
   )
 }
 

@@ -1,5 +1,6 @@
 import {join} from 'node:path'
 
+import {KeylessError} from '../errors.js'
 import {fetchRoleCredentials} from '../credentials/fetch-role-credentials.js'
 import {obtainRoleCredentials} from '../credentials/role-credentials.js'
 import {withFileLock} from '../locks/file-lock.js'
@@ -8,6 +9,14 @@ import {loadSession, loadSessions} from '../sso/session-config.js'
 import type {SessionStore} from '../sso/session-store.js'
 import type {RoleCredentials} from '../sso/types.js'
 import type {CredentialProcessArgs} from './args.js'
+
+/** --auto-login with nobody to approve a sign-in: the usual expired-session line, at once, with the reason. */
+export class AutoLoginUnreachableError extends KeylessError {
+  override name = 'AutoLoginUnreachableError'
+  constructor(session: string, reason: string) {
+    super(`SSO session "${session}" has expired and --auto-login cannot sign in here (${reason})`, `run: keyless login --session ${session}`)
+  }
+}
 
 /**
  * The cache-miss path of credential-process, loaded only when the keychain has nothing worth serving: reads the
@@ -44,20 +53,33 @@ export async function freshRoleCredentials(
         ),
       fetch: (s, accessToken, accountId, roleName) => fetchRoleCredentials(s, accessToken, accountId, roleName),
       login: async (s, options) => {
-        const [{login}, {presentDevicePrompt}] = await Promise.all([import('../sso/login.js'), import('../ui/login-prompt.js')])
-        // No withSessionLock here: obtainRoleCredentials already holds the session lock around this call.
-        return login(
-          s,
-          {
-            store,
-            now: io.now,
-            present: async (prompt) => {
-              io.warn('keyless: the SSO session has expired; --auto-login is signing you in again')
-              await presentDevicePrompt(prompt, {noBrowser: false, region: s.region})
+        const [{login}, {presentDevicePrompt}, {loginPromptReach}] = await Promise.all([
+          import('../sso/login.js'),
+          import('../ui/login-prompt.js'),
+          import('../ui/prompt-reach.js'),
+        ])
+        // The AWS CLI shows a credential_process's stderr only once it ends: the prompt goes to the terminal.
+        const reach = loginPromptReach(io.env)
+        try {
+          // No withSessionLock here: obtainRoleCredentials already holds the session lock around this call.
+          return await login(
+            s,
+            {
+              store,
+              now: io.now,
+              beforeSignIn: () => {
+                if (reach.kind === 'none') throw new AutoLoginUnreachableError(s.name, reach.reason!)
+              },
+              present: async (prompt) => {
+                reach.write('keyless: the SSO session has expired; --auto-login is signing you in again\n')
+                await presentDevicePrompt(prompt, {noBrowser: false, region: s.region, write: reach.write})
+              },
             },
-          },
-          options,
-        )
+            options,
+          )
+        } finally {
+          reach.close()
+        }
       },
     },
   )

@@ -55,6 +55,12 @@ export function explainResolutionError(error: unknown, context: ResolutionContex
     )
   }
   if (/SSO session (token )?associated with (this )?profile|run 'aws sso login'|aws sso login/i.test(full)) {
+    if (section.credential_process) {
+      return new KeylessError(
+        `the SSO session of profile [${profile}] has expired or is missing (its sso_* keys win over its credential_process in the AWS CLI and SDKs)`,
+        `run: aws sso login --profile ${profile}, or remove the sso_* keys from [profile ${profile}]`,
+      )
+    }
     return new KeylessError(`the SSO session of profile [${profile}] has expired or is missing`, `run: aws sso login --profile ${profile}`)
   }
   if (/Could not load credentials from any providers/.test(full) || /Could not resolve credentials using profile/.test(full)) {

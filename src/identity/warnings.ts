@@ -71,7 +71,7 @@ export function warningsFor(input: WarningInput): Warning[] {
   const usesProfile = source.kind !== 'environment' && source.profile !== undefined
   const credentialsSection = files.credentialProfiles[profile]
   const configSection = files.configProfiles[profile]
-  if (usesProfile && credentialsSection?.aws_access_key_id && configSection && shadowed(configSection, credentialsSection)) {
+  if (usesProfile && source.kind !== 'sso' && credentialsSection?.aws_access_key_id && configSection && shadowed(configSection, credentialsSection)) {
     warnings.push({
       code: 'credentials-file-shadows-profile',
       message:

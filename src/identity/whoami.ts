@@ -6,6 +6,7 @@ import {maskAccessKeyId} from './classify.js'
 import {explainResolutionError, explainStsError, missingProfileError} from './explain.js'
 import {buildIdentity, type Identity} from './identity.js'
 import {ProviderTrail} from './provider-trail.js'
+import {awsCliUsesSso} from './cli-order.js'
 import {describeSource, environmentSource, type CredentialSource} from './source.js'
 
 /** One retry for a dropped connection; more only delays the one-line error a script is waiting for. */
@@ -109,10 +110,15 @@ async function resolveCredentials(
   profileFlag: string | undefined,
   context: {profile: string; profileExplicit: boolean; files: AwsFiles},
 ): Promise<ResolvedCredentials> {
-  const {fromEnv, fromNodeProviderChain} = await import('@aws-sdk/credential-providers')
+  const {fromEnv, fromNodeProviderChain, fromSSO} = await import('@aws-sdk/credential-providers')
   const trail = new ProviderTrail(sdkLogger)
   try {
     if (envKeys) return (await fromEnv({logger: trail})()) as ResolvedCredentials
+    // The AWS CLI takes a profile's sso_* keys before its credentials-file keys and its credential_process, and
+    // fails when the SSO session is gone; the SDK chain would fall through to them. The guard judges what the CLI uses.
+    if (awsCliUsesSso(context.profile, context.files)) {
+      return (await fromSSO({profile: context.profile, logger: trail})()) as ResolvedCredentials
+    }
     return (await fromNodeProviderChain({
       ...(profileFlag ? {profile: profileFlag} : {}),
       logger: trail,

@@ -1,6 +1,7 @@
 import {readConfigText, withConfigFileLock, writeFileAtomic} from '../aws-config/atomic-write.js'
 import {configFilePath, displayPath} from '../aws-config/paths.js'
 import {buildWantedProfiles, isWritableAssignment, syncProfiles} from '../aws-config/profiles.js'
+import {setSessionKeys} from '../aws-config/sso-sessions.js'
 import type {AccountWithRoles} from '../accounts/list.js'
 import type {SsoSession} from '../sso/types.js'
 
@@ -17,6 +18,8 @@ export interface ProfilesSyncOutcome {
   result: ProfilesSyncResult
   /** This session's keyless profiles whose role is gone, left in place because --prune was not given. */
   stale: string[]
+  /** Wanted names held by other keyless sessions, per session. */
+  takenBy: Array<{session: string; names: string[]}>
   warnings: string[]
   /** Unified diff of the config file (empty when nothing changes). */
   diff: string
@@ -34,6 +37,8 @@ export interface ProfilesSyncOptions {
   /** The keyless executable as credential_process should run it. */
   command: string
   autoLogin: boolean
+  /** `keyless_*` keys to set in the session's `[sso-session]` section in the same write (remembered options). */
+  remember?: Record<string, string | undefined>
 }
 
 /**
@@ -62,14 +67,15 @@ export async function syncSessionProfiles(
   const sync = async () => {
     const before = await readConfigText(path)
     const synced = syncProfiles(before, {session: session.name, profiles: wanted, prune: options.prune, path: displayPath(path, env)})
-    const diff = synced.text === before ? '' : await unifiedDiff(displayPath(path, env), before, synced.text)
-    const wrote = options.dryRun ? false : await writeFileAtomic(path, synced.text, {backup: true})
+    const after = options.remember ? setSessionKeys(synced.text, session.name, options.remember, {path: displayPath(path, env)}) : synced.text
+    const diff = after === before ? '' : await unifiedDiff(displayPath(path, env), before, after)
+    const wrote = options.dryRun ? false : await writeFileAtomic(path, after, {backup: true})
     const {added, updated, removed, unchanged, skipped} = synced
     const warnings = [
       ...unwritable.map((a) => `role "${a.roleName}" in account ${a.accountId} has characters keyless will not write into a credential_process line: no profile for it`),
       ...synced.warnings,
     ]
-    return {result: {added, updated, removed, unchanged, skipped}, stale: synced.stale, warnings, diff, wrote, configFile: path}
+    return {result: {added, updated, removed, unchanged, skipped}, stale: synced.stale, takenBy: synced.takenBy, warnings, diff, wrote, configFile: path}
   }
   return options.dryRun ? sync() : withConfigFileLock(path, sync, {env})
 }

@@ -35,16 +35,23 @@ export async function getValidAccessToken(session: SsoSession, deps: AccessToken
   const token = await deps.store.readToken(session.name)
   const state = tokenState(token, session, now())
   if (state === 'valid') return token!.accessToken
-  if (state === 'expired') throw new SessionExpiredError(session.name)
+  if (state === 'expired') throw await goneError(session.name, token, deps.store)
   const refresh = async () => {
     // Another process may have refreshed while this one waited for the lock: read again before calling AWS.
     const current = await deps.store.readToken(session.name)
     const currentState = tokenState(current, session, now())
     if (currentState === 'valid') return current!.accessToken
-    if (currentState === 'expired') throw new SessionExpiredError(session.name)
+    if (currentState === 'expired') throw await goneError(session.name, current, deps.store)
     return (await refreshAccessToken(session, current!, deps)).accessToken
   }
   return deps.withSessionLock ? deps.withSessionLock(session.name, refresh) : refresh()
+}
+
+/** "Has expired" when something of the session is stored; "is not signed in" when nothing is (never, or after logout). */
+async function goneError(session: string, token: SessionToken | undefined, store: SessionStore): Promise<SessionExpiredError> {
+  if (token) return new SessionExpiredError(session)
+  const registration = await store.readRegistration(session).catch(() => undefined)
+  return new SessionExpiredError(session, {signedIn: registration !== undefined})
 }
 
 /**

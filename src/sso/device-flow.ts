@@ -50,7 +50,7 @@ export async function deviceAuthorizationLogin(session: SsoSession, deps: Device
   const sleep = deps.sleep ?? abortableSleep
   const client = await (deps.oidc ?? oidcClient)(session.region)
   const oidc = await import('@aws-sdk/client-sso-oidc')
-  const context = {service: 'oidc' as const, region: session.region, session: session.name}
+  const context = {service: 'oidc' as const, region: session.region, session: session.name, startUrl: session.startUrl}
   try {
     let registration = await reusableRegistration(session, deps.store, now())
     let started

@@ -3,8 +3,12 @@ import {redactSecrets} from '../ui/secrets.js'
 
 export class SessionExpiredError extends KeylessError {
   override name = 'SessionExpiredError'
-  constructor(readonly session: string) {
-    super(`SSO session "${session}" has expired`, `run: keyless login --session ${session}`)
+  /** `signedIn: false`: nothing of the session is stored (never signed in, or signed out): "not signed in". */
+  constructor(
+    readonly session: string,
+    options: {signedIn?: boolean} = {},
+  ) {
+    super(`SSO session "${session}" ${options.signedIn === false ? 'is not signed in' : 'has expired'}`, `run: keyless login --session ${session}`)
   }
 }
 
@@ -44,7 +48,10 @@ export function endpointFor(service: 'oidc' | 'portal', region: string): string 
  * Turns any failure of an Identity Center call into a one-line KeylessError that says what to do next.
  * Known API errors are handled by the caller first; this is the net under them.
  */
-export function explainSdkError(error: unknown, context: {service: 'oidc' | 'portal'; region: string; session: string}): KeylessError {
+export function explainSdkError(
+  error: unknown,
+  context: {service: 'oidc' | 'portal'; region: string; session: string; startUrl?: string},
+): KeylessError {
   if (error instanceof KeylessError) return error
   const cause = networkCause(error)
   if (cause) {
@@ -75,7 +82,16 @@ export function explainSdkError(error: unknown, context: {service: 'oidc' | 'por
     return new KeylessError(`AWS Identity Center answered with an error (HTTP ${status}: ${e.name})`, 'try again in a minute')
   }
   const code = e?.name && e.name !== 'Error' && /^[A-Za-z.]{1,64}$/.test(e.name) ? e.name : 'Error'
-  const description = serverDescription(e?.message)
+  // sso-oidc errors carry the server's reason in error_description; their message is often just "UnknownError".
+  const serverReason = (error as {error_description?: unknown})?.error_description
+  const description = serverDescription(typeof serverReason === 'string' && serverReason.trim() !== '' ? serverReason : e?.message)
+  if (/start ?url/i.test(description)) {
+    const url = context.startUrl ? ` (${printable(context.startUrl)})` : ''
+    return new KeylessError(
+      `AWS Identity Center refused the sign-in (${code}: ${description})`,
+      `check sso_start_url of [sso-session ${context.session}]${url}: run: keyless configure --session ${context.session} --start-url https://...`,
+    )
+  }
   return new KeylessError(
     `AWS Identity Center call failed (${code}${description ? `: ${description}` : ''})`,
     'run again with --debug for details',

@@ -12,7 +12,11 @@ export interface LoginResult {
   hasRefreshToken: boolean
 }
 
-export type LoginDeps = AccessTokenDeps & Omit<DeviceFlowDeps, 'store'>
+export type LoginDeps = AccessTokenDeps &
+  Omit<DeviceFlowDeps, 'store'> & {
+    /** Called once a browser sign-in is needed, before it starts: throws when nobody could complete it. */
+    beforeSignIn?: () => void
+  }
 
 /**
  * `keyless login`, in order: a token with more than 15 minutes left needs nothing (no network call);
@@ -40,6 +44,7 @@ export async function login(session: SsoSession, deps: LoginDeps, options: {forc
         }
       }
     }
+    deps.beforeSignIn?.()
     const token = await deviceAuthorizationLogin(session, deps)
     // A new sign-in, perhaps as someone else: no role credentials of the previous one may be served to it.
     const cleared = await deps.store.deleteAllRoleCredentials(session.name)

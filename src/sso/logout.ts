@@ -1,3 +1,6 @@
+import {rm} from 'node:fs/promises'
+
+import {accountsCachePath} from '../accounts/cache.js'
 import {portalClient} from './clients.js'
 import {networkCause} from './errors.js'
 import type {SessionStore} from './session-store.js'
@@ -18,7 +21,11 @@ export interface LogoutResult {
  * client registration too, so no secret of a logged-out session stays on the machine. Local cleanup
  * happens even when the network call fails.
  */
-export async function logout(session: Pick<SsoSession, 'name' | 'region'>, store: SessionStore): Promise<LogoutResult> {
+export async function logout(
+  session: Pick<SsoSession, 'name' | 'region'>,
+  store: SessionStore,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<LogoutResult> {
   const token = await store.readToken(session.name)
   let signedOutRemotely = false
   let remoteError: string | undefined
@@ -39,5 +46,7 @@ export async function logout(session: Pick<SsoSession, 'name' | 'region'>, store
     }
   }
   const deleted = await store.wipeSession(session.name, {keepRegistration: false})
+  // The account listing (names, ids, emails) is not secret, but a signed-out session should not keep serving it.
+  await rm(accountsCachePath(session.name, env), {force: true})
   return {session: session.name, signedOutRemotely, remoteError, deletedEntries: deleted.length}
 }

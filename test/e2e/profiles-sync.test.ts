@@ -130,7 +130,8 @@ describe('profiles sync', () => {
       expect(text.match(new RegExp(`^keyless_session = ${session}$`, 'gm'))).toHaveLength(5)
       expect(text).toContain(`[profile ${session}.sandbox.ReadOnlyAccess]`)
     }
-    expect(text.startsWith(USER_CONFIG)).toBe(true)
+    // The user's bytes, then the template remembered in [sso-session demo] (the file's last section).
+    expect(text.startsWith(USER_CONFIG + "keyless_template = {session}.{account_name}.{role_name}\n")).toBe(true)
   })
 
   it('without a login: the one-line "run keyless login" error and no change to the file', async () => {

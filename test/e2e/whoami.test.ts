@@ -283,6 +283,9 @@ describe('warnings', () => {
   it('sso_* keys shadowing credential_process', async () => {
     const profile = writeProcessProfile('sandbox.AdministratorAccess', await roleCredentials(), 'sso_session = demo\nsso_account_id = 111111111111\nsso_role_name = AdministratorAccess\n')
     writeFile(sandbox.configFile, '[sso-session demo]\nsso_start_url = https://keyless-demo.awsapps.com/start\nsso_region = us-east-1\n' + profile)
+    // The AWS CLI's login for the sso_* keys, which win (test/interop/whoami-awscli-order.test.ts: without it, whoami fails as the CLI does).
+    const cacheFile = join(sandbox.home, '.aws', 'sso', 'cache', createHash('sha1').update('demo').digest('hex') + '.json')
+    writeFile(cacheFile, JSON.stringify({startUrl: 'https://keyless-demo.awsapps.com/start', region: 'us-east-1', accessToken: signedIn.accessToken, expiresAt: new Date(Date.now() + 3600_000).toISOString()}))
     const result = await whoami([], {AWS_PROFILE: 'sandbox.AdministratorAccess'})
     expect(result.code).toBe(0)
     expect(result.stderr.trim()).toMatch(

@@ -127,7 +127,7 @@ describe('a broken AWS config file', () => {
 
   it('two sessions and none chosen lists them', async () => {
     writeFile(sandbox.configFile, GOOD + '\n' + ssoSessionSection('beta', START_URL))
-    await refuses('two sessions, none chosen', ['accounts'], {code: 1, names: /2 SSO sessions .*\(acme, beta\) and none chosen/})
+    await refuses('two sessions, none chosen', ['accounts'], {code: 2, names: /2 SSO sessions .* and none chosen; run: keyless accounts --session NAME \(or set KEYLESS_SESSION\) with NAME one of: acme, beta$/})
   })
 })
 
@@ -145,9 +145,9 @@ describe('bad flags and values', () => {
     ['a role name with forbidden characters', ['credential-process', '--session', 'acme', '--account-id', '111111111111', '--role-name', 'Admin; rm -rf ~'], 2, /--role-name is not a valid role name/],
     ['credential-process without --role-name', ['credential-process', '--session', 'acme', '--account-id', '111111111111'], 2, /missing required flag --role-name/],
     ['an unknown flag (credential-process)', ['credential-process', '--bogus'], 2, /Unknown option '--bogus'/],
-    ['an unknown session', ['login', '--session', 'nope'], 1, /no SSO session "nope" in .*; sessions: acme/],
-    ['an unknown session from KEYLESS_SESSION', ['accounts'], 1, /no SSO session "zzz" \(from \$KEYLESS_SESSION\)/, {KEYLESS_SESSION: 'zzz'}],
-    ['an unknown session (credential-process)', ['credential-process', '--session', 'nope', ...ADMIN], 1, /no SSO session "nope"/],
+    ['an unknown session', ['login', '--session', 'nope'], 2, /no SSO session "nope" in .*; run: keyless login --session acme$/],
+    ['an unknown session from KEYLESS_SESSION', ['accounts'], 2, /no SSO session "zzz" \(from \$KEYLESS_SESSION\)/, {KEYLESS_SESSION: 'zzz'}],
+    ['an unknown session (credential-process)', ['credential-process', '--session', 'nope', ...ADMIN], 2, /no SSO session "nope"/],
     ['conflicting flags (logout --all --session)', ['logout', '--all', '--session', 'acme'], 2, /--all.*cannot also be provided when using --session.*keyless logout --help/],
     ['an unknown flag (oclif command)', ['accounts', '--bogus'], 2, /Nonexistent flag: --bogus.*keyless accounts --help/],
     ['a flag without its value', ['login', '--session'], 2, /--session.*expects a value/],

@@ -9,6 +9,7 @@ import {parseConfig} from '../../src/aws-config/ini.js'
 import {
   listSsoSessions,
   resolveSessionName,
+  setSessionKeys,
   upsertSsoSession,
   validateRegion,
   validateSessionName,
@@ -110,15 +111,20 @@ describe('resolveSessionName', () => {
   it('fails with the list of names when several and none chosen', () => {
     const e = catchError(() => resolveSessionName({env: {}, sessions, command: 'login', path: '~/.aws/config'}))
     expect(e).toBeInstanceOf(SsoSessionNotFoundError)
-    expect(e.message).toBe('2 SSO sessions in ~/.aws/config (acme, beta) and none chosen')
-    expect(e.fix).toBe('run: keyless login --session acme (or set KEYLESS_SESSION); sessions: acme, beta')
+    expect(e.message).toBe('2 SSO sessions in ~/.aws/config and none chosen')
+    expect(e.fix).toBe('run: keyless login --session NAME (or set KEYLESS_SESSION) with NAME one of: acme, beta')
+    expect(e.exitCode).toBe(2) // a usage error
     expect(e.available).toEqual(sessions)
+    // oclif's command id (profiles:sync) is shown with the topic separator, a space.
+    const sync = catchError(() => resolveSessionName({env: {}, sessions, command: 'profiles:sync'}))
+    expect(sync.fix).toBe('run: keyless profiles sync --session NAME (or set KEYLESS_SESSION) with NAME one of: acme, beta')
   })
 
   it('fails on an unknown name and says where it came from', () => {
     const e = catchError(() => resolveSessionName({env: {KEYLESS_SESSION: 'gamma'}, sessions, command: 'status'}))
-    expect(e.message).toBe('no SSO session "gamma" (from $KEYLESS_SESSION) in the AWS config file; sessions: acme, beta')
+    expect(e.message).toBe('no SSO session "gamma" (from $KEYLESS_SESSION) in the AWS config file')
     expect(e.fix).toBe('run: keyless status --session NAME with NAME one of: acme, beta')
+    expect(e.exitCode).toBe(2)
   })
 
   it('with no session at all, says to configure one', () => {
@@ -182,5 +188,20 @@ describe('validators', () => {
   it('session names', () => {
     for (const ok of ['acme', 'acme-prod', 'a.b_c+d@e']) expect(validateSessionName(ok)).toBe(ok)
     for (const bad of ['', 'a b', 'a]', 'a#b', 'é', 'a;b']) expect(() => validateSessionName(bad)).toThrow(InvalidConfigValueError)
+  })
+})
+
+describe('setSessionKeys (remembered keyless_* settings)', () => {
+  const text = '# mine\r\n[sso-session acme]\r\nsso_start_url = https://acme.awsapps.com/start\r\nsso_region = us-east-1 ; eu?\r\n\r\n[profile x]\r\nregion = us-east-1'
+  it('adds new keys after the last key, replaces given ones, leaves undefined ones and every other byte', () => {
+    const once = setSessionKeys(text, 'acme', {keyless_template: '{session}.{role_name}', keyless_command: undefined})
+    expect(once).toBe(text.replace('eu?\r\n', 'eu?\r\nkeyless_template = {session}.{role_name}\r\n'))
+    expect(setSessionKeys(once, 'acme', {keyless_template: '{session}.{role_name}'})).toBe(once)
+    const twice = setSessionKeys(once, 'acme', {keyless_template: '{account_id}.{role_name}', keyless_auto_login: 'true'})
+    expect(twice).toBe(text.replace('eu?\r\n', 'eu?\r\nkeyless_template = {account_id}.{role_name}\r\nkeyless_auto_login = true\r\n'))
+    expect(listSsoSessions(parseConfig(twice))[0]!.keyless).toEqual({keyless_template: '{account_id}.{role_name}', keyless_auto_login: 'true'})
+  })
+  it('refuses keys that are not keyless_*', () => {
+    expect(() => setSessionKeys(text, 'acme', {sso_region: 'x'})).toThrow(/not a keyless_ key/)
   })
 })

@@ -5,12 +5,13 @@ import {Flags} from '@oclif/core'
 import {getAccounts} from '../../accounts/accounts.js'
 import {accountsProgressBar} from '../../accounts/progress.js'
 import {accountsRuntime} from '../../accounts/runtime.js'
-import {profileName, validateRegion} from '../../aws-config/index.js'
+import {DEFAULT_PROFILE_TEMPLATE, profileName, validateRegion} from '../../aws-config/index.js'
 import {KeylessCommand} from '../../base-command.js'
 import {printable} from '../../errors.js'
 import {sessionFlag} from '../../flags.js'
 import {syncSessionProfiles, type ProfilesSyncResult} from '../../profiles/sync.js'
-import {loadSession} from '../../sso/session-config.js'
+import {optionFlags, syncCommandLine, syncOptionsInForce} from '../../profiles/options.js'
+import {loadSession, loadSessions} from '../../sso/session-config.js'
 
 export default class ProfilesSync extends KeylessCommand {
   static override summary = 'Write one credential_process profile per account and role into the AWS config file.'
@@ -24,45 +25,72 @@ export default class ProfilesSync extends KeylessCommand {
   static override flags = {
     session: sessionFlag,
     template: Flags.string({
-      description: 'profile name template: {session} {account_id} {account_name} {role_name}',
-      default: '{account_name}.{role_name}',
+      description: `profile name template: {session} {account_id} {account_name} {role_name} (default ${DEFAULT_PROFILE_TEMPLATE}; remembered per session)`,
       helpValue: 'TEMPLATE',
     }),
-    region: Flags.string({description: 'region written into new profiles (default: the session region)', helpValue: 'REGION'}),
+    region: Flags.string({description: 'region written into new profiles (default: the session region; remembered)', helpValue: 'REGION'}),
     prune: Flags.boolean({description: "remove this session's keyless profiles whose role is gone (nothing else)"}),
     'dry-run': Flags.boolean({description: 'print the unified diff and write nothing'}),
-    command: Flags.string({description: 'how credential_process runs keyless (default: the absolute path of this keyless)', helpValue: 'CMD'}),
-    'auto-login': Flags.boolean({description: 'write --auto-login into each profile: an expired session starts a login instead of failing'}),
+    command: Flags.string({description: 'how credential_process runs keyless (default: the absolute path of this keyless; remembered)', helpValue: 'CMD'}),
+    'auto-login': Flags.boolean({
+      description: 'write --auto-login into each profile: an expired session starts a login instead of failing (remembered; --no-auto-login undoes it)',
+      allowNo: true,
+    }),
   }
 
   async run(): Promise<ProfilesSyncResult> {
     const {flags} = await this.parse(ProfilesSync)
+    const sessions = await loadSessions()
     const session = await loadSession(flags.session, process.env, this.id)
+    const options = syncOptionsInForce(
+      {template: flags.template, command: flags.command, autoLogin: flags['auto-login'], region: flags.region},
+      session,
+    )
     // Usage errors before the listing: no network call, no cache write for a command that cannot succeed.
-    profileName(flags.template, {session: session.name, account_id: '000000000000', account_name: 'account', role_name: 'Role'})
-    const region = flags.region === undefined ? undefined : validateRegion(flags.region)
+    profileName(options.template, {session: session.name, account_id: '000000000000', account_name: 'account', role_name: 'Role'})
+    const region = options.region === undefined ? undefined : validateRegion(options.region)
     const bar = accountsProgressBar()
     const listing = await getAccounts(session, {...accountsRuntime(session), onProgress: (p) => bar.update(p)}, {refresh: true}).finally(() => bar.stop())
+    const dryRun = flags['dry-run']
     const outcome = await syncSessionProfiles(session, listing.result.accounts, {
-      template: flags.template,
+      template: options.template,
       region,
       prune: flags.prune,
-      dryRun: flags['dry-run'],
-      command: flags.command ?? keylessExecutable(),
-      autoLogin: flags['auto-login'],
+      dryRun,
+      command: options.command ?? keylessExecutable(),
+      autoLogin: options.autoLogin,
+      remember: options.remember,
     })
+    const rerun = (extra: string[]) =>
+      syncCommandLine({session: session.name, sessionCount: sessions.length, options, remembered: !dryRun, extra})
     for (const warning of outcome.warnings) process.stderr.write(`keyless: ${printable(warning)}` + '\n')
-    if (outcome.stale.length > 0 && !flags.prune) {
-      process.stderr.write(`keyless: ${outcome.stale.length} profile(s) of session ${session.name} point at roles you no longer have (${outcome.stale.join(', ')}); remove them with: keyless profiles sync --prune` + '\n')
+    for (const taken of outcome.takenBy) {
+      const names = taken.names.length === 1 ? '1 profile name is' : `${taken.names.length} profile names are`
+      const fix = options.template.includes('{session}')
+        ? 'choose another --template'
+        : `give this session its own names, run: ${syncCommandLine({session: session.name, sessionCount: 2, options: {...options, template: `{session}.${options.template}`}, remembered: false})}`
+      process.stderr.write(`keyless: ${names} taken by keyless session "${taken.session}" (${taken.names.join(', ')}): left alone; ${printable(fix)}` + '\n')
     }
-    if (flags['dry-run'] && !this.jsonEnabled()) {
+    if (outcome.stale.length > 0 && !flags.prune) {
+      process.stderr.write(`keyless: ${outcome.stale.length} profile(s) of session ${session.name} point at roles you no longer have (${outcome.stale.join(', ')}); remove them with: ${rerun(['--prune'])}` + '\n')
+    }
+    if (dryRun) {
+      const inForce = optionFlags(options)
+      if (inForce.length > 0) {
+        const from = options.fromSection.length > 0 ? ` (from [sso-session ${session.name}])` : ''
+        process.stderr.write(`keyless: options in force for session ${session.name}${from}: ${inForce.join(' ')}` + '\n')
+      }
+    }
+    if (dryRun && !this.jsonEnabled()) {
       this.log(outcome.diff || `No changes to ${outcome.configFile}.`)
       return outcome.result
     }
     const {added, updated, removed, unchanged, skipped} = outcome.result
-    this.log(
-      `${outcome.wrote ? 'Updated' : 'No changes to'} ${outcome.configFile}: ${added.length} added, ${updated.length} updated, ${removed.length} removed, ${unchanged.length} unchanged, ${skipped.length} skipped.`,
-    )
+    const counts = `${added.length} added, ${updated.length} updated, ${removed.length} removed, ${unchanged.length} unchanged, ${skipped.length} skipped`
+    const allTaken = skipped.length > 0 && added.length + updated.length + removed.length + unchanged.length === 0
+    if (outcome.wrote) this.log(`Updated ${outcome.configFile}: ${counts}.`)
+    else if (allTaken) this.log(`Nothing written to ${outcome.configFile}: ${counts} (every profile name is taken).`)
+    else this.log(`No changes to ${outcome.configFile}: ${counts}.`)
     if (added.length > 0) this.log(`Try: aws sts get-caller-identity --profile ${added[0]}`)
     return outcome.result
   }

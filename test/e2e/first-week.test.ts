@@ -1,0 +1,49 @@
+/** Rough edges a new user meets in the first week: each one line that says what is wrong and what to do. */
+import {appendFileSync} from 'node:fs'
+
+import {describe, expect, it} from 'vitest'
+
+import {runKeyless} from '../helpers/cli.js'
+import {ssoSessionSection} from '../helpers/files.js'
+import {seedSession, useSignedInEmulator} from '../helpers/seed-session.js'
+
+const signedIn = useSignedInEmulator()
+const keyless = (args: string[], env: NodeJS.ProcessEnv = {}) => runKeyless(args, {env: {...signedIn.env, ...env}})
+
+describe('login with a start URL Identity Center does not know', () => {
+  it("shows the server's description in the one line and suggests checking sso_start_url", async () => {
+    appendFileSync(signedIn.sandbox.configFile, '\n' + ssoSessionSection('typo', 'https://keyless-dem0.awsapps.com/start'))
+    const result = await keyless(['login', '--session', 'typo', '--no-browser'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toBe(
+      'keyless: AWS Identity Center refused the sign-in (InvalidRequestException: Invalid start URL: no Identity Center instance with this start URL); ' +
+        'check sso_start_url of [sso-session typo] (https://keyless-dem0.awsapps.com/start): run: keyless configure --session typo --start-url https://...\n',
+    )
+  })
+})
+
+describe('a session that never signed in, or signed out', () => {
+  it('is "not signed in", not "expired"', async () => {
+    appendFileSync(signedIn.sandbox.configFile, '\n' + ssoSessionSection('fresh', 'https://keyless-demo.awsapps.com/start'))
+    const result = await keyless(['accounts', '--session', 'fresh'])
+    expect(result.code).toBe(1)
+    expect(result.stderr).toBe('keyless: SSO session "fresh" is not signed in; run: keyless login --session fresh\n')
+  })
+
+  // Last: signs the shared session out.
+  it('logout deletes the session\'s cached account listing; accounts then says it is not signed in', async () => {
+    const {existsSync} = await import('node:fs')
+    const {join} = await import('node:path')
+    expect((await keyless(['accounts', '--session', 'acme'])).code).toBe(0)
+    const cache = join(signedIn.sandbox.cacheDir, 'accounts-acme.json')
+    expect(existsSync(cache)).toBe(true)
+    expect((await keyless(['logout', '--session', 'acme'])).code).toBe(0)
+    expect(existsSync(cache)).toBe(false)
+    const after = await keyless(['accounts', '--session', 'acme'])
+    expect(after.code).toBe(1)
+    expect(after.stdout).toBe('')
+    expect(after.stderr).toBe('keyless: SSO session "acme" is not signed in; run: keyless login --session acme\n')
+    const cp = await keyless(['credential-process', '--session', 'acme', '--account-id', '111111111111', '--role-name', 'AdministratorAccess'])
+    expect(cp.stderr).toBe('keyless: SSO session "acme" is not signed in; run: keyless login --session acme\n')
+  })
+})

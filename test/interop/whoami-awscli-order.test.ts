@@ -1,0 +1,93 @@
+/**
+ * whoami must judge the credentials the AWS tools really use. A profile with sso_* keys and a credential_process:
+ * the AWS CLI (and Terraform, the JS SDK's default chain) takes the SSO keys. The same profile through
+ * /usr/bin/aws and through `keyless whoami`: they must agree, on the identity or on failing.
+ */
+import {createHash} from 'node:crypto'
+import {rmSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {writeAwsDataPath} from '../helpers/aws-data-path.js'
+import {runKeyless, runProcess} from '../helpers/cli.js'
+import {signInWithSdk, startEmulator, type EmulatorHandle, type SignedIn} from '../helpers/emulator.js'
+import {writeFile} from '../helpers/files.js'
+import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
+
+const START_URL = 'https://keyless-demo.awsapps.com/start'
+let emulator: EmulatorHandle
+let signedIn: SignedIn
+let sandbox: Sandbox
+let dataPath: string
+
+beforeAll(async () => {
+  emulator = await startEmulator({autoApprove: true})
+  signedIn = await signInWithSdk(emulator)
+  sandbox = makeSandbox()
+  dataPath = writeAwsDataPath(emulator.url, join(sandbox.home, 'aws-data'))
+  // The credential_process prints production (333333333333) credentials; the sso_* keys name sandbox (111111111111).
+  const {SSOClient, GetRoleCredentialsCommand} = await import('@aws-sdk/client-sso')
+  const sso = new SSOClient({region: 'us-east-1', endpoint: emulator.url, maxAttempts: 1})
+  const {roleCredentials: c} = await sso.send(
+    new GetRoleCredentialsCommand({accessToken: signedIn.accessToken, accountId: '333333333333', roleName: 'ReadOnlyAccess'}),
+  )
+  sso.destroy()
+  const processOutput = join(sandbox.home, 'production.json')
+  writeFile(
+    processOutput,
+    JSON.stringify({Version: 1, AccessKeyId: c!.accessKeyId, SecretAccessKey: c!.secretAccessKey, SessionToken: c!.sessionToken, Expiration: new Date(c!.expiration!).toISOString()}),
+  )
+  writeFile(
+    sandbox.configFile,
+    `[sso-session demo]\nsso_start_url = ${START_URL}\nsso_region = us-east-1\n\n` +
+      `[profile mixed]\nsso_session = demo\nsso_account_id = 111111111111\nsso_role_name = AdministratorAccess\n` +
+      `credential_process = cat ${processOutput}\nregion = us-east-1\n`,
+  )
+})
+afterAll(async () => {
+  await emulator.close()
+  sandbox.cleanup()
+})
+
+const env = () => ({...sandbox.env, ...emulator.env(), AWS_DATA_PATH: dataPath})
+const aws = () => runProcess('/usr/bin/aws', ['sts', 'get-caller-identity', '--profile', 'mixed', '--output', 'json'], {env: env()})
+const whoami = (args: string[]) => runKeyless(['whoami', '--profile', 'mixed', ...args], {env: env()})
+const tokenCache = () => join(sandbox.home, '.aws', 'sso', 'cache', createHash('sha1').update('demo').digest('hex') + '.json')
+
+describe('a profile with sso_* keys and a credential_process', () => {
+  it('signed in with the AWS CLI: both report the SSO role (111111111111), and --expect-account 333333333333 fails', async () => {
+    writeFile(
+      tokenCache(),
+      JSON.stringify({startUrl: START_URL, region: 'us-east-1', accessToken: signedIn.accessToken, expiresAt: new Date(Date.now() + 3600_000).toISOString()}),
+    )
+    const cli = await aws()
+    expect(cli.stderr).toBe('')
+    expect(JSON.parse(cli.stdout).Account).toBe('111111111111')
+
+    const judged = await whoami(['--json'])
+    expect(judged.code).toBe(0)
+    expect(JSON.parse(judged.stdout)).toMatchObject({account: '111111111111', source: 'sso'})
+    expect(JSON.parse(judged.stdout).warnings.map((w: {code: string}) => w.code)).toEqual(['sso-keys-shadow-credential-process'])
+
+    const guarded = await whoami(['--strict', '--expect-account', '333333333333'])
+    expect(guarded.code).toBe(4)
+    expect(guarded.stdout).toContain('account     111111111111')
+  })
+
+  it('without an AWS CLI login: the AWS CLI fails, and so does whoami (not the credential_process identity)', async () => {
+    writeFile(tokenCache(), '{}')
+    rmSync(join(sandbox.home, '.aws', 'cli', 'cache'), {recursive: true, force: true}) // the AWS CLI's cached role credentials
+    const cli = await aws()
+    expect(cli.code).not.toBe(0)
+    expect(cli.stdout).toBe('')
+
+    const judged = await whoami(['--strict', '--expect-account', '333333333333'])
+    expect(judged.code).toBe(1)
+    expect(judged.stdout).toBe('')
+    expect(judged.stderr.trimEnd().split('\n').at(-1)).toBe(
+      'keyless: the SSO session of profile [mixed] has expired or is missing (its sso_* keys win over its credential_process in the AWS CLI and SDKs); ' +
+        'run: aws sso login --profile mixed, or remove the sso_* keys from [profile mixed]',
+    )
+  })
+})
