@@ -82,5 +82,6 @@ export function renderFixOutcome(outcome: FixOutcome): string {
   if (outcome.backups.length > 0) out.push('')
   for (const backup of outcome.backups) out.push(`${backup} holds the removed keys: delete it once they are deactivated (rm ${backup}).`)
   for (const line of outcome.failed) out.push(line)
-  return printable(out.join('\n')) + (out.length > 0 ? '\n' : '')
+  // Each line sanitised on its own: file names and STS answers in them become one safe line each.
+  return out.map(printable).join('\n') + (out.length > 0 ? '\n' : '')
 }
