@@ -63,6 +63,11 @@ export async function main(argv: string[]): Promise<never> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
   let code: number = EXIT.ok
   let debugOn = argv.includes('--debug')
+  // `keyless credential-process ... | true`: the reader is gone. One line and exit 1, not an unhandled EPIPE.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    const why = error.code === 'EPIPE' ? 'the output was closed (EPIPE)' : `stdout failed (${error.code ?? error.message})`
+    process.stderr.write(`keyless: the credentials could not be written: ${why}\n`, () => process.exit(EXIT.failure))
+  })
   try {
     const args = parseCredentialProcessArgs(argv)
     debugOn = args.debug

@@ -140,13 +140,13 @@ describe('keyless accounts: tokens', () => {
     expect(portalCalls(await emulator.stats())).toBe(portalCalls(before))
   })
 
-  it('no token at all: the same line', async () => {
+  it('no token at all: "not signed in"', async () => {
     await fresh()
     await seedSession(emulator, sandbox)
     await wipeSandboxKeychain(sandbox)
     const run = await runKeyless(['accounts', '--json'], {env})
     expect(run.code).toBe(1)
-    expect(run.stderr).toBe(EXPIRED_LINE + '\n')
+    expect(run.stderr).toBe(EXPIRED_LINE.replace('has expired', 'is not signed in') + '\n')
   })
 })
 

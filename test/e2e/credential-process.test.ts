@@ -152,11 +152,11 @@ describe('credential-process', () => {
     expect(warm.stderr).toMatch(/^keyless:role 222222222222\/ReadOnlyAccess: cached role credentials valid until /m)
   })
 
-  it('an expired session without --auto-login: exit 1 and the one line to run', async () => {
+  it('a session never signed in, without --auto-login: exit 1 and the one line to run', async () => {
     const result = await keyless(args(ADMIN, 'gone'))
     expect(result.code).toBe(1)
     expect(result.stdout).toBe('')
-    expect(result.stderr).toBe('keyless: SSO session "gone" has expired; run: keyless login --session gone\n')
+    expect(result.stderr).toBe('keyless: SSO session "gone" is not signed in; run: keyless login --session gone\n')
   })
 
   it('a role that is no longer assigned (404): names account and role, suggests profiles sync --prune', async () => {

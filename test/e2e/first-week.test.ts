@@ -22,6 +22,23 @@ describe('login with a start URL Identity Center does not know', () => {
   })
 })
 
+describe('credential-process with its stdout closed (keyless credential-process ... | true)', () => {
+  it('exits 1 with one line, no stack trace', async () => {
+    const {spawn} = await import('node:child_process')
+    const {KEYLESS_BIN} = await import('../helpers/cli.js')
+    const child = spawn(process.execPath, [KEYLESS_BIN, 'credential-process', '--session', 'acme', '--account-id', '111111111111', '--role-name', 'AdministratorAccess'], {
+      env: signedIn.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    child.stdout.destroy() // the reader is gone before keyless writes
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    expect(stderr).toBe('keyless: the credentials could not be written: the output was closed (EPIPE)\n')
+    expect(code).toBe(1)
+  })
+})
+
 describe('a session that never signed in, or signed out', () => {
   it('is "not signed in", not "expired"', async () => {
     appendFileSync(signedIn.sandbox.configFile, '\n' + ssoSessionSection('fresh', 'https://keyless-demo.awsapps.com/start'))

@@ -138,7 +138,7 @@ describe('profiles sync', () => {
     await keyless(['logout'])
     const out = await keyless(['profiles', 'sync'])
     expect(out.code).toBe(1)
-    expect(out.stderr.trim()).toBe('keyless: SSO session "demo" has expired; run: keyless login --session demo')
+    expect(out.stderr.trim()).toBe('keyless: SSO session "demo" is not signed in; run: keyless login --session demo')
     expect(config()).toBe(USER_CONFIG)
   })
 })

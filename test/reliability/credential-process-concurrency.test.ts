@@ -157,7 +157,7 @@ describe('--auto-login with an expired session', () => {
     for (const r of results) {
       expect(r.code).toBe(1)
       expect(r.stdout).toBe('')
-      expect(r.stderr).toBe(`keyless: SSO session "${SESSION}" has expired; run: keyless login --session ${SESSION}\n`)
+      expect(r.stderr).toBe(`keyless: SSO session "${SESSION}" is not signed in; run: keyless login --session ${SESSION}\n`)
     }
   })
 })
