@@ -111,7 +111,7 @@ export function explainStsError(error: unknown, context: CallContext): KeylessEr
       break
   }
   if (err.name === 'ResponseTooLargeError') {
-    return new KeylessError(`${endpoint} sent an answer larger than 1 MB: not AWS STS (a proxy?)`, 'check the network, proxy (HTTPS_PROXY) and AWS_ENDPOINT_URL, then retry')
+    return new KeylessError(`${endpoint} sent an answer too large (over 1 MB): not AWS STS (a proxy?)`, 'check the network, proxy (HTTPS_PROXY) and AWS_ENDPOINT_URL, then retry')
   }
   const code = err.code ?? (/\b(E[A-Z]{4,})\b/.exec(err.message ?? '')?.[1] ?? '')
   if (NETWORK_CODES.has(code) || err.name === 'TimeoutError' || err.name === 'RequestTimeout') {

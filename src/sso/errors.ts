@@ -62,7 +62,7 @@ export function explainSdkError(
   }
   if ((error as Error)?.name === 'ResponseTooLargeError') {
     return new KeylessError(
-      `${endpointFor(context.service, context.region)} sent an answer larger than 1 MB: not AWS Identity Center (a proxy?)`,
+      `${endpointFor(context.service, context.region)} sent an answer too large (over 1 MB): not AWS Identity Center (a proxy?)`,
       'check your network and proxy (and AWS_ENDPOINT_URL), then try again',
     )
   }

@@ -24,7 +24,8 @@ export async function presentDevicePrompt(prompt: DevicePrompt, options: Present
   write(`  (the code expires in ${minutes} min)\n`)
   const checked = checkUrlToOpen(prompt.verificationUriComplete, {kind: 'identity-center', region: options.region})
   if (!checked.ok) {
-    write(`keyless: not opening the browser: ${checked.reason}\n`)
+    // Neither a browser tab nor a QR code for a URL that fails the check; the user can still judge it above.
+    write(options.noBrowser ? `  (no QR code: ${checked.reason})\n` : `keyless: not opening the browser: ${checked.reason}\n`)
     return {browserOpened: false}
   }
   let browserOpened = false

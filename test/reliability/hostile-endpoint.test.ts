@@ -94,7 +94,7 @@ describe('item 3: every AWS call has a timeout, a deadline and a size cap', () =
     proxy.rule({match: '/federation/credentials', action: {kind: 'flood', bytes: 400 * 1024 * 1024}})
     const r = await runKeyless(ROLE, {env: {...env, KEYLESS_AWS_DEADLINE_MS: '20000'}})
     expect(r.code).toBe(1)
-    expect(oneLine(r)).toMatch(/^keyless: http:\/\/127\.0\.0\.1:\d+ sent an answer larger than 1 MB: not AWS Identity Center/)
+    expect(oneLine(r)).toMatch(/^keyless: http:\/\/127\.0\.0\.1:\d+ sent an answer too large \(over 1 MB\): not AWS Identity Center/)
     // The client stopped reading: what got through is the cap plus socket buffers, not 400 MB.
     expect(proxy.bytesSent()).toBeLessThan(64 * 1024 * 1024)
   })
