@@ -73,6 +73,21 @@ export function sanitizeProfileName(value: string): string {
 }
 
 /**
+ * A template must give every account and role its own name: `{role_name}` and `{account_name}` or `{account_id}`
+ * (`static` or `{account_id}` alone would fold every role into one profile). A usage error otherwise.
+ */
+export function validateTemplate(template: string, rerun: string): string {
+  const has = (p: string) => template.includes(`{${p}}`)
+  if (!has('role_name') || !(has('account_name') || has('account_id'))) {
+    throw new InvalidConfigValueError(
+      `--template '${template}' cannot tell every account and role apart: it needs {role_name} and {account_name} or {account_id}`,
+      `run: ${rerun} --template '${DEFAULT_PROFILE_TEMPLATE}'`,
+    )
+  }
+  return template
+}
+
+/**
  * Expands a `--template` (`{session}`, `{account_id}`, `{account_name}`, `{role_name}`), each value and then
  * the whole name sanitised. An account name with nothing usable in it falls back to the account id.
  */

@@ -1,3 +1,7 @@
+import {constants} from 'node:fs'
+import {access, stat} from 'node:fs/promises'
+import {delimiter, isAbsolute, join, resolve} from 'node:path'
+
 import {DEFAULT_PROFILE_TEMPLATE} from '../aws-config/profiles.js'
 import type {SsoSession} from '../sso/types.js'
 
@@ -91,4 +95,18 @@ export function syncCommandLine(input: {
     ...(input.remembered ? [] : optionFlags(input.options)),
     ...(input.extra ?? []),
   ].join(' ')
+}
+
+/**
+ * Why the AWS tools could not run `command` (as written into credential_process), or undefined when they can:
+ * a path must be an executable file; a bare name must be one on PATH (the AWS tools search the same PATH).
+ */
+export async function notRunnable(command: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  const executable = async (path: string) =>
+    (await stat(path).then((s) => s.isFile(), () => false)) && (await access(path, constants.X_OK).then(() => true, () => false))
+  if (command.includes('/') || isAbsolute(command)) {
+    return (await executable(resolve(command))) ? undefined : 'is not an executable file'
+  }
+  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) if (await executable(join(dir, command))) return undefined
+  return 'is not on PATH'
 }

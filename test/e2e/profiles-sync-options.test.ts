@@ -97,7 +97,8 @@ describe('a read-only config file', () => {
     try {
       const result = await keyless(['profiles', 'sync', '--session', 'acme', '--template', '{account_id}.{role_name}'])
       expect(result.code).toBe(1)
-      expect(result.stderr).toBe(
+      // (after the warning that the remembered --command keyless is not on this test's PATH)
+      expect(result.stderr.split('\n').at(-2) + '\n').toBe(
         'keyless: ~/.aws/config is read-only (mode 0444): keyless does not replace a file made read-only, nothing was written; ' +
           'to let keyless edit it, run: chmod u+w ~/.aws/config\n',
       )
@@ -105,5 +106,32 @@ describe('a read-only config file', () => {
     } finally {
       chmodSync(signedIn.sandbox.configFile, 0o600)
     }
+  })
+})
+
+describe('options that cannot work', () => {
+  it('a --template that cannot tell roles apart is a usage error (exit 2), before any listing', async () => {
+    const before = config()
+    for (const template of ['static', '{account_id}', '{account_name}-{session}', '{role_name}']) {
+      const result = await keyless(['profiles', 'sync', '--session', 'acme', '--template', template])
+      expect(result.code, template).toBe(2)
+      expect(result.stderr).toBe(
+        `keyless: --template '${template}' cannot tell every account and role apart: it needs {role_name} and {account_name} or {account_id}; ` +
+          "run: keyless profiles sync --session acme --template '{account_name}.{role_name}'\n",
+      )
+    }
+    expect(config()).toBe(before)
+  })
+
+  it('a --command that is not an executable file (or not on PATH) is written with a warning', async () => {
+    const missing = await keyless(['profiles', 'sync', '--session', 'acme', '--command', '/nonexistent/keyless', '--dry-run'])
+    expect(missing.code).toBe(0)
+    expect(missing.stderr).toContain(
+      'keyless: warning: --command /nonexistent/keyless is not an executable file: the AWS tools will fail to run the profiles; pass the path of keyless, or keyless when it is on PATH\n',
+    )
+    const bare = await keyless(['profiles', 'sync', '--session', 'acme', '--command', 'keyless-nowhere', '--dry-run'])
+    expect(bare.stderr).toContain('keyless: warning: --command keyless-nowhere is not on PATH')
+    const fine = await keyless(['profiles', 'sync', '--session', 'acme', '--command', 'sh', '--dry-run'])
+    expect(fine.stderr).not.toContain('warning')
   })
 })

@@ -5,12 +5,12 @@ import {Flags} from '@oclif/core'
 import {getAccounts} from '../../accounts/accounts.js'
 import {accountsProgressBar} from '../../accounts/progress.js'
 import {accountsRuntime} from '../../accounts/runtime.js'
-import {DEFAULT_PROFILE_TEMPLATE, profileName, validateRegion} from '../../aws-config/index.js'
+import {DEFAULT_PROFILE_TEMPLATE, profileName, validateRegion, validateTemplate} from '../../aws-config/index.js'
 import {KeylessCommand} from '../../base-command.js'
 import {printable} from '../../errors.js'
 import {sessionFlag} from '../../flags.js'
 import {syncSessionProfiles, type ProfilesSyncResult} from '../../profiles/sync.js'
-import {optionFlags, syncCommandLine, syncOptionsInForce} from '../../profiles/options.js'
+import {notRunnable, optionFlags, syncCommandLine, syncOptionsInForce} from '../../profiles/options.js'
 import {loadSession, loadSessions} from '../../sso/session-config.js'
 
 export default class ProfilesSync extends KeylessCommand {
@@ -47,7 +47,12 @@ export default class ProfilesSync extends KeylessCommand {
       session,
     )
     // Usage errors before the listing: no network call, no cache write for a command that cannot succeed.
+    validateTemplate(options.template, syncCommandLine({session: session.name, sessionCount: 2, options: {...options, template: DEFAULT_PROFILE_TEMPLATE}, remembered: true}))
     profileName(options.template, {session: session.name, account_id: '000000000000', account_name: 'account', role_name: 'Role'})
+    const commandProblem = options.command === undefined ? undefined : await notRunnable(options.command)
+    if (commandProblem) {
+      process.stderr.write(`keyless: warning: --command ${printable(options.command!)} ${commandProblem}: the AWS tools will fail to run the profiles; pass the path of keyless, or keyless when it is on PATH` + '\n')
+    }
     const region = options.region === undefined ? undefined : validateRegion(options.region)
     const bar = accountsProgressBar()
     const listing = await getAccounts(session, {...accountsRuntime(session), onProgress: (p) => bar.update(p)}, {refresh: true}).finally(() => bar.stop())
