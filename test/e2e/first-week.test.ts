@@ -39,6 +39,28 @@ describe('credential-process with its stdout closed (keyless credential-process 
   })
 })
 
+describe('the command line as in other oclif CLIs', () => {
+  it('a mistyped command suggests the closest one (exit 2, one line)', async () => {
+    const typo = await keyless(['accoutns'])
+    expect(typo.code).toBe(2)
+    expect(typo.stderr).toBe('keyless: unknown command "accoutns"; did you mean: keyless accounts? (all commands: keyless --help)\n')
+    const nested = await keyless(['profiles', 'synk'])
+    expect(nested.stderr).toBe('keyless: unknown command "profiles synk"; did you mean: keyless profiles sync? (all commands: keyless --help)\n')
+    const nothingClose = await keyless(['frobnicate'])
+    expect(nothingClose.stderr).toBe('keyless: unknown command "frobnicate"; run: keyless --help\n')
+  })
+
+  it('keyless -v and keyless version print what --version prints', async () => {
+    const version = await keyless(['--version'])
+    expect(version.stdout).toMatch(/^keyless\/\d+\.\d+\.\d+ /)
+    for (const args of [['-v'], ['version']]) {
+      const result = await keyless(args)
+      expect(result.code, args.join(' ')).toBe(0)
+      expect(result.stdout).toBe(version.stdout)
+    }
+  })
+})
+
 describe('a session that never signed in, or signed out', () => {
   it('is "not signed in", not "expired"', async () => {
     appendFileSync(signedIn.sandbox.configFile, '\n' + ssoSessionSection('fresh', 'https://keyless-demo.awsapps.com/start'))
