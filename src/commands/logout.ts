@@ -24,7 +24,14 @@ export default class Logout extends KeylessCommand {
       const names = new Set([...configured.map((s) => s.name), ...(await store.sessionNames())])
       targets = [...names].map((name) => configured.find((s) => s.name === name) ?? {name, region: 'us-east-1'})
     } else {
-      targets = [await loadSession(flags.session, process.env, this.id)]
+      // A session only the keychain still knows (its section was removed: status shows it as orphaned).
+      const orphan = flags.session && (await store.sessionNames()).includes(flags.session)
+      const configured = orphan ? await loadSessions().catch(() => []) : []
+      targets = [
+        orphan && !configured.some((s) => s.name === flags.session)
+          ? {name: flags.session!, region: (await store.readToken(flags.session!))?.region || 'us-east-1'}
+          : await loadSession(flags.session, process.env, this.id),
+      ]
     }
     const results = []
     for (const session of targets) {

@@ -2,7 +2,7 @@ import {KeylessCommand} from '../base-command.js'
 import {printable} from '../errors.js'
 import {sessionRuntime} from '../sso/runtime.js'
 import {loadSessions} from '../sso/session-config.js'
-import {sessionStatus, type SessionStatus} from '../sso/status.js'
+import {orphanedSessionStatuses, sessionStatus, type SessionStatus} from '../sso/status.js'
 
 export default class Status extends KeylessCommand {
   static override summary = 'Show each SSO session: token and registration expiry, refresh token, cached role credentials.'
@@ -13,7 +13,9 @@ export default class Status extends KeylessCommand {
     await this.parse(Status)
     const {store} = sessionRuntime()
     const sessions = []
-    for (const session of await loadSessions()) sessions.push(await sessionStatus(session, store))
+    const configured = await loadSessions()
+    for (const session of configured) sessions.push(await sessionStatus(session, store))
+    sessions.push(...(await orphanedSessionStatuses(configured, store)))
     if (sessions.length === 0) this.log('No [sso-session] in the AWS config file; run: keyless configure')
     for (const s of sessions) this.log(formatStatus(s, Date.now()))
     return {sessions}
@@ -30,7 +32,9 @@ function formatStatus(s: SessionStatus, now: number): string {
     return `${iso} (${span} left)`
   }
   const lines = [
-    `${printable(s.name)}  ${printable(s.startUrl)} (${s.region})`,
+    s.orphaned
+      ? `${printable(s.name)}  orphaned: not in the AWS config file, but its tokens are still in the keychain; run: keyless logout --session ${printable(s.name)}`
+      : `${printable(s.name)}  ${printable(s.startUrl)} (${s.region})`,
     `  access token:    ${left(s.accessTokenExpiresAt)}`,
     `  refresh token:   ${s.hasRefreshToken ? 'yes' : 'no'}`,
     `  registration:    ${left(s.registrationExpiresAt)}`,

@@ -10,6 +10,8 @@ export interface SessionStatus {
   hasRefreshToken: boolean
   registrationExpiresAt: string | null
   roleCredentials: Array<{accountId: string; roleName: string; expiresAt: string}>
+  /** Its entries are in the keychain but its `[sso-session]` is no longer in the config file. */
+  orphaned: boolean
 }
 
 export async function sessionStatus(session: SsoSession, store: SessionStore): Promise<SessionStatus> {
@@ -27,5 +29,22 @@ export async function sessionStatus(session: SsoSession, store: SessionStore): P
     hasRefreshToken: Boolean(current?.refreshToken),
     registrationExpiresAt: registration?.expiresAt ?? null,
     roleCredentials: roleCredentials.sort((a, b) => (a.accountId + a.roleName).localeCompare(b.accountId + b.roleName)),
+    orphaned: false,
   }
+}
+
+/**
+ * Sessions whose keychain entries outlive their `[sso-session]` section (renamed or deleted by hand): their
+ * secrets stay on the machine until `keyless logout --session NAME`, so status shows them.
+ */
+export async function orphanedSessionStatuses(configured: SsoSession[], store: SessionStore): Promise<SessionStatus[]> {
+  const known = new Set(configured.map((s) => s.name))
+  const statuses = []
+  for (const name of await store.sessionNames()) {
+    if (known.has(name)) continue
+    const token = await store.readToken(name)
+    const status = await sessionStatus({name, startUrl: token?.startUrl ?? '', region: token?.region ?? '', scopes: []}, store)
+    statuses.push({...status, orphaned: true})
+  }
+  return statuses
 }

@@ -61,6 +61,21 @@ describe('the command line as in other oclif CLIs', () => {
   })
 })
 
+describe('status and orphaned sessions', () => {
+  it('shows keychain entries whose [sso-session] is gone from the config file, with the logout that removes them', async () => {
+    await seedSession(signedIn.emulator, signedIn.sandbox, {session: 'ghost', skipConfig: true})
+    const json = JSON.parse((await keyless(['status', '--json'])).stdout) as {sessions: Array<Record<string, unknown>>}
+    expect(json.sessions.find((s) => s.name === 'ghost')).toMatchObject({name: 'ghost', orphaned: true, hasRefreshToken: true})
+    expect(json.sessions.find((s) => s.name === 'acme')).toMatchObject({orphaned: false})
+    const human = await keyless(['status'])
+    expect(human.stdout).toContain('ghost  orphaned: not in the AWS config file, but its tokens are still in the keychain; run: keyless logout --session ghost\n')
+    const logout = await keyless(['logout', '--session', 'ghost'])
+    expect(logout.code, logout.stderr).toBe(0)
+    const after = JSON.parse((await keyless(['status', '--json'])).stdout) as {sessions: Array<{name: string}>}
+    expect(after.sessions.map((s) => s.name)).not.toContain('ghost')
+  })
+})
+
 describe('a session that never signed in, or signed out', () => {
   it('is "not signed in", not "expired"', async () => {
     appendFileSync(signedIn.sandbox.configFile, '\n' + ssoSessionSection('fresh', 'https://keyless-demo.awsapps.com/start'))
