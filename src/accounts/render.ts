@@ -5,18 +5,44 @@ import {colourOn} from '../ui/terminal.js'
 import type {AccountsChanges} from './diff.js'
 import type {AccountWithRoles} from './list.js'
 
-/** The human listing: one row per account (name, id, email, roles), in the order given (sorted by name).
- * Every server-supplied string goes through printable(): names are untrusted terminal input. */
-export function accountsTable(accounts: AccountWithRoles[], stream: NodeJS.WriteStream = process.stdout): string {
+/** The human listing: one compact row per account (name, id, email, roles), in the order given (sorted by name),
+ * fitted to the terminal's width (stdout's columns, else $COLUMNS): the email and roles columns wrap when the
+ * table would be wider. Every server-supplied string goes through printable(): names are untrusted terminal input. */
+export function accountsTable(accounts: AccountWithRoles[], stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): string {
   const colour = colourOn(stream)
+  const rows = accounts.map((a) => [printable(a.accountName), a.accountId, printable(a.emailAddress), a.roles.map(printable).join(', ')])
+  const head = ['Account name', 'Account ID', 'Email', 'Roles']
+  const widths = fitColumns([head, ...rows], terminalWidth(stream, env))
   const table = new Table({
-    head: ['Account name', 'Account ID', 'Email', 'Roles'],
-    style: {head: colour ? ['bold'] : [], border: colour ? ['grey'] : [], compact: false},
+    head,
+    style: {head: colour ? ['bold'] : [], border: colour ? ['grey'] : [], compact: true},
+    ...(widths ? {colWidths: widths, wordWrap: true, wrapOnWordBoundary: true} : {}),
   })
-  for (const a of accounts) {
-    table.push([printable(a.accountName), a.accountId, printable(a.emailAddress), a.roles.map(printable).join(', ')])
-  }
+  for (const row of rows) table.push(row)
   return table.toString()
+}
+
+function terminalWidth(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): number | undefined {
+  if (stream.isTTY && stream.columns) return stream.columns
+  const columns = Number(env.COLUMNS)
+  return Number.isInteger(columns) && columns > 0 ? columns : undefined
+}
+
+/** Column widths (padding included) that fit `width`, or undefined when the natural widths fit (or no width is known). */
+function fitColumns(rows: string[][], width: number | undefined): number[] | undefined {
+  if (width === undefined) return undefined
+  const natural = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => (r[c] ?? '').length)) + 2)
+  const borders = natural.length + 1
+  const total = natural.reduce((a, b) => a + b, 0) + borders
+  if (total <= width) return undefined
+  const [name, id] = natural as [number, number, number, number]
+  // Account ids never wrap; a long name gives way first (to 22 characters), then email (truncated) and roles
+  // (wrapped between roles) share the rest, roles the larger part.
+  const cappedName = Math.min(name, 24)
+  const rest = Math.max(20, width - borders - id - cappedName)
+  const email = Math.min(natural[2]!, Math.max(10, Math.floor(rest * 0.35)))
+  const roles = Math.max(10, rest - email)
+  return [cappedName, id, email, roles]
 }
 
 /** `N accounts, M roles; fetched just now` or `...; cached 12 min ago (--refresh to fetch again)`. */
