@@ -38,6 +38,34 @@ export function missingProfileError(context: ResolutionContext): KeylessError | 
   )
 }
 
+/**
+ * A role-chaining profile (`role_arn` + `source_profile`) whose source profile, or one further down the chain,
+ * is in neither file: name it, rather than the SDK's "could not load credentials".
+ */
+export function missingSourceProfileError(context: ResolutionContext): KeylessError | undefined {
+  const {files} = context
+  const section = (name: string) => {
+    const config = files.configProfiles[name]
+    const credentials = files.credentialProfiles[name]
+    return config || credentials ? {...config, ...credentials} : undefined
+  }
+  const seen = new Set<string>()
+  let name = context.profile
+  for (let current = section(name); current?.role_arn && current.source_profile && !seen.has(name); current = section(name)) {
+    seen.add(name)
+    const source = current.source_profile
+    if (!section(source)) {
+      const known = [...new Set([...Object.keys(files.configProfiles), ...Object.keys(files.credentialProfiles)])].sort()
+      return new KeylessError(
+        `profile [${name}] takes its credentials from source_profile = ${source}, which is not in ${files.configPath} or ${files.credentialsPath}`,
+        `set source_profile to one of: ${known.join(', ')} (or add [profile ${source}])`,
+      )
+    }
+    name = source
+  }
+  return undefined
+}
+
 /** An error from the SDK credential provider chain. */
 export function explainResolutionError(error: unknown, context: ResolutionContext): KeylessError {
   if (error instanceof KeylessError) return error

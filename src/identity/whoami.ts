@@ -3,7 +3,7 @@ import {AWS_HTTP_OPTIONS, withCallLimits} from '../sso/clients.js'
 import {debug, registerSecret, sdkLogger} from '../ui/debug.js'
 import {loadAwsFiles, type AwsFiles} from './aws-files.js'
 import {maskAccessKeyId} from './classify.js'
-import {explainResolutionError, explainStsError, missingProfileError} from './explain.js'
+import {explainResolutionError, explainStsError, missingProfileError, missingSourceProfileError} from './explain.js'
 import {buildIdentity, type Identity} from './identity.js'
 import {ProviderTrail} from './provider-trail.js'
 import {awsCliUsesSso} from './cli-order.js'
@@ -54,7 +54,7 @@ export async function whoami(options: WhoamiOptions = {}): Promise<Identity> {
   }
   const envKeys = !profileFromFlag && Boolean(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY)
   if (!envKeys) {
-    const missing = missingProfileError(context)
+    const missing = missingProfileError(context) ?? missingSourceProfileError(context)
     if (missing) throw missing
   }
 
@@ -122,6 +122,9 @@ async function resolveCredentials(
     return (await fromNodeProviderChain({
       ...(profileFlag ? {profile: profileFlag} : {}),
       logger: trail,
+      // The STS client of an assumed role (role_arn + source_profile) gets the region whoami uses; left to
+      // itself it prints a warning about defaulting to us-east-1.
+      clientConfig: {region: stsRegion(process.env, context.files, context.profile)},
     })()) as ResolvedCredentials
   } catch (error) {
     const cause = trail.profileFailure()

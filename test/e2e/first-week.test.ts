@@ -76,6 +76,38 @@ describe('status and orphaned sessions', () => {
   })
 })
 
+describe('whoami on role-chaining profiles', () => {
+  const chain = async (extra: string) => {
+    const {writeFile} = await import('../helpers/files.js')
+    const {join} = await import('node:path')
+    const dir = join(signedIn.sandbox.home, 'chain')
+    const script = join(dir, 'cp.sh')
+    writeFile(script, `#!/bin/sh\necho '{"Version":1,"AccessKeyId":"ASIAEXAMPLEEXAMPLE01","SecretAccessKey":"x","SessionToken":"y"}'\n`, 0o700)
+    const config = join(dir, 'config')
+    writeFile(config, `[profile base]\ncredential_process = ${script}\n\n${extra}`)
+    return {AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials')}
+  }
+
+  it('no stray AWS SDK warning about the default STS region: only keyless lines on stderr', async () => {
+    const env = await chain('[profile chained]\nrole_arn = arn:aws:iam::111111111111:role/Deploy\nsource_profile = base\n')
+    // No region anywhere (the SDK then warns that its STS client for AssumeRole picked us-east-1 by itself).
+    const {AWS_REGION: _, ...noRegion} = {...signedIn.env, ...env}
+    const result = await runKeyless(['whoami', '--profile', 'chained'], {env: noRegion})
+    expect(result.stderr).not.toContain('@aws-sdk')
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(1)
+  })
+
+  it('a source_profile that does not exist is named, with the profiles that do', async () => {
+    const env = await chain('[profile broken]\nrole_arn = arn:aws:iam::111111111111:role/Deploy\nsource_profile = nosuch\n')
+    const result = await keyless(['whoami', '--profile', 'broken'], env)
+    expect(result.code).toBe(1)
+    expect(result.stderr).toBe(
+      `keyless: profile [broken] takes its credentials from source_profile = nosuch, which is not in ${env.AWS_CONFIG_FILE} or ${env.AWS_SHARED_CREDENTIALS_FILE}; ` +
+        'set source_profile to one of: base, broken (or add [profile nosuch])\n',
+    )
+  })
+})
+
 describe('a session that never signed in, or signed out', () => {
   it('is "not signed in", not "expired"', async () => {
     appendFileSync(signedIn.sandbox.configFile, '\n' + ssoSessionSection('fresh', 'https://keyless-demo.awsapps.com/start'))
