@@ -186,7 +186,7 @@ describe('who the credentials belong to', () => {
     expect(human.stdout).toMatch(/^expires {5}(59m|1h 00m) left \(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\)$/m)
   })
 
-  it('SSO role through the real `keyless credential-process` after `keyless login`; then relays its expiry line', async () => {
+  it('SSO role through the real `keyless credential-process` after `keyless login`; after logout relays its not-signed-in line', async () => {
     const keylessCommand = `"${process.execPath}" "${KEYLESS_BIN}" credential-process --session demo --account-id 111111111111 --role-name AdministratorAccess`
     writeFile(
       sandbox.configFile,
@@ -207,7 +207,7 @@ describe('who the credentials belong to', () => {
     const after = await whoami([], {AWS_PROFILE: 'sandbox.AdministratorAccess'})
     expect(after.code).toBe(1)
     expect(after.stderr.trim()).toBe(
-      'keyless: credential_process of profile [sandbox.AdministratorAccess] failed: SSO session "demo" has expired; run: keyless login --session demo',
+      'keyless: credential_process of profile [sandbox.AdministratorAccess] failed: SSO session "demo" is not signed in; run: keyless login --session demo',
     )
   })
 
