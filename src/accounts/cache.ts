@@ -1,8 +1,9 @@
 import {randomBytes} from 'node:crypto'
 import {open, readFile, rename, rm} from 'node:fs/promises'
-import {join} from 'node:path'
+import {basename, join} from 'node:path'
 
 import {cacheDir, ensureCacheDir} from '../aws-config/paths.js'
+import {KeylessError} from '../errors.js'
 import type {SsoSession} from '../sso/types.js'
 import {debug} from '../ui/debug.js'
 import type {AccountWithRoles} from './list.js'
@@ -28,11 +29,14 @@ export function accountsCachePath(session: string, env: NodeJS.ProcessEnv = proc
 /** The cached listing of this session, or undefined when there is none, it is unreadable, or it was fetched
  * for a different start URL or region. */
 export async function readAccountsCache(session: SsoSession, env: NodeJS.ProcessEnv = process.env): Promise<CachedAccounts | undefined> {
-  const path = accountsCachePath(session.name, env)
+  let path = accountsCachePath(session.name, env)
   let text: string
   try {
+    // The same owner and mode check as every other use of the cache dir: a listing planted there is never shown.
+    path = join(ensureCacheDir(env), basename(path))
     text = await readFile(path, 'utf8')
   } catch (error) {
+    if (error instanceof KeylessError) throw error
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') debug('accounts', `cannot read ${path}: ${(error as Error).message}`)
     return undefined
   }

@@ -1,4 +1,4 @@
-import {chmodSync, mkdirSync, statSync} from 'node:fs'
+import {chmodSync, lstatSync, mkdirSync, readdirSync, statSync} from 'node:fs'
 import {homedir} from 'node:os'
 import {isAbsolute, join, sep} from 'node:path'
 
@@ -40,25 +40,45 @@ export function cacheDir(env: Env = process.env): string {
 }
 
 /**
- * Creates the cache directory (and missing parents) with mode 0700, and brings an existing one back to 0700.
- * Refuses a cache "directory" that is not a directory or belongs to someone else. Returns its path.
+ * The one check of keyless's cache directory, used by every reader and writer of it (accounts cache, locks,
+ * the config-file lock): creates it (and missing parents) 0700; refuses one that is not a directory or belongs
+ * to another user; brings a looser mode back to 0700, unless while it was writable by others someone else put a
+ * file in it (a planted listing or lock): then it refuses, naming the file. `sub` (e.g. `locks`) is checked the
+ * same way inside it. Returns the checked path.
  */
-export function ensureCacheDir(env: Env = process.env): string {
+export function ensureCacheDir(env: Env = process.env, sub?: string): string {
   const dir = cacheDir(env)
+  checkOwnDir(dir, env)
+  if (!sub) return dir
+  const inner = join(dir, sub)
+  checkOwnDir(inner, env)
+  return inner
+}
+
+function checkOwnDir(dir: string, env: Env): void {
   mkdirSync(dir, {recursive: true, mode: 0o700})
   const st = statSync(dir)
+  const shown = displayPath(dir, env)
   if (!st.isDirectory()) {
-    throw new KeylessError(`${displayPath(dir, env)} is not a directory`, `remove it, or set XDG_CACHE_HOME elsewhere`)
+    throw new KeylessError(`${shown} is not a directory`, `remove it, or set XDG_CACHE_HOME elsewhere`)
   }
   const uid = process.getuid?.()
   if (uid !== undefined && st.uid !== uid) {
-    throw new KeylessError(
-      `${displayPath(dir, env)} belongs to another user (uid ${st.uid})`,
-      `run: sudo chown -R ${uid} ${dir}`,
-    )
+    throw new KeylessError(`${shown} belongs to another user (uid ${st.uid})`, `run: sudo chown -R ${uid} ${dir}`)
   }
-  if (process.platform !== 'win32' && (st.mode & 0o777) !== 0o700) chmodSync(dir, 0o700)
-  return dir
+  if (process.platform === 'win32' || (st.mode & 0o777) === 0o700) return
+  if (uid !== undefined && st.mode & 0o022) {
+    for (const name of readdirSync(dir)) {
+      const entry = lstatSync(join(dir, name), {throwIfNoEntry: false})
+      if (entry && entry.uid !== uid) {
+        throw new KeylessError(
+          `${shown} is writable by other users and holds ${name}, which belongs to uid ${entry.uid}`,
+          `run: rm -rf ${join(dir, name)} && chmod 700 ${dir}`,
+        )
+      }
+    }
+  }
+  chmodSync(dir, 0o700)
 }
 
 /** A path as shown to users: the home directory becomes `~` (`~/.aws/config`). */

@@ -156,7 +156,7 @@ export function credentialProcessCommand(input: {
   accountId: string
   roleName: string
   autoLogin?: boolean
-}): string {
+}, platform: NodeJS.Platform = process.platform): string {
   const {command, session, accountId, roleName} = input
   if (!command || /["\r\n\0]/.test(command) || /\s[#;]/.test(command)) {
     throw new InvalidConfigValueError(
@@ -164,12 +164,23 @@ export function credentialProcessCommand(input: {
       'pass --command with a plain path, e.g. --command keyless',
     )
   }
+  const ambiguous = [...new Set(command.match(platform === 'win32' ? /[%]/g : /[$`\\]/g) ?? [])]
+  if (ambiguous.length > 0) {
+    // The JS SDK runs credential_process through a shell (/bin/sh, cmd.exe), the AWS CLI splits it itself: in
+    // double quotes sh expands $ and backticks and eats backslashes, cmd.exe expands %VAR%; the AWS CLI does none
+    // of it. The same line would run different commands in different tools.
+    throw new InvalidConfigValueError(
+      `the command "${command}" contains ${ambiguous.map((c) => `"${c}"`).join(', ')}, which the AWS CLI and the AWS SDKs read differently in credential_process`,
+      'pass --command with a path without them, e.g. --command keyless',
+    )
+  }
   validateSessionName(session)
   if (!ACCOUNT_ID.test(accountId)) throw new InvalidConfigValueError(`"${accountId}" is not an AWS account id`, 'report this: the portal returned it')
   if (!ROLE_NAME.test(roleName)) {
     throw new InvalidConfigValueError(`"${roleName}" is not a permission set name keyless can write`, 'report this: the portal returned it')
   }
-  const args = `credential-process --session ${session} --account-id ${accountId} --role-name ${roleName}`
+  // VALUE joined with `=`: a role name starting with `-` must not read as a flag ("argument is ambiguous").
+  const args = `credential-process --session ${session} --account-id=${accountId} --role-name=${roleName}`
   return `"${command}" ${args}${input.autoLogin ? ' --auto-login' : ''}`
 }
 

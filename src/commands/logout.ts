@@ -1,8 +1,9 @@
 import {Flags} from '@oclif/core'
 
 import {KeylessCommand} from '../base-command.js'
+import {KeylessError, printable, toUserLine} from '../errors.js'
 import {sessionFlag} from '../flags.js'
-import {logout, type LogoutResult} from '../sso/logout.js'
+import {logout, sweepSessionLeftovers, type LogoutResult} from '../sso/logout.js'
 import {sessionRuntime} from '../sso/runtime.js'
 import {loadSession, loadSessions} from '../sso/session-config.js'
 
@@ -34,17 +35,34 @@ export default class Logout extends KeylessCommand {
       ]
     }
     const results = []
+    const failures: string[] = []
     for (const session of targets) {
       // Under the session lock: a token refresh in flight (credential-process, accounts) finishes first, so it
       // cannot write a fresh token back into the keychain after the wipe.
-      const result = await withSessionLock(session.name, () => logout(session, store))
+      let result
+      try {
+        result = await withSessionLock(session.name, () => logout(session, store))
+      } catch (error) {
+        // --all signs out of every session it can; one that fails is reported at the end, not the end of it.
+        if (!flags.all) throw error
+        failures.push(`${printable(session.name)} (${toUserLine(error).replace(/^keyless: /, '')})`)
+        continue
+      }
       if (result.remoteError) {
         process.stderr.write(`keyless: could not reach Identity Center to end session ${session.name} (${result.remoteError}); its local tokens were deleted anyway` + '\n')
       }
       this.log(`Signed out of ${session.name}${result.deletedEntries ? '' : ' (nothing was stored)'}.`)
       results.push(result)
     }
-    if (targets.length === 0) this.log('No sessions to sign out of.')
+    if (flags.all) {
+      const swept = await sweepSessionLeftovers(store)
+      if (swept.deleted) this.log(`Deleted ${swept.deleted} other keychain entr${swept.deleted === 1 ? 'y' : 'ies'} of sessions.`)
+      failures.push(...swept.failed.map((key) => printable(key)))
+    }
+    if (targets.length === 0 && failures.length === 0) this.log('No sessions to sign out of.')
+    if (failures.length > 0) {
+      throw new KeylessError(`could not sign out of everything; left: ${failures.join(', ')}`, 'run: keyless logout --all --debug to see why, then again')
+    }
     return {sessions: results}
   }
 }

@@ -24,13 +24,19 @@ const CHUNK_V1 = /^keyless-chunked:v1:(\d+)$/
 /** The entry names of chunk parts (`key#GEN#i`, or v1's `key#i`), which keys() hides. */
 const PART_SUFFIX = /#(?:[0-9a-f]{8}#)?\d+$/
 
-/** The part entries a stored main entry points at (none for a plain value). */
+/** The largest value keyless stores (its biggest, a token entry, is a few KB; secrets are capped at 64 K each). */
+export const MAX_VALUE_BYTES = 256 * 1024
+/** So no header names more parts than this: a header claiming more (40,000,000) is damaged, not a value. */
+const MAX_PARTS = Math.ceil(MAX_VALUE_BYTES / MAX_ENTRY_BYTES)
+
+/** The part entries a stored main entry points at: none for a plain value or a damaged header (read as absent). */
 function partsOf(key: string, head: string | null | undefined): string[] {
   const v2 = head ? CHUNK_V2.exec(head) : null
-  if (v2) return Array.from({length: Number(v2[2])}, (_, i) => `${key}#${v2[1]}#${i + 1}`)
-  const v1 = head ? CHUNK_V1.exec(head) : null
-  if (v1) return Array.from({length: Number(v1[1])}, (_, i) => `${key}#${i + 1}`)
-  return []
+  const v1 = head && !v2 ? CHUNK_V1.exec(head) : null
+  const count = Number(v2?.[2] ?? v1?.[1] ?? 0)
+  if (!Number.isSafeInteger(count) || count < 1 || count > MAX_PARTS) return []
+  if (v2) return Array.from({length: count}, (_, i) => `${key}#${v2[1]}#${i + 1}`)
+  return Array.from({length: count}, (_, i) => `${key}#${i + 1}`)
 }
 
 export interface SecretStore {
@@ -86,6 +92,9 @@ class Keychain implements SecretStore {
   }
 
   async set(key: string, value: string): Promise<void> {
+    if (Buffer.byteLength(value) > MAX_VALUE_BYTES) {
+      throw new KeychainUnavailableError(`refusing to store ${Buffer.byteLength(value)} bytes under one keychain entry`, 'report this: no keyless value is that large')
+    }
     const chunks = splitUtf8(value, MAX_ENTRY_BYTES)
     const previous = partsOf(key, await this.call('read', (k) => k.getPassword(this.service, key)))
     if (chunks.length === 1 && !value.startsWith(CHUNK_PREFIX)) {

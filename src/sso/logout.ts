@@ -50,3 +50,22 @@ export async function logout(
   await rm(accountsCachePath(session.name, env), {force: true})
   return {session: session.name, signedOutRemotely, remoteError, deletedEntries: deleted.length}
 }
+
+/**
+ * For `logout --all`, after each session's own logout: deletes whatever is still under `session/` in the
+ * keychain (entries of a name keyless cannot decode, parts of a damaged value), one by one, so one bad entry
+ * does not keep the others. Returns how many were deleted and the keys that could not be.
+ */
+export async function sweepSessionLeftovers(store: SessionStore): Promise<{deleted: number; failed: string[]}> {
+  let deleted = 0
+  const failed: string[] = []
+  for (const key of await store.allSessionKeys()) {
+    try {
+      if (await store.deleteKey(key)) deleted++
+    } catch (error) {
+      debug('logout', `could not delete ${key}: ${(error as Error).message}`)
+      failed.push(key)
+    }
+  }
+  return {deleted, failed}
+}

@@ -18,6 +18,15 @@ const tokenKey = (session: string) => `${sessionPrefix(session)}token`
 const roleKey = (session: string, accountId: string, roleName: string) =>
   `${sessionPrefix(session)}role/${accountId}/${roleName}`
 
+/** A key's session segment as a name; a segment keyless could not have written (bad escapes) comes back as is. */
+function decodeSessionName(segment: string): string {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return segment
+  }
+}
+
 export class SessionStore {
   constructor(private readonly keychain: SecretStore) {}
 
@@ -70,9 +79,18 @@ export class SessionStore {
   /** Names of every session that has anything in the keychain. */
   async sessionNames(): Promise<string[]> {
     const names = new Set<string>()
-    for (const key of await this.keychain.keys('session/')) names.add(decodeURIComponent(key.split('/')[1] ?? ''))
+    for (const key of await this.keychain.keys('session/')) names.add(decodeSessionName(key.split('/')[1] ?? ''))
     names.delete('')
     return [...names].sort()
+  }
+
+  /** Every key under `session/` (for logout --all: what is left after each session's own wipe). */
+  allSessionKeys(): Promise<string[]> {
+    return this.keychain.keys('session/')
+  }
+  /** Deletes one raw key and its parts (true when something was deleted). */
+  deleteKey(key: string): Promise<boolean> {
+    return this.keychain.delete(key)
   }
 
   /** Deletes the session's entries; the registration too unless asked to keep it. Returns the deleted keys. */

@@ -91,7 +91,7 @@ describe('whoami on role-chaining profiles', () => {
   it('no stray AWS SDK warning about the default STS region: only keyless lines on stderr', async () => {
     const env = await chain('[profile chained]\nrole_arn = arn:aws:iam::111111111111:role/Deploy\nsource_profile = base\n')
     // No region anywhere (the SDK then warns that its STS client for AssumeRole picked us-east-1 by itself).
-    const {AWS_REGION: _, ...noRegion} = {...signedIn.env, ...env}
+    const {AWS_REGION: _, ...noRegion}: Record<string, string | undefined> = {...signedIn.env, ...env}
     const result = await runKeyless(['whoami', '--profile', 'chained'], {env: noRegion})
     expect(result.stderr).not.toContain('@aws-sdk')
     expect(result.stderr.trimEnd().split('\n')).toHaveLength(1)

@@ -64,7 +64,7 @@ describe('profiles sync', () => {
     const text = config()
     expect(text.startsWith(USER_CONFIG)).toBe(true)
     expect(text).toContain(
-      `[profile sandbox.AdministratorAccess]\ncredential_process = "${KEYLESS_BIN}" credential-process --session demo --account-id 111111111111 --role-name AdministratorAccess\nregion = us-east-1\nkeyless_session = demo\n`,
+      `[profile sandbox.AdministratorAccess]\ncredential_process = "${KEYLESS_BIN}" credential-process --session demo --account-id=111111111111 --role-name=AdministratorAccess\nregion = us-east-1\nkeyless_session = demo\n`,
     )
     expect(text).not.toMatch(/\[profile [^\]]+\]\n(?:[^[]*\n)*?sso_/) // never sso_* keys in a keyless profile
     expect(readFileSync(sandbox.configFile + '.keyless.bak', 'utf8')).toBe(USER_CONFIG)

@@ -266,3 +266,32 @@ describe('item 5: a server string cannot forge a terminal line or reorder one', 
     expect(json.stdout).toContain('\\u202e')
   })
 })
+
+describe('items 8 and 9: the credential_process line means the same to every tool', () => {
+  it('--command with $ or a backtick is refused, naming them', async () => {
+    await seedSession(emulator, sandbox)
+    const r = await runKeyless(['profiles', 'sync', '--command', '/opt/$HOME/`id`/keyless'], {env})
+    expect(r.code).toBe(2)
+    expect(oneLine(r)).toBe(
+      'keyless: the command "/opt/$HOME/`id`/keyless" contains "$", "`", which the AWS CLI and the AWS SDKs read differently in credential_process; pass --command with a path without them, e.g. --command keyless',
+    )
+  })
+
+  it('a role named -Admin is written as --role-name=-Admin and the profile works through a shell, as the JS SDK runs it', async () => {
+    await seedSession(emulator, sandbox)
+    await emulator.setAssignment('111111111111', '-Admin', true)
+    try {
+      const sync = await runKeyless(['profiles', 'sync', '--json'], {env})
+      expect(sync.code).toBe(0)
+      expect(JSON.parse(sync.stdout).added).toContain('sandbox.Admin')
+      const line = /\[profile sandbox\.Admin\]\ncredential_process = (.*)\n/.exec(readFileSync(sandbox.configFile, 'utf8'))![1]!
+      expect(line).toMatch(/--account-id=111111111111 --role-name=-Admin$/)
+      const {runProcess} = await import('../helpers/cli.js')
+      const r = await runProcess('/bin/sh', ['-c', line], {env})
+      expect(r.stderr).toBe('')
+      expect(JSON.parse(r.stdout).AccessKeyId).toMatch(/^ASIA/)
+    } finally {
+      await emulator.setAssignment('111111111111', '-Admin', false)
+    }
+  })
+})

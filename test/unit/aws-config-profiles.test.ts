@@ -272,7 +272,7 @@ describe('profile names', () => {
 describe('credential_process command line', () => {
   it('quotes the command and round-trips account and role', () => {
     const line = credentialProcessCommand({command: '/opt/key less/keyless', session: 'acme', accountId: '111111111111', roleName: 'Admin', autoLogin: true})
-    expect(line).toBe('"/opt/key less/keyless" credential-process --session acme --account-id 111111111111 --role-name Admin --auto-login')
+    expect(line).toBe('"/opt/key less/keyless" credential-process --session acme --account-id=111111111111 --role-name=Admin --auto-login')
     expect(parseCredentialProcess(line)).toEqual({accountId: '111111111111', roleName: 'Admin'})
     expect(parseCredentialProcess(CMD)).toBeUndefined()
   })
@@ -283,6 +283,34 @@ describe('credential_process command line', () => {
     expect(() => credentialProcessCommand({...base, command: '/a #b'})).toThrow(InvalidConfigValueError)
     expect(() => credentialProcessCommand({...base, roleName: 'x;rm -rf ~'})).toThrow(InvalidConfigValueError)
     expect(() => credentialProcessCommand({...base, accountId: '1234'})).toThrow(InvalidConfigValueError)
+  })
+
+  it('refuses --command characters the AWS CLI and the shell-running SDKs disagree on, naming them (issue 17, item 8)', () => {
+    const base = {command: 'keyless', session: 'acme', accountId: '111111111111', roleName: 'Admin'}
+    for (const [command, named] of [
+      ['/opt/$HOME/keyless', '"$"'],
+      ['/opt/`id`/keyless', '"`"'],
+      ['/opt/a\\ b/keyless', '"\\"'],
+      ['/opt/$(id)`x`/keyless', '"$", "`"'],
+    ] as const) {
+      expect(() => credentialProcessCommand({...base, command}, 'linux')).toThrow(`contains ${named}, which the AWS CLI and the AWS SDKs read differently`)
+    }
+    expect(() => credentialProcessCommand({...base, command: 'C:\\Users\\%USERNAME%\\keyless.cmd'}, 'win32')).toThrow('contains "%"')
+    expect(credentialProcessCommand({...base, command: 'C:\\Program Files\\keyless\\keyless.cmd'}, 'win32')).toMatch(/^"C:\\Program Files/)
+    expect(credentialProcessCommand({...base, command: '/opt/key less/keyless-1.0+x'}, 'linux')).toMatch(/^"\/opt\/key less/)
+  })
+
+  it('a role name starting with - is written as --role-name=VALUE and parsed back by credential-process (item 9)', async () => {
+    const {parseCredentialProcessArgs} = await import('../../src/credential-process/args.js')
+    const {shlexSplit} = await import('../../src/aws-config/ini.js')
+    const line = credentialProcessCommand({command: 'keyless', session: 'acme', accountId: '111111111111', roleName: '-Admin'})
+    expect(line).toBe('"keyless" credential-process --session acme --account-id=111111111111 --role-name=-Admin')
+    expect(parseCredentialProcess(line)).toEqual({accountId: '111111111111', roleName: '-Admin'})
+    // As the AWS CLI splits it, then as keyless reads its argv.
+    const argv = shlexSplit(line)!.slice(2)
+    expect(parseCredentialProcessArgs(argv)).toMatchObject({accountId: '111111111111', roleName: '-Admin'})
+    // The old form is what failed: "argument is ambiguous".
+    expect(() => parseCredentialProcessArgs(['--session', 'acme', '--account-id', '111111111111', '--role-name', '-Admin'])).toThrow(/ambiguous/)
   })
 
   it('buildWantedProfiles: sorted, named, disambiguated, keys in PRODUCT order', () => {
@@ -300,17 +328,17 @@ describe('credential_process command line', () => {
     expect(Object.keys(wanted[0]!.keys)).toEqual(['credential_process', 'region', 'keyless_session'])
     expect(syncProfiles('', {session: 'acme', profiles: wanted, prune: false}).text).toMatchInlineSnapshot(`
       "[profile sandbox.ReadOnlyAccess.111111111111]
-      credential_process = "keyless" credential-process --session acme --account-id 111111111111 --role-name ReadOnlyAccess
+      credential_process = "keyless" credential-process --session acme --account-id=111111111111 --role-name=ReadOnlyAccess
       region = us-east-1
       keyless_session = acme
 
       [profile sandbox.ReadOnlyAccess.333333333333]
-      credential_process = "keyless" credential-process --session acme --account-id 333333333333 --role-name ReadOnlyAccess
+      credential_process = "keyless" credential-process --session acme --account-id=333333333333 --role-name=ReadOnlyAccess
       region = us-east-1
       keyless_session = acme
 
       [profile staging.ReadOnlyAccess]
-      credential_process = "keyless" credential-process --session acme --account-id 222222222222 --role-name ReadOnlyAccess
+      credential_process = "keyless" credential-process --session acme --account-id=222222222222 --role-name=ReadOnlyAccess
       region = us-east-1
       keyless_session = acme
       "
@@ -332,7 +360,7 @@ describe('written profiles work with the AWS SDKs', () => {
       const stub = join(dir, 'key less', 'keyless')
       writeFileSync(
         stub,
-        '#!/bin/sh\necho \'{"Version":1,"AccessKeyId":"ASIASTUB\'"$5"\'","SecretAccessKey":"s","SessionToken":"t","Expiration":"2099-01-01T00:00:00Z"}\'\n',
+        '#!/bin/sh\necho \'{"Version":1,"AccessKeyId":"ASIASTUB\'"${4#--account-id=}"\'","SecretAccessKey":"s","SessionToken":"t","Expiration":"2099-01-01T00:00:00Z"}\'\n',
       )
       chmodSync(stub, 0o755)
       const before = '# mine\r\n[default]\r\nregion = eu-west-1 # comment\r\ns3 =\r\n  max_concurrent_requests = 20\r\n\r\n; x\r\n[profile dev]\r\noutput = json'
