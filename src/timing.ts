@@ -80,3 +80,10 @@ export const AUDIT_STS_CONCURRENCY = 8
 /** One GetCallerIdentity that has not answered in this long is given up: the key is reported `unreachable`
  * and the audit goes on (an audit on a plane or behind a proxy still lists everything, in seconds). */
 export const AUDIT_STS_TIMEOUT_MS = 5000
+
+/** Longest the federation endpoint's getSigninToken may take (`keyless console`): a hung proxy must not hang it. */
+export const FEDERATION_TIMEOUT_MS = 30_000
+
+/** How long `keyless console` waits for the browser to open its one-time loopback URL. A sign-in token is good for
+ * 15 minutes; a browser that has not asked within two has not got the URL (no browser, a blocked opener). */
+export const CONSOLE_REDIRECT_WAIT_MS = 120_000

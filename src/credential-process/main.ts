@@ -11,6 +11,7 @@ import {currentBinding, isServableFor, processCredentialsJson} from '../credenti
 import {EXIT, KeylessError, toUserLine} from '../errors.js'
 import {keychainService, openKeychain} from '../keychain/keychain.js'
 import {SessionStore} from '../sso/session-store.js'
+import type {RoleCredentials} from '../sso/types.js'
 import {parseCredentialProcessArgs, type CredentialProcessArgs} from './args.js'
 
 export interface CredentialProcessIo {
@@ -22,6 +23,15 @@ export interface CredentialProcessIo {
 
 /** The process-credentials JSON for the arguments: from the keychain cache when it has more than 15 minutes left. */
 export async function credentialProcess(args: CredentialProcessArgs, io: CredentialProcessIo): Promise<string> {
+  return processCredentialsJson(await roleCredentials(args, io))
+}
+
+/**
+ * The role credentials for the arguments: from the keychain cache when they have more than 15 minutes left, else
+ * fetched under the cross-process locks (single flight) and cached. `keyless exec`, `env` and `console` use this
+ * too, so a role fetched by one is served from the cache to the others.
+ */
+export async function roleCredentials(args: CredentialProcessArgs, io: CredentialProcessIo): Promise<RoleCredentials> {
   const now = io.now ?? Date.now
   if (args.debug) (await import('../ui/debug.js')).enableDebug()
   const sessionName = args.session ?? (io.env.KEYLESS_SESSION || undefined)
@@ -39,11 +49,11 @@ export async function credentialProcess(args: CredentialProcessArgs, io: Credent
         const {debug} = await import('../ui/debug.js')
         debug('role', `${args.accountId}/${args.roleName}: cached role credentials valid until ${cached.expiresAt}`)
       }
-      return processCredentialsJson(cached)
+      return cached
     }
   }
   const {freshRoleCredentials} = await import('./fresh.js')
-  return processCredentialsJson(await freshRoleCredentials(args, {...io, store, now}))
+  return freshRoleCredentials(args, {...io, store, now})
 }
 
 /** The session's start URL and region as the config file says now; undefined when it cannot tell. */

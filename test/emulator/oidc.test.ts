@@ -304,6 +304,8 @@ describe('control endpoints', () => {
         GetRoleCredentials: 0,
         Logout: 0,
         GetCallerIdentity: 0,
+        GetSigninToken: 0,
+        ConsoleLogin: 0,
       },
       throttled: 0,
       faults: 0,

@@ -244,6 +244,8 @@ describe('stats', () => {
         GetRoleCredentials: 1,
         Logout: 1,
         GetCallerIdentity: 0,
+        GetSigninToken: 0,
+        ConsoleLogin: 0,
       },
       throttled: 0,
       faults: 0,

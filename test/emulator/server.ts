@@ -9,6 +9,7 @@ import {setTimeout as sleep} from 'node:timers/promises'
 import {approvalDecision, approvalPage, control} from './control.js'
 import {defaultFixture, type Fixture, generateAccounts, loadFixture} from './fixture.js'
 import {type ApiRequest, type ApiResponse, restJsonError} from './http.js'
+import {federation} from './federation.js'
 import {createToken, registerClient, startDeviceAuthorization} from './oidc.js'
 import {getRoleCredentials, listAccountRoles, listAccounts, logout} from './portal.js'
 import {DEFAULTS, type EmulatorConfig, EmulatorState} from './state.js'
@@ -73,6 +74,8 @@ const API_ROUTES: Record<string, Handler> = {
   'GET /assignment/roles': listAccountRoles,
   'GET /federation/credentials': getRoleCredentials,
   'POST /logout': logout,
+  'POST /federation': federation,
+  'GET /federation': federation,
   'POST /': handleSts,
   'GET /': handleSts,
 }

@@ -45,6 +45,8 @@ export const OPERATIONS = [
   'GetRoleCredentials',
   'Logout',
   'GetCallerIdentity',
+  'GetSigninToken',
+  'ConsoleLogin',
 ] as const
 export type Operation = (typeof OPERATIONS)[number]
 
@@ -147,6 +149,8 @@ export class EmulatorState {
   accessTokens = new Map<string, AccessToken>()
   refreshTokens = new Map<string, RefreshToken>()
   credentials = new Map<string, IssuedCredentials>()
+  /** federation getSigninToken: each token's role session, when it was issued (emulator clock), whether login spent it. */
+  signinTokens = new Map<string, {arn: string; issuedAtMs: number; used: boolean}>()
   stats: Stats = emptyStats()
   /** STS requests being answered right now, and the most ever at once (GET /_emulator/concurrency). */
   stsInFlight = 0
@@ -171,6 +175,7 @@ export class EmulatorState {
     this.accessTokens.clear()
     this.refreshTokens.clear()
     this.credentials.clear()
+    this.signinTokens.clear()
     for (const identity of this.config.fixture.staticIdentities) this.credentials.set(identity.accessKeyId, staticCredentials(identity))
     this.stats = emptyStats()
     this.stsInFlight = 0
@@ -337,6 +342,13 @@ export class EmulatorState {
     }
     this.credentials.set(credentials.accessKeyId, credentials)
     return credentials
+  }
+
+  /** A federation SigninToken for a role session (long and opaque, as AWS's are). */
+  issueSigninToken(arn: string): string {
+    const token = this.issue(opaque('', 600))
+    this.signinTokens.set(token, {arn, issuedAtMs: this.nowMs(), used: false})
+    return token
   }
 
   /** Token bucket over all portal calls: false means answer 429. */

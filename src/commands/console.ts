@@ -1,0 +1,41 @@
+import {Flags} from '@oclif/core'
+
+import {KeylessCommand} from '../base-command.js'
+import {validateRegion} from '../aws-config/sso-sessions.js'
+import {openConsole} from '../console/console.js'
+import {consoleDestination} from '../console/signin.js'
+import {EXIT, KeylessError} from '../errors.js'
+import {roleArg, roleFlags} from '../flags.js'
+
+export default class Console extends KeylessCommand {
+  static override summary = 'Open the AWS Management Console signed in as a role.'
+  static override description = `Exchanges the role's credentials for a sign-in token at the federation endpoint of the role's partition (a POST, so the credentials are in no URL), then opens the console through a one-time link on 127.0.0.1: the sign-in URL, a bearer credential for 15 minutes, is on no command line.
+--destination takes a service name (s3, ec2) or a console path (/ec2/home#Instances). --print writes the sign-in URL to stdout instead (refused on a terminal without --reveal).`
+  static override examples = [
+    '<%= config.bin %> console --profile production.ReadOnlyAccess',
+    '<%= config.bin %> console --account production --role ReadOnlyAccess --destination s3',
+    '<%= config.bin %> console production.ReadOnlyAccess --region eu-west-1 --destination /ec2/home#Instances',
+    '<%= config.bin %> console --profile production.ReadOnlyAccess --print | xclip',
+  ]
+  static override args = roleArg
+  static override flags = {
+    ...roleFlags,
+    destination: Flags.string({description: 'a service name (s3, ec2) or a console path (/ec2/home#Instances)', helpValue: 'SERVICE|PATH'}),
+    print: Flags.boolean({description: 'print the sign-in URL to stdout instead of opening a browser'}),
+    reveal: Flags.boolean({description: 'with --print: print even when stdout is a terminal'}),
+  }
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(Console)
+    if (flags.print && process.stdout.isTTY && !flags.reveal) {
+      throw new KeylessError('not printing a sign-in URL to a terminal (it signs anyone in for 15 minutes)', 'add --reveal, or pipe it: keyless console --print ... | xclip', EXIT.usage)
+    }
+    if (flags.region !== undefined) validateRegion(flags.region)
+    consoleDestination('us-east-1', flags.destination) // a bad --destination is a usage error before any network call
+    const result = await openConsole(
+      {role: args.role, profile: flags.profile, account: flags.account, roleName: flags.role, session: flags.session},
+      {destination: flags.destination, region: flags.region, print: flags.print, debug: flags.debug},
+    )
+    if (result.url) process.stdout.write(result.url + '\n')
+  }
+}

@@ -1,0 +1,57 @@
+import {CONSOLE_REDIRECT_WAIT_MS} from '../timing.js'
+import {roleRegion} from '../exec/environment.js'
+import {useRole} from '../role/runtime.js'
+import type {RoleChoice, RoleFlags} from '../role/select.js'
+import {openBrowser, reasonNotToOpenBrowser} from '../ui/browser.js'
+import {registerSecret} from '../ui/debug.js'
+import {KeylessError} from '../errors.js'
+import {consoleDestination, federationEndpoint, getSigninToken, loginUrl} from './signin.js'
+import {startOneTimeRedirect} from './one-time-redirect.js'
+
+export interface ConsoleOptions {
+  destination?: string
+  region?: string
+  /** Print the sign-in URL instead of opening a browser. */
+  print: boolean
+  debug: boolean
+  env?: NodeJS.ProcessEnv
+}
+
+export interface ConsoleResult {
+  choice: RoleChoice
+  /** Set with `print`: the sign-in URL (a bearer credential for 15 minutes). */
+  url?: string
+}
+
+/**
+ * `keyless console`: the role's credentials, federation getSigninToken, then the login URL, opened in the browser
+ * through a one-time loopback redirect so that the sign-in token is on no process's command line.
+ */
+export async function openConsole(flags: RoleFlags, options: ConsoleOptions): Promise<ConsoleResult> {
+  const env = options.env ?? process.env
+  const {choice, credentials} = await useRole(flags, {command: 'console', debug: options.debug, env})
+  const region = roleRegion(choice, options.region, env)
+  const destination = consoleDestination(region, options.destination)
+  const endpoint = federationEndpoint(region, env)
+  if (!options.print) {
+    const reason = reasonNotToOpenBrowser(env)
+    if (reason) throw new KeylessError(`not opening a browser: ${reason}`, 'run: keyless console --print --reveal ... and open the URL in a browser yourself')
+  }
+  const token = await getSigninToken(endpoint, credentials)
+  registerSecret(token)
+  const url = loginUrl(endpoint, token, destination)
+  registerSecret(url)
+  if (options.print) return {choice, url}
+  const redirect = await startOneTimeRedirect(url, CONSOLE_REDIRECT_WAIT_MS)
+  const opened = await openBrowser(redirect.url)
+  if (!opened) {
+    await redirect.close()
+    throw new KeylessError('could not open a browser', 'set BROWSER, or run: keyless console --print --reveal ... and open the URL yourself')
+  }
+  process.stderr.write(`Opening the AWS console as ${choice.label} in your browser...\n`)
+  if (!(await redirect.used)) {
+    await redirect.close()
+    throw new KeylessError('the browser did not open the sign-in link within 2 minutes', 'run: keyless console again, or --print --reveal to open it yourself')
+  }
+  return {choice}
+}

@@ -1,0 +1,39 @@
+/**
+ * The names closest to a mistyped one, best first: a name containing the input (or contained in it) first, then
+ * by edit distance, case ignored. For the one-line "no account X; closest: a, b, c" errors.
+ */
+export function closestNames(input: string, names: readonly string[], max = 3): string[] {
+  const wanted = input.toLowerCase()
+  const scored = [...new Set(names)].map((name) => {
+    const n = name.toLowerCase()
+    const contains = n.includes(wanted) || wanted.includes(n)
+    // Letters left out (`AdminAccess` for `AdministratorAccess`) count less than letters that differ.
+    const abbreviation = isSubsequence(wanted, n) || isSubsequence(n, wanted)
+    return {name, score: editDistance(wanted, n) - (contains ? 100 : abbreviation ? 50 : 0)}
+  })
+  const limit = Math.max(3, Math.ceil(wanted.length / 2))
+  return scored
+    .filter((s) => s.score <= limit)
+    .sort((a, b) => a.score - b.score || a.name.localeCompare(b.name))
+    .slice(0, max)
+    .map((s) => s.name)
+}
+
+function isSubsequence(short: string, long: string): boolean {
+  let i = 0
+  for (const c of long) if (c === short[i]) i++
+  return short.length > 0 && i === short.length
+}
+
+/** Levenshtein distance (insert, delete, substitute: 1 each). */
+export function editDistance(a: string, b: string): number {
+  let previous = Array.from({length: b.length + 1}, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i]
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
+    }
+    previous = current
+  }
+  return previous[b.length]!
+}

@@ -1,0 +1,97 @@
+import {getAccounts} from '../accounts/accounts.js'
+import {readAccountsCache} from '../accounts/cache.js'
+import {accountsRuntime} from '../accounts/runtime.js'
+import {readConfigText} from '../aws-config/atomic-write.js'
+import {configFilePath} from '../aws-config/paths.js'
+import {roleCredentials} from '../credential-process/main.js'
+import {SessionExpiredError} from '../sso/errors.js'
+import {loadSession} from '../sso/session-config.js'
+import type {RoleCredentials, SsoSession} from '../sso/types.js'
+import {registerSecret} from '../ui/debug.js'
+import {stderrIsTty, stdinIsTty} from '../ui/terminal.js'
+import {type RoleChoice, type RoleFlags, selectRole} from './select.js'
+
+export interface UseRoleOptions {
+  /** `exec`, `env`, `console`: shapes the suggested command lines in errors. */
+  command: string
+  debug: boolean
+  env?: NodeJS.ProcessEnv
+}
+
+/** A person at a terminal: the picker and a login on an expired session are possible (prompts on stderr). */
+export function canPrompt(): boolean {
+  return stdinIsTty() && stderrIsTty()
+}
+
+/** The role the flags name (or the user picks), and its credentials. */
+export async function useRole(flags: RoleFlags, options: UseRoleOptions): Promise<{choice: RoleChoice; credentials: RoleCredentials}> {
+  const env = options.env ?? process.env
+  const interactive = canPrompt()
+  const onExpiry = <T>(session: SsoSession, fn: () => Promise<T>) => (interactive ? loginWhenExpired(session, fn) : fn())
+  const choice = await selectRole(flags, {
+    command: options.command,
+    configText: () => readConfigText(configFilePath(env)),
+    loadSession: (name) => loadSession(name, env, options.command),
+    listAccounts: (session) => onExpiry(session, async () => (await getAccounts(session, accountsRuntime(session, env), {refresh: false})).result.accounts),
+    cachedAccounts: async (session) => (await readAccountsCache(session, env))?.accounts,
+    pick: interactive ? async (session, accounts) => (await import('../ui/role-picker.js')).pickRole(session, accounts) : undefined,
+  })
+  const credentials = await onExpiry(choice.session, () => credentialsFor(choice, options.debug, env))
+  return {choice, credentials}
+}
+
+/**
+ * The role's credentials through credential-process's own cache and cross-process single flight: served from the
+ * keychain while more than 15 minutes remain, else fetched once for all concurrent callers.
+ */
+export async function credentialsFor(choice: RoleChoice, debug: boolean, env: NodeJS.ProcessEnv = process.env): Promise<RoleCredentials> {
+  const credentials = await roleCredentials(
+    {session: choice.session.name, accountId: choice.accountId, roleName: choice.roleName, autoLogin: false, debug},
+    {env, warn: (line) => process.stderr.write(line + '\n')},
+  )
+  registerSecret(credentials.secretAccessKey)
+  registerSecret(credentials.sessionToken)
+  return credentials
+}
+
+/** Runs fn; when the session has expired, signs in (as `keyless login` does, on stderr) and runs it once more. */
+async function loginWhenExpired<T>(session: SsoSession, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn()
+  } catch (error) {
+    if (!(error instanceof SessionExpiredError)) throw error
+  }
+  process.stderr.write(`keyless: the SSO session ${session.name} has expired; signing in first\n`)
+  await interactiveLogin(session)
+  return fn()
+}
+
+async function interactiveLogin(session: SsoSession): Promise<void> {
+  const [{login}, {sessionRuntime}, {presentDevicePrompt}, {pollingSpinner}] = await Promise.all([
+    import('../sso/login.js'),
+    import('../sso/runtime.js'),
+    import('../ui/login-prompt.js'),
+    import('../ui/spinner.js'),
+  ])
+  const controller = new AbortController()
+  const onSigint = () => controller.abort()
+  process.on('SIGINT', onSigint)
+  const spinner = pollingSpinner('Waiting for approval in the browser')
+  try {
+    await login(
+      session,
+      {
+        ...sessionRuntime(),
+        signal: controller.signal,
+        present: async (prompt) => {
+          await presentDevicePrompt(prompt, {noBrowser: false})
+          spinner.start()
+        },
+      },
+      {force: false},
+    )
+  } finally {
+    spinner.stop()
+    process.removeListener('SIGINT', onSigint)
+  }
+}
