@@ -44,7 +44,9 @@ export async function openConsole(flags: RoleFlags, options: ConsoleOptions): Pr
   if (options.print) return {choice, url}
   const redirect = await startOneTimeRedirect(url, CONSOLE_REDIRECT_WAIT_MS)
   const opened = await openBrowser(redirect.url)
-  if (!opened) {
+  // An opener that reports failure after the browser did follow the link (some exit non-zero once done) counts as opened.
+  const usedAlready = await Promise.race([redirect.used, Promise.resolve(false)])
+  if (!opened && !usedAlready) {
     await redirect.close()
     throw new KeylessError('could not open a browser', 'set BROWSER, or run: keyless console --print --reveal ... and open the URL yourself')
   }
