@@ -106,7 +106,7 @@ describe('keyless exec', () => {
     expect(JSON.parse(r.stdout).Arn).toMatch(/^arn:aws:sts::111111111111:assumed-role\/AWSReservedSSO_AdministratorAccess_[0-9a-f]{16}\/demo\.user$/)
   })
 
-  it('16 concurrent execs of a cold role make one GetRoleCredentials; credential-process then serves it from the cache', async () => {
+  it('16 concurrent execs of a cold role make one GetRoleCredentials; credential-process then serves it from the cache', {timeout: 240_000}, async () => {
     const before = await ops()
     const results = await Promise.all(
       Array.from({length: 16}, () => keyless(['exec', '--account', '222222222222', '--role', 'ReadOnlyAccess', '--', NODE, '-e', 'console.log(process.env.AWS_ACCESS_KEY_ID)'], {timeoutMs: 120_000})),
