@@ -14,7 +14,7 @@ export interface RoleChoice {
   accountName?: string
   /** The profile's `region`, when chosen by profile. */
   profileRegion?: string
-  /** For people and prompts: `production.ReadOnlyAccess` (`<account name or id>.<role>`); KEYLESS_ROLE. */
+  /** For people and prompts (KEYLESS_ROLE): the profile's name, else `<account name or id>.<role>`, e.g. `production.ReadOnlyAccess`. */
   label: string
 }
 
@@ -79,8 +79,8 @@ export async function selectRole(flags: RoleFlags, deps: SelectDeps): Promise<Ro
   return choice(session, picked.accountId, picked.roleName, account?.accountName)
 }
 
-function choice(session: SsoSession, accountId: string, roleName: string, accountName?: string, profileRegion?: string): RoleChoice {
-  return {session, accountId, roleName, accountName, profileRegion, label: `${accountName || accountId}.${roleName}`}
+function choice(session: SsoSession, accountId: string, roleName: string, accountName?: string, profileRegion?: string, profile?: string): RoleChoice {
+  return {session, accountId, roleName, accountName, profileRegion, label: profile ?? `${accountName || accountId}.${roleName}`}
 }
 
 interface KeylessProfile {
@@ -111,7 +111,7 @@ async function byProfile(name: string, deps: SelectDeps, options: {fallback: boo
   if (profile) {
     const session = await deps.loadSession(options.session ?? profile.session)
     const accountName = (await deps.cachedAccounts(session))?.find((a) => a.accountId === profile.accountId)?.accountName
-    return choice(session, profile.accountId, profile.roleName, accountName, profile.region)
+    return choice(session, profile.accountId, profile.roleName, accountName, profile.region, profile.name)
   }
   const dot = name.lastIndexOf('.')
   if (options.fallback && dot > 0 && dot < name.length - 1) {
