@@ -1,0 +1,76 @@
+import {spawn} from 'node:child_process'
+import {describe, expect, it} from 'vitest'
+
+import {KEYLESS_BIN} from '../helpers/cli.js'
+import {useSignedInEmulator} from '../helpers/seed-session.js'
+
+// The role picker of exec/env/console, driven in a real pseudo-terminal (`script`), as a person uses it.
+
+
+
+/** Runs `keyless <args>` in a pty; each time the screen matches the next pattern, types its keys. */
+function inPty(env: NodeJS.ProcessEnv, args: string, steps: Array<[RegExp, string]>): Promise<{code: number | null; screen: string; left: number}> {
+  return new Promise((resolve) => {
+    const child = spawn('script', ['-qfec', `${process.execPath} ${KEYLESS_BIN} ${args}`, '/dev/null'], {env: {...env, TERM: 'xterm'}})
+    let screen = ''
+    let pending = ''
+    child.stdout.on('data', (d: Buffer) => {
+      screen += d.toString()
+      pending += d.toString()
+      const next = steps[0]
+      if (next && next[0].test(pending)) {
+        steps.shift()
+        pending = ''
+        setTimeout(() => child.stdin.write(next[1]), 150)
+      }
+    })
+    const timer = setTimeout(() => child.kill('SIGKILL'), 45_000)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({code, screen, left: steps.length})
+    })
+  })
+}
+
+describe('role picker', () => {
+  const signedIn = useSignedInEmulator()
+
+  it('type to filter, Enter picks: exec runs as the picked role', async () => {
+    const r = await inPty(signedIn.env, `exec -- ${process.execPath} -e "console.log('ROLE=' + process.env.KEYLESS_ROLE)"`, [
+      [/type to filter/, 'stag power'],
+      [/PowerUserAccess/, '\r'],
+    ])
+    expect(r.left).toBe(0)
+    expect(r.code).toBe(0)
+    expect(r.screen).toContain('ROLE=staging.PowerUserAccess')
+  })
+
+  it('Ctrl-C and Esc leave with exit 130 and run nothing', async () => {
+    for (const key of ['\u0003', '\u001b']) {
+      const r = await inPty(signedIn.env, `exec -- ${process.execPath} -e "console.log('RAN')"`, [[/type to filter/, key]])
+      expect(r.code).toBe(130)
+      expect(r.screen).not.toContain('RAN')
+    }
+  })
+})
+
+describe('an expired session on a terminal', () => {
+  const expired = useSignedInEmulator({autoApprove: true})
+
+  it('exec signs in first (device flow, approved by the emulator), then runs the command', async () => {
+    await expired.emulator.revokeAll()
+    const before = (await expired.emulator.stats()).operations
+    const r = await new Promise<{code: number | null; screen: string}>((resolve) => {
+      const command = `${process.execPath} ${KEYLESS_BIN} exec --account 111111111111 --role ReadOnlyAccess -- ${process.execPath} -e "console.log('RAN')"`
+      const child = spawn('script', ['-qfec', command, '/dev/null'], {env: {...expired.env, TERM: 'dumb', BROWSER: '/bin/true'}})
+      let screen = ''
+      child.stdout.on('data', (d: Buffer) => (screen += d.toString()))
+      child.on('close', (code) => resolve({code, screen}))
+    })
+    expect(r.code, r.screen).toBe(0)
+    expect(r.screen).toContain('keyless: the SSO session acme has expired; signing in first')
+    expect(r.screen).toContain('RAN')
+    const after = (await expired.emulator.stats()).operations
+    expect(after.StartDeviceAuthorization - before.StartDeviceAuthorization).toBe(1)
+  })
+})
