@@ -5,7 +5,7 @@
  */
 import {spawn} from 'node:child_process'
 import {randomBytes} from 'node:crypto'
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -97,12 +97,30 @@ async function main() {
   console.log('\n...and for a static IAM user key:')
   await keyless(['whoami', '--strict'], 3, {AWS_ACCESS_KEY_ID: user!.accessKeyId, AWS_SECRET_ACCESS_KEY: user!.secretAccessKey})
 
-  heading(7, 'Status, then log out (the keychain entries go)')
+  heading(7, 'exec: a command with a role in its environment (no profile needed), and console: the browser signed in')
+  await keyless(['exec', 'production.ReadOnlyAccess', '--', AWS_CLI, 'sts', 'get-caller-identity', '--endpoint-url', emulator.url])
+  await keyless(['exec', '--account', 'staging', '--role', 'ReadOnlyAccess', '--', 'sh', '-c', 'echo "KEYLESS_ROLE=$KEYLESS_ROLE AWS_REGION=$AWS_REGION"'])
+  // The "browser" is headless Chromium (or curl) recording the page it lands on; it is handed only the one-time
+  // loopback link, never the sign-in URL.
+  const page = join(home, 'console-page.html')
+  const browser = join(home, 'demo-browser.sh')
+  const open = existsSync('/usr/bin/chromium')
+    ? `/usr/bin/chromium --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking --disable-component-update --disable-sync --user-data-dir='${join(home, 'chromium')}' --dump-dom "$1"`
+    : 'curl -sL "$1"'
+  writeFileSync(browser, `#!/bin/sh\necho "(browser opens $1)" >&2\n${open} > '${page}.tmp' 2>/dev/null; mv '${page}.tmp' '${page}'\n`, {mode: 0o700})
+  const empty = join(home, 'no-desktop')
+  await keyless(['console', 'production.ReadOnlyAccess', '--destination', 's3'], 0, {BROWSER: browser, DISPLAY: '', WAYLAND_DISPLAY: '', XDG_DATA_DIRS: empty, XDG_CONFIG_DIRS: empty})
+  for (let i = 0; i < 300 && !existsSync(page); i++) await new Promise((r) => setTimeout(r, 100))
+  const landed = existsSync(page) ? /Signed in as <code id="arn">([^<]*)</.exec(readFileSync(page, 'utf8'))?.[1] : undefined
+  if (landed) console.log(`The browser landed on the (emulated) console, signed in as ${landed}`)
+  else failures.push('console: the browser did not reach the console page')
+
+  heading(8, 'Status, then log out (the keychain entries go)')
   await keyless(['status'])
   await keyless(['logout'])
   await keyless(['status'])
 
-  heading(8, 'Audit the machine: a forgotten key, an old AWS CLI SSO cache, found and removed')
+  heading(9, 'Audit the machine: a forgotten key, an old AWS CLI SSO cache, found and removed')
   // What a laptop that predates keyless holds: an IAM user key in ~/.aws/credentials and the AWS CLI's SSO tokens.
   const aws = join(home, '.aws')
   mkdirSync(join(aws, 'sso', 'cache'), {recursive: true, mode: 0o700})
