@@ -107,7 +107,7 @@ async function main() {
   const open = existsSync('/usr/bin/chromium')
     ? `/usr/bin/chromium --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking --disable-component-update --disable-sync --user-data-dir='${join(home, 'chromium')}' --dump-dom "$1"`
     : 'curl -sL "$1"'
-  writeFileSync(browser, `#!/bin/sh\necho "(browser opens $1)" >&2\n${open} > '${page}.tmp' 2>/dev/null; mv '${page}.tmp' '${page}'\n`, {mode: 0o700})
+  writeFileSync(browser, `#!/bin/sh\n${open} > '${page}.tmp' 2>/dev/null; mv '${page}.tmp' '${page}'\n`, {mode: 0o700})
   const empty = join(home, 'no-desktop')
   await keyless(['console', 'production.ReadOnlyAccess', '--destination', 's3'], 0, {BROWSER: browser, DISPLAY: '', WAYLAND_DISPLAY: '', XDG_DATA_DIRS: empty, XDG_CONFIG_DIRS: empty})
   for (let i = 0; i < 300 && !existsSync(page); i++) await new Promise((r) => setTimeout(r, 100))

@@ -8,7 +8,7 @@ describe('npm run demo', () => {
     const sandbox = makeSandbox()
     try {
       // The demo's driver (scripts/demo.sh adds the install, build and keychain steps around it).
-      const out = await runProcess(process.execPath, ['--import', 'tsx', `${ROOT}/scripts/demo.ts`], {env: {...sandbox.env, NO_COLOR: '1'}, timeoutMs: 180_000})
+      const out = await runProcess(process.execPath, ['--import', 'tsx', `${ROOT}/scripts/demo.ts`], {env: {...sandbox.env, NO_COLOR: '1'}, timeoutMs: 240_000})
       expect(out.stderr).not.toMatch(/demo FAILED/)
       expect(out.code).toBe(0)
       for (const heading of ['1. Configure', '2. Log in', '3. The accounts', '4. Profiles', '5. The AWS CLI', '6. whoami', '7. exec', '8. Status', '9. Audit']) {
@@ -22,5 +22,5 @@ describe('npm run demo', () => {
     } finally {
       sandbox.cleanup()
     }
-  }, 210_000)
+  }, 300_000)
 })
