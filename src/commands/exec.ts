@@ -1,8 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {KeylessCommand} from '../base-command.js'
-import {validateRegion} from '../aws-config/sso-sessions.js'
-import {EXIT, KeylessError} from '../errors.js'
+import {parseExecArgs} from '../exec/args.js'
 import {execRole} from '../exec/exec.js'
 import {roleArg, roleFlags} from '../flags.js'
 
@@ -26,19 +25,11 @@ Without a role on a terminal, pick one (type to filter).`
   }
 
   async run(): Promise<void> {
+    // Flags before `--` are checked by oclif (for its messages) and read by the same parser as bin/run.js's fast path.
     const dash = this.argv.indexOf('--')
-    if (dash < 0) throw new KeylessError('no command to run: put it after --', 'run: keyless exec --profile NAME -- COMMAND [ARGS...]', EXIT.usage)
-    const [command, ...commandArgs] = this.argv.slice(dash + 1)
-    if (!command) throw new KeylessError('no command after --', 'run: keyless exec --profile NAME -- COMMAND [ARGS...]', EXIT.usage)
-    const {args, flags, argv} = await this.parse(Exec, this.argv.slice(0, dash))
-    if (argv.length > 1) {
-      throw new KeylessError(`unexpected argument "${String(argv[1]).slice(0, 40)}" before --`, 'run: keyless exec [ROLE] [FLAGS] -- COMMAND [ARGS...]', EXIT.usage)
-    }
-    if (flags.region !== undefined) validateRegion(flags.region)
-    const code = await execRole(
-      {role: args.role, profile: flags.profile, account: flags.account, roleName: flags.role, session: flags.session},
-      {command, args: commandArgs, region: flags.region, server: flags.server, debug: flags.debug},
-    )
+    await this.parse(Exec, dash < 0 ? this.argv : this.argv.slice(0, dash))
+    const args = parseExecArgs(this.argv)
+    const code = await execRole(args.role, {command: args.command, args: args.args, region: args.region, server: args.server, debug: args.debug})
     this.exit(code)
   }
 }

@@ -1,6 +1,4 @@
-import {getAccounts} from '../accounts/accounts.js'
 import {readAccountsCache} from '../accounts/cache.js'
-import {accountsRuntime} from '../accounts/runtime.js'
 import {readConfigText} from '../aws-config/atomic-write.js'
 import {configFilePath} from '../aws-config/paths.js'
 import {roleCredentials} from '../credential-process/main.js'
@@ -32,12 +30,18 @@ export async function useRole(flags: RoleFlags, options: UseRoleOptions): Promis
     command: options.command,
     configText: () => readConfigText(configFilePath(env)),
     loadSession: (name) => loadSession(name, env, options.command),
-    listAccounts: (session) => onExpiry(session, async () => (await getAccounts(session, accountsRuntime(session, env), {refresh: false})).result.accounts),
+    listAccounts: (session) => onExpiry(session, () => listAccounts(session, env)),
     cachedAccounts: async (session) => (await readAccountsCache(session, env))?.accounts,
     pick: interactive ? async (session, accounts) => (await import('../ui/role-picker.js')).pickRole(session, accounts) : undefined,
   })
   const credentials = await onExpiry(choice.session, () => credentialsFor(choice, options.debug, env))
   return {choice, credentials}
+}
+
+/** The session's accounts (cached listing, else fetched); loaded only when a name has to be looked up. */
+async function listAccounts(session: SsoSession, env: NodeJS.ProcessEnv) {
+  const [{getAccounts}, {accountsRuntime}] = await Promise.all([import('../accounts/accounts.js'), import('../accounts/runtime.js')])
+  return (await getAccounts(session, accountsRuntime(session, env), {refresh: false})).result.accounts
 }
 
 /**

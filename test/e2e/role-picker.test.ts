@@ -16,7 +16,8 @@ function inPty(env: NodeJS.ProcessEnv, args: string, steps: Array<[RegExp, strin
     let pending = ''
     child.stdout.on('data', (d: Buffer) => {
       screen += d.toString()
-      pending += d.toString()
+      // eslint-disable-next-line no-control-regex
+      pending += d.toString().replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '')
       const next = steps[0]
       if (next && next[0].test(pending)) {
         steps.shift()
@@ -38,7 +39,8 @@ describe('role picker', () => {
   it('type to filter, Enter picks: exec runs as the picked role', async () => {
     const r = await inPty(signedIn.env, `exec -- ${process.execPath} -e "console.log('ROLE=' + process.env.KEYLESS_ROLE)"`, [
       [/type to filter/, 'stag power'],
-      [/PowerUserAccess/, '\r'],
+      // The filtered list has been drawn: the term, then the one matching role and nothing else.
+      [/stag power\r?\n\S+ staging +222222222222 +PowerUserAccess\r?\n\r?\n/, '\r'],
     ])
     expect(r.left).toBe(0)
     expect(r.code).toBe(0)
