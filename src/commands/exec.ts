@@ -18,6 +18,7 @@ Without a role on a terminal, pick one (type to filter).`
     '<%= config.bin %> exec -- aws sts get-caller-identity',
   ]
   static override strict = false
+  static override usage = 'exec [ROLE] [--profile NAME | --account NAME|ID --role NAME] [--session NAME] [--region R] [--server] -- COMMAND [ARGS...]'
   static override args = roleArg
   static override flags = {
     ...roleFlags,
@@ -26,9 +27,11 @@ Without a role on a terminal, pick one (type to filter).`
 
   async run(): Promise<void> {
     // Flags before `--` are checked by oclif (for its messages) and read by the same parser as bin/run.js's fast path.
-    const dash = this.argv.indexOf('--')
-    await this.parse(Exec, dash < 0 ? this.argv : this.argv.slice(0, dash))
-    const args = parseExecArgs(this.argv)
+    // (this.parse replaces this.argv with what it was given: keep the whole command line first.)
+    const argv = [...this.argv]
+    const dash = argv.indexOf('--')
+    await this.parse(Exec, dash < 0 ? argv : argv.slice(0, dash))
+    const args = parseExecArgs(argv)
     const code = await execRole(args.role, {command: args.command, args: args.args, region: args.region, server: args.server, debug: args.debug})
     this.exit(code)
   }
