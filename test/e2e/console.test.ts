@@ -118,7 +118,7 @@ describe('keyless console', () => {
   })
 
   it('--print writes the sign-in URL when stdout is not a terminal; it signs in once', async () => {
-    const r = await keyless(['console', 'production.ReadOnlyAccess', '--print', '--destination', '/ec2/home#Instances'])
+    const r = await keyless(['console', 'production.ReadOnlyAccess', '--print', '--debug', '--destination', '/ec2/home#Instances'])
     expect(r.code, r.stderr).toBe(0)
     const url = new URL(r.stdout.trim())
     expect(url.origin).toBe(emulator.url)

@@ -101,9 +101,10 @@ describe('keyless exec', () => {
   })
 
   it('aws sts get-caller-identity (Debian AWS CLI) inside exec is the role', async () => {
-    const r = await keyless(['exec', 'sandbox.AdministratorAccess', '--', 'aws', 'sts', 'get-caller-identity', '--endpoint-url', emulator.url, '--output', 'json'])
+    const r = await keyless(['exec', 'sandbox.AdministratorAccess', '--debug', '--', 'aws', 'sts', 'get-caller-identity', '--endpoint-url', emulator.url, '--output', 'json'])
     expect(r.code, r.stderr).toBe(0)
     expect(JSON.parse(r.stdout).Arn).toMatch(/^arn:aws:sts::111111111111:assumed-role\/AWSReservedSSO_AdministratorAccess_[0-9a-f]{16}\/demo\.user$/)
+    expect(r.stderr).toContain('keyless:') // --debug did print (and the leak scan below reads it)
   })
 
   it('16 concurrent execs of a cold role make one GetRoleCredentials; credential-process then serves it from the cache', {timeout: 240_000}, async () => {
