@@ -2,7 +2,7 @@ import {CONSOLE_REDIRECT_WAIT_MS} from '../timing.js'
 import {roleRegion} from '../exec/environment.js'
 import {useRole} from '../role/runtime.js'
 import type {RoleChoice, RoleFlags} from '../role/select.js'
-import {openBrowser, reasonNotToOpenBrowser} from '../ui/browser.js'
+import {openLoopbackUrl, reasonNotToOpenBrowser} from '../ui/browser.js'
 import {registerSecret} from '../ui/debug.js'
 import {KeylessError} from '../errors.js'
 import {consoleDestination, federationEndpoint, getSigninToken, loginUrl} from './signin.js'
@@ -43,7 +43,7 @@ export async function openConsole(flags: RoleFlags, options: ConsoleOptions): Pr
   registerSecret(url)
   if (options.print) return {choice, url}
   const redirect = await startOneTimeRedirect(url, CONSOLE_REDIRECT_WAIT_MS)
-  const opened = await openBrowser(redirect.url)
+  const {opened} = await openLoopbackUrl(redirect.url)
   // An opener that reports failure after the browser did follow the link (some exit non-zero once done) counts as opened.
   const usedAlready = await Promise.race([redirect.used, Promise.resolve(false)])
   if (!opened && !usedAlready) {

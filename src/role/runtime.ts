@@ -88,7 +88,7 @@ async function interactiveLogin(session: SsoSession): Promise<void> {
         ...sessionRuntime(),
         signal: controller.signal,
         present: async (prompt) => {
-          await presentDevicePrompt(prompt, {noBrowser: false})
+          await presentDevicePrompt(prompt, {noBrowser: false, region: session.region})
           spinner.start()
         },
       },
