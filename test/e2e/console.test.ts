@@ -61,7 +61,7 @@ describe.skipIf(!existsSync(CHROMIUM))('keyless console in a real browser', () =
     const profile = mkdtempSync(join(tmpdir(), 'keyless-chromium-'))
     writeFile(
       browser,
-      `#!/bin/sh\nprintf '%s\\n' "$@" >> '${argvLog}'\nexec ${CHROMIUM} ${CHROMIUM_FLAGS} --user-data-dir='${profile}' --dump-dom "$1" > '${page}' 2>/dev/null\n`,
+      `#!/bin/sh\nprintf '%s\\n' "$@" >> '${argvLog}'\n${CHROMIUM} ${CHROMIUM_FLAGS} --user-data-dir='${profile}' --dump-dom "$1" > '${page}.tmp' 2>/dev/null; mv '${page}.tmp' '${page}'\n`,
       0o700,
     )
     const before = await ops()
@@ -77,7 +77,7 @@ describe.skipIf(!existsSync(CHROMIUM))('keyless console in a real browser', () =
       html = await waitForFile(page, /<\/html>/)
     } finally {
       seen = await scan.stop()
-      rmSync(profile, {recursive: true, force: true})
+      rmSync(profile, {recursive: true, force: true, maxRetries: 10, retryDelay: 200})
     }
     expect(/<code id="arn">([^<]*)<\/code>/.exec(html)?.[1]).toMatch(ARN)
     expect(/<code id="destination">([^<]*)<\/code>/.exec(html)?.[1]).toBe('https://eu-west-1.console.aws.amazon.com/s3/home?region=eu-west-1')
