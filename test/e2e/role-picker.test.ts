@@ -1,6 +1,7 @@
 import {spawn} from 'node:child_process'
 import {describe, expect, it} from 'vitest'
 
+import {writeAccountsCache} from '../../src/accounts/cache.js'
 import {KEYLESS_BIN} from '../helpers/cli.js'
 import {useSignedInEmulator} from '../helpers/seed-session.js'
 
@@ -53,6 +54,24 @@ describe('role picker', () => {
       expect(r.code).toBe(130)
       expect(r.screen).not.toContain('RAN')
     }
+  })
+})
+
+describe('role picker over 1,000 accounts x 3 roles', () => {
+  const big = useSignedInEmulator({accounts: 1000, rolesPerAccount: 3})
+
+  it('filters the cached listing as you type and picks', async () => {
+    // The listing as `keyless accounts` caches it (written directly: this test is about the picker, not the listing).
+    const fixture = await big.emulator.fixture()
+    const session = {name: 'acme', startUrl: fixture.startUrl, region: fixture.region, scopes: ['sso:account:access']}
+    await writeAccountsCache(session, fixture.accounts, new Date(), big.env)
+    const r = await inPty(big.env, `exec -- ${process.execPath} -e "console.log('ROLE=' + process.env.KEYLESS_ROLE)"`, [
+      [/Role \(3000 in session acme; type to filter\)/, 'count-0999 readonly'],
+      [/count-0999 readonly\r?\n\S+ account-0999 +100000000999 +ReadOnlyAccess\r?\n\r?\n/, '\r'],
+    ])
+    expect(r.left).toBe(0)
+    expect(r.code).toBe(0)
+    expect(r.screen).toContain('ROLE=account-0999.ReadOnlyAccess')
   })
 })
 
