@@ -1,9 +1,26 @@
 #!/usr/bin/env bash
 # npm test: self-sufficient on a fresh clone. Installs what is missing (Debian packages when root, npm
-# packages), builds, starts its own D-Bus session and unlocked gnome-keyring when no Secret Service is
-# reachable, then runs the whole suite (extra arguments go to vitest).
+# packages, Node.js 24 into a cache directory), builds, lints, starts its own D-Bus session and unlocked
+# gnome-keyring when no Secret Service is reachable, then runs the whole suite on this machine's Node.js
+# (the default, 20) and the e2e, interop and reliability suites again on Node.js 24.
+# Extra arguments go to vitest and select the tests of the Node.js 20 run; the Node.js 24 run then runs only
+# with KEYLESS_TEST_NODE24=1 (same arguments). KEYLESS_TEST_NODE24=0 skips it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
 npm run build --silent
-exec bash scripts/with-keychain.sh npx vitest run "$@"
+npm run lint --silent
+node24=""
+if [ "${KEYLESS_TEST_NODE24:-$([ $# -eq 0 ] && echo 1 || echo 0)}" = 1 ]; then
+  node24=$(bash scripts/ensure-node.sh 24)
+fi
+status=0
+echo "keyless: tests on Node.js $(node --version)" >&2
+bash scripts/with-keychain.sh npx vitest run "$@" || status=$?
+if [ -n "$node24" ]; then
+  echo "keyless: e2e, interop and reliability tests on Node.js $("$node24" --version)" >&2
+  # Node 24 first on the PATH too, so a `node` any test or tool starts is the same one.
+  [ $# -gt 0 ] || set -- test/e2e test/interop test/reliability
+  PATH="$(dirname "$node24"):$PATH" bash scripts/with-keychain.sh "$node24" node_modules/vitest/vitest.mjs run "$@" || status=$?
+fi
+exit $status

@@ -16,12 +16,18 @@ import {ConfigSyntaxError} from './errors.js'
  * - a line indented deeper than the key line above it (blank and comment lines in between do not count) is a
  *   continuation of that key: with an empty value (`s3 =`) these are the nested sub-keys botocore parses as
  *   `{max_concurrent_requests: '20'}`.
- * - a section header is `[...]`: the name runs to the last `]` (anything after it is ignored, as configparser
- *   does); `[profile NAME]` and `[sso-session NAME]` names are split like `shlex.split`, so quotes work.
- * Where botocore fails (a key before any section, a line that is neither, a duplicated section or key) this
- * parser throws a ConfigSyntaxError naming the line; it is also stricter on two things botocore silently
- * ignores: `[profile]` / `[sso-session]` without a name (or with several) and NUL bytes.
- * A UTF-8 byte order mark is accepted (botocore itself would reject it) and kept.
+ * - a section header is a stripped line `[...]` with at least one character inside: the header runs to the last
+ *   `]` (anything after it is ignored, as configparser does) and is not trimmed (`[ profile a ]` is a section
+ *   named " profile a ", not a profile). A header that starts with `profile`, `sso-session` or `services` is
+ *   split like `shlex.split`: two words make a profile / session / services section named by the second word
+ *   (quotes work: `[profile "my name"]`); anything else (`[profile]`, `[profile two words]`, an unbalanced
+ *   quote) is a section botocore silently drops: type `ignored`, listed in `ConfigDocument.ignored`.
+ * Where botocore fails (a key before any section, a line that is neither, a duplicated section or key, a line
+ * without `=` in a nested block) this parser throws a ConfigSyntaxError naming the line. It refuses one thing
+ * more, because keyless's edit would be ambiguous: two sections for the same profile or sso-session written
+ * differently (`[profile a]` and `[profile "a"]`; botocore keeps the last, the JS SDK merges them).
+ * A UTF-8 byte order mark is accepted and kept (botocore rejects it, the JS SDK reads it; `bom` tells).
+ * Every step is linear in the length of the line (a 1 MB line parses in milliseconds).
  */
 
 export type LineEnding = '\n' | '\r\n' | '\r' | ''
@@ -46,7 +52,8 @@ export interface ConfigLine {
   parent?: number
 }
 
-export type SectionType = 'default' | 'profile' | 'sso-session' | 'services' | 'other'
+/** `ignored`: a `[profile ...]`, `[sso-session ...]` or `[services ...]` header botocore drops (not two words). */
+export type SectionType = 'default' | 'profile' | 'sso-session' | 'services' | 'other' | 'ignored'
 
 export interface ConfigKey {
   /** Lower-cased name, as botocore sees it. */
@@ -60,7 +67,7 @@ export interface ConfigKey {
 }
 
 export interface ConfigSection {
-  /** The text between `[` and the last `]`, trimmed: `profile dev`, `sso-session acme`, `default`. */
+  /** The text between `[` and the last `]` as written: `profile dev`, `sso-session acme`, `default`. */
   header: string
   type: SectionType
   /** Profile / session / services name; the header itself for `default` and `other`. */
@@ -84,6 +91,8 @@ export interface ConfigDocument {
   eol: '\n' | '\r\n'
   /** The last line ends with a line ending (true for an empty file). */
   finalNewline: boolean
+  /** Sections the AWS tools drop (type `ignored`), with why: kept byte for byte, worth a warning. */
+  ignored: Array<{section: number; reason: string}>
 }
 
 export interface ParseOptions {
@@ -92,9 +101,28 @@ export interface ParseOptions {
 }
 
 const BOM = '\ufeff'
-/** configparser's `str.strip()` and `\s`: Unicode whitespace, but never the BOM (JS `trim()` strips it). */
-const strip = (s: string): string => s.replace(/^[^\S\ufeff]+|[^\S\ufeff]+$/g, '')
-const indentOf = (s: string): number => /^[^\S\ufeff]*/.exec(s)?.[0].length ?? 0
+
+/**
+ * Python's `str.isspace()`, which configparser's `strip()` and `\s` use: JS's `\s` without the BOM, plus the
+ * separators U+001C-U+001F and U+0085. Scanned by hand: a regex over a long run of spaces backtracks (quadratic).
+ */
+function isSpace(c: number): boolean {
+  if (c <= 0x20) return (c >= 0x09 && c <= 0x0d) || c >= 0x1c
+  if (c < 0x85) return false
+  return (
+    c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000
+  )
+}
+const indentOf = (s: string): number => {
+  let i = 0
+  while (i < s.length && isSpace(s.charCodeAt(i))) i++
+  return i
+}
+const strip = (s: string): string => {
+  let end = s.length
+  while (end > 0 && isSpace(s.charCodeAt(end - 1))) end--
+  return end === 0 ? '' : s.slice(indentOf(s), end)
+}
 
 /** Splits text into lines keeping each line's ending (LF, CRLF or a lone CR, as Python's universal newlines). */
 export function splitLines(text: string): Array<{text: string; eol: LineEnding}> {
@@ -109,14 +137,18 @@ export function splitLines(text: string): Array<{text: string; eol: LineEnding}>
   return out
 }
 
-/** `shlex.split` (POSIX mode, no comments): enough to read `[profile "my name"]` as botocore does. */
+/**
+ * Python's `shlex.split` (POSIX mode, no comments), which botocore applies to `[profile ...]` headers: words
+ * split at space, tab, CR and LF; single quotes literal; in double quotes a backslash escapes only `"` and `\`;
+ * outside quotes it escapes any character. Undefined where shlex raises (an open quote, a trailing backslash).
+ */
 export function shlexSplit(s: string): string[] | undefined {
   const words: string[] = []
   let word = ''
   let inWord = false
   for (let i = 0; i < s.length; i++) {
     const c = s[i] as string
-    if (/\s/.test(c)) {
+    if (c === ' ' || c === '\t' || c === '\r' || c === '\n') {
       if (inWord) words.push(word)
       word = ''
       inWord = false
@@ -130,7 +162,7 @@ export function shlexSplit(s: string): string[] | undefined {
       inWord = true
       let j = i + 1
       for (; j < s.length && s[j] !== '"'; j++) {
-        if (s[j] === '\\' && j + 1 < s.length && '"\\$`\n'.includes(s[j + 1] as string)) j++
+        if (s[j] === '\\' && j + 1 < s.length && (s[j + 1] === '"' || s[j + 1] === '\\')) j++
         word += s[j]
       }
       if (j >= s.length) return undefined
@@ -149,23 +181,25 @@ export function shlexSplit(s: string): string[] | undefined {
 }
 
 /** Splits a key line the way configparser's OPTCRE does: name up to the first `=` or `:`. */
-export function splitKeyLine(text: string): {key: string; value: string; valueStart: number} | undefined {
-  const m = /^([^\S\ufeff]*)(.*?)([^\S\ufeff]*[=:][^\S\ufeff]*)(.*)$/s.exec(text)
-  if (!m) return undefined
-  const key = strip(m[2] ?? '')
-  return {key, value: strip(m[4] ?? ''), valueStart: (m[1] ?? '').length + (m[2] ?? '').length + (m[3] ?? '').length}
+export function splitKeyLine(text: string, delimiters = '=:'): {key: string; value: string; valueStart: number} | undefined {
+  const start = indentOf(text)
+  let at = start
+  while (at < text.length && !delimiters.includes(text[at] as string)) at++
+  if (at >= text.length) return undefined
+  let valueStart = at + 1
+  while (valueStart < text.length && isSpace(text.charCodeAt(valueStart))) valueStart++
+  return {key: strip(text.slice(start, at)), value: strip(text.slice(valueStart)), valueStart}
 }
 
-function classifyHeader(header: string, fail: (reason: string) => never): {type: SectionType; name: string} {
-  const first = /^(\S+)/.exec(header)?.[1] ?? ''
-  if (first === 'profile' || first === 'sso-session' || first === 'services') {
+/** What botocore's build_profile_map makes of a header (it tests the prefixes with `startswith`). */
+function classifyHeader(header: string): {type: SectionType; name: string; ignored?: string} {
+  for (const type of ['profile', 'sso-session', 'services'] as const) {
+    if (!header.startsWith(type)) continue
     const words = shlexSplit(header)
-    if (!words) fail(`"[${header}]" has an unbalanced quote`)
-    if (words.length < 2 || words[1] === '') fail(`"[${header}]" names no ${first} (write [${first} NAME])`)
-    if (words.length > 2) {
-      fail(`"[${header}]" names more than one ${first} (AWS tools ignore it; quote a name with spaces or remove it)`)
-    }
-    return {type: first, name: words[1] as string}
+    if (!words) return {type: 'ignored', name: header, ignored: 'an unbalanced quote or a trailing backslash'}
+    if (words.length < 2) return {type: 'ignored', name: header, ignored: `no ${type} name; write [${type} NAME]`}
+    if (words.length > 2) return {type: 'ignored', name: header, ignored: `a ${type} name with a space; quote it: [${type} "NAME"]`}
+    return {type, name: words[1] as string}
   }
   if (header === 'default') return {type: 'default', name: 'default'}
   return {type: 'other', name: header}
@@ -173,14 +207,26 @@ function classifyHeader(header: string, fail: (reason: string) => never): {type:
 
 /** Identity used to detect duplicated sections (the same profile written twice, however it is quoted). */
 function sectionIdentity(s: {type: SectionType; name: string; header: string}): string {
-  return s.type === 'other' ? `other\0${s.header}` : `${s.type}\0${s.name}`
+  return s.type === 'profile' || s.type === 'sso-session' ? `${s.type}\0${s.name}` : `header\0${s.header}`
 }
 
 function describe(s: {type: SectionType; name: string; header: string}): string {
-  return s.type === 'other' || s.type === 'default' ? `[${s.header}]` : `[${s.type} ${s.name}]`
+  return s.type === 'profile' || s.type === 'sso-session' || s.type === 'services' ? `[${s.type} ${s.name}]` : `[${s.header}]`
 }
 
 const quoteLine = (text: string): string => JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text)
+
+/** One warning per section the AWS tools ignore, and for a byte order mark, each naming its line. */
+export function configWarnings(doc: ConfigDocument, path = 'config'): string[] {
+  const warnings = doc.ignored.map(({section, reason}) => {
+    const s = doc.sections[section] as ConfigSection
+    return `${path} line ${s.start + 1}: the AWS CLI and SDKs ignore ${quoteLine(`[${s.header}]`)} (${reason}): kept as it is`
+  })
+  if (doc.bom) {
+    warnings.unshift(`${path} line 1: starts with a UTF-8 byte order mark, which the AWS CLI cannot read (the SDKs can): kept as it is`)
+  }
+  return warnings
+}
 
 /** Parses the text of an AWS config file. Throws ConfigSyntaxError (with the line) on anything unsafe to edit. */
 export function parseConfig(input: string, options: ParseOptions = {}): ConfigDocument {
@@ -192,11 +238,9 @@ export function parseConfig(input: string, options: ParseOptions = {}): ConfigDo
     throw new ConfigSyntaxError(path, lineIndex + 1, reason)
   }
 
-  const nul = raw.findIndex((l) => l.text.includes('\0'))
-  if (nul >= 0) fail(nul, 'contains a NUL byte: this is binary data, not a config file')
-
   const lines: ConfigLine[] = []
   const sections: ConfigSection[] = []
+  const ignored: ConfigDocument['ignored'] = []
   const seen = new Map<string, number>()
   let current: ConfigSection | undefined
   let option: {index: number; indent: number; nested: boolean} | undefined
@@ -216,7 +260,8 @@ export function parseConfig(input: string, options: ParseOptions = {}): ConfigDo
     if (current && option && indent > option.indent) {
       const parentLine = lines[option.index] as ConfigLine
       const kv = splitKeyLine(lineText)
-      if (option.nested && (!kv || kv.key === '')) {
+      // botocore splits a nested block's lines at the first `=` (not `:`) and fails on a line without one.
+      if (option.nested && !trimmed.includes('=')) {
         fail(i, `${quoteLine(trimmed)} is not a "name = value" line inside the nested "${parentLine.key}" block`)
       }
       lines.push({...base, kind: 'subkey', key: kv?.key, value: kv?.value, parent: option.index})
@@ -225,12 +270,11 @@ export function parseConfig(input: string, options: ParseOptions = {}): ConfigDo
       current.bodyEnd = i + 1
       continue
     }
-    if (trimmed.startsWith('[')) {
-      const close = trimmed.lastIndexOf(']')
-      if (close < 0) fail(i, `${quoteLine(trimmed)} is not a section header (missing "]")`)
-      const header = strip(trimmed.slice(1, close))
-      if (header === '') fail(i, `"${trimmed}" is an empty section header`)
-      const {type, name} = classifyHeader(header, (reason) => fail(i, reason))
+    // configparser's SECTCRE, `\[(.+)\]` matched at the start of the stripped line (greedy: to the last `]`).
+    const close = trimmed.startsWith('[') ? trimmed.lastIndexOf(']') : -1
+    if (close >= 2) {
+      const header = trimmed.slice(1, close)
+      const {type, name, ignored: why} = classifyHeader(header)
       const identity = sectionIdentity({type, name, header})
       const first = seen.get(identity)
       if (first !== undefined) {
@@ -240,14 +284,18 @@ export function parseConfig(input: string, options: ParseOptions = {}): ConfigDo
       seen.set(identity, i)
       current = {header, type, name, start: i, bodyEnd: i + 1, end: i + 1, keys: []}
       sections.push(current)
+      if (why !== undefined) ignored.push({section: sections.length - 1, reason: why})
       option = undefined
       lines.push({...base, section: sections.length - 1, kind: 'section'})
       continue
     }
+    const kv = splitKeyLine(lineText)
+    if (!kv && trimmed.startsWith('[')) {
+      fail(i, close === 1 ? `"${trimmed}" is an empty section header` : `${quoteLine(trimmed)} is not a section header (missing "]")`)
+    }
     if (!current) {
       fail(i, `${quoteLine(trimmed)} is outside any section (add a [default] or [profile NAME] header above it)`)
     }
-    const kv = splitKeyLine(lineText)
     if (!kv) fail(i, `${quoteLine(trimmed)} is neither a section header, a "name = value" line nor a comment`)
     if (kv.key === '') fail(i, `${quoteLine(trimmed)} has no name before the "${trimmed[0]}"`)
     const name = kv.key.toLowerCase()
@@ -271,7 +319,7 @@ export function parseConfig(input: string, options: ParseOptions = {}): ConfigDo
   }
   const eol = crlf > lf || (crlf === lf && lines[0]?.eol === '\r\n') ? '\r\n' : '\n'
   const finalNewline = lines.length === 0 || (lines.at(-1) as ConfigLine).eol !== ''
-  return {bom, lines, sections, eol, finalNewline}
+  return {bom, lines, sections, eol, finalNewline, ignored}
 }
 
 /** The exact text of a document (a parsed document serialises to its input, byte for byte). */

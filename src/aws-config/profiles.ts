@@ -1,5 +1,5 @@
 import {InvalidConfigValueError} from './errors.js'
-import {type ConfigSection, getKey, parseConfig} from './ini.js'
+import {configWarnings, type ConfigSection, getKey, parseConfig} from './ini.js'
 import {LineEditor, writeSectionKeys, type KeyWrite} from './line-editor.js'
 import {validateSessionName} from './sso-sessions.js'
 
@@ -272,7 +272,8 @@ export function syncProfiles(text: string, options: SyncProfilesOptions): SyncPr
     stale: [],
     renamed: [],
     takenBy: [],
-    warnings: [],
+    // Sections the AWS tools ignore are never touched; the user hears about each once.
+    warnings: configWarnings(doc, options.path),
   }
 
   const names = new Set<string>()

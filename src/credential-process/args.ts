@@ -1,4 +1,4 @@
-import {parseArgs} from 'node:util'
+import {createRequire} from 'node:module'
 
 import {KeylessError, EXIT} from '../errors.js'
 
@@ -20,14 +20,39 @@ function usage(message: string): KeylessError {
   return new KeylessError(message, USAGE, EXIT.usage)
 }
 
+const STRING_FLAGS = new Set(['session', 'account-id', 'role-name'])
+const BOOLEAN_FLAGS = new Set(['auto-login', 'debug'])
+type Values = {session?: string; 'account-id'?: string; 'role-name'?: string; 'auto-login'?: boolean; debug?: boolean}
+
 /**
- * The command line of `keyless credential-process`, read with node:util (oclif's parser costs start-up time
- * this hot path does not have). A usage error is one line that names the flag, exit code 2.
+ * The command line as keyless writes it into credential_process (`--flag value`, `--flag=value`, the two
+ * switches), read without loading node:util's parser: this runs before every AWS call. Anything else gives
+ * undefined, and node:util's parseArgs reads it (and words the usage error).
  */
-export function parseCredentialProcessArgs(argv: string[]): CredentialProcessArgs {
-  let values
+function readPlainFlags(argv: string[]): Values | undefined {
+  const values: Record<string, string | boolean> = {}
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string
+    if (!arg.startsWith('--')) return undefined
+    const eq = arg.indexOf('=')
+    const name = arg.slice(2, eq < 0 ? undefined : eq)
+    if (BOOLEAN_FLAGS.has(name) && eq < 0) values[name] = true
+    else if (!STRING_FLAGS.has(name)) return undefined
+    else if (eq >= 0) values[name] = arg.slice(eq + 1)
+    else {
+      const value = argv[++i]
+      if (value === undefined || value.startsWith('-')) return undefined
+      values[name] = value
+    }
+  }
+  return values as Values
+}
+
+/** node:util's parseArgs, for what readPlainFlags leaves: its messages name the flag. */
+function parseWithNode(argv: string[]): Values {
+  const {parseArgs} = createRequire(import.meta.url)('node:util') as typeof import('node:util')
   try {
-    ;({values} = parseArgs({
+    return parseArgs({
       args: argv,
       strict: true,
       allowPositionals: false,
@@ -38,12 +63,20 @@ export function parseCredentialProcessArgs(argv: string[]): CredentialProcessArg
         'auto-login': {type: 'boolean', default: false},
         debug: {type: 'boolean', default: false},
       },
-    }))
+    }).values
   } catch (error) {
     // node's messages name the flag ("Unknown option '--acount-id'", "Option '--session <value>' argument missing").
     const message = (error as Error).message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, '')
     throw usage(message.replace(/\.$/, ''))
   }
+}
+
+/**
+ * The command line of `keyless credential-process` (oclif's parser costs start-up time this hot path does not
+ * have). A usage error is one line that names the flag, exit code 2.
+ */
+export function parseCredentialProcessArgs(argv: string[]): CredentialProcessArgs {
+  const values = readPlainFlags(argv) ?? parseWithNode(argv)
   const accountId = values['account-id']
   const roleName = values['role-name']
   if (values.session !== undefined && values.session.trim() === '') throw usage('--session must not be empty')

@@ -1,5 +1,3 @@
-import {join} from 'node:path'
-
 import {KeylessError} from '../errors.js'
 import {fetchRoleCredentials} from '../credentials/fetch-role-credentials.js'
 import {obtainRoleCredentials} from '../credentials/role-credentials.js'

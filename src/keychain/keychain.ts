@@ -1,4 +1,3 @@
-import {randomBytes} from 'node:crypto'
 import {createRequire} from 'node:module'
 
 import {KEYCHAIN_TIMEOUT_MS} from '../timing.js'
@@ -101,6 +100,8 @@ class Keychain implements SecretStore {
       await this.call('write', (k) => k.setPassword(this.service, key, value))
     } else {
       // Parts of a new generation first, the header pointing at them last.
+      // node:crypto loads here, not at start-up: a cache hit (credential-process) only reads.
+      const {randomBytes} = await import('node:crypto')
       const generation = randomBytes(4).toString('hex')
       for (const [i, chunk] of chunks.entries()) {
         await this.call('write', (k) => k.setPassword(this.service, `${key}#${generation}#${i + 1}`, chunk))

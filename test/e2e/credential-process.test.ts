@@ -1,6 +1,6 @@
 import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
-import {afterAll, beforeAll, beforeEach, describe, expect, it} from 'vitest'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {openKeychain} from '../../src/keychain/keychain.js'
 import {KEYLESS_BIN, runKeyless, runProcess, type RunResult} from '../helpers/cli.js'

@@ -70,6 +70,26 @@ describe('profiles sync', () => {
     expect(readFileSync(sandbox.configFile + '.keyless.bak', 'utf8')).toBe(USER_CONFIG)
   })
 
+  it('keeps a section the AWS tools ignore byte for byte with one warning naming its line; refuses what botocore refuses', async () => {
+    const withIgnored = USER_CONFIG + '\n[profile two words]\nregion = us-west-2\n'
+    writeFile(sandbox.configFile, withIgnored)
+    const out = await keyless(['profiles', 'sync', '--json'])
+    expect(out.code).toBe(0)
+    expect(JSON.parse(out.stdout).added).toHaveLength(4)
+    const line = USER_CONFIG.split('\n').length + 1
+    expect(out.stderr.split('\n').filter((l) => l.includes('two words'))).toEqual([
+      `keyless: ~/.aws/config line ${line}: the AWS CLI and SDKs ignore "[profile two words]" (a profile name with a space; quote it: [profile "NAME"]): kept as it is`,
+    ])
+    expect(config().startsWith(withIgnored)).toBe(true)
+
+    const broken = withIgnored + '[profile broken\n'
+    writeFile(sandbox.configFile, broken)
+    const refused = await keyless(['profiles', 'sync'])
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(new RegExp(`line ${line + 2}: "\\[profile broken" is not a section header`))
+    expect(config()).toBe(broken)
+  })
+
   it('a second identical sync changes no byte and writes nothing', async () => {
     await keyless(['profiles', 'sync'])
     const before = statSync(sandbox.configFile)

@@ -6,7 +6,7 @@ import {
   type SSOOIDCServiceException,
   StartDeviceAuthorizationCommand,
 } from '@aws-sdk/client-sso-oidc'
-import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+import {afterAll, describe, expect, it} from 'vitest'
 
 import {type EmulatorHandle, type EmulatorOptions, startEmulator} from '../helpers/emulator.js'
 

@@ -1,5 +1,4 @@
 import {readFileSync} from 'node:fs'
-import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {openKeychain} from '../../src/keychain/keychain.js'

@@ -1,3 +1,6 @@
+import {parseArgs} from 'node:util'
+
+import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 
 import {parseCredentialProcessArgs} from '../../src/credential-process/args.js'
@@ -52,6 +55,35 @@ describe('credential-process arguments', () => {
       accountId: '222222222222',
       roleName: 'Read.Only+x@y',
     })
+  })
+
+  it('reads the command line as node:util parseArgs does (the hot path skips loading it for plain flags)', () => {
+    const token = fc.constantFrom('--session', '--account-id', '--role-name', '--auto-login', '--debug', '--session=acme', '--debug=1', '--x',
+      '-s', 'acme', '111111111111', 'AdministratorAccess', '-1', '')
+    fc.assert(
+      fc.property(fc.array(token, {maxLength: 8}), (argv) => {
+        const run = (f: () => unknown) => {
+          try {
+            return {value: f()}
+          } catch (error) {
+            return {error: (error as Error).message}
+          }
+        }
+        const ours = run(() => parseCredentialProcessArgs(argv))
+        const node = run(() => {
+          const {values} = parseArgs({args: argv, strict: true, allowPositionals: false, options: {session: {type: 'string'}, 'account-id': {type: 'string'}, 'role-name': {type: 'string'}, 'auto-login': {type: 'boolean'}, debug: {type: 'boolean'}}})
+          return values
+        })
+        // Whatever node:util refuses is refused; whatever it reads, keyless reads the same values from.
+        if ('error' in node) expect(ours).toHaveProperty('error')
+        else if ('value' in ours) {
+          const v = ours.value as {session?: string; accountId: string; roleName: string; autoLogin: boolean; debug: boolean}
+          const n = node.value as Record<string, string | boolean | undefined>
+          expect([v.session, v.accountId, v.roleName, v.autoLogin, v.debug]).toEqual([n.session, n['account-id'], n['role-name'], n['auto-login'] === true, n.debug === true])
+        }
+      }),
+      {numRuns: 2000},
+    )
   })
 
   const usageCases: Array<[string[], RegExp]> = [
