@@ -3,7 +3,14 @@
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
-const node = {process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', setTimeout: 'readonly'}
+const node = {
+  process: 'readonly',
+  console: 'readonly',
+  Buffer: 'readonly',
+  URL: 'readonly',
+  setTimeout: 'readonly',
+  setImmediate: 'readonly',
+}
 
 export default tseslint.config(
   {ignores: ['dist/', 'node_modules/', 'coverage/', 'tmp/']},
