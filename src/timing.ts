@@ -87,3 +87,8 @@ export const FEDERATION_TIMEOUT_MS = 30_000
 /** How long `keyless console` waits for the browser to open its one-time loopback URL. A sign-in token is good for
  * 15 minutes; a browser that has not asked within two has not got the URL (no browser, a blocked opener). */
 export const CONSOLE_REDIRECT_WAIT_MS = 120_000
+
+/** How long the authorization-code login waits for the browser to come back to keyless: as long as a device code
+ * lives (Identity Center's expiresIn is 600 s), so both flows give a person the same time to sign in.
+ * KEYLESS_AUTH_CODE_TIMEOUT_MS shortens it for tests. */
+export const AUTH_CODE_TIMEOUT_MS = Number(process.env.KEYLESS_AUTH_CODE_TIMEOUT_MS) || 10 * 60 * 1000

@@ -19,6 +19,8 @@ export interface SsoSession {
    * `keyless_command`, ...), by full key name. The AWS CLI and SDKs ignore keys they do not know.
    */
   keyless?: Record<string, string>
+  /** `keyless_login_flow` as written (auth-code or device-code; checked where it is used), when present. */
+  loginFlow?: string
 }
 
 export interface SsoSessionInput {
@@ -27,6 +29,8 @@ export interface SsoSessionInput {
   region: string
   /** Written when given; a new section gets DEFAULT_SSO_SCOPES, an existing one keeps what it has. */
   scopes?: readonly string[]
+  /** `keyless_login_flow`: written when given, left as it is otherwise. */
+  loginFlow?: string
 }
 
 /** Splits `sso_registration_scopes` as the AWS CLI does: commas, surrounding blanks ignored. */
@@ -50,6 +54,7 @@ export function listSsoSessions(doc: ConfigDocument): SsoSession[] {
         region: getKey(s, 'sso_region') ?? '',
         scopes: parseScopes(getKey(s, 'sso_registration_scopes')),
         ...(keyless.length > 0 ? {keyless: Object.fromEntries(keyless.map((k) => [k.name, k.value]))} : {}),
+        ...(getKey(s, 'keyless_login_flow') !== undefined ? {loginFlow: getKey(s, 'keyless_login_flow')} : {}),
       }
     })
 }
@@ -89,6 +94,7 @@ export function upsertSsoSession(text: string, session: SsoSessionInput, options
       {name: 'sso_start_url', value: session.startUrl, mode: 'set'},
       {name: 'sso_region', value: session.region, mode: 'set'},
       {name: 'sso_registration_scopes', value: scopes, mode: 'set'},
+      {name: 'keyless_login_flow', value: session.loginFlow, mode: 'set'},
     ])
   } else {
     editor.appendSection([
@@ -96,6 +102,7 @@ export function upsertSsoSession(text: string, session: SsoSessionInput, options
       `sso_start_url = ${session.startUrl}`,
       `sso_region = ${session.region}`,
       `sso_registration_scopes = ${scopes ?? DEFAULT_SSO_SCOPES.join(',')}`,
+      ...(session.loginFlow ? [`keyless_login_flow = ${session.loginFlow}`] : []),
     ])
   }
   return editor.result(text)

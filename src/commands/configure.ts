@@ -13,6 +13,7 @@ export default class Configure extends KeylessCommand {
   static override description = `Touches no other byte of the file. Prompts for what is missing when run in a terminal; otherwise a missing value is an error naming its flag.`
   static override examples = [
     '<%= config.bin %> configure --session acme --start-url https://acme.awsapps.com/start --region us-east-1',
+    '<%= config.bin %> configure --session acme --login-flow device-code',
     '<%= config.bin %> configure',
   ]
   static override enableJsonFlag = true
@@ -21,6 +22,11 @@ export default class Configure extends KeylessCommand {
     'start-url': Flags.string({description: 'the AWS access portal URL (https://....awsapps.com/start)', helpValue: 'URL'}),
     region: Flags.string({description: 'the region of the IAM Identity Center instance', helpValue: 'REGION'}),
     scopes: Flags.string({description: 'comma-separated registration scopes', default: 'sso:account:access', helpValue: 'SCOPES'}),
+    'login-flow': Flags.string({
+      description: 'how keyless login signs in to this session from now on (saved as keyless_login_flow); login flags still win',
+      options: ['auth-code', 'device-code'],
+      helpValue: 'auth-code|device-code',
+    }),
   }
 
   async run(): Promise<ConfigureResult> {
@@ -48,7 +54,7 @@ export default class Configure extends KeylessCommand {
     const startUrl = flags['start-url'] ?? current?.startUrl ?? (await ask('start-url', 'AWS access portal URL', validateStartUrl))
     const region = flags.region ?? current?.region ?? (await ask('region', 'Identity Center region', validateRegion, 'us-east-1'))
     const scopes = flags.scopes.split(',').map((s) => s.trim()).filter(Boolean)
-    const result = await configureSession({name, startUrl, region, scopes}, process.env, sessionRuntime().store)
+    const result = await configureSession({name, startUrl, region, scopes, loginFlow: flags['login-flow']}, process.env, sessionRuntime().store)
     this.log(
       result.changed
         ? `${result.created ? 'Added' : 'Updated'} [sso-session ${name}] in ${result.configFile}. Next: keyless login --session ${name}`

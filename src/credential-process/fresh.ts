@@ -51,13 +51,17 @@ export async function freshRoleCredentials(
         ),
       fetch: (s, accessToken, accountId, roleName) => fetchRoleCredentials(s, accessToken, accountId, roleName),
       login: async (s, options) => {
-        const [{login}, {presentDevicePrompt}, {loginPromptReach}] = await Promise.all([
+        const [{login}, {chooseLoginFlow}, {presentAuthorizationPrompt, presentDevicePrompt}, {loginPromptReach}] = await Promise.all([
           import('../sso/login.js'),
+          import('../sso/login-flow.js'),
           import('../ui/login-prompt.js'),
           import('../ui/prompt-reach.js'),
         ])
+        // The same choice as keyless login (no flags here): one browser sign-in for every concurrent caller.
+        const choice = chooseLoginFlow({deviceCode: false, noBrowser: false, session: s}, io.env)
         // The AWS CLI shows a credential_process's stderr only once it ends: the prompt goes to the terminal.
         const reach = loginPromptReach(io.env)
+        const expired = () => reach.write('keyless: the SSO session has expired; --auto-login is signing you in again\n')
         try {
           // No withSessionLock here: obtainRoleCredentials already holds the session lock around this call.
           return await login(
@@ -69,11 +73,15 @@ export async function freshRoleCredentials(
                 if (reach.kind === 'none') throw new AutoLoginUnreachableError(s.name, reach.reason!)
               },
               present: async (prompt) => {
-                reach.write('keyless: the SSO session has expired; --auto-login is signing you in again\n')
-                await presentDevicePrompt(prompt, {noBrowser: false, region: s.region, write: reach.write})
+                expired()
+                await presentDevicePrompt(prompt, {choice, region: s.region, write: reach.write})
+              },
+              presentAuthorization: async (prompt) => {
+                expired()
+                await presentAuthorizationPrompt(prompt, {choice, region: s.region, session: s.name, write: reach.write})
               },
             },
-            options,
+            {...options, flow: choice.flow},
           )
         } finally {
           reach.close()

@@ -61,7 +61,8 @@ async function goneError(session: string, token: SessionToken | undefined, store
  */
 export async function refreshAccessToken(session: SsoSession, token: SessionToken, deps: AccessTokenDeps): Promise<SessionToken> {
   const now = deps.now ?? Date.now
-  const registration = await deps.store.readRegistration(session.name)
+  // The refresh token belongs to the client that signed in: each flow has its own registration.
+  const registration = await deps.store.readRegistration(session.name, token.flow ?? 'device-code')
   if (!registration || Date.parse(registration.expiresAt) <= now()) throw new SessionExpiredError(session.name)
   const client = await (deps.oidc ?? oidcClient)(session.region)
   const {CreateTokenCommand} = await import('@aws-sdk/client-sso-oidc')

@@ -12,6 +12,8 @@ export interface ConfigureResult {
   startUrl: string
   region: string
   scopes: string[]
+  /** `keyless_login_flow` of the section after the change, when it has one. */
+  loginFlow?: string
   configFile: string
   /** False when the section already said exactly this (nothing was written). */
   changed: boolean
@@ -25,7 +27,7 @@ export interface ConfigureResult {
  * (two terminals cannot lose each other's edit), written atomically with a backup, no other byte touched.
  */
 export async function configureSession(
-  input: {name: string; startUrl: string; region: string; scopes: string[]},
+  input: {name: string; startUrl: string; region: string; scopes: string[]; loginFlow?: string},
   env: NodeJS.ProcessEnv = process.env,
   store?: SessionStore,
 ): Promise<ConfigureResult> {
@@ -37,10 +39,11 @@ export async function configureSession(
   const result = await withConfigFileLock(path, async () => {
     const before = await readConfigText(path)
     const previous = listSsoSessions(parseConfig(before, {path: shown})).find((s) => s.name === input.name)
-    const after = upsertSsoSession(before, {name: input.name, startUrl, region, scopes: input.scopes}, {path: shown})
+    const after = upsertSsoSession(before, {name: input.name, startUrl, region, scopes: input.scopes, loginFlow: input.loginFlow}, {path: shown})
     const changed = after !== before || !existsSync(path) ? await writeFileAtomic(path, after, {backup: true}) : false
     const repointed = Boolean(previous && (previous.startUrl !== startUrl || previous.region !== region))
-    return {session: input.name, startUrl, region, scopes: input.scopes, configFile: path, changed, created: !previous, repointed}
+    const loginFlow = input.loginFlow ?? previous?.loginFlow
+    return {session: input.name, startUrl, region, scopes: input.scopes, ...(loginFlow ? {loginFlow} : {}), configFile: path, changed, created: !previous, repointed}
   }, {env})
   const {repointed, ...out} = result
   let clearedRoleCredentials = 0

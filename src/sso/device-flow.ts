@@ -114,6 +114,7 @@ export async function deviceAuthorizationLogin(session: SsoSession, deps: Device
           region: session.region,
           loggedInAt: new Date(now()).toISOString(),
           signInId: randomUUID(),
+          flow: 'device-code',
         }
         await deps.store.writeRegistration(session.name, registration)
         await deps.store.writeToken(session.name, token)

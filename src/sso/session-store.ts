@@ -1,11 +1,12 @@
 import type {SecretStore} from '../keychain/keychain.js'
 import {registerSecretsOf} from '../ui/secrets.js'
-import type {ClientRegistration, RoleBinding, RoleCredentials, SessionToken} from './types.js'
+import type {ClientRegistration, LoginFlow, RoleBinding, RoleCredentials, SessionToken} from './types.js'
 
 /**
  * Where a session's secrets live in the keychain. Every key starts with `session/<name>/`, so a session
  * can be found and wiped completely by name:
- *   session/<name>/registration                  OIDC client id + secret + expiry
+ *   session/<name>/registration                  OIDC client id + secret + expiry (device-code flow)
+ *   session/<name>/registration-auth-code        the same for the authorization-code flow (other grant types)
  *   session/<name>/token                         access token + expiry + refresh token
  *   session/<name>/role/<accountId>/<roleName>   cached role credentials
  */
@@ -13,7 +14,8 @@ export function sessionPrefix(session: string): string {
   // Encoded so that a session named "a/b" can never share a prefix with a session named "a".
   return `session/${encodeURIComponent(session)}/`
 }
-const registrationKey = (session: string) => `${sessionPrefix(session)}registration`
+const registrationKey = (session: string, flow: LoginFlow = 'device-code') =>
+  `${sessionPrefix(session)}registration${flow === 'auth-code' ? '-auth-code' : ''}`
 const tokenKey = (session: string) => `${sessionPrefix(session)}token`
 const roleKey = (session: string, accountId: string, roleName: string) =>
   `${sessionPrefix(session)}role/${accountId}/${roleName}`
@@ -30,11 +32,14 @@ function decodeSessionName(segment: string): string {
 export class SessionStore {
   constructor(private readonly keychain: SecretStore) {}
 
-  readRegistration(session: string): Promise<ClientRegistration | undefined> {
-    return this.readJson<ClientRegistration>(registrationKey(session))
+  readRegistration(session: string, flow: LoginFlow = 'device-code'): Promise<ClientRegistration | undefined> {
+    return this.readJson<ClientRegistration>(registrationKey(session, flow))
   }
-  writeRegistration(session: string, registration: ClientRegistration): Promise<void> {
-    return this.keychain.set(registrationKey(session), JSON.stringify(registration))
+  writeRegistration(session: string, registration: ClientRegistration, flow: LoginFlow = 'device-code'): Promise<void> {
+    return this.keychain.set(registrationKey(session, flow), JSON.stringify(registration))
+  }
+  async deleteRegistration(session: string, flow: LoginFlow): Promise<void> {
+    await this.keychain.delete(registrationKey(session, flow))
   }
   readToken(session: string): Promise<SessionToken | undefined> {
     return this.readJson<SessionToken>(tokenKey(session))
@@ -97,7 +102,7 @@ export class SessionStore {
   async wipeSession(session: string, options: {keepRegistration: boolean}): Promise<string[]> {
     const deleted = []
     for (const key of await this.keychain.keys(sessionPrefix(session))) {
-      if (options.keepRegistration && key === registrationKey(session)) continue
+      if (options.keepRegistration && (key === registrationKey(session) || key === registrationKey(session, 'auth-code'))) continue
       await this.keychain.delete(key)
       deleted.push(key)
     }

@@ -10,7 +10,12 @@ export interface ClientRegistration {
   /** What it was registered for: a reconfigured session must not reuse it. */
   region: string
   scopes: string[]
+  /** Authorization-code registrations only: the start URL they were registered for (their issuer URL). */
+  issuerUrl?: string
 }
+
+/** How a browser sign-in runs (PRODUCT.md section 10); each flow has its own client registration. */
+export type LoginFlow = 'auth-code' | 'device-code'
 
 /** The session's tokens (secret: keychain only). */
 export interface SessionToken {
@@ -20,11 +25,13 @@ export interface SessionToken {
   refreshToken?: string
   startUrl: string
   region: string
-  /** When the last device-authorization login happened (ISO 8601), for status. */
+  /** When the last browser sign-in happened (ISO 8601), for status. */
   loggedInAt?: string
   /** Random id of the sign-in this token descends from (kept across refreshes, new at every login): cached role
    * credentials are served only to the sign-in that fetched them (see RoleBinding). */
   signInId?: string
+  /** The flow that signed in, hence whose client registration refreshes the token (absent: device-code). */
+  flow?: LoginFlow
 }
 
 /**

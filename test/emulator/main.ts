@@ -11,7 +11,8 @@ const USAGE = `usage: npm run emulator -- [options]
   --fixture FILE            fixture JSON (startUrl, region, user, accounts, staticIdentities)
   --accounts N              generate N accounts (account-0001..) instead of the fixture's
   --roles-per-account M     roles per generated account (default 1)
-  --auto-approve            approve each device code on its second poll
+  --auto-approve            approve each device code on its second poll, and each
+                            GET /authorize at once (redirect with a code)
   --latency-ms N            delay every AWS API answer by N ms
   --rate-limit RPS          token bucket over all portal calls (burst = RPS); 429 beyond it
   --fault-rate P            answer this share (0..1) of portal calls with a 500

@@ -6,6 +6,7 @@ import {createServer, type IncomingMessage, type Server, type ServerResponse} fr
 import type {AddressInfo} from 'node:net'
 import {setTimeout as sleep} from 'node:timers/promises'
 
+import {authorize, authorizeDecision} from './authorize.js'
 import {approvalDecision, approvalPage, control} from './control.js'
 import {defaultFixture, type Fixture, generateAccounts, loadFixture} from './fixture.js'
 import {type ApiRequest, type ApiResponse, restJsonError} from './http.js'
@@ -83,6 +84,8 @@ const API_ROUTES: Record<string, Handler> = {
 const PAGE_ROUTES: Record<string, Handler> = {
   'GET /device': approvalPage,
   'POST /device': approvalDecision,
+  'GET /authorize': authorize,
+  'POST /authorize': authorizeDecision,
 }
 
 export interface RunningEmulator {

@@ -39,6 +39,7 @@ export const DEFAULTS = {
 export const OPERATIONS = [
   'RegisterClient',
   'StartDeviceAuthorization',
+  'Authorize',
   'CreateToken',
   'ListAccounts',
   'ListAccountRoles',
@@ -50,9 +51,14 @@ export const OPERATIONS = [
 ] as const
 export type Operation = (typeof OPERATIONS)[number]
 
-/** The `GET /_emulator/stats` body: requests received per operation (whatever the answer), 429s, injected 500s. */
+/** The grant types CreateToken is called with, counted in stats. */
+export const GRANTS = ['authorization_code', 'urn:ietf:params:oauth:grant-type:device_code', 'refresh_token'] as const
+
+/** The `GET /_emulator/stats` body: requests received per operation (whatever the answer), CreateToken calls per
+ * grant type, 429s, injected 500s. */
 export interface Stats {
   operations: Record<Operation, number>
+  grants: Record<string, number>
   throttled: number
   faults: number
 }
@@ -64,6 +70,31 @@ export interface Registration {
   scopes: string[]
   issuedAt: number // epoch seconds
   expiresAt: number // epoch seconds
+  /** As registered; absent: the device-code client of old (device_code and refresh_token). */
+  grantTypes?: string[]
+  redirectUris?: string[]
+  issuerUrl?: string
+}
+
+/** An authorization request shown on the approval page, waiting for Allow or Deny. */
+export interface AuthRequest {
+  id: string
+  clientId: string
+  redirectUri: string
+  state?: string
+  codeChallenge: string
+  scopes: string[]
+  expiresAtMs: number
+}
+
+/** An issued authorization code: single use, short-lived, bound to client, redirect URI and PKCE challenge. */
+export interface AuthCode {
+  clientId: string
+  redirectUri: string
+  codeChallenge: string
+  scopes: string[]
+  expiresAtMs: number
+  used: boolean
 }
 
 export type DeviceStatus = 'pending' | 'approved' | 'denied' | 'consumed'
@@ -122,6 +153,10 @@ function seededRandom(seed: number): () => number {
   }
 }
 
+/** Authorization codes and pending authorization requests live 5 minutes (RFC 6749 4.1.2: "a maximum
+ * authorization code lifetime of 10 minutes is RECOMMENDED"; Identity Center's are shorter). */
+export const AUTH_CODE_TTL_MS = 5 * 60 * 1000
+
 const USER_CODE_LETTERS = 'BCDFGHJKLMNPQRSTVWXZ'
 const UPPER_ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
 
@@ -146,6 +181,8 @@ export class EmulatorState {
   accounts: FixtureAccount[] = []
   registrations = new Map<string, Registration>()
   devices = new Map<string, Device>()
+  authRequests = new Map<string, AuthRequest>()
+  authCodes = new Map<string, AuthCode>()
   accessTokens = new Map<string, AccessToken>()
   refreshTokens = new Map<string, RefreshToken>()
   credentials = new Map<string, IssuedCredentials>()
@@ -172,6 +209,8 @@ export class EmulatorState {
     this.accounts = this.config.fixture.accounts.map((a) => ({...a, roles: [...a.roles]}))
     this.registrations.clear()
     this.devices.clear()
+    this.authRequests.clear()
+    this.authCodes.clear()
     this.accessTokens.clear()
     this.refreshTokens.clear()
     this.credentials.clear()
@@ -210,8 +249,34 @@ export class EmulatorState {
     return secret
   }
 
+  /** A secret the emulator did not issue but learned (a PKCE verifier): listed with the issued ones for leak scans. */
+  learned(secret: string): void {
+    if (!this.issued.includes(secret)) this.issued.push(secret)
+  }
+
+  /** A pending authorization request (the approval page's form refers to it by id). */
+  startAuthRequest(request: Omit<AuthRequest, 'id' | 'expiresAtMs'>): AuthRequest {
+    const pending: AuthRequest = {...request, id: randomBytes(16).toString('hex'), expiresAtMs: this.nowMs() + AUTH_CODE_TTL_MS}
+    this.authRequests.set(pending.id, pending)
+    return pending
+  }
+
+  /** An authorization code for an approved request. */
+  issueAuthCode(request: Omit<AuthRequest, 'id' | 'expiresAtMs'>): string {
+    const code = this.issue(opaque('', 48))
+    this.authCodes.set(code, {
+      clientId: request.clientId,
+      redirectUri: request.redirectUri,
+      codeChallenge: request.codeChallenge,
+      scopes: request.scopes,
+      expiresAtMs: this.nowMs() + AUTH_CODE_TTL_MS,
+      used: false,
+    })
+    return code
+  }
+
   /** Client registration; secrets as long as real ones (a client secret is a ~1 KB JWE), so chunking is exercised. */
-  register(clientName: string, scopes: string[]): Registration {
+  register(clientName: string, scopes: string[], extra: Pick<Registration, 'grantTypes' | 'redirectUris' | 'issuerUrl'> = {}): Registration {
     const issuedAt = this.nowSeconds()
     const registration: Registration = {
       clientId: opaque('', 16),
@@ -220,6 +285,7 @@ export class EmulatorState {
       scopes,
       issuedAt,
       expiresAt: issuedAt + this.config.clientSecretTtlSeconds,
+      ...extra,
     }
     this.registrations.set(registration.clientId, registration)
     return registration
@@ -379,7 +445,7 @@ export class EmulatorState {
 
 function emptyStats(): Stats {
   const operations = Object.fromEntries(OPERATIONS.map((op) => [op, 0])) as Record<Operation, number>
-  return {operations, throttled: 0, faults: 0}
+  return {operations, grants: Object.fromEntries(GRANTS.map((g) => [g, 0])), throttled: 0, faults: 0}
 }
 
 function staticCredentials(identity: StaticIdentity): IssuedCredentials {
