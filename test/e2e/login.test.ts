@@ -92,7 +92,7 @@ describe('login with the device-authorization flow (auto-approve)', () => {
     const script = join(sandbox.home, 'fake-browser.sh')
     writeFile(script, `#!/bin/sh\necho "$1" >> "${record}"\n`, 0o700)
     chmodSync(script, 0o700)
-    const result = await keyless(['login'], {env: {BROWSER: script, DISPLAY: ':99'}})
+    const result = await keyless(['login', '--device-code'], {env: {BROWSER: script, DISPLAY: ':99'}})
     expect(result.code).toBe(0)
     expect(result.stderr).toContain('Opened your browser')
     const urls = readFileSync(record, 'utf8').trim().split('\n')

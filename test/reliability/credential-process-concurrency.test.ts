@@ -8,6 +8,7 @@ import {runKeyless, type RunResult} from '../helpers/cli.js'
 import {SESSION, configText} from '../helpers/credential-process.js'
 import {startEmulator, type EmulatorHandle, type EmulatorOptions} from '../helpers/emulator.js'
 import {allFiles, findLeaks, writeFile} from '../helpers/files.js'
+import {browserEvents, httpBrowserEnv} from '../helpers/http-browser.js'
 import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
 import {seedSession, wipeSandboxKeychain} from '../helpers/seed-session.js'
 
@@ -129,6 +130,9 @@ describe('--auto-login with an expired session', () => {
   useEmulator({autoApprove: true}, 'none')
 
   it('8 concurrent callers: one device flow, one browser open, 8 successes', async () => {
+    // The session asks for the device flow (keyless configure --login-flow device-code), whatever this machine is.
+    const config = readFileSync(sandbox.configFile, 'utf8')
+    writeFile(sandbox.configFile, config.replace('sso_registration_scopes = sso:account:access\n', '$&keyless_login_flow = device-code\n'))
     const record = join(sandbox.home, 'browser-urls.txt')
     const browser = join(sandbox.home, 'fake-browser.sh')
     writeFile(browser, `#!/bin/sh\necho "$1" >> "${record}"\n`, 0o700)
@@ -150,6 +154,29 @@ describe('--auto-login with an expired session', () => {
     const instructed = results.filter((r) => /approve this code in your browser/.test(r.stderr))
     expect(instructed).toHaveLength(1)
     expect(results.filter((r) => r.stderr !== '')).toHaveLength(1)
+  })
+
+  it('8 concurrent callers on the authorization-code flow: one Authorize, one CreateToken, one browser open, 8 successes', async () => {
+    const log = join(sandbox.home, 'browser.log')
+    const before = await emulator.stats()
+    const roles = [ADMIN, ADMIN, READ, ADMIN, READ, ADMIN, ADMIN, READ]
+    const env = {...httpBrowserEnv(sandbox.home, log), KEYLESS_HOST_KIND: 'host'}
+    const results = await Promise.all(roles.map((role) => cp(role, {autoLogin: true, env})))
+    for (const r of results) {
+      expect(r.code, r.stderr).toBe(0)
+      expect(JSON.parse(r.stdout)).toMatchObject({Version: 1, AccessKeyId: expect.stringMatching(/^ASIA/)})
+    }
+    const after = await emulator.stats()
+    const d = delta(after.operations, before.operations)
+    expect(d).toEqual({RegisterClient: 1, Authorize: 1, CreateToken: 1, GetRoleCredentials: 2})
+    expect(after.grants.authorization_code! - before.grants.authorization_code!).toBe(1)
+    const events = browserEvents(log)
+    expect(events.filter((e) => e.event === 'opened')).toHaveLength(1)
+    expect(events.find((e) => e.event === 'landed')).toMatchObject({status: 200, title: 'Signed in'})
+    // The instructions went to stderr of exactly the one caller that ran the flow, naming the flow and why.
+    const instructed = results.filter((r) => r.stderr !== '')
+    expect(instructed).toHaveLength(1)
+    expect(instructed[0]!.stderr).toContain('keyless: signing in with authorization code with PKCE (a browser opens on this machine)')
   })
 
   it('without --auto-login the same callers fail at once with the login line', async () => {

@@ -103,7 +103,7 @@ describe('no secret leaks, anywhere', () => {
     let scan
     try {
       expect((await keyless(['configure', '--session', 'acme', '--start-url', START_URL, '--region', 'us-east-1', '--debug'])).code).toBe(0)
-      const login = await keyless(['login', '--debug'], {BROWSER: browser, DISPLAY: ':99'})
+      const login = await keyless(['login', '--device-code', '--debug'], {BROWSER: browser, DISPLAY: ':99'})
       expect(login.code).toBe(0)
       expect(login.stderr).toContain('Opened your browser')
       expect(readFileSync(browserLog, 'utf8')).toMatch(/user_code=/)

@@ -106,7 +106,7 @@ describe('verificationUriComplete is opened only when it is https on an Identity
     const record = join(sandbox.home, 'browser.log')
     const browser = join(sandbox.home, 'browser.sh')
     writeFile(browser, `#!/bin/sh\nprintf '%s\\n' "$@" >> '${record}'\n`, 0o700)
-    const result = await runKeyless(['login'], {env: {...sandbox.env, AWS_ENDPOINT_URL: stub.url, AWS_REGION: 'us-east-1', BROWSER: browser, DISPLAY: ':99'}})
+    const result = await runKeyless(['login', '--device-code'], {env: {...sandbox.env, AWS_ENDPOINT_URL: stub.url, AWS_REGION: 'us-east-1', BROWSER: browser, DISPLAY: ':99'}})
     return {result, opened: existsSync(record) ? readFileSync(record, 'utf8').trim().split('\n') : []}
   }
 
