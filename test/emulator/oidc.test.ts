@@ -192,7 +192,7 @@ describe('CreateToken, device_code grant', () => {
     const {oidc, register} = await setup()
     const client = await register()
     const result = await failure(
-      oidc.send(new CreateTokenCommand({clientId: client.clientId, clientSecret: client.clientSecret, grantType: 'authorization_code', code: 'x'})),
+      oidc.send(new CreateTokenCommand({clientId: client.clientId, clientSecret: client.clientSecret, grantType: 'password', code: 'x'})),
     )
     expect(result).toEqual(wireError('UnsupportedGrantTypeException', 400, 'unsupported_grant_type'))
   })
@@ -298,6 +298,7 @@ describe('control endpoints', () => {
       operations: {
         RegisterClient: 1,
         StartDeviceAuthorization: 1,
+        Authorize: 0,
         CreateToken: 2,
         ListAccounts: 0,
         ListAccountRoles: 0,
@@ -307,6 +308,7 @@ describe('control endpoints', () => {
         GetSigninToken: 0,
         ConsoleLogin: 0,
       },
+      grants: {authorization_code: 0, [DEVICE_GRANT]: 2, refresh_token: 0},
       throttled: 0,
       faults: 0,
     })

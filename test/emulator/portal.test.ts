@@ -238,6 +238,7 @@ describe('stats', () => {
       operations: {
         RegisterClient: 1,
         StartDeviceAuthorization: 1,
+        Authorize: 0,
         CreateToken: 1,
         ListAccounts: 1,
         ListAccountRoles: 2,
@@ -247,6 +248,7 @@ describe('stats', () => {
         GetSigninToken: 0,
         ConsoleLogin: 0,
       },
+      grants: {authorization_code: 0, 'urn:ietf:params:oauth:grant-type:device_code': 1, refresh_token: 0},
       throttled: 0,
       faults: 0,
     })
