@@ -10,7 +10,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {openKeychain} from '../src/keychain/keychain.js'
-import {KEYLESS_BIN} from '../test/helpers/cli.js'
+import {KEYLESS_BIN, ROOT} from '../test/helpers/cli.js'
 import {startEmulator, type EmulatorHandle} from '../test/helpers/emulator.js'
 
 const AWS_CLI = '/usr/bin/aws'
@@ -51,7 +51,7 @@ const keyless = (args: string[], expectCode = 0, extraEnv: Record<string, string
 
 function env(): NodeJS.ProcessEnv {
   const clean: NodeJS.ProcessEnv = {}
-  for (const [k, v] of Object.entries(process.env)) if (!/^(AWS_|KEYLESS_SESSION$|SSH_|BROWSER$)/.test(k)) clean[k] = v
+  for (const [k, v] of Object.entries(process.env)) if (!/^(AWS_|KEYLESS_SESSION$|KEYLESS_HOST_KIND$|SSH_|WSL_|BROWSER$|DISPLAY$|WAYLAND_DISPLAY$)/.test(k)) clean[k] = v
   return {
     ...clean,
     HOME: home,
@@ -63,8 +63,20 @@ function env(): NodeJS.ProcessEnv {
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_PAGER: '',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    // The demo's browser is test/helpers/http-browser.mjs: it follows the sign-in URL with plain HTTP and presses
+    // Allow on the emulator's page. No desktop files, so that xdg-open runs it rather than an installed browser.
+    BROWSER: browserScript,
+    DISPLAY: ':0',
+    XDG_DATA_DIRS: join(home, '.no-desktop-files'),
+    XDG_CONFIG_DIRS: join(home, '.no-desktop-files'),
+    // A desktop, as far as the login flow goes: the demo may run in a container, where keyless would rightly
+    // choose the device flow by default.
+    KEYLESS_HOST_KIND: 'host',
   }
 }
+
+const browserScript = join(home, 'demo-browser.sh')
+writeFileSync(browserScript, `#!/bin/sh\nexec "${process.execPath}" "${join(ROOT, 'test', 'helpers', 'http-browser.mjs')}" "$1"\n`, {mode: 0o700})
 
 async function main() {
   emulator = await startEmulator({autoApprove: true})
@@ -74,9 +86,11 @@ async function main() {
   heading(1, 'Configure an SSO session (written into ~/.aws/config)')
   await keyless(['configure', '--session', 'demo', '--start-url', fixture.startUrl, '--region', fixture.region])
 
-  heading(2, 'Log in: device authorization (the emulator approves it, as you would in the browser)')
-  await keyless(['login', '--no-browser'])
+  heading(2, 'Log in: authorization code with PKCE (the browser opens; the demo\'s browser presses Allow)')
   await keyless(['login'])
+  await keyless(['login'])
+  console.log('\nWhere no browser opens on this machine (SSH, a server): the device code flow, approved from any device')
+  await keyless(['login', '--force', '--no-browser'])
 
   heading(3, 'The accounts and roles you can use')
   await keyless(['accounts'])

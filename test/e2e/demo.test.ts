@@ -19,6 +19,8 @@ describe('npm run demo', () => {
       expect(out.stdout).toContain('KEYLESS_ROLE=staging.ReadOnlyAccess')
       expect(out.stdout).toMatch(/The browser landed on the \(emulated\) console, signed in as arn:aws:sts::333333333333:assumed-role\//)
       expect(out.stdout).toContain('demo complete')
+      // The login is the phishing-resistant one: authorization code with PKCE, its browser an HTTP client.
+      expect(out.stderr).toContain('keyless: signing in with authorization code with PKCE (a browser opens on this machine)')
     } finally {
       sandbox.cleanup()
     }
