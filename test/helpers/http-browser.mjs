@@ -3,7 +3,8 @@
 // page (a form POST), follow the redirect to keyless's loopback callback, and note the page it ends on.
 // Controlled by environment variables; records one JSON line per event in $HTTP_BROWSER_LOG (never a code).
 //   HTTP_BROWSER_ACTION  allow (default) | deny | none (only record the URL)
-//   HTTP_BROWSER_FORGE   1: first send the callback a wrong state and no state, as an attacker's page could
+//   HTTP_BROWSER_FORGE   1: first send the callback a wrong state and no state, as an attacker's page could;
+//                        after the sign-in, replay the real callback
 //   HTTP_BROWSER_BOGUS   1: answer the callback with our state but a made-up code (CreateToken must refuse it)
 //   HTTP_BROWSER_PROBE   1: try to reach the callback port on every address of this machine but 127.0.0.1
 import {appendFileSync} from 'node:fs'
@@ -84,6 +85,11 @@ try {
       })
     }
     log({event: 'landed', status: page.status, at: pathOf(page.at), title: title(page.text)})
+    if (process.env.HTTP_BROWSER_FORGE === '1') {
+      // The same callback again (code and state), as a replaying attacker would: the server must be gone.
+      const again = await fetch(page.at).then((r) => r.status, (e) => e.cause?.code ?? String(e))
+      log({event: 'replayed', result: again})
+    }
   }
 } catch (error) {
   log({event: 'error', message: String(error?.message ?? error)})

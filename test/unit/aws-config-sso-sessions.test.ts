@@ -203,5 +203,19 @@ describe('setSessionKeys (remembered keyless_* settings)', () => {
   })
   it('refuses keys that are not keyless_*', () => {
     expect(() => setSessionKeys(text, 'acme', {sso_region: 'x'})).toThrow(/not a keyless_ key/)
+describe('keyless_login_flow', () => {
+  it('is read from the section and written in place or appended, touching nothing else', async () => {
+    const {listSsoSessions, upsertSsoSession} = await import('../../src/aws-config/sso-sessions.js')
+    const {parseConfig} = await import('../../src/aws-config/ini.js')
+    const before = '[sso-session acme]\nsso_start_url = https://acme.awsapps.com/start\nsso_region = us-east-1\n# mine\n'
+    const added = upsertSsoSession(before, {name: 'acme', startUrl: 'https://acme.awsapps.com/start', region: 'us-east-1', loginFlow: 'device-code'})
+    expect(added).toBe('[sso-session acme]\nsso_start_url = https://acme.awsapps.com/start\nsso_region = us-east-1\nkeyless_login_flow = device-code\n# mine\n')
+    expect(listSsoSessions(parseConfig(added))[0]).toMatchObject({name: 'acme', loginFlow: 'device-code'})
+    const changed = upsertSsoSession(added, {name: 'acme', startUrl: 'https://acme.awsapps.com/start', region: 'us-east-1', loginFlow: 'auth-code'})
+    expect(changed).toBe(added.replace('device-code', 'auth-code'))
+    expect(upsertSsoSession(changed, {name: 'acme', startUrl: 'https://acme.awsapps.com/start', region: 'us-east-1'})).toBe(changed)
+    expect(upsertSsoSession('', {name: 'new', startUrl: 'https://a.awsapps.com/start', region: 'us-east-1', loginFlow: 'auth-code'})).toBe(
+      '[sso-session new]\nsso_start_url = https://a.awsapps.com/start\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access\nkeyless_login_flow = auth-code\n',
+    )
   })
 })
