@@ -203,6 +203,9 @@ describe('setSessionKeys (remembered keyless_* settings)', () => {
   })
   it('refuses keys that are not keyless_*', () => {
     expect(() => setSessionKeys(text, 'acme', {sso_region: 'x'})).toThrow(/not a keyless_ key/)
+  })
+})
+
 describe('keyless_login_flow', () => {
   it('is read from the section and written in place or appended, touching nothing else', async () => {
     const {listSsoSessions, upsertSsoSession} = await import('../../src/aws-config/sso-sessions.js')
