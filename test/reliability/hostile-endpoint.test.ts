@@ -53,7 +53,7 @@ describe('item 1: the login URL is checked and rebuilt before a browser gets it'
     const record = join(sandbox.home, 'browser.log')
     const browser = join(sandbox.home, 'browser.sh')
     writeFile(browser, `#!/bin/sh\nprintf '%s\\n' "$@" >> '${record}'\n`, 0o700)
-    const result = await runKeyless(['login'], {env: {...env, BROWSER: browser, DISPLAY: ':99'}})
+    const result = await runKeyless(['login', '--device-code'], {env: {...env, BROWSER: browser, DISPLAY: ':99'}})
     return {result, opened: existsSync(record) ? readFileSync(record, 'utf8').trim().split('\n') : []}
   }
 
