@@ -71,12 +71,15 @@ async function loginWhenExpired<T>(session: SsoSession, fn: () => Promise<T>): P
 }
 
 async function interactiveLogin(session: SsoSession): Promise<void> {
-  const [{login}, {sessionRuntime}, {presentDevicePrompt}, {pollingSpinner}] = await Promise.all([
+  const [{login}, {chooseLoginFlow}, {sessionRuntime}, {presentAuthorizationPrompt, presentDevicePrompt}, {pollingSpinner}] = await Promise.all([
     import('../sso/login.js'),
+    import('../sso/login-flow.js'),
     import('../sso/runtime.js'),
     import('../ui/login-prompt.js'),
     import('../ui/spinner.js'),
   ])
+  // The same choice as keyless login without flags: authorization code with PKCE where a browser opens.
+  const choice = chooseLoginFlow({deviceCode: false, noBrowser: false, session})
   const controller = new AbortController()
   const onSigint = () => controller.abort()
   process.on('SIGINT', onSigint)
@@ -88,11 +91,15 @@ async function interactiveLogin(session: SsoSession): Promise<void> {
         ...sessionRuntime(),
         signal: controller.signal,
         present: async (prompt) => {
-          await presentDevicePrompt(prompt, {noBrowser: false, region: session.region})
+          await presentDevicePrompt(prompt, {choice, region: session.region})
+          spinner.start()
+        },
+        presentAuthorization: async (prompt) => {
+          await presentAuthorizationPrompt(prompt, {choice, region: session.region, session: session.name})
           spinner.start()
         },
       },
-      {force: false},
+      {force: false, flow: choice.flow},
     )
   } finally {
     spinner.stop()
