@@ -126,6 +126,7 @@ describe('login with the device-authorization flow (auto-approve)', () => {
           hasRefreshToken: true,
           registrationExpiresAt: expect.stringMatching(/Z$/),
           roleCredentials: [],
+          orphaned: false,
         },
       ],
     })
@@ -310,7 +311,7 @@ describe('errors that must be clear', () => {
 
   it('an unknown session name lists the ones there are', async () => {
     const out = await keyless(['login', '--session', 'nope'])
-    expect(out.code).toBe(1)
+    expect(out.code).toBe(2) // a usage error
     expect(out.stderr.trim().split('\n')).toHaveLength(1)
     expect(out.stderr).toMatch(/nope/)
     expect(out.stderr).toMatch(/demo/)

@@ -47,8 +47,8 @@ export default class ProfilesSync extends KeylessCommand {
       session,
     )
     // Usage errors before the listing: no network call, no cache write for a command that cannot succeed.
-    validateTemplate(options.template, syncCommandLine({session: session.name, sessionCount: 2, options: {...options, template: DEFAULT_PROFILE_TEMPLATE}, remembered: true}))
     profileName(options.template, {session: session.name, account_id: '000000000000', account_name: 'account', role_name: 'Role'})
+    validateTemplate(options.template, syncCommandLine({session: session.name, sessionCount: 2, options: {...options, template: DEFAULT_PROFILE_TEMPLATE}, remembered: true}))
     const commandProblem = options.command === undefined ? undefined : await notRunnable(options.command)
     if (commandProblem) {
       process.stderr.write(`keyless: warning: --command ${printable(options.command!)} ${commandProblem}: the AWS tools will fail to run the profiles; pass the path of keyless, or keyless when it is on PATH` + '\n')
