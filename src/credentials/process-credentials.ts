@@ -13,21 +13,29 @@ export function isServable(creds: RoleCredentials | undefined, now: number): cre
   return Number.isFinite(expiresAt) && expiresAt - now > EXPIRY_WINDOW_MS
 }
 
-/** The binding of the session as it is configured now, signed in with this token (undefined: not signed in). */
-export function currentBinding(session: {startUrl: string; region: string}, token: SessionToken | undefined): RoleBinding | undefined {
-  if (!token || !session.startUrl || !session.region) return undefined
+/**
+ * The binding of the session as it is configured now (undefined when it lacks a start URL or region). `signIn`
+ * is that of the stored token; without a token (the session expired and its token was dropped) it is undefined:
+ * no other sign-in is there to tell apart, and credentials already issued stay valid at AWS until they expire.
+ */
+export function currentBinding(
+  session: {startUrl: string; region: string},
+  token: SessionToken | undefined,
+): (Omit<RoleBinding, 'signIn'> & {signIn?: string}) | undefined {
+  if (!session.startUrl || !session.region) return undefined
   // loggedInAt for tokens stored before signInId existed: it too is new at every login and kept by refreshes.
-  return {startUrl: session.startUrl, region: session.region, signIn: token.signInId ?? token.loggedInAt ?? ''}
+  return {startUrl: session.startUrl, region: session.region, signIn: token ? (token.signInId ?? token.loggedInAt ?? '') : undefined}
 }
 
-/** Servable (see isServable) and fetched for this very session configuration and sign-in. */
+/** Servable (see isServable) and fetched for this very session configuration and (when signed in) sign-in. */
 export function isServableFor(
   creds: (RoleCredentials & Partial<RoleBinding>) | undefined,
-  binding: RoleBinding | undefined,
+  binding: (Omit<RoleBinding, 'signIn'> & {signIn?: string}) | undefined,
   now: number,
 ): creds is RoleCredentials & RoleBinding {
   if (!binding || !isServable(creds, now)) return false
-  return creds.startUrl === binding.startUrl && creds.region === binding.region && creds.signIn === binding.signIn
+  if (creds.startUrl !== binding.startUrl || creds.region !== binding.region || typeof creds.signIn !== 'string') return false
+  return binding.signIn === undefined || creds.signIn === binding.signIn
 }
 
 /**

@@ -87,8 +87,8 @@ export async function obtainRoleCredentials(request: RoleRequest, deps: RoleCred
           // Bound to the sign-in whose token fetched them; a login that replaced it meanwhile gets no cache entry.
           const binding = currentBinding(session, usedToken)
           const after = await deps.store.readToken(session.name)
-          if (binding && usedToken?.accessToken === accessToken && currentBinding(session, after)?.signIn === binding.signIn) {
-            await deps.store.writeRoleCredentials(session.name, accountId, roleName, creds, binding)
+          if (binding?.signIn !== undefined && usedToken?.accessToken === accessToken && currentBinding(session, after)?.signIn === binding.signIn) {
+            await deps.store.writeRoleCredentials(session.name, accountId, roleName, creds, {...binding, signIn: binding.signIn})
           }
           return creds
         } catch (error) {
