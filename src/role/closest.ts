@@ -1,3 +1,5 @@
+import {distance} from 'fastest-levenshtein'
+
 /**
  * The names closest to a mistyped one, best first: a name containing the input (or contained in it) first, then
  * by edit distance, case ignored. For the one-line "no account X; closest: a, b, c" errors.
@@ -27,13 +29,5 @@ function isSubsequence(short: string, long: string): boolean {
 
 /** Levenshtein distance (insert, delete, substitute: 1 each). */
 export function editDistance(a: string, b: string): number {
-  let previous = Array.from({length: b.length + 1}, (_, j) => j)
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i]
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1))
-    }
-    previous = current
-  }
-  return previous[b.length]!
+  return distance(a, b)
 }
