@@ -1,4 +1,4 @@
-import {chmodSync, chownSync, mkdirSync, readFileSync} from 'node:fs'
+import {chmodSync, chownSync, mkdirSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
