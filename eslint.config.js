@@ -3,14 +3,27 @@
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
-const node = {
-  process: 'readonly',
-  console: 'readonly',
-  Buffer: 'readonly',
-  URL: 'readonly',
-  setTimeout: 'readonly',
-  setImmediate: 'readonly',
-}
+const node = Object.fromEntries(
+  [
+    'process',
+    'console',
+    'Buffer',
+    'URL',
+    'URLSearchParams',
+    'setTimeout',
+    'clearTimeout',
+    'setInterval',
+    'clearInterval',
+    'setImmediate',
+    'clearImmediate',
+    'queueMicrotask',
+    'performance',
+    'fetch',
+    'AbortController',
+    'TextEncoder',
+    'TextDecoder',
+  ].map((name) => [name, 'readonly']),
+)
 
 export default tseslint.config(
   {ignores: ['dist/', 'node_modules/', 'coverage/', 'tmp/']},

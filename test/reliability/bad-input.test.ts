@@ -88,11 +88,12 @@ describe('a broken AWS config file', () => {
     ['a key before any section', 'region = x\n' + GOOD, ['status'], /config line 1: .*outside any section/],
     ['a duplicated section', GOOD + '\n' + GOOD, ['login', '--no-browser'], /config line 6: duplicate section \[sso-session acme\]/],
     ['a duplicated key', GOOD + 'sso_region = eu-west-1\n', ['accounts'], /config line 5: "sso_region" is set twice/],
-    ['a [profile] with no name', GOOD + '[profile]\nregion = x\n', ['profiles', 'sync'], /config line 5: "\[profile\]" names no profile/],
-    ['an [sso-session] with no name', '[sso-session]\nsso_region = us-east-1\n', ['login'], /config line 1: "\[sso-session\]" names no sso-session/],
+    // What botocore refuses, keyless refuses ([profile] with no name, which botocore ignores, is kept with a warning).
+    ['a nested block line without "="', GOOD + 's3 =\n  nonsense\n', ['profiles', 'sync'], /config line 6: "nonsense" is not a "name = value" line inside the nested "s3" block/],
+    ['a key with no name', GOOD + '= x\n', ['login'], /config line 5: "= x" has no name before the "="/],
     ['a section header without "]"', GOOD + '[profile broken\n', ['status'], /config line 5: "\[profile broken" is not a section header/],
     ['binary garbage', binaryGarbage(), ['status'], /config line \d+: not UTF-8 text/],
-    ['a NUL byte', GOOD + 'region = a\u0000b\n', ['status'], /config line 5: contains a NUL byte/],
+    ['NUL bytes on a line of their own', GOOD + '\u0000\u0000\n', ['status'], /config line 5: "\\u0000\\u0000" is neither/],
     ['a session without sso_region', '[sso-session acme]\nsso_start_url = ' + START_URL + '\n', ['login'], /\[sso-session acme\] in .*config has no sso_region/],
   ]
   for (const [name, content, args, names] of configCases) {
