@@ -52,6 +52,14 @@ for (const [script, toRows] of [
     ],
   ],
   [
+    'kernel-keyring.ts',
+    (r: Record<string, any>): Row[] => [
+      ['credential-process, cached, kernel-keyring store (vs `node -e 0`)', ms(r.kernelMedianMs), ms(r.nodeMedianMs), ratio(r.kernelMedianMs, r.nodeMedianMs), '<= 1.3x', ok(r.kernelMedianMs / r.nodeMedianMs <= 1.3)],
+      ['credential-process, cached, kernel-keyring store (vs the keychain store)', ms(r.kernelMedianMs), ms(r.keychainMedianMs), ratio(r.kernelMedianMs, r.keychainMedianMs), 'reported', ''],
+      ['one `keyctl pipe` alone (the cached path runs two at once)', ms(r.keyctlMedianMs), '', '', 'reported', ''],
+    ],
+  ],
+  [
     'whoami.ts',
     (r: Record<string, any>): Row[] => [
       ['whoami (vs `aws sts get-caller-identity`)', ms(r.keylessMedianMs), ms(r.awsCliMedianMs), ratio(r.keylessMedianMs, r.awsCliMedianMs), '<= 0.5x', ok(r.keylessMedianMs / r.awsCliMedianMs <= 0.5)],

@@ -13,11 +13,11 @@ export function accountsRuntime(
   return {
     env,
     accessToken: () => {
-      const {store, withSessionLock} = sessionRuntime(env)
+      const {store, withSessionLock} = sessionRuntime(env, session)
       return getValidAccessToken(session, {store, withSessionLock})
     },
     onTokenRejected: (accessToken) => {
-      const {store, withSessionLock} = sessionRuntime(env)
+      const {store, withSessionLock} = sessionRuntime(env, session)
       return expireRejectedToken(store, session.name, accessToken, withSessionLock)
     },
     portal: () => portalClient(session.region, {maxAttempts: 1}),

@@ -31,6 +31,8 @@ export interface SsoSessionInput {
   scopes?: readonly string[]
   /** `keyless_login_flow`: written when given, left as it is otherwise. */
   loginFlow?: string
+  /** `keyless_store`, written when given (PRODUCT.md section 13). */
+  store?: string
 }
 
 /** Splits `sso_registration_scopes` as the AWS CLI does: commas, surrounding blanks ignored. */
@@ -95,6 +97,7 @@ export function upsertSsoSession(text: string, session: SsoSessionInput, options
       {name: 'sso_region', value: session.region, mode: 'set'},
       {name: 'sso_registration_scopes', value: scopes, mode: 'set'},
       {name: 'keyless_login_flow', value: session.loginFlow, mode: 'set'},
+      {name: 'keyless_store', value: session.store, mode: 'set'},
     ])
   } else {
     editor.appendSection([
@@ -103,6 +106,7 @@ export function upsertSsoSession(text: string, session: SsoSessionInput, options
       `sso_region = ${session.region}`,
       `sso_registration_scopes = ${scopes ?? DEFAULT_SSO_SCOPES.join(',')}`,
       ...(session.loginFlow ? [`keyless_login_flow = ${session.loginFlow}`] : []),
+      ...(session.store ? [`keyless_store = ${session.store}`] : []),
     ])
   }
   return editor.result(text)

@@ -3,8 +3,9 @@ import {Flags} from '@oclif/core'
 import {KeylessCommand} from '../base-command.js'
 import {validateRegion, validateSessionName, validateStartUrl} from '../aws-config/sso-sessions.js'
 import {KeylessError} from '../errors.js'
+import {STORE_KINDS, type StoreKind} from '../keychain/stores.js'
 import {configureSession, type ConfigureResult} from '../sso/configure-session.js'
-import {sessionRuntime} from '../sso/runtime.js'
+import {sessionRuntime, type SessionRef} from '../sso/runtime.js'
 import {loadSessions} from '../sso/session-config.js'
 import {stdinIsTty} from '../ui/terminal.js'
 
@@ -14,6 +15,7 @@ export default class Configure extends KeylessCommand {
   static override examples = [
     '<%= config.bin %> configure --session acme --start-url https://acme.awsapps.com/start --region us-east-1',
     '<%= config.bin %> configure --session acme --login-flow device-code',
+    '<%= config.bin %> configure --session acme --store kernel-keyring',
     '<%= config.bin %> configure',
   ]
   static override enableJsonFlag = true
@@ -26,6 +28,10 @@ export default class Configure extends KeylessCommand {
       description: 'how keyless login signs in to this session from now on (saved as keyless_login_flow); login flags still win',
       options: ['auth-code', 'device-code'],
       helpValue: 'auth-code|device-code',
+    }),
+    store: Flags.string({
+      description: 'where the session keeps its secrets: keychain (the OS keychain) or kernel-keyring (Linux kernel memory, for SSH, WSL and containers)',
+      options: [...STORE_KINDS],
     }),
   }
 
@@ -54,12 +60,26 @@ export default class Configure extends KeylessCommand {
     const startUrl = flags['start-url'] ?? current?.startUrl ?? (await ask('start-url', 'AWS access portal URL', validateStartUrl))
     const region = flags.region ?? current?.region ?? (await ask('region', 'Identity Center region', validateRegion, 'us-east-1'))
     const scopes = flags.scopes.split(',').map((s) => s.trim()).filter(Boolean)
-    const result = await configureSession({name, startUrl, region, scopes, loginFlow: flags['login-flow']}, process.env, sessionRuntime().store)
+    // Re-pointing the session clears its cached role credentials from the store it uses now.
+    const store = current ? storeOf(current) : undefined
+    const result = await configureSession({name, startUrl, region, scopes, loginFlow: flags['login-flow'], store: flags.store as StoreKind | undefined}, process.env, store)
     this.log(
       result.changed
         ? `${result.created ? 'Added' : 'Updated'} [sso-session ${name}] in ${result.configFile}. Next: keyless login --session ${name}`
         : `[sso-session ${name}] in ${result.configFile} is already up to date.`,
     )
+    if (result.previousStore) {
+      this.log(`Its secrets now go to the ${result.store} store; the next login fills it and deletes ${name}'s entries from the ${result.previousStore} store.`)
+    }
     return result
+  }
+}
+
+/** The session's store as configured before this run; none when its keyless_store is unknown (configure fixes that). */
+function storeOf(session: SessionRef) {
+  try {
+    return sessionRuntime(process.env, session).store
+  } catch {
+    return undefined
   }
 }

@@ -6,6 +6,7 @@ import {login, type LoginResult} from '../sso/login.js'
 import {chooseLoginFlow} from '../sso/login-flow.js'
 import {sessionRuntime} from '../sso/runtime.js'
 import {loadSession} from '../sso/session-config.js'
+import {retireOldStore} from '../sso/store-switch.js'
 import {presentAuthorizationPrompt, presentDevicePrompt} from '../ui/login-prompt.js'
 import {pollingSpinner} from '../ui/spinner.js'
 
@@ -30,7 +31,7 @@ export default class Login extends KeylessCommand {
     const {flags} = await this.parse(Login)
     const session = await loadSession(flags.session, process.env, this.id)
     const choice = chooseLoginFlow({deviceCode: flags['device-code'], noBrowser: flags['no-browser'], session})
-    const runtime = sessionRuntime()
+    const runtime = sessionRuntime(process.env, session)
     const controller = new AbortController()
     // Ctrl-C while waiting for approval: stop waiting, store nothing, exit 130.
     const onSigint = () => controller.abort()
@@ -55,6 +56,8 @@ export default class Login extends KeylessCommand {
         {force: flags.force, flow: choice.flow},
       )
       spinner.stop()
+      // A session switched to another store: the new one is filled now, so the old one's entries go.
+      await retireOldStore(session.name, runtime.storeKind, process.env, (line) => process.stderr.write(line + '\n'))
       const until = new Date(result.accessTokenExpiresAt).toISOString()
       const said = {
         'already-valid': `Already signed in to ${session.name}; the access token is valid until ${until}.`,

@@ -4,7 +4,10 @@ import {KeylessCommand} from '../base-command.js'
 import {KeylessError, printable, toUserLine} from '../errors.js'
 import {sessionFlag} from '../flags.js'
 import {logout, sweepSessionLeftovers, type LogoutResult} from '../sso/logout.js'
-import {sessionRuntime} from '../sso/runtime.js'
+import type {StoreKind} from '../keychain/stores.js'
+import {sessionRuntime, storesInUse} from '../sso/runtime.js'
+import type {SessionStore} from '../sso/session-store.js'
+import {retireOldStore} from '../sso/store-switch.js'
 import {loadSession, loadSessions} from '../sso/session-config.js'
 
 export default class Logout extends KeylessCommand {
@@ -18,19 +21,22 @@ export default class Logout extends KeylessCommand {
 
   async run(): Promise<{sessions: LogoutResult[]}> {
     const {flags} = await this.parse(Logout)
-    const {store, withSessionLock} = sessionRuntime()
-    let targets: Array<{name: string; region: string}>
+    const configured = await loadSessions().catch(() => [])
+    // Every store there is, with the sessions each holds (a store nobody uses that cannot be reached is left out).
+    const stores = await storesInUse(configured)
+    const found = new Map<StoreKind, string[]>()
+    for (const [kind, store] of stores) found.set(kind, await store.sessionNames())
+    const storeHolding = (name: string) => [...found].find(([, names]) => names.includes(name))?.[0]
+    let targets: Array<{name: string; region: string; store?: string}>
     if (flags.all) {
-      const configured = await loadSessions().catch(() => [])
-      const names = new Set([...configured.map((s) => s.name), ...(await store.sessionNames())])
-      targets = [...names].map((name) => configured.find((s) => s.name === name) ?? {name, region: 'us-east-1'})
+      const names = new Set([...configured.map((s) => s.name), ...[...found.values()].flat()])
+      targets = [...names].map((name) => configured.find((s) => s.name === name) ?? {name, region: 'us-east-1', store: storeHolding(name)})
     } else {
-      // A session only the keychain still knows (its section was removed: status shows it as orphaned).
-      const orphan = flags.session && (await store.sessionNames()).includes(flags.session)
-      const configured = orphan ? await loadSessions().catch(() => []) : []
+      // A session only a store still knows (its section was removed: status shows it as orphaned).
+      const orphanStore = flags.session && !configured.some((s) => s.name === flags.session) ? storeHolding(flags.session) : undefined
       targets = [
-        orphan && !configured.some((s) => s.name === flags.session)
-          ? {name: flags.session!, region: (await store.readToken(flags.session!))?.region || 'us-east-1'}
+        orphanStore
+          ? {name: flags.session!, region: (await stores.get(orphanStore)!.readToken(flags.session!))?.region || 'us-east-1', store: orphanStore}
           : await loadSession(flags.session, process.env, this.id),
       ]
     }
@@ -41,7 +47,18 @@ export default class Logout extends KeylessCommand {
       // cannot write a fresh token back into the keychain after the wipe.
       let result
       try {
-        result = await withSessionLock(session.name, () => logout(session, store))
+        const {store, storeKind, withSessionLock} = sessionRuntime(process.env, session)
+        result = await withSessionLock(session.name, async () => {
+          const done = await logout(session, store)
+          // What a switch of stores left behind (no login since): deleted too, so nothing of the session remains.
+          done.deletedEntries += await retireOldStore(session.name, storeKind, process.env, () => {})
+          for (const [kind, other] of stores) {
+            if (kind !== storeKind && found.get(kind)?.includes(session.name)) {
+              done.deletedEntries += (await other.wipeSession(session.name, {keepRegistration: false})).length
+            }
+          }
+          return done
+        })
       } catch (error) {
         // --all signs out of every session it can; one that fails is reported at the end, not the end of it.
         if (!flags.all) throw error
@@ -55,9 +72,11 @@ export default class Logout extends KeylessCommand {
       results.push(result)
     }
     if (flags.all) {
-      const swept = await sweepSessionLeftovers(store)
-      if (swept.deleted) this.log(`Deleted ${swept.deleted} other keychain entr${swept.deleted === 1 ? 'y' : 'ies'} of sessions.`)
-      failures.push(...swept.failed.map((key) => printable(key)))
+      for (const store of stores.values() as Iterable<SessionStore>) {
+        const swept = await sweepSessionLeftovers(store)
+        if (swept.deleted) this.log(`Deleted ${swept.deleted} other keychain entr${swept.deleted === 1 ? 'y' : 'ies'} of sessions.`)
+        failures.push(...swept.failed.map((key) => printable(key)))
+      }
     }
     if (targets.length === 0 && failures.length === 0) this.log('No sessions to sign out of.')
     if (failures.length > 0) {

@@ -1,28 +1,37 @@
 import {KeylessCommand} from '../base-command.js'
 import {printable} from '../errors.js'
-import {sessionRuntime} from '../sso/runtime.js'
+import type {StoreKind} from '../keychain/stores.js'
+import {sessionRuntime, storesInUse} from '../sso/runtime.js'
 import {loadSessions} from '../sso/session-config.js'
 import {orphanedSessionStatuses, sessionStatus, type SessionStatus} from '../sso/status.js'
 
+type StatusWithStore = SessionStatus & {store: StoreKind}
+
 export default class Status extends KeylessCommand {
-  static override summary = 'Show each SSO session: token and registration expiry, refresh token, cached role credentials.'
+  static override summary = 'Show each SSO session: its store, token and registration expiry, refresh token, cached role credentials.'
   static override examples = ['<%= config.bin %> status', '<%= config.bin %> status --json']
   static override enableJsonFlag = true
 
-  async run(): Promise<{sessions: SessionStatus[]}> {
+  async run(): Promise<{sessions: StatusWithStore[]}> {
     await this.parse(Status)
-    const {store} = sessionRuntime()
-    const sessions = []
+    const sessions: StatusWithStore[] = []
     const configured = await loadSessions()
-    for (const session of configured) sessions.push(await sessionStatus(session, store))
-    sessions.push(...(await orphanedSessionStatuses(configured, store)))
+    for (const session of configured) {
+      const {store, storeKind} = sessionRuntime(process.env, session)
+      sessions.push({...(await sessionStatus(session, store)), store: storeKind})
+    }
+    // Orphans in every store there is (one nobody uses and that cannot be reached, e.g. no keychain on a headless
+    // machine, holds none keyless could show).
+    for (const [kind, store] of await storesInUse(configured)) {
+      for (const orphan of await orphanedSessionStatuses(configured, store)) sessions.push({...orphan, store: kind})
+    }
     if (sessions.length === 0) this.log('No [sso-session] in the AWS config file; run: keyless configure')
     for (const s of sessions) this.log(formatStatus(s, Date.now()))
     return {sessions}
   }
 }
 
-function formatStatus(s: SessionStatus, now: number): string {
+function formatStatus(s: StatusWithStore, now: number): string {
   const left = (iso: string | null) => {
     if (!iso) return 'none'
     const ms = Date.parse(iso) - now
@@ -33,8 +42,9 @@ function formatStatus(s: SessionStatus, now: number): string {
   }
   const lines = [
     s.orphaned
-      ? `${printable(s.name)}  orphaned: not in the AWS config file, but its tokens are still in the keychain; run: keyless logout --session ${printable(s.name)}`
+      ? `${printable(s.name)}  orphaned: not in the AWS config file, but its tokens are still in the ${s.store === 'keychain' ? 'keychain' : 'kernel keyring'}; run: keyless logout --session ${printable(s.name)}`
       : `${printable(s.name)}  ${printable(s.startUrl)} (${s.region})`,
+    `  store:           ${s.store}`,
     `  access token:    ${left(s.accessTokenExpiresAt)}`,
     `  refresh token:   ${s.hasRefreshToken ? 'yes' : 'no'}`,
     `  registration:    ${left(s.registrationExpiresAt)}`,

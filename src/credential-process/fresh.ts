@@ -33,8 +33,9 @@ export async function freshRoleCredentials(
     }
     throw error
   })
-  const runtime = sessionRuntime(io.env)
-  const store = io.store
+  // The session's own store (keyless_store), which io.store (opened before the config was checked) may not be.
+  const runtime = sessionRuntime(io.env, session)
+  const store = runtime.store
   return obtainRoleCredentials(
     {session, accountId: args.accountId, roleName: args.roleName, autoLogin: args.autoLogin},
     {

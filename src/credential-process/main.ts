@@ -1,7 +1,7 @@
 /**
  * `keyless credential-process`: the entry bin/run.js imports directly, without oclif, because the AWS CLI and
- * SDKs run it before every call. The cached path loads only this file, the argument parser, the keychain module
- * and the session store's key layout; the AWS SDK, the lock library and the login UI load only on a cache miss.
+ * SDKs run it before every call. The cached path loads only this file, the argument parser, the config parser, the
+ * module of the session's store (keytar only for the keychain store) and the session store's key layout; the AWS SDK, the lock library and the login UI load only on a cache miss.
  */
 import {readFile} from 'node:fs/promises'
 
@@ -9,7 +9,7 @@ import {getKey, parseConfig} from '../aws-config/ini.js'
 import {configFilePath} from '../aws-config/paths.js'
 import {currentBinding, isServableFor, processCredentialsJson} from '../credentials/process-credentials.js'
 import {EXIT, KeylessError, toUserLine} from '../errors.js'
-import {keychainService, openKeychain} from '../keychain/keychain.js'
+import {DEFAULT_STORE, openStore, parseStoreKind, STORE_KEY, type StoreKind} from '../keychain/stores.js'
 import {SessionStore} from '../sso/session-store.js'
 import type {RoleCredentials} from '../sso/types.js'
 import {parseCredentialProcessArgs, type CredentialProcessArgs} from './args.js'
@@ -35,16 +35,14 @@ export async function roleCredentials(args: CredentialProcessArgs, io: Credentia
   const now = io.now ?? Date.now
   if (args.debug) (await import('../ui/debug.js')).enableDebug()
   const sessionName = args.session ?? (io.env.KEYLESS_SESSION || undefined)
-  const store = new SessionStore(openKeychain({service: keychainService(io.env)}))
-  if (sessionName !== undefined) {
-    const [cached, token, section] = await Promise.all([
-      store.readRoleCredentials(sessionName, args.accountId, args.roleName),
-      store.readToken(sessionName),
-      configuredSession(sessionName, io.env),
-    ])
+  const section = sessionName === undefined ? undefined : await configuredSession(sessionName, io.env)
+  // The session's store (keyless_store): only that store's module loads, so the kernel-keyring path never loads keytar.
+  const store = new SessionStore(openStore(section?.store ?? DEFAULT_STORE, {env: io.env}))
+  if (sessionName !== undefined && section) {
+    const [cached, token] = await Promise.all([store.readRoleCredentials(sessionName, args.accountId, args.roleName), store.readToken(sessionName)])
     // Served only to the session as configured now and signed in now (a re-pointed or deleted section, or
     // another sign-in, gets fresh ones through the full path, which also reports a missing section).
-    if (section && isServableFor(cached, currentBinding(section, token), now())) {
+    if (isServableFor(cached, currentBinding(section, token), now())) {
       if (args.debug) {
         const {debug} = await import('../ui/debug.js')
         debug('role', `${args.accountId}/${args.roleName}: cached role credentials valid until ${cached.expiresAt}`)
@@ -56,12 +54,16 @@ export async function roleCredentials(args: CredentialProcessArgs, io: Credentia
   return freshRoleCredentials(args, {...io, store, now})
 }
 
-/** The session's start URL and region as the config file says now; undefined when it cannot tell. */
-async function configuredSession(name: string, env: NodeJS.ProcessEnv): Promise<{startUrl: string; region: string} | undefined> {
+/**
+ * The session's start URL, region and store as the config file says now; undefined when it cannot tell (no such
+ * section, an unreadable file, an unknown keyless_store: the full path reports each of these).
+ */
+async function configuredSession(name: string, env: NodeJS.ProcessEnv): Promise<{startUrl: string; region: string; store: StoreKind} | undefined> {
   try {
     const doc = parseConfig(await readFile(configFilePath(env), 'utf8'))
     const section = doc.sections.find((s) => s.type === 'sso-session' && s.name === name)
-    return section ? {startUrl: getKey(section, 'sso_start_url') ?? '', region: getKey(section, 'sso_region') ?? ''} : undefined
+    if (!section) return undefined
+    return {startUrl: getKey(section, 'sso_start_url') ?? '', region: getKey(section, 'sso_region') ?? '', store: parseStoreKind(getKey(section, STORE_KEY), name)}
   } catch {
     return undefined
   }

@@ -41,11 +41,17 @@ function partsOf(key: string, head: string | null | undefined): string[] {
 export interface SecretStore {
   /** The stored value, or undefined when there is no entry under that key (the typed not-found). */
   get(key: string): Promise<string | undefined>
-  set(key: string, value: string): Promise<void>
+  /** expiresAt: when what the value holds stops working (a store with expiry, the kernel keyring, drops it then). */
+  set(key: string, value: string, options?: SetOptions): Promise<void>
   /** True when something was deleted. */
   delete(key: string): Promise<boolean>
   /** Every key stored under this service that starts with the prefix (chunk parts excluded). */
   keys(prefix?: string): Promise<string[]>
+}
+
+export interface SetOptions {
+  /** ISO 8601. */
+  expiresAt?: string
 }
 
 type Keytar = typeof import('keytar')
@@ -176,7 +182,7 @@ function classify(error: unknown): Error {
   if (process.platform === 'linux' && /dbus|D-Bus|secret|org\.freedesktop|X11|autolaunch|Could not connect|No such interface|not provided by any \.service/i.test(message)) {
     return new KeychainUnavailableError(
       `no Secret Service keychain is reachable on D-Bus (${message.split('\n')[0]})`,
-      'start a keyring, e.g.: dbus-run-session -- sh -c \'printf pass | gnome-keyring-daemon --unlock --components=secrets; keyless login\' (see README: Troubleshooting)',
+      'start a keyring, e.g.: dbus-run-session -- sh -c \'printf pass | gnome-keyring-daemon --unlock --components=secrets; keyless login\'; or, on a headless machine, keep the secrets in kernel memory: keyless configure --store kernel-keyring (see README: Troubleshooting)',
     )
   }
   if (/locked|cancel|denied|interaction/i.test(message)) {

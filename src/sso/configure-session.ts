@@ -6,6 +6,7 @@ import {listSsoSessions, upsertSsoSession, validateRegion, validateStartUrl} fro
 import {parseConfig} from '../aws-config/ini.js'
 import {debug} from '../ui/debug.js'
 import type {SessionStore} from './session-store.js'
+import {checkStoreSupported, DEFAULT_STORE, parseStoreKind, type StoreKind} from '../keychain/stores.js'
 
 export interface ConfigureResult {
   session: string
@@ -14,6 +15,10 @@ export interface ConfigureResult {
   scopes: string[]
   /** `keyless_login_flow` of the section after the change, when it has one. */
   loginFlow?: string
+  /** The session's store after this (PRODUCT.md section 13). */
+  store: StoreKind
+  /** The store before, when this changed it: the next login deletes the session's entries there. */
+  previousStore?: StoreKind
   configFile: string
   /** False when the section already said exactly this (nothing was written). */
   changed: boolean
@@ -27,10 +32,11 @@ export interface ConfigureResult {
  * (two terminals cannot lose each other's edit), written atomically with a backup, no other byte touched.
  */
 export async function configureSession(
-  input: {name: string; startUrl: string; region: string; scopes: string[]; loginFlow?: string},
+  input: {name: string; startUrl: string; region: string; scopes: string[]; loginFlow?: string; store?: StoreKind},
   env: NodeJS.ProcessEnv = process.env,
   store?: SessionStore,
 ): Promise<ConfigureResult> {
+  if (input.store) checkStoreSupported(input.store)
   const startUrl = validateStartUrl(input.startUrl)
   const region = validateRegion(input.region)
   const path = configFilePath(env)
@@ -39,11 +45,16 @@ export async function configureSession(
   const result = await withConfigFileLock(path, async () => {
     const before = await readConfigText(path)
     const previous = listSsoSessions(parseConfig(before, {path: shown})).find((s) => s.name === input.name)
-    const after = upsertSsoSession(before, {name: input.name, startUrl, region, scopes: input.scopes, loginFlow: input.loginFlow}, {path: shown})
+    const written = previous?.keyless?.keyless_store
+    // An unknown keyless_store in the file is replaced by --store, and is an error without it.
+    const was = previous ? (input.store && written !== undefined ? safeKind(written, input.name) : parseStoreKind(written, input.name)) : undefined
+    const store = input.store ?? was ?? DEFAULT_STORE
+    const after = upsertSsoSession(before, {name: input.name, startUrl, region, scopes: input.scopes, loginFlow: input.loginFlow, store: input.store}, {path: shown})
     const changed = after !== before || !existsSync(path) ? await writeFileAtomic(path, after, {backup: true}) : false
     const repointed = Boolean(previous && (previous.startUrl !== startUrl || previous.region !== region))
     const loginFlow = input.loginFlow ?? previous?.loginFlow
-    return {session: input.name, startUrl, region, scopes: input.scopes, ...(loginFlow ? {loginFlow} : {}), configFile: path, changed, created: !previous, repointed}
+    const previousStore = was !== undefined && was !== store ? was : undefined
+    return {session: input.name, startUrl, region, scopes: input.scopes, ...(loginFlow ? {loginFlow} : {}), store, previousStore, configFile: path, changed, created: !previous, repointed}
   }, {env})
   const {repointed, ...out} = result
   let clearedRoleCredentials = 0
@@ -56,4 +67,12 @@ export async function configureSession(
     }
   }
   return {...out, clearedRoleCredentials}
+}
+
+function safeKind(value: string, session: string): StoreKind | undefined {
+  try {
+    return parseStoreKind(value, session)
+  } catch {
+    return undefined
+  }
 }

@@ -1,17 +1,65 @@
 import {ensureCacheDir} from '../aws-config/paths.js'
-import {openKeychain} from '../keychain/keychain.js'
+import {KeychainUnavailableError} from '../keychain/errors.js'
+import {checkStoreSupported, openStore, parseStoreKind, STORE_KEY, STORE_KINDS, type StoreKind} from '../keychain/stores.js'
 import {withFileLock} from '../locks/file-lock.js'
 import {SessionStore} from './session-store.js'
 
-/** The real side effects the SSO modules run with: the OS keychain and cross-process locks in the cache dir. */
-export function sessionRuntime(env: NodeJS.ProcessEnv = process.env) {
-  const store = new SessionStore(openKeychain())
+/** A session as the SSO modules see it: its `keyless_*` keys, or (a session found only in a store) that store. */
+export type SessionRef = {name: string; keyless?: Record<string, string>; store?: string}
+
+/** The store a session's secrets live in: its `keyless_store` (PRODUCT.md section 13), the keychain by default. */
+export function storeKindOf(session: SessionRef): StoreKind {
+  const kind = parseStoreKind(session.store ?? session.keyless?.[STORE_KEY], session.name)
+  checkStoreSupported(kind)
+  return kind
+}
+
+/** The session store of that kind, under the keychain service name of env. */
+export function openSessionStore(kind: StoreKind, env: NodeJS.ProcessEnv = process.env): SessionStore {
+  return new SessionStore(openStore(kind, {env}))
+}
+
+/**
+ * Every store this platform has that answers, for commands that look at all sessions (status, logout --all).
+ * A store that cannot be reached is left out when no configured session uses it: a headless machine has no
+ * keychain, a desktop may have no keyctl, and neither then holds anything keyless could show or delete.
+ */
+export async function storesInUse(configured: SessionRef[], env: NodeJS.ProcessEnv = process.env): Promise<Map<StoreKind, SessionStore>> {
+  const stores = new Map<StoreKind, SessionStore>()
+  const kinds: StoreKind[] = process.platform === 'linux' ? [...STORE_KINDS] : ['keychain']
+  for (const kind of kinds) {
+    const store = openSessionStore(kind, env)
+    try {
+      await store.sessionNames()
+      stores.set(kind, store)
+    } catch (error) {
+      const used = configured.some((s) => {
+        try {
+          return storeKindOf(s) === kind
+        } catch {
+          return false
+        }
+      })
+      if (used || !(error instanceof KeychainUnavailableError)) throw error
+    }
+  }
+  return stores
+}
+
+/**
+ * The real side effects the SSO modules run with for one session: the store its config names (the OS keychain
+ * or the kernel keyring) and cross-process locks in the cache dir.
+ */
+export function sessionRuntime(env: NodeJS.ProcessEnv = process.env, session: SessionRef = {name: ''}) {
+  const storeKind = session.name ? storeKindOf(session) : 'keychain'
+  const store = openSessionStore(storeKind, env)
   // Checked (owner, mode) when a lock is taken, not before: commands that never lock do not touch the directory.
   const locks = () => ensureCacheDir(env, 'locks')
   return {
     store,
-    withSessionLock: <T>(session: string, fn: () => Promise<T>, waitMs?: number) =>
-      withFileLock(locks(), `session-${encodeURIComponent(session)}`, fn, {waitMs, what: `session ${session}`}),
+    storeKind,
+    withSessionLock: <T>(name: string, fn: () => Promise<T>, waitMs?: number) =>
+      withFileLock(locks(), `session-${encodeURIComponent(name)}`, fn, {waitMs, what: `session ${name}`}),
     get lockDir(): string {
       return locks()
     },

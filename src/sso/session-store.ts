@@ -36,7 +36,7 @@ export class SessionStore {
     return this.readJson<ClientRegistration>(registrationKey(session, flow))
   }
   writeRegistration(session: string, registration: ClientRegistration, flow: LoginFlow = 'device-code'): Promise<void> {
-    return this.keychain.set(registrationKey(session, flow), JSON.stringify(registration))
+    return this.keychain.set(registrationKey(session, flow), JSON.stringify(registration), {expiresAt: registration.expiresAt})
   }
   async deleteRegistration(session: string, flow: LoginFlow): Promise<void> {
     await this.keychain.delete(registrationKey(session, flow))
@@ -44,8 +44,11 @@ export class SessionStore {
   readToken(session: string): Promise<SessionToken | undefined> {
     return this.readJson<SessionToken>(tokenKey(session))
   }
-  writeToken(session: string, token: SessionToken): Promise<void> {
-    return this.keychain.set(tokenKey(session), JSON.stringify(token))
+  async writeToken(session: string, token: SessionToken): Promise<void> {
+    // The entry lives as long as what it holds: the access token, or with a refresh token the registration that
+    // can redeem it (Identity Center does not say when a refresh token ends; it never outlives its client).
+    const expiresAt = token.refreshToken ? ((await this.readRegistration(session, token.flow))?.expiresAt ?? undefined) : token.expiresAt
+    return this.keychain.set(tokenKey(session), JSON.stringify(token), {expiresAt: latest(expiresAt, token.expiresAt)})
   }
   async deleteToken(session: string): Promise<void> {
     await this.keychain.delete(tokenKey(session))
@@ -57,7 +60,7 @@ export class SessionStore {
   writeRoleCredentials(session: string, accountId: string, roleName: string, creds: RoleCredentials, binding: RoleBinding): Promise<void> {
     const {accessKeyId, secretAccessKey, sessionToken, expiresAt} = creds
     const entry = {accessKeyId, secretAccessKey, sessionToken, expiresAt, ...binding}
-    return this.keychain.set(roleKey(session, accountId, roleName), JSON.stringify(entry))
+    return this.keychain.set(roleKey(session, accountId, roleName), JSON.stringify(entry), {expiresAt: creds.expiresAt})
   }
   /** Deletes every cached role credential of the session (it was re-pointed, deleted, or signed in again). */
   async deleteAllRoleCredentials(session: string): Promise<number> {
@@ -122,4 +125,10 @@ export class SessionStore {
       return undefined
     }
   }
+}
+
+/** The later of two ISO 8601 times; undefined (no known end) wins. */
+function latest(a: string | undefined, b: string): string | undefined {
+  if (a === undefined) return undefined
+  return Date.parse(a) >= Date.parse(b) ? a : b
 }

@@ -127,6 +127,7 @@ describe('login with the device-authorization flow (auto-approve)', () => {
           registrationExpiresAt: expect.stringMatching(/Z$/),
           roleCredentials: [],
           orphaned: false,
+          store: 'keychain',
         },
       ],
     })

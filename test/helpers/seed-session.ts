@@ -8,7 +8,7 @@ import {dirname} from 'node:path'
 
 import {afterAll, beforeAll} from 'vitest'
 
-import {openKeychain} from '../../src/keychain/keychain.js'
+import {openStore, type StoreKind} from '../../src/keychain/stores.js'
 import {SessionStore} from '../../src/sso/session-store.js'
 import {signInWithSdk, startEmulator, type EmulatorHandle, type EmulatorOptions} from './emulator.js'
 import {ssoSessionSection} from './files.js'
@@ -23,6 +23,8 @@ export interface SeedOptions {
   withoutRefreshToken?: boolean
   /** Leave the AWS config file alone (default: append the [sso-session] section unless it is there). */
   skipConfig?: boolean
+  /** The session's store (default the keychain); kernel-keyring also writes `keyless_store` into its section. */
+  store?: StoreKind
 }
 
 export interface SeededSession {
@@ -38,7 +40,7 @@ export async function seedSession(emulator: EmulatorHandle, sandbox: Sandbox, op
   const session = options.session ?? 'acme'
   const fixture = await emulator.fixture()
   const signedIn = await signInWithSdk(emulator)
-  const store = new SessionStore(openKeychain({service: sandbox.keychainService}))
+  const store = new SessionStore(openStore(options.store ?? 'keychain', {service: sandbox.keychainService}))
   await store.writeRegistration(session, {
     clientId: signedIn.clientId,
     clientSecret: signedIn.clientSecret,
@@ -60,15 +62,16 @@ export async function seedSession(emulator: EmulatorHandle, sandbox: Sandbox, op
     if (!existing.includes(`[sso-session ${session}]`)) {
       mkdirSync(dirname(sandbox.configFile), {recursive: true, mode: 0o700})
       const separator = existing && !existing.endsWith('\n\n') ? (existing.endsWith('\n') ? '\n' : '\n\n') : ''
-      appendFileSync(sandbox.configFile, separator + ssoSessionSection(session, fixture.startUrl, fixture.region), {mode: 0o600})
+      const storeLine = options.store ? `keyless_store = ${options.store}\n` : ''
+      appendFileSync(sandbox.configFile, separator + ssoSessionSection(session, fixture.startUrl, fixture.region) + storeLine, {mode: 0o600})
     }
   }
   return {session, startUrl: fixture.startUrl, region: fixture.region, accessToken: signedIn.accessToken, refreshToken}
 }
 
 /** Deletes everything the sandbox's keychain service holds (for afterAll). */
-export async function wipeSandboxKeychain(sandbox: Sandbox): Promise<void> {
-  const keychain = openKeychain({service: sandbox.keychainService})
+export async function wipeSandboxKeychain(sandbox: Sandbox, kind: StoreKind = 'keychain'): Promise<void> {
+  const keychain = openStore(kind, {service: sandbox.keychainService})
   for (const key of await keychain.keys()) await keychain.delete(key)
 }
 

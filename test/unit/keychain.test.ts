@@ -1,12 +1,70 @@
 import {randomBytes} from 'node:crypto'
 import {execFile} from 'node:child_process'
+import {mkdtempSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 import {promisify} from 'node:util'
 import {afterAll, describe, expect, it} from 'vitest'
 
+import {KeychainTimeoutError, KeychainUnavailableError} from '../../src/keychain/errors.js'
 import {MAX_ENTRY_BYTES, openKeychain, splitUtf8} from '../../src/keychain/keychain.js'
+import {openStore, STORE_KINDS} from '../../src/keychain/stores.js'
 import {runProcess} from '../helpers/cli.js'
 
 const run = promisify(execFile)
+
+// The contract every store keeps (PRODUCT.md sections 3 and 13), on the real stores of this machine: the Secret
+// Service (gnome-keyring from scripts/with-keychain.sh) and the Linux kernel keyring (keyctl, the user keyring).
+describe.each(STORE_KINDS)('the %s store', (kind) => {
+  // Tests run in parallel forks, maybe in one login session: every key of this file lives under its own service.
+  const service = `keyless-test-${randomBytes(6).toString('hex')}`
+  const store = openStore(kind, {service})
+
+  afterAll(async () => {
+    for (const key of await store.keys()) await store.delete(key)
+    expect(await store.keys()).toEqual([])
+  })
+
+  it('round-trips a value, overwrites it, and reports a missing key as undefined', async () => {
+    await store.set('session/acme/token', '{"accessToken":"abc"}')
+    expect(await store.get('session/acme/token')).toBe('{"accessToken":"abc"}')
+    await store.set('session/acme/token', '{"accessToken":"def"}', {expiresAt: new Date(Date.now() + 3600_000).toISOString()})
+    expect(await store.get('session/acme/token')).toBe('{"accessToken":"def"}')
+    expect(await store.get('session/acme/nothing-here')).toBeUndefined()
+    expect(await store.get('session/acme/token/')).toBeUndefined()
+  })
+
+  it('keeps a large value whole (multi-byte characters, 12 KB), every byte of it', async () => {
+    const big = 'é'.repeat(1500) + randomBytes(7000).toString('base64') + '\n"quotes" and \\ backslashes'
+    await store.set('session/acme/big', big)
+    expect(await store.get('session/acme/big')).toBe(big)
+    expect(await store.keys('session/acme/big')).toEqual(['session/acme/big'])
+    await store.set('session/acme/big', 'small')
+    expect(await store.get('session/acme/big')).toBe('small')
+  })
+
+  it('deletes a value: gone, unlisted, and a second delete reports nothing deleted', async () => {
+    await store.set('session/acme/gone', 'x'.repeat(MAX_ENTRY_BYTES * 3))
+    expect(await store.delete('session/acme/gone')).toBe(true)
+    expect(await store.get('session/acme/gone')).toBeUndefined()
+    expect(await store.keys('session/acme/gone')).toEqual([])
+    expect(await store.delete('session/acme/gone')).toBe(false)
+  })
+
+  it('lists keys by prefix, sorted, only its own service', async () => {
+    const other = openStore(kind, {service: `${service}-other`})
+    await other.set('session/one/token', 'not mine')
+    try {
+      await store.set('session/one/token', 'a')
+      await store.set('session/one/role/111111111111/Admin', 'b')
+      await store.set('session/two/token', 'c')
+      expect(await store.keys('session/one/')).toEqual(['session/one/role/111111111111/Admin', 'session/one/token'])
+      expect(await store.keys('session/t')).toEqual(['session/two/token'])
+    } finally {
+      await other.delete('session/one/token')
+    }
+  })
+})
 
 // These tests use the real Secret Service (gnome-keyring started by scripts/with-keychain.sh), never a mock.
 describe('keychain on the real OS keychain', () => {
@@ -117,6 +175,7 @@ describe('keychain on the real OS keychain', () => {
     expect(result.name).toBe('KeychainUnavailableError')
     expect(result.message).toMatch(/Secret Service/)
     expect(result.fix).toMatch(/gnome-keyring-daemon --unlock/)
+    expect(result.fix).toMatch(/on a headless machine, keep the secrets in kernel memory: keyless configure --store kernel-keyring/)
   })
 })
 
@@ -158,5 +217,67 @@ describe('a Secret Service that does not answer', () => {
       expect(error.message).toBe('the OS keychain did not answer within 1 s (read)')
       expect(error.fix).toMatch(/unlock your keyring/)
     }
+  })
+})
+
+describe('the kernel-keyring store: expiry and errors', () => {
+  const service = `keyless-test-${randomBytes(6).toString('hex')}`
+  const withPath = async <T>(path: string, fn: () => Promise<T>): Promise<T> => {
+    const saved = process.env.PATH
+    process.env.PATH = path
+    try {
+      return await fn()
+    } finally {
+      process.env.PATH = saved
+    }
+  }
+  const fakeKeyctl = (body: string): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'keyless-fake-keyctl-'))
+    writeFileSync(join(dir, 'keyctl'), `#!/bin/sh\n${body}\n`, {mode: 0o755})
+    return `${dir}:/usr/bin:/bin`
+  }
+
+  it('an entry leaves the kernel keyring by itself when what it holds expires', async () => {
+    const store = openStore('kernel-keyring', {service})
+    await store.set('session/acme/role/1/R', 'short-lived', {expiresAt: new Date(Date.now() + 1500).toISOString()})
+    expect(await store.get('session/acme/role/1/R')).toBe('short-lived')
+    for (let i = 0; i < 60 && (await store.get('session/acme/role/1/R')) !== undefined; i++) await new Promise((r) => setTimeout(r, 100))
+    expect(await store.get('session/acme/role/1/R')).toBeUndefined()
+    expect(await store.keys()).toEqual([])
+  })
+
+  it.each([
+    ['keyctl is not installed', '/nonexistent', /needs the keyctl program/, /sudo apt-get install keyutils/],
+    ['the kernel refuses (seccomp)', 'echo "keyctl_read_alloc: Operation not permitted" >&2; exit 1', /refused .* seccomp profile .* keyctl\/add_key/, /seccomp profile/],
+    ['the quota is full', 'echo "keyctl_add: Disk quota exceeded" >&2; exit 1', /quota of this user is full/, /sysctl -w kernel\.keys\.maxbytes/],
+  ])('%s: a typed error with the cause and the fix', async (_, script, message, fix) => {
+    const path = script.startsWith('/') ? script : fakeKeyctl(script)
+    const error = await withPath(path, () => openStore('kernel-keyring', {service}).set('k', 'v').then(() => undefined, (e: unknown) => e))
+    expect(error).toBeInstanceOf(KeychainUnavailableError)
+    expect((error as KeychainUnavailableError).message).toMatch(message)
+    expect((error as KeychainUnavailableError).fix).toMatch(fix)
+  })
+
+  it("reads and lists from a session keyring that does not link the user keyring (a container's)", async () => {
+    const store = openStore('kernel-keyring', {service})
+    await store.set('session/acme/token', 'from the user keyring')
+    try {
+      // `keyctl session -`: the child runs in a new anonymous session keyring, as a container's processes do.
+      const script = `
+        import {openStore} from './src/keychain/stores.ts'
+        const store = openStore('kernel-keyring', {service: process.env.SERVICE})
+        console.log(JSON.stringify({value: await store.get('session/acme/token'), keys: await store.keys(), none: await store.get('session/acme/none') ?? null}))
+      `
+      const {stdout} = await run('keyctl', ['session', '-', process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], {env: {...process.env, SERVICE: service}, cwd: process.cwd()})
+      expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual({value: 'from the user keyring', keys: ['session/acme/token'], none: null})
+    } finally {
+      await store.delete('session/acme/token')
+    }
+  })
+
+  it('a keyctl that hangs times out with the cause', async () => {
+    const error = await withPath(fakeKeyctl('exec sleep 30'), () => openStore('kernel-keyring', {service, timeoutMs: 500}).get('k').then(() => undefined, (e: unknown) => e))
+    expect(error).toBeInstanceOf(KeychainTimeoutError)
+    expect((error as Error).message).toBe('the kernel keyring (keyctl) did not answer within 0.5 s (read)')
   })
 })
