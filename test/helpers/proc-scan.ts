@@ -16,8 +16,11 @@ const fs = require('node:fs')
 const old = new Set(fs.readdirSync('/proc').filter((p) => /^\\d+$/.test(p)))
 const cmdlines = new Set(), environs = new Set(), seen = new Map()
 let polls = 0, stopping = false
+// A test that fails before stop() must not leave this polling forever: end with the test process.
+const parent = process.ppid
 const read = (f) => { try { return fs.readFileSync(f).toString('latin1') } catch { return undefined } }
 function poll() {
+  if (process.ppid !== parent) process.exit(0)
   polls++
   for (const pid of fs.readdirSync('/proc')) {
     if (!/^\\d+$/.test(pid) || old.has(pid) || pid === String(process.pid)) continue
