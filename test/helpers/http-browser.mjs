@@ -1,4 +1,3 @@
-/* global fetch, URLSearchParams */
 // A browser for tests: keyless opens it through $BROWSER with the authorize URL, and it does what a person in a
 // browser would, with plain HTTP: load the URL, follow redirects, press Allow or Deny on the emulator's approval
 // page (a form POST), follow the redirect to keyless's loopback callback, and note the page it ends on.
