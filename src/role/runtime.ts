@@ -71,13 +71,14 @@ async function loginWhenExpired<T>(session: SsoSession, fn: () => Promise<T>): P
 }
 
 async function interactiveLogin(session: SsoSession): Promise<void> {
-  const [{login}, {chooseLoginFlow}, {sessionRuntime}, {presentAuthorizationPrompt, presentDevicePrompt}, {pollingSpinner}] = await Promise.all([
-    import('../sso/login.js'),
-    import('../sso/login-flow.js'),
-    import('../sso/runtime.js'),
-    import('../ui/login-prompt.js'),
-    import('../ui/spinner.js'),
-  ])
+  const [{login}, {chooseLoginFlow}, {sessionRuntime}, {presentAuthorizationPrompt, presentDevicePrompt}, {pollingSpinner}] =
+    await Promise.all([
+      import('../sso/login.js'),
+      import('../sso/login-flow.js'),
+      import('../sso/runtime.js'),
+      import('../ui/login-prompt.js'),
+      import('../ui/spinner.js'),
+    ])
   // The same choice as keyless login without flags: authorization code with PKCE where a browser opens.
   const choice = chooseLoginFlow({deviceCode: false, noBrowser: false, session})
   const controller = new AbortController()

@@ -47,7 +47,8 @@ export async function authorizationCodeLogin(session: SsoSession, deps: AuthCode
   const now = deps.now ?? Date.now
   const client = await (deps.oidc ?? oidcClient)(session.region)
   const oidc = await import('@aws-sdk/client-sso-oidc')
-  const fail = (message: string, fix?: string) => new KeylessError(message, fix ?? `to try again, run: keyless login --session ${session.name}`)
+  const fail = (message: string, fix?: string) =>
+    new KeylessError(message, fix ?? `to try again, run: keyless login --session ${session.name}`)
   const state = createState()
   const verifier = createCodeVerifier()
   registerSecret(verifier)
@@ -86,7 +87,11 @@ export async function authorizationCodeLogin(session: SsoSession, deps: AuthCode
       const token = await redeem(client, oidc, session, registration, result.code, verifier, callback.redirectUri, now)
       if (!stored) await deps.store.writeRegistration(session.name, registration, 'auth-code')
       await deps.store.writeToken(session.name, token)
-      result.finish({ok: true, title: 'Signed in', text: `keyless is signed in to ${session.name}. You can close this tab and return to your terminal.`})
+      result.finish({
+        ok: true,
+        title: 'Signed in',
+        text: `keyless is signed in to ${session.name}. You can close this tab and return to your terminal.`,
+      })
       return token
     } catch (error) {
       const name = (error as Error).name
@@ -148,7 +153,11 @@ async function redeem(
 }
 
 /** The callback, or why there is none: the deadline passed or the user pressed Ctrl-C. */
-function waitForCallback(result: Promise<CallbackResult>, ms: number, signal?: AbortSignal): Promise<CallbackResult | 'timeout' | 'cancelled'> {
+function waitForCallback(
+  result: Promise<CallbackResult>,
+  ms: number,
+  signal?: AbortSignal,
+): Promise<CallbackResult | 'timeout' | 'cancelled'> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve('cancelled')
     const timer = setTimeout(() => done('timeout'), Math.max(0, ms))
@@ -193,7 +202,8 @@ async function register(
       issuerUrl: session.startUrl,
     }),
   )
-  if (!out.clientId || !out.clientSecret) throw new KeylessError('Identity Center returned an incomplete client registration', 'try again; run with --debug for details')
+  if (!out.clientId || !out.clientSecret)
+    throw new KeylessError('Identity Center returned an incomplete client registration', 'try again; run with --debug for details')
   registerSecret(out.clientSecret)
   checkSecretSize('a client secret', out.clientSecret)
   const expiresAt = out.clientSecretExpiresAt ? out.clientSecretExpiresAt * 1000 : now + 90 * 24 * 3600 * 1000

@@ -25,11 +25,7 @@ export type LoginDeps = AccessTokenDeps &
  * a refresh token is used silently; otherwise (or with force) a browser sign-in with the chosen flow
  * (authorization code with PKCE, or the device-authorization flow: PRODUCT.md section 10).
  */
-export async function login(
-  session: SsoSession,
-  deps: LoginDeps,
-  options: {force: boolean; flow?: LoginFlow},
-): Promise<LoginResult> {
+export async function login(session: SsoSession, deps: LoginDeps, options: {force: boolean; flow?: LoginFlow}): Promise<LoginResult> {
   const now = deps.now ?? Date.now
   const result = (action: LoginResult['action'], token: {expiresAt: string; refreshToken?: string}): LoginResult => ({
     session: session.name,

@@ -8,8 +8,7 @@ import {sameState} from './pkce.js'
 
 /** What arrived at the callback with our `state`. */
 export type CallbackResult =
-  | {kind: 'code'; code: string; finish: (page: ResultPage) => void}
-  | {kind: 'error'; error: string; description?: string}
+  {kind: 'code'; code: string; finish: (page: ResultPage) => void} | {kind: 'error'; error: string; description?: string}
 
 export interface ResultPage {
   ok: boolean
@@ -45,12 +44,17 @@ export async function startCallbackServer(expectedState: string): Promise<Callba
   let port = 0
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', `http://${LOOPBACK}`)
-    if (req.method !== 'GET' || url.pathname !== CALLBACK_PATH) return respond(res, 404, page(false, 'Not found', 'keyless serves nothing here.'))
+    if (req.method !== 'GET' || url.pathname !== CALLBACK_PATH)
+      return respond(res, 404, page(false, 'Not found', 'keyless serves nothing here.'))
     // A browser always sends the host it connected to: anything else is not a browser following our redirect.
     if (req.headers.host !== `${LOOPBACK}:${port}`) return respond(res, 400, page(false, 'Bad request', 'Unexpected host.'))
     if (!sameState(expectedState, url.searchParams.get('state'))) {
       debug('login', 'ignored a callback with a wrong or missing state')
-      return respond(res, 400, page(false, 'Sign-in link not recognised', 'This callback does not belong to the keyless login in progress. Nothing was changed.'))
+      return respond(
+        res,
+        400,
+        page(false, 'Sign-in link not recognised', 'This callback does not belong to the keyless login in progress. Nothing was changed.'),
+      )
     }
     if (done) return respond(res, 409, page(false, 'Already handled', 'This sign-in has already been handled. You can close this tab.'))
     const error = url.searchParams.get('error')
@@ -65,7 +69,11 @@ export async function startCallbackServer(expectedState: string): Promise<Callba
         denied ? 200 : 400,
         denied
           ? page(false, 'Sign-in denied', 'You denied the request. keyless stored nothing; you can close this tab.')
-          : page(false, 'Sign-in failed', `The sign-in did not complete (${printable(error ?? 'no code').slice(0, 80)}). keyless stored nothing; you can close this tab.`),
+          : page(
+              false,
+              'Sign-in failed',
+              `The sign-in did not complete (${printable(error ?? 'no code').slice(0, 80)}). keyless stored nothing; you can close this tab.`,
+            ),
       )
       stopListening()
       return
@@ -73,7 +81,10 @@ export async function startCallbackServer(expectedState: string): Promise<Callba
     done = true
     stopListening()
     let finished = false
-    const timer = setTimeout(() => finish({ok: false, title: 'Sign-in pending', text: 'Return to your terminal to see how the sign-in ended.'}), FINISH_WAIT_MS)
+    const timer = setTimeout(
+      () => finish({ok: false, title: 'Sign-in pending', text: 'Return to your terminal to see how the sign-in ended.'}),
+      FINISH_WAIT_MS,
+    )
     timer.unref()
     function finish(result: ResultPage) {
       if (finished) return

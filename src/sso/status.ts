@@ -20,7 +20,8 @@ export async function sessionStatus(session: SsoSession, store: SessionStore): P
   // The registration that refreshes the token (each login flow has its own), else whichever there is.
   const flow = token?.flow ?? 'device-code'
   const registration =
-    (await store.readRegistration(session.name, flow)) ?? (await store.readRegistration(session.name, flow === 'auth-code' ? 'device-code' : 'auth-code'))
+    (await store.readRegistration(session.name, flow)) ??
+    (await store.readRegistration(session.name, flow === 'auth-code' ? 'device-code' : 'auth-code'))
   const roleCredentials = await store.listRoleCredentials(session.name)
   // A token from before the session was pointed elsewhere does not belong to it any more.
   const current = token && token.startUrl === session.startUrl && token.region === session.region ? token : undefined

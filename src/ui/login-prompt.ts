@@ -53,7 +53,10 @@ export async function presentDevicePrompt(prompt: DevicePrompt, options: Present
  * come up), then opens it. When no browser opens, keyless keeps waiting: the URL works in any browser on this
  * machine, and --device-code is the way to sign in from another device.
  */
-export async function presentAuthorizationPrompt(prompt: AuthorizationPrompt, options: PresentOptions & {session: string}): Promise<{browserOpened: boolean}> {
+export async function presentAuthorizationPrompt(
+  prompt: AuthorizationPrompt,
+  options: PresentOptions & {session: string},
+): Promise<{browserOpened: boolean}> {
   const write = options.write ?? ((t: string) => process.stderr.write(t))
   const {choice} = options
   const minutes = Math.max(1, Math.round((prompt.expiresAt - Date.now()) / 60_000))
@@ -70,7 +73,9 @@ export async function presentAuthorizationPrompt(prompt: AuthorizationPrompt, op
     if (browserOpened) write('Opened your browser.\n')
   }
   if (!browserOpened) {
-    write(`${why}: open the URL above in a browser on this machine, or sign in from another device with: keyless login --session ${options.session} --device-code\n`)
+    write(
+      `${why}: open the URL above in a browser on this machine, or sign in from another device with: keyless login --session ${options.session} --device-code\n`,
+    )
   }
   return {browserOpened}
 }

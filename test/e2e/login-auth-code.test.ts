@@ -24,7 +24,15 @@ const keychain = () => openKeychain({service: sandbox.keychainService})
 const keychainKeys = async () => (await keychain().keys()).sort()
 const lastLine = (r: RunResult) => r.stderr.trim().split('\n').at(-1)
 
-async function keyless(args: string[], extra: {env?: NodeJS.ProcessEnv; browser?: BrowserOptions | false; onStderr?: (t: string, all: string) => void; onSpawn?: (c: import('node:child_process').ChildProcess) => void} = {}) {
+async function keyless(
+  args: string[],
+  extra: {
+    env?: NodeJS.ProcessEnv
+    browser?: BrowserOptions | false
+    onStderr?: (t: string, all: string) => void
+    onSpawn?: (c: import('node:child_process').ChildProcess) => void
+  } = {},
+) {
   const browser = extra.browser === false ? {} : httpBrowserEnv(sandbox.home, browserLog(), extra.browser ?? {})
   const env = {...sandbox.env, ...(emulator?.env() ?? {}), KEYLESS_HOST_KIND: 'host', ...browser, ...extra.env}
   const result = await runKeyless(args, {env, onStderr: extra.onStderr, onSpawn: extra.onSpawn, timeoutMs: 60_000})
@@ -43,7 +51,11 @@ function useEmulator(options: EmulatorOptions) {
 }
 
 const delta = (after: Record<string, number>, before: Record<string, number>) =>
-  Object.fromEntries(Object.keys(after).map((k) => [k, after[k]! - (before[k] ?? 0)]).filter(([, v]) => v !== 0))
+  Object.fromEntries(
+    Object.keys(after)
+      .map((k) => [k, after[k]! - (before[k] ?? 0)])
+      .filter(([, v]) => v !== 0),
+  )
 
 beforeEach(() => {
   sandbox = makeSandbox()
@@ -124,7 +136,13 @@ describe('where a browser opens, login signs in with authorization code + PKCE',
       ['nodisplay', [], {DISPLAY: '', BROWSER: ''}, 'there is no display: approve from any device', ''],
       ['flag', ['--device-code'], {}, '--device-code was given', ''],
       ['wsl', [], {KEYLESS_HOST_KIND: 'wsl'}, "this is WSL, where the browser's redirect back to keyless is unreliable", ''],
-      ['container', [], {KEYLESS_HOST_KIND: 'container'}, "this is a container, where the browser's redirect back to keyless is unreliable", ''],
+      [
+        'container',
+        [],
+        {KEYLESS_HOST_KIND: 'container'},
+        "this is a container, where the browser's redirect back to keyless is unreliable",
+        '',
+      ],
       ['saved', [], {}, 'keyless_login_flow = device-code in [sso-session saved]', 'keyless_login_flow = device-code\n'],
       ['flagswin', ['--no-browser'], {}, '--no-browser was given: approve from any device', 'keyless_login_flow = auth-code\n'],
     ]
@@ -153,8 +171,12 @@ describe('where a browser opens, login signs in with authorization code + PKCE',
       },
     })
     expect(result.code, result.stderr).toBe(0)
-    expect(result.stderr.split('\n')[0]).toBe('keyless: signing in with authorization code with PKCE (keyless_login_flow = auth-code in [sso-session demo])')
-    expect(result.stderr).toContain('Not opening a browser (this is an SSH session): open the URL above in a browser on this machine, or sign in from another device with: keyless login --session demo --device-code')
+    expect(result.stderr.split('\n')[0]).toBe(
+      'keyless: signing in with authorization code with PKCE (keyless_login_flow = auth-code in [sso-session demo])',
+    )
+    expect(result.stderr).toContain(
+      'Not opening a browser (this is an SSH session): open the URL above in a browser on this machine, or sign in from another device with: keyless login --session demo --device-code',
+    )
     expect(browserEvents(browserLog())).toEqual([])
     expect(await followed).toContain('Signed in')
   })
@@ -174,14 +196,21 @@ describe('where a browser opens, login signs in with authorization code + PKCE',
       },
     })
     expect(result.code, result.stderr).toBe(0)
-    expect(result.stderr).toContain('Could not open a browser: open the URL above in a browser on this machine, or sign in from another device with: keyless login --session demo --device-code')
+    expect(result.stderr).toContain(
+      'Could not open a browser: open the URL above in a browser on this machine, or sign in from another device with: keyless login --session demo --device-code',
+    )
   })
 
   it('a forged callback (wrong state, no state, another path) first is answered 400/404 and ignored; the real one completes; a replay finds the server gone', async () => {
     const result = await keyless(['login'], {browser: {forge: true}})
     expect(result.code, result.stderr).toBe(0)
     const events = browserEvents(browserLog())
-    expect(events.find((e) => e.event === 'forged')).toMatchObject({wrongState: 400, missingState: 400, otherPath: 404, title: 'Sign-in link not recognised'})
+    expect(events.find((e) => e.event === 'forged')).toMatchObject({
+      wrongState: 400,
+      missingState: 400,
+      otherPath: 404,
+      title: 'Sign-in link not recognised',
+    })
     expect(events.find((e) => e.event === 'landed')).toMatchObject({status: 200, title: 'Signed in'})
     // The server closed after the one good callback: replaying it reaches nothing.
     expect(events.find((e) => e.event === 'replayed')).toMatchObject({result: 'ECONNREFUSED'})
@@ -190,7 +219,10 @@ describe('where a browser opens, login signs in with authorization code + PKCE',
   it('the loopback server answers on 127.0.0.1 only: every other address of this machine refuses', async () => {
     const result = await keyless(['login'], {browser: {probe: true}})
     expect(result.code, result.stderr).toBe(0)
-    const probe = browserEvents(browserLog()).find((e) => e.event === 'probe') as unknown as {loopback: number; others: Array<{host: string; reachable: boolean}>}
+    const probe = browserEvents(browserLog()).find((e) => e.event === 'probe') as unknown as {
+      loopback: number
+      others: Array<{host: string; reachable: boolean}>
+    }
     expect(probe.loopback).toBe(400) // reachable there (a callback without our state)
     expect(probe.others.map((o) => o.host)).toEqual(expect.arrayContaining(['127.0.0.2', '::1']))
     expect(probe.others.filter((o) => o.reachable)).toEqual([])
@@ -199,7 +231,9 @@ describe('where a browser opens, login signs in with authorization code + PKCE',
   it('CreateToken refuses the code (invalid_grant): one line, exit 1, nothing stored, and the tab says so', async () => {
     const result = await keyless(['login'], {browser: {bogusCode: true}})
     expect(result.code).toBe(1)
-    expect(lastLine(result)).toBe('keyless: Identity Center refused the authorization code (invalid_grant); nothing was stored; to try again, run: keyless login --session demo')
+    expect(lastLine(result)).toBe(
+      'keyless: Identity Center refused the authorization code (invalid_grant); nothing was stored; to try again, run: keyless login --session demo',
+    )
     expect(await keychainKeys()).toEqual([])
     expect(browserEvents(browserLog()).at(-1)).toMatchObject({event: 'landed', status: 400, title: 'Sign-in failed'})
   })
@@ -211,7 +245,9 @@ describe('authorization code: denied, timed out, cancelled', () => {
   it('Deny on the approval page: the denial line, exit 1, nothing stored; the tab says denied', async () => {
     const result = await keyless(['login'], {browser: {action: 'deny'}})
     expect(result.code).toBe(1)
-    expect(lastLine(result)).toBe('keyless: the login was denied in the browser; nothing was stored; to try again, run: keyless login --session demo')
+    expect(lastLine(result)).toBe(
+      'keyless: the login was denied in the browser; nothing was stored; to try again, run: keyless login --session demo',
+    )
     expect(await keychainKeys()).toEqual([])
     const events = browserEvents(browserLog())
     expect(events.map((e) => e.event)).toEqual(['opened', 'approval-page', 'redirect', 'landed'])

@@ -87,8 +87,15 @@ const invalidGrant = {name: 'InvalidGrantException', status: 400, errorType: 'In
 describe('RegisterClient for the authorization_code grant', () => {
   it('records grant types, redirect URIs and issuer; refuses what AWS refuses', async () => {
     const client = await register()
-    expect(emulator.state!.registrations.get(client.clientId!)).toMatchObject({grantTypes: ['authorization_code', 'refresh_token'], redirectUris: [REDIRECT], issuerUrl: START_URL})
-    expect(await failure(register({redirectUris: ['http://evil.example.com/cb']}))).toMatchObject({name: 'InvalidRedirectUriException', status: 400})
+    expect(emulator.state!.registrations.get(client.clientId!)).toMatchObject({
+      grantTypes: ['authorization_code', 'refresh_token'],
+      redirectUris: [REDIRECT],
+      issuerUrl: START_URL,
+    })
+    expect(await failure(register({redirectUris: ['http://evil.example.com/cb']}))).toMatchObject({
+      name: 'InvalidRedirectUriException',
+      status: 400,
+    })
     expect(await failure(register({redirectUris: undefined}))).toMatchObject({name: 'InvalidRedirectUriException'})
     expect(await failure(register({issuerUrl: 'https://other.awsapps.com/start'}))).toMatchObject({name: 'InvalidRequestException'})
     expect(await failure(register({grantTypes: ['password']}))).toMatchObject({name: 'UnsupportedGrantTypeException'})
@@ -140,7 +147,14 @@ describe('GET /authorize and the approval page', () => {
     try {
       const client = new SSOOIDCClient({region: 'us-east-1', endpoint: auto.url, maxAttempts: 1})
       const registered = await client.send(
-        new RegisterClientCommand({clientName: 'k', clientType: 'public', scopes: ['sso:account:access'], grantTypes: ['authorization_code'], redirectUris: [REDIRECT], issuerUrl: START_URL}),
+        new RegisterClientCommand({
+          clientName: 'k',
+          clientType: 'public',
+          scopes: ['sso:account:access'],
+          grantTypes: ['authorization_code'],
+          redirectUris: [REDIRECT],
+          issuerUrl: START_URL,
+        }),
       )
       client.destroy()
       const r = await fetch(authorizeUrl(registered.clientId!).replace(emulator.url, auto.url), {redirect: 'manual'})
@@ -197,7 +211,16 @@ describe('CreateToken with grantType authorization_code', () => {
   it('a device-code client may not use the grant (unauthorized_client); stats count grants; issued lists codes and verifiers', async () => {
     const device = await oidc.send(new RegisterClientCommand({clientName: 'device', clientType: 'public', scopes: ['sso:account:access']}))
     const refused = await failure(
-      oidc.send(new CreateTokenCommand({clientId: device.clientId, clientSecret: device.clientSecret, grantType: 'authorization_code', code: 'x', codeVerifier: 'y', redirectUri: CALLBACK})),
+      oidc.send(
+        new CreateTokenCommand({
+          clientId: device.clientId,
+          clientSecret: device.clientSecret,
+          grantType: 'authorization_code',
+          code: 'x',
+          codeVerifier: 'y',
+          redirectUri: CALLBACK,
+        }),
+      ),
     )
     expect(refused).toMatchObject({name: 'UnauthorizedClientException', status: 400, error: 'unauthorized_client'})
     const before = (await emulator.stats()).grants.authorization_code!

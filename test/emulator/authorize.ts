@@ -41,7 +41,9 @@ function matchesRegistered(redirectUri: string, registered: string[]): boolean {
   return registered.some((r) => {
     const reg = new URL(r)
     const loopback = reg.protocol === 'http:' && ['127.0.0.1', '[::1]', 'localhost'].includes(reg.hostname)
-    return url.protocol === reg.protocol && url.hostname === reg.hostname && url.pathname === reg.pathname && (loopback || url.port === reg.port)
+    return (
+      url.protocol === reg.protocol && url.hostname === reg.hostname && url.pathname === reg.pathname && (loopback || url.port === reg.port)
+    )
   })
 }
 
@@ -66,7 +68,8 @@ export function authorize(state: EmulatorState, request: ApiRequest): ApiRespons
   if (q.get('response_type') !== 'code') return fail('unsupported_response_type', 'response_type must be code')
   if (q.get('code_challenge_method') !== 'S256') return fail('invalid_request', 'code_challenge_method must be S256')
   const codeChallenge = q.get('code_challenge') ?? ''
-  if (!/^[A-Za-z0-9_-]{43}$/.test(codeChallenge)) return fail('invalid_request', 'code_challenge must be a base64url SHA-256 (43 characters)')
+  if (!/^[A-Za-z0-9_-]{43}$/.test(codeChallenge))
+    return fail('invalid_request', 'code_challenge must be a base64url SHA-256 (43 characters)')
   const scopes = (q.get('scopes') ?? '').split(/[\s,]+/).filter(Boolean)
   if (scopes.some((s) => !registration.scopes.includes(s))) return fail('invalid_scope', 'scopes must be among the registered scopes')
   const pending = {clientId, redirectUri, state: clientState, codeChallenge, scopes: scopes.length > 0 ? scopes : registration.scopes}
@@ -98,6 +101,7 @@ export function authorizeDecision(state: EmulatorState, request: ApiRequest): Ap
     return html(404, page('Request not found', '<p>This authorization request is unknown, expired or already answered.</p>'))
   }
   state.authRequests.delete(pending.id)
-  if (action === 'deny') return back(pending.redirectUri, {error: 'access_denied', error_description: 'The user denied the request', state: pending.state})
+  if (action === 'deny')
+    return back(pending.redirectUri, {error: 'access_denied', error_description: 'The user denied the request', state: pending.state})
   return back(pending.redirectUri, {code: state.issueAuthCode(pending), state: pending.state})
 }

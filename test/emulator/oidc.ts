@@ -61,13 +61,19 @@ export function registerClient(state: EmulatorState, request: ApiRequest): ApiRe
     return oidcError('InvalidScopeException', 'Invalid scope requested')
   }
   const grantTypes = input.grantTypes
-  if (grantTypes !== undefined && (!Array.isArray(grantTypes) || grantTypes.length === 0 || !grantTypes.every((g) => typeof g === 'string'))) {
+  if (
+    grantTypes !== undefined &&
+    (!Array.isArray(grantTypes) || grantTypes.length === 0 || !grantTypes.every((g) => typeof g === 'string'))
+  ) {
     return oidcError('InvalidRequestException', 'grantTypes must be a non-empty list of strings')
   }
   const unknown = (grantTypes as string[] | undefined)?.find((g) => !KNOWN_GRANTS.includes(g))
   if (unknown) return oidcError('UnsupportedGrantTypeException', `Unsupported grant type: ${unknown}`)
   const redirectUris = input.redirectUris
-  if (redirectUris !== undefined && (!Array.isArray(redirectUris) || !redirectUris.every((u) => typeof u === 'string' && validRedirectUri(u)))) {
+  if (
+    redirectUris !== undefined &&
+    (!Array.isArray(redirectUris) || !redirectUris.every((u) => typeof u === 'string' && validRedirectUri(u)))
+  ) {
     return oidcError('InvalidRedirectUriException', 'Invalid redirect URI')
   }
   const issuerUrl = input.issuerUrl
@@ -75,7 +81,8 @@ export function registerClient(state: EmulatorState, request: ApiRequest): ApiRe
     return oidcError('InvalidRequestException', 'Invalid issuer URL: no Identity Center instance with this URL')
   }
   if ((grantTypes as string[] | undefined)?.includes(AUTHORIZATION_CODE_GRANT)) {
-    if (!Array.isArray(redirectUris) || redirectUris.length === 0) return oidcError('InvalidRedirectUriException', 'redirectUris are required for the authorization_code grant')
+    if (!Array.isArray(redirectUris) || redirectUris.length === 0)
+      return oidcError('InvalidRedirectUriException', 'redirectUris are required for the authorization_code grant')
     if (issuerUrl === undefined) return oidcError('InvalidRequestException', 'issuerUrl is required for the authorization_code grant')
   }
   const registration = state.register(clientName, scopes as string[], {
@@ -223,6 +230,7 @@ function authorizationCodeGrant(state: EmulatorState, registration: Registration
   if (record.expiresAtMs <= state.nowMs()) return oidcError('InvalidGrantException', 'Authorization code has expired')
   if (record.redirectUri !== redirectUri) return oidcError('InvalidGrantException', 'Redirect URI does not match the authorization request')
   const challenge = createHash('sha256').update(verifier, 'ascii').digest('base64url')
-  if (!VERIFIER.test(verifier) || challenge !== record.codeChallenge) return oidcError('InvalidGrantException', 'Code verifier does not match the code challenge')
+  if (!VERIFIER.test(verifier) || challenge !== record.codeChallenge)
+    return oidcError('InvalidGrantException', 'Code verifier does not match the code challenge')
   return tokenResponse(state.issueTokens(registration.clientId, record.scopes, state.newSessionId()))
 }

@@ -276,7 +276,11 @@ export class EmulatorState {
   }
 
   /** Client registration; secrets as long as real ones (a client secret is a ~1 KB JWE), so chunking is exercised. */
-  register(clientName: string, scopes: string[], extra: Pick<Registration, 'grantTypes' | 'redirectUris' | 'issuerUrl'> = {}): Registration {
+  register(
+    clientName: string,
+    scopes: string[],
+    extra: Pick<Registration, 'grantTypes' | 'redirectUris' | 'issuerUrl'> = {},
+  ): Registration {
     const issuedAt = this.nowSeconds()
     const registration: Registration = {
       clientId: opaque('', 16),

@@ -37,7 +37,8 @@ async function follow(start, init = {}) {
 function probe(port) {
   const addresses = ['127.0.0.2', '::1']
   for (const [name, list] of Object.entries(networkInterfaces())) {
-    for (const a of list ?? []) if (!a.internal) addresses.push(a.family === 'IPv6' && a.address.startsWith('fe80') ? `${a.address}%${name}` : a.address)
+    for (const a of list ?? [])
+      if (!a.internal) addresses.push(a.family === 'IPv6' && a.address.startsWith('fe80') ? `${a.address}%${name}` : a.address)
   }
   return Promise.all(
     [...new Set(addresses)].map(
@@ -87,7 +88,10 @@ try {
     log({event: 'landed', status: page.status, at: pathOf(page.at), title: title(page.text)})
     if (process.env.HTTP_BROWSER_FORGE === '1') {
       // The same callback again (code and state), as a replaying attacker would: the server must be gone.
-      const again = await fetch(page.at).then((r) => r.status, (e) => e.cause?.code ?? String(e))
+      const again = await fetch(page.at).then(
+        (r) => r.status,
+        (e) => e.cause?.code ?? String(e),
+      )
       log({event: 'replayed', result: again})
     }
   }

@@ -51,9 +51,16 @@ describe('the authorize URL', () => {
         '&state=st%26te&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256',
     )
     // An endpoint with a path keeps it.
-    expect(authorizeUrl({oidcEndpoint: 'http://127.0.0.1:9/proxy/', clientId: 'c', redirectUri: 'r', scopes: [], state: 's', codeChallenge: 'x'})).toMatch(
-      /^http:\/\/127\.0\.0\.1:9\/proxy\/authorize\?/,
-    )
+    expect(
+      authorizeUrl({
+        oidcEndpoint: 'http://127.0.0.1:9/proxy/',
+        clientId: 'c',
+        redirectUri: 'r',
+        scopes: [],
+        state: 's',
+        codeChallenge: 'x',
+      }),
+    ).toMatch(/^http:\/\/127\.0\.0\.1:9\/proxy\/authorize\?/)
   })
 
   it('its endpoint is the one the SDK resolves: the region, or AWS_ENDPOINT_URL(_SSO_OIDC), without a network call', async () => {
@@ -73,27 +80,60 @@ describe('the authorize URL', () => {
 })
 
 describe('which flow a browser sign-in uses', () => {
-  const session = (loginFlow?: string): SsoSession => ({name: 'acme', startUrl: 'https://acme.awsapps.com/start', region: 'us-east-1', scopes: ['sso:account:access'], loginFlow})
+  const session = (loginFlow?: string): SsoSession => ({
+    name: 'acme',
+    startUrl: 'https://acme.awsapps.com/start',
+    region: 'us-east-1',
+    scopes: ['sso:account:access'],
+    loginFlow,
+  })
   const desktop = {DISPLAY: ':0'}
-  const choose = (input: {deviceCode?: boolean; noBrowser?: boolean; loginFlow?: string}, env: NodeJS.ProcessEnv = desktop, kind: 'host' | 'wsl' | 'container' = 'host', platform: NodeJS.Platform = 'linux') =>
-    chooseLoginFlow({deviceCode: input.deviceCode ?? false, noBrowser: input.noBrowser ?? false, session: session(input.loginFlow)}, env, platform, () => kind)
+  const choose = (
+    input: {deviceCode?: boolean; noBrowser?: boolean; loginFlow?: string},
+    env: NodeJS.ProcessEnv = desktop,
+    kind: 'host' | 'wsl' | 'container' = 'host',
+    platform: NodeJS.Platform = 'linux',
+  ) =>
+    chooseLoginFlow(
+      {deviceCode: input.deviceCode ?? false, noBrowser: input.noBrowser ?? false, session: session(input.loginFlow)},
+      env,
+      platform,
+      () => kind,
+    )
 
   it('authorization code where a browser opens on this machine; the device flow elsewhere', () => {
     expect(choose({})).toEqual({flow: 'auth-code', reason: 'a browser opens on this machine', openBrowser: true})
     expect(choose({}, {}, 'host', 'darwin').flow).toBe('auth-code')
     expect(choose({}, {}).flow).toBe('device-code') // Linux without a display
-    expect(choose({}, {...desktop, SSH_CONNECTION: 'x'})).toMatchObject({flow: 'device-code', openBrowser: false, noBrowserReason: 'this is an SSH session'})
+    expect(choose({}, {...desktop, SSH_CONNECTION: 'x'})).toMatchObject({
+      flow: 'device-code',
+      openBrowser: false,
+      noBrowserReason: 'this is an SSH session',
+    })
     expect(choose({}, desktop, 'wsl')).toMatchObject({flow: 'device-code', openBrowser: true})
     expect(choose({}, desktop, 'container')).toMatchObject({flow: 'device-code', openBrowser: true})
   })
 
   it('the flags win over the saved setting, the setting over the machine', () => {
     expect(choose({deviceCode: true, loginFlow: 'auth-code'})).toMatchObject({flow: 'device-code', reason: '--device-code was given'})
-    expect(choose({noBrowser: true, loginFlow: 'auth-code'})).toMatchObject({flow: 'device-code', openBrowser: false, noBrowserReason: '--no-browser'})
-    expect(choose({loginFlow: 'device-code'})).toMatchObject({flow: 'device-code', reason: 'keyless_login_flow = device-code in [sso-session acme]'})
+    expect(choose({noBrowser: true, loginFlow: 'auth-code'})).toMatchObject({
+      flow: 'device-code',
+      openBrowser: false,
+      noBrowserReason: '--no-browser',
+    })
+    expect(choose({loginFlow: 'device-code'})).toMatchObject({
+      flow: 'device-code',
+      reason: 'keyless_login_flow = device-code in [sso-session acme]',
+    })
     expect(choose({loginFlow: 'auth-code'}, desktop, 'container')).toMatchObject({flow: 'auth-code', openBrowser: true})
-    expect(choose({loginFlow: 'auth-code'}, {SSH_TTY: '/dev/pts/1'})).toMatchObject({flow: 'auth-code', openBrowser: false, noBrowserReason: 'this is an SSH session'})
-    expect(() => choose({loginFlow: 'sometimes'})).toThrow(/keyless_login_flow = sometimes in \[sso-session acme\] is neither auth-code nor device-code/)
+    expect(choose({loginFlow: 'auth-code'}, {SSH_TTY: '/dev/pts/1'})).toMatchObject({
+      flow: 'auth-code',
+      openBrowser: false,
+      noBrowserReason: 'this is an SSH session',
+    })
+    expect(() => choose({loginFlow: 'sometimes'})).toThrow(
+      /keyless_login_flow = sometimes in \[sso-session acme\] is neither auth-code nor device-code/,
+    )
   })
 
   it('says which flow and why in one line', () => {
