@@ -84,7 +84,7 @@ describe('remembered options', () => {
       'keyless_template = {account_name}-{role_name}\nkeyless_command = keyless\nkeyless_auto_login = true\n',
     )
     expect(config()).toContain(
-      '[profile sandbox-AdministratorAccess]\ncredential_process = "keyless" credential-process --session acme --account-id 111111111111 --role-name AdministratorAccess --auto-login\n',
+      '[profile sandbox-AdministratorAccess]\ncredential_process = "keyless" credential-process --session acme --account-id=111111111111 --role-name=AdministratorAccess --auto-login\n',
     )
 
     // A plain sync changes nothing: same names, same command line, --auto-login kept.
@@ -102,7 +102,7 @@ describe('remembered options', () => {
     const off = await keyless(['profiles', 'sync', '--session', 'acme', '--no-auto-login'])
     expect(off.code).toBe(0)
     expect(sessionSection('acme')).toContain('keyless_auto_login = false\n')
-    expect(config()).toContain('--role-name AdministratorAccess\n')
+    expect(config()).toContain('--role-name=AdministratorAccess\n')
     expect(config()).not.toContain('--auto-login')
   })
 })
