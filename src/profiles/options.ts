@@ -103,7 +103,14 @@ export function syncCommandLine(input: {
  */
 export async function notRunnable(command: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
   const executable = async (path: string) =>
-    (await stat(path).then((s) => s.isFile(), () => false)) && (await access(path, constants.X_OK).then(() => true, () => false))
+    (await stat(path).then(
+      (s) => s.isFile(),
+      () => false,
+    )) &&
+    (await access(path, constants.X_OK).then(
+      () => true,
+      () => false,
+    ))
   if (command.includes('/') || isAbsolute(command)) {
     return (await executable(resolve(command))) ? undefined : 'is not an executable file'
   }

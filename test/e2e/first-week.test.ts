@@ -26,10 +26,14 @@ describe('credential-process with its stdout closed (keyless credential-process 
   it('exits 1 with one line, no stack trace', async () => {
     const {spawn} = await import('node:child_process')
     const {KEYLESS_BIN} = await import('../helpers/cli.js')
-    const child = spawn(process.execPath, [KEYLESS_BIN, 'credential-process', '--session', 'acme', '--account-id', '111111111111', '--role-name', 'AdministratorAccess'], {
-      env: signedIn.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const child = spawn(
+      process.execPath,
+      [KEYLESS_BIN, 'credential-process', '--session', 'acme', '--account-id', '111111111111', '--role-name', 'AdministratorAccess'],
+      {
+        env: signedIn.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
     child.stdout.destroy() // the reader is gone before keyless writes
     let stderr = ''
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
@@ -45,7 +49,9 @@ describe('the command line as in other oclif CLIs', () => {
     expect(typo.code).toBe(2)
     expect(typo.stderr).toBe('keyless: unknown command "accoutns"; did you mean: keyless accounts? (all commands: keyless --help)\n')
     const nested = await keyless(['profiles', 'synk'])
-    expect(nested.stderr).toBe('keyless: unknown command "profiles synk"; did you mean: keyless profiles sync? (all commands: keyless --help)\n')
+    expect(nested.stderr).toBe(
+      'keyless: unknown command "profiles synk"; did you mean: keyless profiles sync? (all commands: keyless --help)\n',
+    )
     const nothingClose = await keyless(['frobnicate'])
     expect(nothingClose.stderr).toBe('keyless: unknown command "frobnicate"; run: keyless --help\n')
   })
@@ -68,7 +74,9 @@ describe('status and orphaned sessions', () => {
     expect(json.sessions.find((s) => s.name === 'ghost')).toMatchObject({name: 'ghost', orphaned: true, hasRefreshToken: true})
     expect(json.sessions.find((s) => s.name === 'acme')).toMatchObject({orphaned: false})
     const human = await keyless(['status'])
-    expect(human.stdout).toContain('ghost  orphaned: not in the AWS config file, but its tokens are still in the keychain; run: keyless logout --session ghost\n')
+    expect(human.stdout).toContain(
+      'ghost  orphaned: not in the AWS config file, but its tokens are still in the keychain; run: keyless logout --session ghost\n',
+    )
     const logout = await keyless(['logout', '--session', 'ghost'])
     expect(logout.code, logout.stderr).toBe(0)
     const after = JSON.parse((await keyless(['status', '--json'])).stdout) as {sessions: Array<{name: string}>}
@@ -82,7 +90,11 @@ describe('whoami on role-chaining profiles', () => {
     const {join} = await import('node:path')
     const dir = join(signedIn.sandbox.home, 'chain')
     const script = join(dir, 'cp.sh')
-    writeFile(script, `#!/bin/sh\necho '{"Version":1,"AccessKeyId":"ASIAEXAMPLEEXAMPLE01","SecretAccessKey":"x","SessionToken":"y"}'\n`, 0o700)
+    writeFile(
+      script,
+      `#!/bin/sh\necho '{"Version":1,"AccessKeyId":"ASIAEXAMPLEEXAMPLE01","SecretAccessKey":"x","SessionToken":"y"}'\n`,
+      0o700,
+    )
     const config = join(dir, 'config')
     writeFile(config, `[profile base]\ncredential_process = ${script}\n\n${extra}`)
     return {AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials')}
@@ -117,7 +129,7 @@ describe('a session that never signed in, or signed out', () => {
   })
 
   // Last: signs the shared session out.
-  it('logout deletes the session\'s cached account listing; accounts then says it is not signed in', async () => {
+  it("logout deletes the session's cached account listing; accounts then says it is not signed in", async () => {
     const {existsSync} = await import('node:fs')
     const {join} = await import('node:path')
     expect((await keyless(['accounts', '--session', 'acme'])).code).toBe(0)
@@ -129,7 +141,15 @@ describe('a session that never signed in, or signed out', () => {
     expect(after.code).toBe(1)
     expect(after.stdout).toBe('')
     expect(after.stderr).toBe('keyless: SSO session "acme" is not signed in; run: keyless login --session acme\n')
-    const cp = await keyless(['credential-process', '--session', 'acme', '--account-id', '111111111111', '--role-name', 'AdministratorAccess'])
+    const cp = await keyless([
+      'credential-process',
+      '--session',
+      'acme',
+      '--account-id',
+      '111111111111',
+      '--role-name',
+      'AdministratorAccess',
+    ])
     expect(cp.stderr).toBe('keyless: SSO session "acme" is not signed in; run: keyless login --session acme\n')
   })
 })

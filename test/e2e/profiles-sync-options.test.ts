@@ -13,7 +13,10 @@ const signedIn = useSignedInEmulator()
 const keyless = (args: string[]) => runKeyless(args, {env: signedIn.env})
 const config = () => readFileSync(signedIn.sandbox.configFile, 'utf8')
 /** The `[sso-session NAME]` section's lines. */
-const sessionSection = (name: string) => config().split(/\n(?=\[)/).find((s) => s.startsWith(`[sso-session ${name}]`))!
+const sessionSection = (name: string) =>
+  config()
+    .split(/\n(?=\[)/)
+    .find((s) => s.startsWith(`[sso-session ${name}]`))!
 /** The command after `run: ` / `with: ` in a hint line, as argv (the hints quote nothing that needs a shell). */
 const hintArgs = (line: string) => /(?:run|with): keyless (.+?)(?:$|;)/.exec(line)![1]!.replace(/'/g, '').split(' ')
 
@@ -47,7 +50,10 @@ describe('a second session whose profile names are taken', () => {
     try {
       const result = await keyless(['profiles', 'sync', '--session', 'two'])
       expect(result.code).toBe(0)
-      const hint = result.stderr.trimEnd().split('\n').find((l) => l.includes('--prune'))!
+      const hint = result.stderr
+        .trimEnd()
+        .split('\n')
+        .find((l) => l.includes('--prune'))!
       expect(hint).toBe(
         'keyless: 1 profile(s) of session two point at roles you no longer have (two.staging.PowerUserAccess); ' +
           'remove them with: keyless profiles sync --session two --prune',
@@ -62,12 +68,24 @@ describe('a second session whose profile names are taken', () => {
 
 describe('remembered options', () => {
   it('--command, --auto-login and --template are kept in [sso-session] and reused; a flag given again replaces them', async () => {
-    const first = await keyless(['profiles', 'sync', '--session', 'acme', '--command', 'keyless', '--auto-login', '--template', '{account_name}-{role_name}'])
+    const first = await keyless([
+      'profiles',
+      'sync',
+      '--session',
+      'acme',
+      '--command',
+      'keyless',
+      '--auto-login',
+      '--template',
+      '{account_name}-{role_name}',
+    ])
     expect(first.code).toBe(0)
     expect(sessionSection('acme')).toContain(
       'keyless_template = {account_name}-{role_name}\nkeyless_command = keyless\nkeyless_auto_login = true\n',
     )
-    expect(config()).toContain('[profile sandbox-AdministratorAccess]\ncredential_process = "keyless" credential-process --session acme --account-id 111111111111 --role-name AdministratorAccess --auto-login\n')
+    expect(config()).toContain(
+      '[profile sandbox-AdministratorAccess]\ncredential_process = "keyless" credential-process --session acme --account-id=111111111111 --role-name=AdministratorAccess --auto-login\n',
+    )
 
     // A plain sync changes nothing: same names, same command line, --auto-login kept.
     const before = config()
@@ -84,7 +102,7 @@ describe('remembered options', () => {
     const off = await keyless(['profiles', 'sync', '--session', 'acme', '--no-auto-login'])
     expect(off.code).toBe(0)
     expect(sessionSection('acme')).toContain('keyless_auto_login = false\n')
-    expect(config()).toContain('--role-name AdministratorAccess\n')
+    expect(config()).toContain('--role-name=AdministratorAccess\n')
     expect(config()).not.toContain('--auto-login')
   })
 })

@@ -32,7 +32,9 @@ describe('credential-process --auto-login under the AWS CLI, no browser', () => 
     const env = await signedOutWithAutoLoginProfiles()
     const before = (await signedIn.emulator.stats()).operations.StartDeviceAuthorization
     // setsid: a new session with no controlling terminal, as under cron, CI or an IDE.
-    const result = await runProcess('setsid', ['-w', '/usr/bin/aws', 'sts', 'get-caller-identity', '--profile', PROFILE], {env: {...env, ...SSH}})
+    const result = await runProcess('setsid', ['-w', '/usr/bin/aws', 'sts', 'get-caller-identity', '--profile', PROFILE], {
+      env: {...env, ...SSH},
+    })
     expect(result.code).not.toBe(0)
     expect(result.stdout).toBe('')
     expect(result.stderr).toContain(

@@ -36,7 +36,13 @@ beforeAll(async () => {
   const processOutput = join(sandbox.home, 'production.json')
   writeFile(
     processOutput,
-    JSON.stringify({Version: 1, AccessKeyId: c!.accessKeyId, SecretAccessKey: c!.secretAccessKey, SessionToken: c!.sessionToken, Expiration: new Date(c!.expiration!).toISOString()}),
+    JSON.stringify({
+      Version: 1,
+      AccessKeyId: c!.accessKeyId,
+      SecretAccessKey: c!.secretAccessKey,
+      SessionToken: c!.sessionToken,
+      Expiration: new Date(c!.expiration!).toISOString(),
+    }),
   )
   writeFile(
     sandbox.configFile,
@@ -59,7 +65,12 @@ describe('a profile with sso_* keys and a credential_process', () => {
   it('signed in with the AWS CLI: both report the SSO role (111111111111), and --expect-account 333333333333 fails', async () => {
     writeFile(
       tokenCache(),
-      JSON.stringify({startUrl: START_URL, region: 'us-east-1', accessToken: signedIn.accessToken, expiresAt: new Date(Date.now() + 3600_000).toISOString()}),
+      JSON.stringify({
+        startUrl: START_URL,
+        region: 'us-east-1',
+        accessToken: signedIn.accessToken,
+        expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+      }),
     )
     const cli = await aws()
     expect(cli.stderr).toBe('')
