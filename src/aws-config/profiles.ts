@@ -147,17 +147,10 @@ export function isWritableAssignment(accountId: string, roleName: string): boole
 }
 
 /**
- * The `credential_process` value: the command double-quoted, then the arguments. Account id and role name
- * come from a server and end up in a line the JS SDK runs through a shell, so they are checked strictly.
+ * Refuses a `--command` that cannot go into credential_process as one meaning for every tool (quotes, newlines,
+ * comment markers, and the characters the AWS CLI and the shell-running SDKs read differently).
  */
-export function credentialProcessCommand(input: {
-  command: string
-  session: string
-  accountId: string
-  roleName: string
-  autoLogin?: boolean
-}, platform: NodeJS.Platform = process.platform): string {
-  const {command, session, accountId, roleName} = input
+export function checkCredentialProcessCommand(command: string, platform: NodeJS.Platform = process.platform): void {
   if (!command || /["\r\n\0]/.test(command) || /\s[#;]/.test(command)) {
     throw new InvalidConfigValueError(
       `the command "${command}" cannot be written into credential_process (no quotes, newlines, " #" or " ;")`,
@@ -174,6 +167,21 @@ export function credentialProcessCommand(input: {
       'pass --command with a path without them, e.g. --command keyless',
     )
   }
+}
+
+/**
+ * The `credential_process` value: the command double-quoted, then the arguments. Account id and role name
+ * come from a server and end up in a line the JS SDK runs through a shell, so they are checked strictly.
+ */
+export function credentialProcessCommand(input: {
+  command: string
+  session: string
+  accountId: string
+  roleName: string
+  autoLogin?: boolean
+}, platform: NodeJS.Platform = process.platform): string {
+  const {command, session, accountId, roleName} = input
+  checkCredentialProcessCommand(command, platform)
   validateSessionName(session)
   if (!ACCOUNT_ID.test(accountId)) throw new InvalidConfigValueError(`"${accountId}" is not an AWS account id`, 'report this: the portal returned it')
   if (!ROLE_NAME.test(roleName)) {

@@ -52,7 +52,10 @@ export async function obtainRoleCredentials(request: RoleRequest, deps: RoleCred
   return deps.withRoleLock(
     request,
     async () => {
-      const [cached, token] = await Promise.all([deps.store.readRoleCredentials(session.name, accountId, roleName), deps.store.readToken(session.name)])
+      const [cached, token] = await Promise.all([
+        deps.store.readRoleCredentials(session.name, accountId, roleName),
+        deps.store.readToken(session.name),
+      ])
       if (isServableFor(cached, currentBinding(session, token), now())) {
         debug('role', `${accountId}/${roleName}: another process fetched them while this one waited`)
         return cached
@@ -87,7 +90,11 @@ export async function obtainRoleCredentials(request: RoleRequest, deps: RoleCred
           // Bound to the sign-in whose token fetched them; a login that replaced it meanwhile gets no cache entry.
           const binding = currentBinding(session, usedToken)
           const after = await deps.store.readToken(session.name)
-          if (binding?.signIn !== undefined && usedToken?.accessToken === accessToken && currentBinding(session, after)?.signIn === binding.signIn) {
+          if (
+            binding?.signIn !== undefined &&
+            usedToken?.accessToken === accessToken &&
+            currentBinding(session, after)?.signIn === binding.signIn
+          ) {
             await deps.store.writeRoleCredentials(session.name, accountId, roleName, creds, {...binding, signIn: binding.signIn})
           }
           return creds

@@ -127,5 +127,7 @@ export async function oidcClient(region: string): Promise<SSOOIDCClient & {serve
 
 export async function portalClient(region: string, options: {maxAttempts?: number} = {}): Promise<SSOClient> {
   const {SSOClient} = await import('@aws-sdk/client-sso')
-  return withCallLimits(new SSOClient({region, ...options, requestHandler: AWS_HTTP_OPTIONS, ...(debugEnabled() ? {logger: sdkLogger} : {})}))
+  return withCallLimits(
+    new SSOClient({region, ...options, requestHandler: AWS_HTTP_OPTIONS, ...(debugEnabled() ? {logger: sdkLogger} : {})}),
+  )
 }

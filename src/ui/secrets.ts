@@ -19,7 +19,16 @@ export function registerSecret(value: unknown): void {
 }
 
 /** The secret fields of anything keyless stores or receives (tokens, client secret, role credentials). */
-const SECRET_KEYS = ['accessToken', 'refreshToken', 'clientSecret', 'secretAccessKey', 'sessionToken', 'deviceCode', 'codeVerifier', 'idToken']
+const SECRET_KEYS = [
+  'accessToken',
+  'refreshToken',
+  'clientSecret',
+  'secretAccessKey',
+  'sessionToken',
+  'deviceCode',
+  'codeVerifier',
+  'idToken',
+]
 
 /** Registers every secret field of a parsed keychain entry or server answer. */
 export function registerSecretsOf(value: unknown): void {

@@ -84,7 +84,12 @@ export async function startRewritingProxy(upstream: string, region = 'us-east-1'
     for await (const c of req) chunks.push(c as Buffer)
     const headers: Record<string, string> = {}
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && !HOP_BY_HOP.includes(k)) headers[k] = v
-    const request: ProxiedRequest = {method: req.method ?? 'GET', url: req.url ?? '/', headers, body: Buffer.concat(chunks).toString('utf8')}
+    const request: ProxiedRequest = {
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      headers,
+      body: Buffer.concat(chunks).toString('utf8'),
+    }
     requests.push(request)
     const rule = rules.find((r) => (r.times === undefined || r.used < r.times) && matches(r, request))
     if (rule) rule.used++

@@ -58,7 +58,9 @@ describe('item 1: the login URL is checked and rebuilt before a browser gets it'
   }
 
   it('the PowerShell injection URL on an Identity Center host is opened only rebuilt: quotes and $ percent-encoded', async () => {
-    const {result, opened} = await loginOpening('https://device.sso.us-east-1.amazonaws.com/?user_code=X$(calc.exe)"; Start-Process calc; "')
+    const {result, opened} = await loginOpening(
+      'https://device.sso.us-east-1.amazonaws.com/?user_code=X$(calc.exe)"; Start-Process calc; "',
+    )
     expect(result.code).toBe(0)
     expect(opened).toEqual(['https://device.sso.us-east-1.amazonaws.com/?user_code=X%24(calc.exe)%22;%20Start-Process%20calc;%20%22'])
   })
@@ -132,7 +134,10 @@ describe('item 2: cached role credentials never outlive the session they came fr
 
   it('configure re-pointing the section to another start URL: the old organisation’s credentials are deleted and never served', async () => {
     await cached()
-    const configure = await runKeyless(['configure', '--session', 'acme', '--start-url', 'https://other-org.awsapps.com/start', '--region', 'us-east-1'], {env})
+    const configure = await runKeyless(
+      ['configure', '--session', 'acme', '--start-url', 'https://other-org.awsapps.com/start', '--region', 'us-east-1'],
+      {env},
+    )
     expect(configure.code).toBe(0)
     expect(await roleEntries()).toEqual([])
     const r = await runKeyless(ROLE, {env})
@@ -176,17 +181,21 @@ describe('item 4: no secret in error lines, --debug output or stack traces when 
   async function expectNoSecret(...results: RunResult[]) {
     const secrets = await emulator.issued()
     expect(secrets.length).toBeGreaterThan(0)
-    for (const r of results) for (const secret of secrets) {
-      expect(r.stdout).not.toContain(secret)
-      expect(r.stderr).not.toContain(secret)
-    }
+    for (const r of results)
+      for (const secret of secrets) {
+        expect(r.stdout).not.toContain(secret)
+        expect(r.stderr).not.toContain(secret)
+      }
   }
   const echo = (shape: string, field: string) => ({
     kind: 'reply' as const,
     status: 400,
     headers: {'x-amzn-errortype': shape},
     body: (request: {body: string; headers: Record<string, string>}) =>
-      JSON.stringify({error: 'invalid_request', [field]: `rejected ${request.body} ${JSON.stringify(request.headers)} ${JSON.stringify(JSON.stringify(request.body))}`}),
+      JSON.stringify({
+        error: 'invalid_request',
+        [field]: `rejected ${request.body} ${JSON.stringify(request.headers)} ${JSON.stringify(JSON.stringify(request.body))}`,
+      }),
   })
 
   it('a token refresh answered with the request (refresh token, client secret) echoed back', async () => {
@@ -217,14 +226,29 @@ describe('item 4: no secret in error lines, --debug output or stack traces when 
     const seeded = await seedSession(emulator, sandbox)
     proxy.rule({
       match: '/federation/credentials',
-      action: {kind: 'reply', status: 400, headers: {'x-amzn-errortype': 'InvalidRequestException'}, body: JSON.stringify({message: `token ${seeded.accessToken} is not valid here`})},
+      action: {
+        kind: 'reply',
+        status: 400,
+        headers: {'x-amzn-errortype': 'InvalidRequestException'},
+        body: JSON.stringify({message: `token ${seeded.accessToken} is not valid here`}),
+      },
       times: 1,
     })
     const r = await runKeyless(ROLE, {env})
     expect(oneLine(r)).not.toContain(seeded.accessToken)
-    proxy.rule({match: '/federation/credentials', action: {kind: 'reply', status: 400, headers: {'x-amzn-errortype': 'InvalidRequestException'}, body: JSON.stringify({message: 'Invalid account id'})}})
+    proxy.rule({
+      match: '/federation/credentials',
+      action: {
+        kind: 'reply',
+        status: 400,
+        headers: {'x-amzn-errortype': 'InvalidRequestException'},
+        body: JSON.stringify({message: 'Invalid account id'}),
+      },
+    })
     const sentence = await runKeyless(ROLE, {env})
-    expect(oneLine(sentence)).toBe('keyless: AWS Identity Center call failed (InvalidRequestException: Invalid account id); run again with --debug for details')
+    expect(oneLine(sentence)).toBe(
+      'keyless: AWS Identity Center call failed (InvalidRequestException: Invalid account id); run again with --debug for details',
+    )
   })
 })
 
@@ -247,11 +271,23 @@ describe('item 5: a server string cannot forge a terminal line or reorder one', 
     await seedSession(emulator, sandbox)
     proxy.rule({
       match: '/assignment/roles',
-      action: {kind: 'edit-json', edit: (a) => ({...a, roleList: [...(a.roleList as object[]), {roleName: `Bad\n${FORGED}`, accountId: '111111111111'}]})},
+      action: {
+        kind: 'edit-json',
+        edit: (a) => ({...a, roleList: [...(a.roleList as object[]), {roleName: `Bad\n${FORGED}`, accountId: '111111111111'}]}),
+      },
     })
     proxy.rule({
       match: '/assignment/accounts',
-      action: {kind: 'edit-json', edit: (a) => ({...a, accountList: (a.accountList as Array<{accountName: string}>).map((x) => ({...x, accountName: `${x.accountName}\u202egnp.exe\t\r\n${FORGED}`}))})},
+      action: {
+        kind: 'edit-json',
+        edit: (a) => ({
+          ...a,
+          accountList: (a.accountList as Array<{accountName: string}>).map((x) => ({
+            ...x,
+            accountName: `${x.accountName}\u202egnp.exe\t\r\n${FORGED}`,
+          })),
+        }),
+      },
     })
     const sync = await runKeyless(['profiles', 'sync'], {env})
     expect(sync.code).toBe(0)

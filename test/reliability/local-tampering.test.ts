@@ -43,8 +43,14 @@ describe.skipIf(!asRoot)('item 6: one owner and mode check for every use of the 
     await seedSession(emulator, sandbox)
     const fixture = await emulator.fixture()
     mkdirSync(sandbox.cacheDir, {recursive: true})
-    const planted = {version: 1, session: 'acme', startUrl: fixture.startUrl, region: fixture.region, fetchedAt: new Date().toISOString(),
-      accounts: [{accountId: '999999999999', accountName: 'PLANTED', emailAddress: 'x@evil.example', roles: ['Admin']}]}
+    const planted = {
+      version: 1,
+      session: 'acme',
+      startUrl: fixture.startUrl,
+      region: fixture.region,
+      fetchedAt: new Date().toISOString(),
+      accounts: [{accountId: '999999999999', accountName: 'PLANTED', emailAddress: 'x@evil.example', roles: ['Admin']}],
+    }
     writeFile(join(sandbox.cacheDir, 'accounts-acme.json'), JSON.stringify(planted))
     chownSync(join(sandbox.cacheDir, 'accounts-acme.json'), OTHER_UID, OTHER_UID)
     chownSync(sandbox.cacheDir, OTHER_UID, OTHER_UID)
@@ -67,7 +73,9 @@ describe.skipIf(!asRoot)('item 6: one owner and mode check for every use of the 
     chmodSync(locks, 0o777)
     const cp = await runKeyless(ROLE, {env, timeoutMs: 30_000})
     expect(cp.code).toBe(1)
-    expect(oneLine(cp.stderr)).toMatch(/locks is writable by other users and holds role-acme-111111111111-AdministratorAccess\.lock, which belongs to uid 4242; run: rm -rf /)
+    expect(oneLine(cp.stderr)).toMatch(
+      /locks is writable by other users and holds role-acme-111111111111-AdministratorAccess\.lock, which belongs to uid 4242; run: rm -rf /,
+    )
   })
 
   it('a directory of ours with a loose mode and only our files is simply tightened to 0700', async () => {
@@ -87,7 +95,9 @@ describe('item 7: damaged keychain entries', () => {
 
   it('a chunk header claiming 40,000,000 parts: read as absent by credential-process and status, deleted by logout', async () => {
     await seedSession(emulator, sandbox)
-    await (await import('keytar')).default.setPassword(sandbox.keychainService, 'session/acme/token', 'keyless-chunked:v2:deadbeef:40000000')
+    await (
+      await import('keytar')
+    ).default.setPassword(sandbox.keychainService, 'session/acme/token', 'keyless-chunked:v2:deadbeef:40000000')
     const cp = await runKeyless(ROLE, {env})
     expect(cp.code).toBe(1)
     expect(oneLine(cp.stderr)).toBe('keyless: SSO session "acme" has expired; run: keyless login --session acme')

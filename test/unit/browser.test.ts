@@ -15,11 +15,26 @@ const IC = (region: string) => ({kind: 'identity-center' as const, region})
 describe('checkUrlToOpen: which URL keyless hands to a browser', () => {
   const cases: Array<[string, string, NodeJS.ProcessEnv, string | false]> = [
     // url, region, env, rebuilt URL or false (refused)
-    ['https://device.sso.us-east-1.amazonaws.com/?user_code=ABCD-EFGH', 'us-east-1', {}, 'https://device.sso.us-east-1.amazonaws.com/?user_code=ABCD-EFGH'],
-    ['https://acme.awsapps.com/start/#/device?user_code=ABCD-EFGH', 'eu-west-1', {}, 'https://acme.awsapps.com/start/#/device?user_code=ABCD-EFGH'],
+    [
+      'https://device.sso.us-east-1.amazonaws.com/?user_code=ABCD-EFGH',
+      'us-east-1',
+      {},
+      'https://device.sso.us-east-1.amazonaws.com/?user_code=ABCD-EFGH',
+    ],
+    [
+      'https://acme.awsapps.com/start/#/device?user_code=ABCD-EFGH',
+      'eu-west-1',
+      {},
+      'https://acme.awsapps.com/start/#/device?user_code=ABCD-EFGH',
+    ],
     ['https://ssoins-1234.portal.us-east-1.app.aws/', 'us-east-1', {}, 'https://ssoins-1234.portal.us-east-1.app.aws/'],
     ['https://oidc.cn-north-1.amazonaws.com.cn/authorize?x=1', 'cn-north-1', {}, 'https://oidc.cn-north-1.amazonaws.com.cn/authorize?x=1'],
-    ['https://device.sso.us-gov-west-1.amazonaws-us-gov.com/', 'us-gov-west-1', {}, 'https://device.sso.us-gov-west-1.amazonaws-us-gov.com/'],
+    [
+      'https://device.sso.us-gov-west-1.amazonaws-us-gov.com/',
+      'us-gov-west-1',
+      {},
+      'https://device.sso.us-gov-west-1.amazonaws-us-gov.com/',
+    ],
     [INJECTION, 'us-east-1', {}, REBUILT],
     ['https://DEVICE.SSO.us-east-1.AmazonAWS.com/a b', 'us-east-1', {}, 'https://device.sso.us-east-1.amazonaws.com/a%20b'],
     // refused: another partition's domain, look-alikes, other hosts, schemes, credentials, size
@@ -37,9 +52,19 @@ describe('checkUrlToOpen: which URL keyless hands to a browser', () => {
     ['https://device.sso.us-east-1.amazonaws.com/?' + 'a'.repeat(3000), 'us-east-1', {}, false],
     ['http://127.0.0.1:9999/device', 'us-east-1', {}, false],
     // the endpoint the user configured (the emulator, a corporate proxy): exactly its origin
-    ['http://127.0.0.1:9999/device?user_code=A', 'us-east-1', {AWS_ENDPOINT_URL: 'http://127.0.0.1:9999'}, 'http://127.0.0.1:9999/device?user_code=A'],
+    [
+      'http://127.0.0.1:9999/device?user_code=A',
+      'us-east-1',
+      {AWS_ENDPOINT_URL: 'http://127.0.0.1:9999'},
+      'http://127.0.0.1:9999/device?user_code=A',
+    ],
     ['http://127.0.0.1:9998/device', 'us-east-1', {AWS_ENDPOINT_URL: 'http://127.0.0.1:9999'}, false],
-    ['https://sso.corp.example/device', 'us-east-1', {AWS_ENDPOINT_URL_SSO_OIDC: 'https://sso.corp.example'}, 'https://sso.corp.example/device'],
+    [
+      'https://sso.corp.example/device',
+      'us-east-1',
+      {AWS_ENDPOINT_URL_SSO_OIDC: 'https://sso.corp.example'},
+      'https://sso.corp.example/device',
+    ],
     ['http://sso.corp.example/device', 'us-east-1', {AWS_ENDPOINT_URL_SSO_OIDC: 'http://sso.corp.example'}, false],
   ]
   for (const [url, region, env, expected] of cases) {
@@ -54,7 +79,13 @@ describe('checkUrlToOpen: which URL keyless hands to a browser', () => {
     const loop = {kind: 'loopback' as const}
     expect(checkUrlToOpen('http://127.0.0.1:41234/3f9a', loop)).toEqual({ok: true, url: 'http://127.0.0.1:41234/3f9a'})
     expect(checkUrlToOpen('http://[::1]:41234/x', loop)).toEqual({ok: true, url: 'http://[::1]:41234/x'})
-    for (const url of ['http://localhost:41234/x', 'http://127.0.0.1/x', 'https://127.0.0.1:41234/x', 'http://10.0.0.1:41234/x', 'https://device.sso.us-east-1.amazonaws.com/']) {
+    for (const url of [
+      'http://localhost:41234/x',
+      'http://127.0.0.1/x',
+      'https://127.0.0.1:41234/x',
+      'http://10.0.0.1:41234/x',
+      'https://device.sso.us-east-1.amazonaws.com/',
+    ]) {
       expect(checkUrlToOpen(url, loop).ok).toBe(false)
     }
   })
@@ -69,8 +100,13 @@ describe('checkUrlToOpen: which URL keyless hands to a browser', () => {
 describe('the exact argv `open` spawns for the injection URL', () => {
   /** Runs the built opener with `open` on the given platform and child_process.spawn recording (test/helpers/open-argv.mjs). */
   function argvOn(platform: string, url = INJECTION) {
-    const out = execFileSync(process.execPath, [join(ROOT, 'test', 'helpers', 'open-argv.mjs'), platform, url, 'us-east-1'], {encoding: 'utf8'})
-    const lines = out.trim().split('\n').map((l) => JSON.parse(l) as {command?: string; args?: string[]; result?: unknown})
+    const out = execFileSync(process.execPath, [join(ROOT, 'test', 'helpers', 'open-argv.mjs'), platform, url, 'us-east-1'], {
+      encoding: 'utf8',
+    })
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as {command?: string; args?: string[]; result?: unknown})
     return {spawned: lines.filter((l) => l.command), result: lines.find((l) => l.result)?.result}
   }
   const powershellPrefix = ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-EncodedCommand']

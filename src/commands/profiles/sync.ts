@@ -6,6 +6,7 @@ import {getAccounts} from '../../accounts/accounts.js'
 import {accountsProgressBar} from '../../accounts/progress.js'
 import {accountsRuntime} from '../../accounts/runtime.js'
 import {DEFAULT_PROFILE_TEMPLATE, profileName, validateRegion, validateTemplate} from '../../aws-config/index.js'
+import {checkCredentialProcessCommand} from '../../aws-config/profiles.js'
 import {KeylessCommand} from '../../base-command.js'
 import {printable} from '../../errors.js'
 import {sessionFlag} from '../../flags.js'
@@ -49,6 +50,7 @@ export default class ProfilesSync extends KeylessCommand {
     // Usage errors before the listing: no network call, no cache write for a command that cannot succeed.
     profileName(options.template, {session: session.name, account_id: '000000000000', account_name: 'account', role_name: 'Role'})
     validateTemplate(options.template, syncCommandLine({session: session.name, sessionCount: 2, options: {...options, template: DEFAULT_PROFILE_TEMPLATE}, remembered: true}))
+    if (options.command !== undefined) checkCredentialProcessCommand(options.command)
     const commandProblem = options.command === undefined ? undefined : await notRunnable(options.command)
     if (commandProblem) {
       process.stderr.write(`keyless: warning: --command ${printable(options.command!)} ${commandProblem}: the AWS tools will fail to run the profiles; pass the path of keyless, or keyless when it is on PATH` + '\n')
