@@ -46,7 +46,7 @@ afterAll(async () => {
 })
 
 describe('keyless exec', () => {
-  it('passes the exit code through: 0, 1, 42; a signal gives 128+N', async () => {
+  it('passes the exit code through: 0, 1, 42; a signal gives 128+N', {timeout: 180_000}, async () => {
     for (const code of [0, 1, 42]) {
       const r = await keyless(['exec', ...ADMIN, '--', 'sh', '-c', `exit ${code}`])
       expect(r.code, r.stderr).toBe(code)
@@ -56,21 +56,21 @@ describe('keyless exec', () => {
     expect(killed.code).toBe(137)
   })
 
-  it('forwards SIGTERM, SIGINT and SIGHUP to the command and exits with its code', async () => {
-    for (const [signal, code] of [['SIGTERM', 7], ['SIGINT', 8], ['SIGHUP', 9]] as const) {
-      const child = spawn(NODE, [KEYLESS_BIN, 'exec', ...ADMIN, '--', 'sh', '-c', `trap 'echo got; exit ${code}' ${signal.slice(3)}; echo ready; while :; do sleep 0.05; done`], {
-        env: env(),
-        stdio: ['pipe', 'pipe', 'pipe'],
-      })
-      let stdout = ''
-      child.stdout.on('data', (d: Buffer) => {
-        stdout += d.toString()
-        if (stdout === 'ready\n') child.kill(signal)
-      })
-      const exit = await new Promise<number | null>((resolve) => child.on('close', resolve))
-      expect(stdout).toBe('ready\ngot\n')
-      expect(exit).toBe(code)
-    }
+  it('forwards SIGTERM, SIGINT and SIGHUP to the command and exits with its code', {timeout: 180_000}, async () => {
+    const cases = [['SIGTERM', 7], ['SIGINT', 8], ['SIGHUP', 9]] as const
+    const results = await Promise.all(
+      cases.map(([signal, code]) => {
+        const script = `trap 'echo got; exit ${code}' ${signal.slice(3)}; echo ready; while :; do sleep 0.05; done`
+        const child = spawn(NODE, [KEYLESS_BIN, 'exec', ...ADMIN, '--', 'sh', '-c', script], {env: env(), stdio: ['pipe', 'pipe', 'pipe']})
+        let stdout = ''
+        child.stdout.on('data', (d: Buffer) => {
+          stdout += d.toString()
+          if (stdout === 'ready\n') child.kill(signal)
+        })
+        return new Promise<{stdout: string; exit: number | null}>((resolve) => child.on('close', (exit) => resolve({stdout, exit})))
+      }),
+    )
+    expect(results).toEqual(cases.map(([, code]) => ({stdout: 'ready\ngot\n', exit: code})))
   })
 
   it('the command reads keyless stdin', async () => {
@@ -79,7 +79,7 @@ describe('keyless exec', () => {
     expect(r.stdout).toBe('piped through\n')
   })
 
-  it('the environment has the role keys, region and KEYLESS_ROLE, and no AWS_PROFILE', async () => {
+  it('the environment has the role keys, region and KEYLESS_ROLE, and no AWS_PROFILE', {timeout: 180_000}, async () => {
     const script = 'process.stdout.write(JSON.stringify(process.env))'
     const r = await keyless(['exec', '--account', 'sandbox', '--role', 'AdministratorAccess', '--', NODE, '-e', script], {
       env: {AWS_PROFILE: 'mine', AWS_DEFAULT_PROFILE: 'mine', AWS_ACCESS_KEY_ID: 'AKIAOLD', AWS_CONTAINER_CREDENTIALS_FULL_URI: 'http://x'},
@@ -156,7 +156,7 @@ describe('keyless exec', () => {
     expect(r.stderr).toMatch(/^keyless: warning: this exec of (sandbox|111111111111)\.AdministratorAccess replaces the outer role production\.ReadOnlyAccess\n$/)
   })
 
-  it('usage errors are one line with exit 2: no role without a terminal, no command, unknown names with the closest', async () => {
+  it('usage errors are one line with exit 2: no role without a terminal, no command, unknown names with the closest', {timeout: 180_000}, async () => {
     const cases: Array<[string[], RegExp]> = [
       [['exec', '--', 'true'], /no role given.*--profile NAME, or --account NAME\|ID --role NAME/],
       [['exec', ...ADMIN], /no command to run: put it after --/],
