@@ -9,7 +9,10 @@ const fastPath = (command) => argv[2] === command && !argv.includes('--help') &&
 
 if (fastPath('credential-process')) {
   require('../dist/credential-process/hot.cjs').main(argv.slice(3))
-} else if (argv[2] === 'exec' && !argv.slice(3, argv.includes('--') ? argv.indexOf('--') : undefined).some((a) => a === '--help' || a === '-h')) {
+} else if (
+  argv[2] === 'exec' &&
+  !argv.slice(3, argv.includes('--') ? argv.indexOf('--') : undefined).some((a) => a === '--help' || a === '-h')
+) {
   // exec too: a warm `keyless exec -- cmd` should cost little more than credential-process. Help (before --) goes to oclif.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
   import('../dist/exec/main.js').then(({main}) => main(argv.slice(3)))

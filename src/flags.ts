@@ -12,11 +12,15 @@ export const roleFlags = {
   account: Flags.string({description: 'account name or 12-digit id (with --role)', helpValue: 'NAME|ID', helpGroup: 'ROLE'}),
   role: Flags.string({description: 'permission set (role) name (with --account)', helpValue: 'NAME', helpGroup: 'ROLE'}),
   session: sessionFlag,
-  region: Flags.string({description: 'AWS region (default: $AWS_REGION, the profile\'s region, else the session\'s)', helpValue: 'REGION'}),
+  region: Flags.string({description: "AWS region (default: $AWS_REGION, the profile's region, else the session's)", helpValue: 'REGION'}),
 }
 
 /** The ROLE positional argument of `exec`, `env` and `console`. */
 export const roleArg = {
   // ignoreStdin: oclif would otherwise read a missing ROLE from piped stdin, eating what exec's command should get.
-  role: Args.string({description: 'a keyless profile name, or ACCOUNT.ROLE (e.g. production.ReadOnlyAccess); none: pick one', required: false, ignoreStdin: true}),
+  role: Args.string({
+    description: 'a keyless profile name, or ACCOUNT.ROLE (e.g. production.ReadOnlyAccess); none: pick one',
+    required: false,
+    ignoreStdin: true,
+  }),
 }

@@ -28,7 +28,11 @@ export default class Console extends KeylessCommand {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(Console)
     if (flags.print && process.stdout.isTTY && !flags.reveal) {
-      throw new KeylessError('not printing a sign-in URL to a terminal (it signs anyone in for 15 minutes)', 'add --reveal, or pipe it: keyless console --print ... | xclip', EXIT.usage)
+      throw new KeylessError(
+        'not printing a sign-in URL to a terminal (it signs anyone in for 15 minutes)',
+        'add --reveal, or pipe it: keyless console --print ... | xclip',
+        EXIT.usage,
+      )
     }
     if (flags.region !== undefined) validateRegion(flags.region)
     consoleDestination('us-east-1', flags.destination) // a bad --destination is a usage error before any network call

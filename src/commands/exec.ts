@@ -18,11 +18,14 @@ Without a role on a terminal, pick one (type to filter).`
     '<%= config.bin %> exec -- aws sts get-caller-identity',
   ]
   static override strict = false
-  static override usage = 'exec [ROLE] [--profile NAME | --account NAME|ID --role NAME] [--session NAME] [--region R] [--server] -- COMMAND [ARGS...]'
+  static override usage =
+    'exec [ROLE] [--profile NAME | --account NAME|ID --role NAME] [--session NAME] [--region R] [--server] -- COMMAND [ARGS...]'
   static override args = roleArg
   static override flags = {
     ...roleFlags,
-    server: Flags.boolean({description: 'serve the credentials from a loopback endpoint (refreshing) instead of putting keys in the environment'}),
+    server: Flags.boolean({
+      description: 'serve the credentials from a loopback endpoint (refreshing) instead of putting keys in the environment',
+    }),
   }
 
   async run(): Promise<void> {
@@ -32,7 +35,13 @@ Without a role on a terminal, pick one (type to filter).`
     const dash = argv.indexOf('--')
     await this.parse(Exec, dash < 0 ? argv : argv.slice(0, dash))
     const args = parseExecArgs(argv)
-    const code = await execRole(args.role, {command: args.command, args: args.args, region: args.region, server: args.server, debug: args.debug})
+    const code = await execRole(args.role, {
+      command: args.command,
+      args: args.args,
+      region: args.region,
+      server: args.server,
+      debug: args.debug,
+    })
     this.exit(code)
   }
 }

@@ -35,7 +35,11 @@ export async function openConsole(flags: RoleFlags, options: ConsoleOptions): Pr
   const endpoint = federationEndpoint(region, env)
   if (!options.print) {
     const reason = reasonNotToOpenBrowser(env)
-    if (reason) throw new KeylessError(`not opening a browser: ${reason}`, 'run: keyless console --print --reveal ... and open the URL in a browser yourself')
+    if (reason)
+      throw new KeylessError(
+        `not opening a browser: ${reason}`,
+        'run: keyless console --print --reveal ... and open the URL in a browser yourself',
+      )
   }
   const token = await getSigninToken(endpoint, credentials)
   registerSecret(token)
@@ -48,12 +52,18 @@ export async function openConsole(flags: RoleFlags, options: ConsoleOptions): Pr
   const usedAlready = await Promise.race([redirect.used, Promise.resolve(false)])
   if (!opened && !usedAlready) {
     await redirect.close()
-    throw new KeylessError('could not open a browser', 'set BROWSER, or run: keyless console --print --reveal ... and open the URL yourself')
+    throw new KeylessError(
+      'could not open a browser',
+      'set BROWSER, or run: keyless console --print --reveal ... and open the URL yourself',
+    )
   }
   process.stderr.write(`Opening the AWS console as ${choice.label} in your browser...\n`)
   if (!(await redirect.used)) {
     await redirect.close()
-    throw new KeylessError('the browser did not open the sign-in link within 2 minutes', 'run: keyless console again, or --print --reveal to open it yourself')
+    throw new KeylessError(
+      'the browser did not open the sign-in link within 2 minutes',
+      'run: keyless console again, or --print --reveal to open it yourself',
+    )
   }
   return {choice}
 }

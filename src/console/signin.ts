@@ -5,7 +5,8 @@ import {FEDERATION_TIMEOUT_MS} from '../timing.js'
 /** The sign-in and console domains of the partition a region belongs to. */
 export function partitionDomains(region: string): {partition: string; signin: string; console: string} {
   if (region.startsWith('cn-')) return {partition: 'aws-cn', signin: 'signin.amazonaws.cn', console: 'console.amazonaws.cn'}
-  if (region.startsWith('us-gov-')) return {partition: 'aws-us-gov', signin: 'signin.amazonaws-us-gov.com', console: 'console.amazonaws-us-gov.com'}
+  if (region.startsWith('us-gov-'))
+    return {partition: 'aws-us-gov', signin: 'signin.amazonaws-us-gov.com', console: 'console.amazonaws-us-gov.com'}
   return {partition: 'aws', signin: 'signin.aws.amazon.com', console: 'console.aws.amazon.com'}
 }
 
@@ -49,7 +50,11 @@ export function consoleDestination(region: string, destination?: string): string
 
 /** The JSON `getSigninToken` takes: the role's temporary credentials. */
 export function sessionJson(credentials: RoleCredentials): string {
-  return JSON.stringify({sessionId: credentials.accessKeyId, sessionKey: credentials.secretAccessKey, sessionToken: credentials.sessionToken})
+  return JSON.stringify({
+    sessionId: credentials.accessKeyId,
+    sessionKey: credentials.secretAccessKey,
+    sessionToken: credentials.sessionToken,
+  })
 }
 
 /**
@@ -68,7 +73,10 @@ export async function getSigninToken(endpoint: string, credentials: RoleCredenti
     })
   } catch (error) {
     const cause = (error as {cause?: {code?: string}}).cause?.code ?? (error as Error).name
-    throw new KeylessError(`cannot reach the AWS sign-in endpoint ${new URL(endpoint).host} (${printable(String(cause))})`, 'check your network or proxy, then try again')
+    throw new KeylessError(
+      `cannot reach the AWS sign-in endpoint ${new URL(endpoint).host} (${printable(String(cause))})`,
+      'check your network or proxy, then try again',
+    )
   }
   const text = await response.text()
   if (!response.ok) {
@@ -83,7 +91,8 @@ export async function getSigninToken(endpoint: string, credentials: RoleCredenti
   } catch {
     token = undefined
   }
-  if (typeof token !== 'string' || token.length === 0) throw new KeylessError('the AWS sign-in endpoint answered without a SigninToken', 'try again later')
+  if (typeof token !== 'string' || token.length === 0)
+    throw new KeylessError('the AWS sign-in endpoint answered without a SigninToken', 'try again later')
   return token
 }
 

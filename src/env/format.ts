@@ -42,7 +42,10 @@ export function formatVariables(variables: Array<[string, string]>, format: EnvF
       return [`unset ${PROFILE_VARIABLES.join(' ')}`, ...variables.map(([n, v]) => `export ${n}=${shQuote(v)}`)].join('\n') + '\n'
     case 'fish':
       // `set` keeps the status before it: `true` clears the 4 of `set -e` on an unset variable, so `... | source; and cmd` works.
-      return [...PROFILE_VARIABLES.map((n) => `set -e ${n}`), 'true', ...variables.map(([n, v]) => `set -gx ${n} ${fishQuote(v)}`)].join('\n') + '\n'
+      return (
+        [...PROFILE_VARIABLES.map((n) => `set -e ${n}`), 'true', ...variables.map(([n, v]) => `set -gx ${n} ${fishQuote(v)}`)].join('\n') +
+        '\n'
+      )
     case 'powershell':
       return (
         [

@@ -45,7 +45,12 @@ export function parseExecArgs(argv: string[]): ExecArgs {
       },
     })
   } catch (error) {
-    throw usage((error as Error).message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, '').replace(/\.$/, ''))
+    throw usage(
+      (error as Error).message
+        .split('\n')[0]!
+        .replace(/\. To specify a positional argument.*$/, '')
+        .replace(/\.$/, ''),
+    )
   }
   const {values, positionals} = parsed
   if (positionals.length > 1) throw usage(`unexpected argument "${positionals[1]!.slice(0, 40)}" before --`)

@@ -40,7 +40,10 @@ function sameSecret(given: string | undefined, expected: string): boolean {
  * than 15 minutes remain), so the child's SDKs keep working past the credentials' hour. No token: 401; a wrong
  * token, or a Host header that is not this address (DNS rebinding from a web page): 403.
  */
-export async function startCredentialsServer(get: () => Promise<RoleCredentials>, onError: (line: string) => void): Promise<CredentialsServer> {
+export async function startCredentialsServer(
+  get: () => Promise<RoleCredentials>,
+  onError: (line: string) => void,
+): Promise<CredentialsServer> {
   const token = randomBytes(32).toString('base64url')
   const path = `/${randomBytes(16).toString('hex')}`
   let host = ''

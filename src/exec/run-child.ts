@@ -39,9 +39,17 @@ export function runChild(command: string, args: string[], env: NodeJS.ProcessEnv
       done()
       const name = printable(command).slice(0, 200)
       if (error.code === 'ENOENT') {
-        reject(new KeylessError(`command not found: ${name}`, 'check its name and your PATH (exec runs it without a shell)', EXIT_NOT_FOUND))
+        reject(
+          new KeylessError(`command not found: ${name}`, 'check its name and your PATH (exec runs it without a shell)', EXIT_NOT_FOUND),
+        )
       } else if (error.code === 'EACCES' || error.code === 'EISDIR' || error.code === 'ENOEXEC') {
-        reject(new KeylessError(`cannot run ${name}: not an executable (${error.code})`, `run: chmod +x ${name}, or name the interpreter`, EXIT_NOT_EXECUTABLE))
+        reject(
+          new KeylessError(
+            `cannot run ${name}: not an executable (${error.code})`,
+            `run: chmod +x ${name}, or name the interpreter`,
+            EXIT_NOT_EXECUTABLE,
+          ),
+        )
       } else {
         reject(new KeylessError(`cannot run ${name}: ${printable(error.message)}`, 'check the command line', EXIT_NOT_EXECUTABLE))
       }

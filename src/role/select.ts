@@ -53,15 +53,19 @@ function usage(message: string, fix: string): KeylessError {
  * with none of them the picker when there is a terminal, else a usage error naming the flags.
  */
 export async function selectRole(flags: RoleFlags, deps: SelectDeps): Promise<RoleChoice> {
-  const given = [flags.role !== undefined, flags.profile !== undefined, flags.account !== undefined || flags.roleName !== undefined].filter(Boolean)
+  const given = [flags.role !== undefined, flags.profile !== undefined, flags.account !== undefined || flags.roleName !== undefined].filter(
+    Boolean,
+  )
   if (given.length > 1) {
     throw usage('give the role one way only: ROLE, --profile NAME, or --account and --role', `run: keyless ${deps.command} --help`)
   }
   if (flags.profile !== undefined) return byProfile(flags.profile, deps, {fallback: false, session: flags.session})
   if (flags.role !== undefined) return byProfile(flags.role, deps, {fallback: true, session: flags.session})
   if (flags.account !== undefined || flags.roleName !== undefined) {
-    if (flags.account === undefined) throw usage('--role needs --account NAME|ID', `run: keyless ${deps.command} --account NAME --role ${flags.roleName}`)
-    if (flags.roleName === undefined) throw usage('--account needs --role NAME', `run: keyless ${deps.command} --account ${flags.account} --role NAME`)
+    if (flags.account === undefined)
+      throw usage('--role needs --account NAME|ID', `run: keyless ${deps.command} --account NAME --role ${flags.roleName}`)
+    if (flags.roleName === undefined)
+      throw usage('--account needs --role NAME', `run: keyless ${deps.command} --account ${flags.account} --role NAME`)
     const session = await deps.loadSession(flags.session)
     return byAccount(session, flags.account, flags.roleName, deps)
   }
@@ -73,13 +77,21 @@ export async function selectRole(flags: RoleFlags, deps: SelectDeps): Promise<Ro
   }
   const session = await deps.loadSession(flags.session)
   const accounts = await deps.listAccounts(session)
-  if (accounts.length === 0) throw new KeylessError(`no accounts are assigned to you in session ${session.name}`, 'ask your AWS administrator for access')
+  if (accounts.length === 0)
+    throw new KeylessError(`no accounts are assigned to you in session ${session.name}`, 'ask your AWS administrator for access')
   const picked = await deps.pick(session, accounts)
   const account = accounts.find((a) => a.accountId === picked.accountId)
   return choice(session, picked.accountId, picked.roleName, account?.accountName)
 }
 
-function choice(session: SsoSession, accountId: string, roleName: string, accountName?: string, profileRegion?: string, profile?: string): RoleChoice {
+function choice(
+  session: SsoSession,
+  accountId: string,
+  roleName: string,
+  accountName?: string,
+  profileRegion?: string,
+  profile?: string,
+): RoleChoice {
   return {session, accountId, roleName, accountName, profileRegion, label: profile ?? `${accountName || accountId}.${roleName}`}
 }
 
@@ -100,7 +112,12 @@ export function keylessProfiles(configText: string): KeylessProfile[] {
     const session = getKey(section, 'keyless_session')
     const target = parseCredentialProcess(getKey(section, 'credential_process'))
     if (!session || !target) continue
-    out.push({name: section.type === 'default' ? 'default' : section.name, session, ...target, region: getKey(section, 'region') || undefined})
+    out.push({
+      name: section.type === 'default' ? 'default' : section.name,
+      session,
+      ...target,
+      region: getKey(section, 'region') || undefined,
+    })
   }
   return out
 }
@@ -118,10 +135,15 @@ async function byProfile(name: string, deps: SelectDeps, options: {fallback: boo
     const session = await deps.loadSession(options.session)
     return byAccount(session, name.slice(0, dot), name.slice(dot + 1), deps)
   }
-  const close = closestNames(name, profiles.map((p) => p.name))
+  const close = closestNames(
+    name,
+    profiles.map((p) => p.name),
+  )
   throw usage(
     `no keyless profile "${printable(name).slice(0, 80)}"${close.length ? `; closest: ${close.join(', ')}` : profiles.length === 0 ? ' (there are none)' : ''}`,
-    profiles.length === 0 ? 'run: keyless profiles sync, or pass --account NAME|ID --role NAME' : `run: keyless ${deps.command} --profile ${close[0] ?? profiles[0]!.name}`,
+    profiles.length === 0
+      ? 'run: keyless profiles sync, or pass --account NAME|ID --role NAME'
+      : `run: keyless ${deps.command} --profile ${close[0] ?? profiles[0]!.name}`,
   )
 }
 
@@ -137,7 +159,10 @@ async function byAccount(session: SsoSession, account: string, roleName: string,
   let matches = accounts.filter((a) => a.accountName === account)
   if (matches.length === 0) matches = accounts.filter((a) => a.accountName.toLowerCase() === account.toLowerCase())
   if (matches.length === 0) {
-    const close = closestNames(account, accounts.map((a) => a.accountName))
+    const close = closestNames(
+      account,
+      accounts.map((a) => a.accountName),
+    )
     throw usage(
       `no account "${printable(account).slice(0, 80)}" in session ${session.name}${close.length ? `; closest: ${close.map(printable).join(', ')}` : ''}`,
       `run: keyless accounts --session ${session.name} to list them (or --refresh if it is new)`,

@@ -16,7 +16,8 @@ import {seedSession, wipeSandboxKeychain} from '../helpers/seed-session.js'
 // (started as $BROWSER) following the one-time loopback URL to the emulator's console page.
 
 const CHROMIUM = '/usr/bin/chromium'
-const CHROMIUM_FLAGS = '--headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking --disable-component-update --disable-sync'
+const CHROMIUM_FLAGS =
+  '--headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking --disable-component-update --disable-sync'
 const ARN = /^arn:aws:sts::333333333333:assumed-role\/AWSReservedSSO_ReadOnlyAccess_[0-9a-f]{16}\/demo\.user$/
 const ROLE = ['--account', 'production', '--role', 'ReadOnlyAccess']
 
@@ -80,7 +81,9 @@ describe.skipIf(!existsSync(CHROMIUM))('keyless console in a real browser', () =
       rmSync(profile, {recursive: true, force: true, maxRetries: 10, retryDelay: 200})
     }
     expect(/<code id="arn">([^<]*)<\/code>/.exec(html)?.[1]).toMatch(ARN)
-    expect(/<code id="destination">([^<]*)<\/code>/.exec(html)?.[1]).toBe('https://eu-west-1.console.aws.amazon.com/s3/home?region=eu-west-1')
+    expect(/<code id="destination">([^<]*)<\/code>/.exec(html)?.[1]).toBe(
+      'https://eu-west-1.console.aws.amazon.com/s3/home?region=eu-west-1',
+    )
     const after = await ops()
     expect(after.GetSigninToken - before.GetSigninToken).toBe(1)
     expect(after.ConsoleLogin - before.ConsoleLogin).toBe(1)
@@ -94,7 +97,12 @@ describe.skipIf(!existsSync(CHROMIUM))('keyless console in a real browser', () =
 
     expect(seen.cmdlines.some((c) => c.includes(CHROMIUM))).toBe(true)
     const secrets = await emulator.issued()
-    expect(findLeaks(secrets, seen.cmdlines.map((text, i) => ({path: `cmdline#${i}`, text})))).toEqual([])
+    expect(
+      findLeaks(
+        secrets,
+        seen.cmdlines.map((text, i) => ({path: `cmdline#${i}`, text})),
+      ),
+    ).toEqual([])
     expect(seen.cmdlines.some((c) => /SigninToken|sessionToken/.test(c))).toBe(false)
   })
 })
@@ -149,10 +157,12 @@ describe('keyless console', () => {
     expect(bad.stderr).toMatch(/^keyless: --destination "https:\/\/evil.example.com\/" is neither a service name nor a console path; .*\n$/)
     const ssh = await keyless(['console', ...ROLE], {BROWSER: '/bin/true', SSH_CONNECTION: '10.0.0.1 22 10.0.0.2 22'})
     expect(ssh.code).toBe(1)
-    expect(ssh.stderr).toBe('keyless: not opening a browser: this is an SSH session; run: keyless console --print --reveal ... and open the URL in a browser yourself\n')
+    expect(ssh.stderr).toBe(
+      'keyless: not opening a browser: this is an SSH session; run: keyless console --print --reveal ... and open the URL in a browser yourself\n',
+    )
   })
 
-  it('no secret in any file under HOME or in any output but --print\'s stdout', async () => {
+  it("no secret in any file under HOME or in any output but --print's stdout", async () => {
     const secrets = await emulator.issued()
     const places = [...allFiles(sandbox.home), ...outputs.map((o, i) => ({path: `stderr#${i}`, text: o.stderr}))]
     expect(findLeaks(secrets, places)).toEqual([])

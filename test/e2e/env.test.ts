@@ -30,7 +30,12 @@ beforeAll(async () => {
   emulator = await startEmulator()
   sandbox = makeSandbox()
   const fixture = await emulator.fixture()
-  writeFile(sandbox.configFile, configText(fixture.startUrl, fixture.region, [{name: 'production.ReadOnlyAccess', accountId: '333333333333', roleName: 'ReadOnlyAccess'}]))
+  writeFile(
+    sandbox.configFile,
+    configText(fixture.startUrl, fixture.region, [
+      {name: 'production.ReadOnlyAccess', accountId: '333333333333', roleName: 'ReadOnlyAccess'},
+    ]),
+  )
   await seedSession(emulator, sandbox, {skipConfig: true})
 })
 afterAll(async () => {
@@ -53,7 +58,11 @@ describe('keyless env', () => {
   }
 
   it.skipIf(!existsSync('/usr/bin/fish'))('fish: keyless env --format fish | source, then the AWS CLI is the role', async () => {
-    const r = await shell('fish', ['--no-config', '-c', `${KEYLESS} env --profile production.ReadOnlyAccess --format fish | source; and ${sts()}; and echo "role=$KEYLESS_ROLE"`])
+    const r = await shell('fish', [
+      '--no-config',
+      '-c',
+      `${KEYLESS} env --profile production.ReadOnlyAccess --format fish | source; and ${sts()}; and echo "role=$KEYLESS_ROLE"`,
+    ])
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toMatch(ARN)
     expect(r.stdout).toContain('role=production.ReadOnlyAccess\n')
@@ -61,10 +70,15 @@ describe('keyless env', () => {
 
   it('dotenv: read by dash with set -a, then the AWS CLI is the role; json: the same variables', async () => {
     const file = join(sandbox.home, '.env.aws')
-    const r = await shell('dash', ['-c', `set -e; ${KEYLESS} env --account production --role ReadOnlyAccess --format dotenv > '${file}'; set -a; . '${file}'; set +a; rm '${file}'; ${sts()}`])
+    const r = await shell('dash', [
+      '-c',
+      `set -e; ${KEYLESS} env --account production --role ReadOnlyAccess --format dotenv > '${file}'; set -a; . '${file}'; set +a; rm '${file}'; ${sts()}`,
+    ])
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toMatch(ARN)
-    const json = await runKeyless(['env', '--profile', 'production.ReadOnlyAccess', '--format', 'json', '--region', 'eu-west-1'], {env: env()})
+    const json = await runKeyless(['env', '--profile', 'production.ReadOnlyAccess', '--format', 'json', '--region', 'eu-west-1'], {
+      env: env(),
+    })
     outputs.push(json)
     expect(Object.keys(JSON.parse(json.stdout))).toEqual([
       'AWS_ACCESS_KEY_ID',
@@ -79,7 +93,10 @@ describe('keyless env', () => {
   })
 
   it('--unset clears the variables again', async () => {
-    const r = await shell('bash', ['-c', `eval "$(${KEYLESS} env production.ReadOnlyAccess)"; eval "$(${KEYLESS} env --unset)"; env | grep -E '^(AWS_ACCESS|AWS_SECRET|AWS_SESSION|KEYLESS_ROLE|AWS_REGION)' || echo none`])
+    const r = await shell('bash', [
+      '-c',
+      `eval "$(${KEYLESS} env production.ReadOnlyAccess)"; eval "$(${KEYLESS} env --unset)"; env | grep -E '^(AWS_ACCESS|AWS_SECRET|AWS_SESSION|KEYLESS_ROLE|AWS_REGION)' || echo none`,
+    ])
     expect(r.stdout).toBe('none\n')
   })
 
@@ -93,7 +110,9 @@ describe('keyless env', () => {
       })
     const refused = await inPty('production.ReadOnlyAccess')
     expect(refused.code).toBe(2)
-    expect(refused.screen.trim()).toBe('keyless: not printing credentials to a terminal; run: eval "$(keyless env ...)" with the same arguments (or add --reveal to show them)')
+    expect(refused.screen.trim()).toBe(
+      'keyless: not printing credentials to a terminal; run: eval "$(keyless env ...)" with the same arguments (or add --reveal to show them)',
+    )
     const revealed = await inPty('production.ReadOnlyAccess --reveal')
     expect(revealed.code).toBe(0)
     expect(revealed.screen).toMatch(/^export AWS_SECRET_ACCESS_KEY='/m)

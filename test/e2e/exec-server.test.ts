@@ -35,11 +35,14 @@ afterAll(async () => {
 })
 
 describe('keyless exec --server', () => {
-  it('the JS SDK in the child gets the role through the endpoint, and new credentials after the first ones expired', {timeout: 180_000}, async () => {
-    const script = join(sandbox.home, 'sdk-child.mjs')
-    writeFile(
-      script,
-      `import {STSClient, GetCallerIdentityCommand} from ${JSON.stringify(join(ROOT, 'node_modules/@aws-sdk/client-sts/dist-cjs/index.js'))}
+  it(
+    'the JS SDK in the child gets the role through the endpoint, and new credentials after the first ones expired',
+    {timeout: 180_000},
+    async () => {
+      const script = join(sandbox.home, 'sdk-child.mjs')
+      writeFile(
+        script,
+        `import {STSClient, GetCallerIdentityCommand} from ${JSON.stringify(join(ROOT, 'node_modules/@aws-sdk/client-sts/dist-cjs/index.js'))}
 const env = Object.keys(process.env).filter((k) => /^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN)$/.test(k))
 const sts = new STSClient({})
 const first = await sts.send(new GetCallerIdentityCommand({}))
@@ -49,22 +52,35 @@ const second = await sts.send(new GetCallerIdentityCommand({}))
 const secondKey = (await sts.config.credentials()).accessKeyId
 console.log(JSON.stringify({env, first: first.Arn, second: second.Arn, renewed: firstKey !== secondKey}))
 `,
-    )
-    const before = (await emulator.stats()).operations
-    const r = await keyless(['exec', ...ROLE, '--server', '--', process.execPath, script], 150_000)
-    expect(r.code, r.stderr).toBe(0)
-    const out = JSON.parse(r.stdout) as {env: string[]; first: string; second: string; renewed: boolean}
-    expect(out.env).toEqual([]) // no key in the child's environment
-    expect(out.first).toMatch(ARN)
-    expect(out.second).toMatch(ARN)
-    expect(out.renewed).toBe(true)
-    const after = (await emulator.stats()).operations
-    expect(after.GetRoleCredentials - before.GetRoleCredentials).toBeGreaterThanOrEqual(2)
-    expect(after.GetCallerIdentity - before.GetCallerIdentity).toBe(2)
-  })
+      )
+      const before = (await emulator.stats()).operations
+      const r = await keyless(['exec', ...ROLE, '--server', '--', process.execPath, script], 150_000)
+      expect(r.code, r.stderr).toBe(0)
+      const out = JSON.parse(r.stdout) as {env: string[]; first: string; second: string; renewed: boolean}
+      expect(out.env).toEqual([]) // no key in the child's environment
+      expect(out.first).toMatch(ARN)
+      expect(out.second).toMatch(ARN)
+      expect(out.renewed).toBe(true)
+      const after = (await emulator.stats()).operations
+      expect(after.GetRoleCredentials - before.GetRoleCredentials).toBeGreaterThanOrEqual(2)
+      expect(after.GetCallerIdentity - before.GetCallerIdentity).toBe(2)
+    },
+  )
 
   it('the AWS CLI in the child gets the role through the endpoint', async () => {
-    const r = await keyless(['exec', ...ROLE, '--server', '--', 'aws', 'sts', 'get-caller-identity', '--endpoint-url', emulator.url, '--output', 'json'])
+    const r = await keyless([
+      'exec',
+      ...ROLE,
+      '--server',
+      '--',
+      'aws',
+      'sts',
+      'get-caller-identity',
+      '--endpoint-url',
+      emulator.url,
+      '--output',
+      'json',
+    ])
     expect(r.code, r.stderr).toBe(0)
     expect(JSON.parse(r.stdout).Arn).toMatch(ARN)
   })

@@ -57,7 +57,11 @@ describe('keyless exec', () => {
   })
 
   it('forwards SIGTERM, SIGINT and SIGHUP to the command and exits with its code', {timeout: 180_000}, async () => {
-    const cases = [['SIGTERM', 7], ['SIGINT', 8], ['SIGHUP', 9]] as const
+    const cases = [
+      ['SIGTERM', 7],
+      ['SIGINT', 8],
+      ['SIGHUP', 9],
+    ] as const
     const results = await Promise.all(
       cases.map(([signal, code]) => {
         const script = `trap 'echo got; exit ${code}' ${signal.slice(3)}; echo ready; while :; do sleep 0.05; done`
@@ -97,35 +101,71 @@ describe('keyless exec', () => {
     expect(child).not.toHaveProperty('AWS_DEFAULT_PROFILE')
     expect(child).not.toHaveProperty('AWS_CONTAINER_CREDENTIALS_FULL_URI')
     const region = await keyless(['exec', '--profile', 'production.ReadOnlyAccess', '--region', 'eu-west-2', '--', NODE, '-e', script])
-    expect(JSON.parse(region.stdout)).toMatchObject({AWS_REGION: 'eu-west-2', AWS_DEFAULT_REGION: 'eu-west-2', KEYLESS_ROLE: 'production.ReadOnlyAccess'})
+    expect(JSON.parse(region.stdout)).toMatchObject({
+      AWS_REGION: 'eu-west-2',
+      AWS_DEFAULT_REGION: 'eu-west-2',
+      KEYLESS_ROLE: 'production.ReadOnlyAccess',
+    })
   })
 
   it('aws sts get-caller-identity (Debian AWS CLI) inside exec is the role', async () => {
-    const r = await keyless(['exec', 'sandbox.AdministratorAccess', '--debug', '--', 'aws', 'sts', 'get-caller-identity', '--endpoint-url', emulator.url, '--output', 'json'])
+    const r = await keyless([
+      'exec',
+      'sandbox.AdministratorAccess',
+      '--debug',
+      '--',
+      'aws',
+      'sts',
+      'get-caller-identity',
+      '--endpoint-url',
+      emulator.url,
+      '--output',
+      'json',
+    ])
     expect(r.code, r.stderr).toBe(0)
-    expect(JSON.parse(r.stdout).Arn).toMatch(/^arn:aws:sts::111111111111:assumed-role\/AWSReservedSSO_AdministratorAccess_[0-9a-f]{16}\/demo\.user$/)
+    expect(JSON.parse(r.stdout).Arn).toMatch(
+      /^arn:aws:sts::111111111111:assumed-role\/AWSReservedSSO_AdministratorAccess_[0-9a-f]{16}\/demo\.user$/,
+    )
     expect(r.stderr).toContain('keyless:') // --debug did print (and the leak scan below reads it)
   })
 
-  it('16 concurrent execs of a cold role make one GetRoleCredentials; credential-process then serves it from the cache', {timeout: 240_000}, async () => {
-    const before = await ops()
-    const results = await Promise.all(
-      Array.from({length: 16}, () => keyless(['exec', '--account', '222222222222', '--role', 'ReadOnlyAccess', '--', 'printenv', 'AWS_ACCESS_KEY_ID'], {timeoutMs: 180_000})),
-    )
-    for (const r of results) expect(r.code, r.stderr).toBe(0)
-    expect(new Set(results.map((r) => r.stdout)).size).toBe(1)
-    const after = await ops()
-    expect(after.GetRoleCredentials - before.GetRoleCredentials).toBe(1)
-    const cp = await keyless(['credential-process', '--session', 'acme', '--account-id', '222222222222', '--role-name', 'ReadOnlyAccess'])
-    expect(JSON.parse(cp.stdout).AccessKeyId).toBe(results[0]!.stdout.trim())
-    expect((await ops()).GetRoleCredentials).toBe(after.GetRoleCredentials)
-  })
+  it(
+    '16 concurrent execs of a cold role make one GetRoleCredentials; credential-process then serves it from the cache',
+    {timeout: 240_000},
+    async () => {
+      const before = await ops()
+      const results = await Promise.all(
+        Array.from({length: 16}, () =>
+          keyless(['exec', '--account', '222222222222', '--role', 'ReadOnlyAccess', '--', 'printenv', 'AWS_ACCESS_KEY_ID'], {
+            timeoutMs: 180_000,
+          }),
+        ),
+      )
+      for (const r of results) expect(r.code, r.stderr).toBe(0)
+      expect(new Set(results.map((r) => r.stdout)).size).toBe(1)
+      const after = await ops()
+      expect(after.GetRoleCredentials - before.GetRoleCredentials).toBe(1)
+      const cp = await keyless(['credential-process', '--session', 'acme', '--account-id', '222222222222', '--role-name', 'ReadOnlyAccess'])
+      expect(JSON.parse(cp.stdout).AccessKeyId).toBe(results[0]!.stdout.trim())
+      expect((await ops()).GetRoleCredentials).toBe(after.GetRoleCredentials)
+    },
+  )
 
   it('a role credential-process fetched is served to exec from the cache', async () => {
     const cp = await keyless(['credential-process', '--session', 'acme', '--account-id', '222222222222', '--role-name', 'PowerUserAccess'])
     expect(cp.code, cp.stderr).toBe(0)
     const before = await ops()
-    const r = await keyless(['exec', '--account', '222222222222', '--role', 'PowerUserAccess', '--', NODE, '-e', 'console.log(process.env.AWS_ACCESS_KEY_ID)'])
+    const r = await keyless([
+      'exec',
+      '--account',
+      '222222222222',
+      '--role',
+      'PowerUserAccess',
+      '--',
+      NODE,
+      '-e',
+      'console.log(process.env.AWS_ACCESS_KEY_ID)',
+    ])
     expect(r.stdout.trim()).toBe(JSON.parse(cp.stdout).AccessKeyId)
     expect((await ops()).GetRoleCredentials).toBe(before.GetRoleCredentials)
   })
@@ -141,38 +181,57 @@ describe('keyless exec', () => {
     }
     expect(seen.cmdlines.some((c) => c.includes('sleep 0.3'))).toBe(true)
     const secrets = await emulator.issued()
-    expect(findLeaks(secrets, seen.cmdlines.map((text, i) => ({path: `cmdline#${i}`, text})))).toEqual([])
+    expect(
+      findLeaks(
+        secrets,
+        seen.cmdlines.map((text, i) => ({path: `cmdline#${i}`, text})),
+      ),
+    ).toEqual([])
   })
 
   it('a command that does not exist: one line, exit 127', async () => {
     const r = await keyless(['exec', ...ADMIN, '--', 'no-such-command-keyless'])
     expect(r.code).toBe(127)
-    expect(r.stderr).toBe('keyless: command not found: no-such-command-keyless; check its name and your PATH (exec runs it without a shell)\n')
+    expect(r.stderr).toBe(
+      'keyless: command not found: no-such-command-keyless; check its name and your PATH (exec runs it without a shell)\n',
+    )
   })
 
   it('a nested exec of another role warns that it replaces the outer one', async () => {
     const r = await keyless(['exec', ...ADMIN, '--', 'true'], {env: {KEYLESS_ROLE: 'production.ReadOnlyAccess'}})
     expect(r.code).toBe(0)
-    expect(r.stderr).toMatch(/^keyless: warning: this exec of (sandbox|111111111111)\.AdministratorAccess replaces the outer role production\.ReadOnlyAccess\n$/)
+    expect(r.stderr).toMatch(
+      /^keyless: warning: this exec of (sandbox|111111111111)\.AdministratorAccess replaces the outer role production\.ReadOnlyAccess\n$/,
+    )
   })
 
-  it('usage errors are one line with exit 2: no role without a terminal, no command, unknown names with the closest', {timeout: 180_000}, async () => {
-    const cases: Array<[string[], RegExp]> = [
-      [['exec', '--', 'true'], /no role given.*--profile NAME, or --account NAME\|ID --role NAME/],
-      [['exec', ...ADMIN], /no command to run: put it after --/],
-      [['exec', '--account', 'sandbx', '--role', 'AdministratorAccess', '--', 'true'], /no account "sandbx" in session acme; closest: sandbox/],
-      [['exec', '--account', 'sandbox', '--role', 'AdminAccess', '--', 'true'], /no role "AdminAccess" in account sandbox \(111111111111\); closest: AdministratorAccess/],
-      [['exec', '--profile', 'sandbox.Admin', '--', 'true'], /no keyless profile "sandbox.Admin"; closest: sandbox.AdministratorAccess/],
-      [['exec', '--account', 'sandbox', '--', 'true'], /--account needs --role NAME/],
-      [['exec', '--region', 'mars-1', ...ADMIN, '--', 'true'], /not an AWS region/],
-    ]
-    for (const [argv, message] of cases) {
-      const r = await keyless(argv)
-      expect(r.code, argv.join(' ') + '\n' + r.stderr).toBe(2)
-      expect(r.stderr).toMatch(message)
-      expect(r.stderr.trim().split('\n')).toHaveLength(1)
-    }
-  })
+  it(
+    'usage errors are one line with exit 2: no role without a terminal, no command, unknown names with the closest',
+    {timeout: 180_000},
+    async () => {
+      const cases: Array<[string[], RegExp]> = [
+        [['exec', '--', 'true'], /no role given.*--profile NAME, or --account NAME\|ID --role NAME/],
+        [['exec', ...ADMIN], /no command to run: put it after --/],
+        [
+          ['exec', '--account', 'sandbx', '--role', 'AdministratorAccess', '--', 'true'],
+          /no account "sandbx" in session acme; closest: sandbox/,
+        ],
+        [
+          ['exec', '--account', 'sandbox', '--role', 'AdminAccess', '--', 'true'],
+          /no role "AdminAccess" in account sandbox \(111111111111\); closest: AdministratorAccess/,
+        ],
+        [['exec', '--profile', 'sandbox.Admin', '--', 'true'], /no keyless profile "sandbox.Admin"; closest: sandbox.AdministratorAccess/],
+        [['exec', '--account', 'sandbox', '--', 'true'], /--account needs --role NAME/],
+        [['exec', '--region', 'mars-1', ...ADMIN, '--', 'true'], /not an AWS region/],
+      ]
+      for (const [argv, message] of cases) {
+        const r = await keyless(argv)
+        expect(r.code, argv.join(' ') + '\n' + r.stderr).toBe(2)
+        expect(r.stderr).toMatch(message)
+        expect(r.stderr.trim().split('\n')).toHaveLength(1)
+      }
+    },
+  )
 
   it('no secret in any file under HOME or any output', async () => {
     const secrets = await emulator.issued()

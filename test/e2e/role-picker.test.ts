@@ -7,10 +7,12 @@ import {useSignedInEmulator} from '../helpers/seed-session.js'
 
 // The role picker of exec/env/console, driven in a real pseudo-terminal (`script`), as a person uses it.
 
-
-
 /** Runs `keyless <args>` in a pty; each time the screen matches the next pattern, types its keys. */
-function inPty(env: NodeJS.ProcessEnv, args: string, steps: Array<[RegExp, string]>): Promise<{code: number | null; screen: string; left: number}> {
+function inPty(
+  env: NodeJS.ProcessEnv,
+  args: string,
+  steps: Array<[RegExp, string]>,
+): Promise<{code: number | null; screen: string; left: number}> {
   return new Promise((resolve) => {
     const child = spawn('script', ['-qfec', `${process.execPath} ${KEYLESS_BIN} ${args}`, '/dev/null'], {env: {...env, TERM: 'xterm'}})
     let screen = ''

@@ -13,12 +13,22 @@ afterAll(async () => {
 
 const issue = () => {
   const c = emulator.state!.issueRoleCredentials('333333333333', 'ReadOnlyAccess')
-  return {accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken!, expiresAt: new Date(c.expiresAtMs!).toISOString(), arn: c.arn}
+  return {
+    accessKeyId: c.accessKeyId,
+    secretAccessKey: c.secretAccessKey,
+    sessionToken: c.sessionToken!,
+    expiresAt: new Date(c.expiresAtMs!).toISOString(),
+    arn: c.arn,
+  }
 }
 const session = (c: {accessKeyId: string; secretAccessKey: string; sessionToken: string}) =>
   JSON.stringify({sessionId: c.accessKeyId, sessionKey: c.secretAccessKey, sessionToken: c.sessionToken})
 const post = (form: Record<string, string>) =>
-  fetch(`${emulator.url}/federation`, {method: 'POST', headers: {'content-type': 'application/x-www-form-urlencoded'}, body: new URLSearchParams(form).toString()})
+  fetch(`${emulator.url}/federation`, {
+    method: 'POST',
+    headers: {'content-type': 'application/x-www-form-urlencoded'},
+    body: new URLSearchParams(form).toString(),
+  })
 
 describe('emulator /federation', () => {
   it('getSigninToken as a POST form and as a GET; login spends the token once and names the role session', async () => {
@@ -71,7 +81,9 @@ describe('partitions and destinations', () => {
     expect(federationEndpoint('eu-west-1', {})).toBe('https://eu-west-1.signin.aws.amazon.com/federation')
     expect(federationEndpoint('us-gov-west-1', {})).toBe('https://us-gov-west-1.signin.amazonaws-us-gov.com/federation')
     expect(federationEndpoint('cn-north-1', {})).toBe('https://cn-north-1.signin.amazonaws.cn/federation')
-    expect(federationEndpoint('eu-west-1', {AWS_ENDPOINT_URL: 'http://127.0.0.1:1/', AWS_ENDPOINT_URL_SIGNIN: 'http://127.0.0.1:2'})).toBe('http://127.0.0.1:2/federation')
+    expect(federationEndpoint('eu-west-1', {AWS_ENDPOINT_URL: 'http://127.0.0.1:1/', AWS_ENDPOINT_URL_SIGNIN: 'http://127.0.0.1:2'})).toBe(
+      'http://127.0.0.1:2/federation',
+    )
     expect(federationEndpoint('eu-west-1', {AWS_ENDPOINT_URL: 'http://127.0.0.1:1/'})).toBe('http://127.0.0.1:1/federation')
     expect(partitionDomains('us-gov-east-1').partition).toBe('aws-us-gov')
     expect(partitionDomains('cn-northwest-1').partition).toBe('aws-cn')
@@ -81,7 +93,10 @@ describe('partitions and destinations', () => {
     expect(consoleDestination('us-gov-west-1')).toBe('https://us-gov-west-1.console.amazonaws-us-gov.com/console/home?region=us-gov-west-1')
     expect(consoleDestination('cn-north-1', 'ec2')).toBe('https://cn-north-1.console.amazonaws.cn/ec2/home?region=cn-north-1')
     expect(consoleDestination('eu-west-1', 'S3')).toBe('https://eu-west-1.console.aws.amazon.com/s3/home?region=eu-west-1')
-    expect(consoleDestination('eu-west-1', '/ec2/home?region=eu-west-2#Instances')).toBe('https://eu-west-1.console.aws.amazon.com/ec2/home?region=eu-west-2#Instances')
-    for (const bad of ['https://evil.example.com', '//evil.example.com/x', 'a b', '../x']) expect(() => consoleDestination('eu-west-1', bad)).toThrow(/neither a service name nor a console path/)
+    expect(consoleDestination('eu-west-1', '/ec2/home?region=eu-west-2#Instances')).toBe(
+      'https://eu-west-1.console.aws.amazon.com/ec2/home?region=eu-west-2#Instances',
+    )
+    for (const bad of ['https://evil.example.com', '//evil.example.com/x', 'a b', '../x'])
+      expect(() => consoleDestination('eu-west-1', bad)).toThrow(/neither a service name nor a console path/)
   })
 })

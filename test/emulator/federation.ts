@@ -54,7 +54,10 @@ function login(state: EmulatorState, p: URLSearchParams): ApiResponse {
   const token = p.get('SigninToken') ?? ''
   const record = state.signinTokens.get(token)
   if (!record || record.used || state.nowMs() - record.issuedAtMs > SIGNIN_TOKEN_TTL_MS) {
-    return html(400, '<!doctype html><title>Sign-in failed</title><h1 id="error">Your sign-in token is invalid, expired or already used</h1>\n')
+    return html(
+      400,
+      '<!doctype html><title>Sign-in failed</title><h1 id="error">Your sign-in token is invalid, expired or already used</h1>\n',
+    )
   }
   record.used = true
   const destination = p.get('Destination') ?? ''

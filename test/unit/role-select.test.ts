@@ -57,9 +57,25 @@ describe('role selection', () => {
   })
 
   it('by account name or id and role; a positional ACCOUNT.ROLE when no profile has that name', async () => {
-    expect(await selectRole({account: 'Staging', roleName: 'readonlyaccess'}, deps())).toMatchObject({accountId: '222222222222', roleName: 'ReadOnlyAccess', label: 'staging.ReadOnlyAccess'})
-    expect(await selectRole({account: '111111111111', roleName: 'AdministratorAccess'}, deps({listAccounts: async () => { throw new Error('no listing needed') }}))).toMatchObject({label: 'sandbox.AdministratorAccess'})
-    expect(await selectRole({role: 'sandbox.ReadOnlyAccess'}, deps())).toMatchObject({accountId: '111111111111', roleName: 'ReadOnlyAccess'})
+    expect(await selectRole({account: 'Staging', roleName: 'readonlyaccess'}, deps())).toMatchObject({
+      accountId: '222222222222',
+      roleName: 'ReadOnlyAccess',
+      label: 'staging.ReadOnlyAccess',
+    })
+    expect(
+      await selectRole(
+        {account: '111111111111', roleName: 'AdministratorAccess'},
+        deps({
+          listAccounts: async () => {
+            throw new Error('no listing needed')
+          },
+        }),
+      ),
+    ).toMatchObject({label: 'sandbox.AdministratorAccess'})
+    expect(await selectRole({role: 'sandbox.ReadOnlyAccess'}, deps())).toMatchObject({
+      accountId: '111111111111',
+      roleName: 'ReadOnlyAccess',
+    })
   })
 
   it('unknown or ambiguous names: one usage line with the closest names', async () => {
@@ -100,7 +116,12 @@ describe('closest names and the picker filter', () => {
     expect(filterRoles(rows, 'prod read').map((r) => r.accountId)).toEqual(['333333333333'])
     expect(filterRoles(rows, '2222').map((r) => r.roleName)).toEqual(['PowerUserAccess', 'ReadOnlyAccess'])
     const many = roleRows(
-      Array.from({length: 1000}, (_, i) => ({accountId: String(100000000000 + i), accountName: `account-${i}`, emailAddress: '', roles: ['Alpha', 'Beta', 'Gamma']})),
+      Array.from({length: 1000}, (_, i) => ({
+        accountId: String(100000000000 + i),
+        accountName: `account-${i}`,
+        emailAddress: '',
+        roles: ['Alpha', 'Beta', 'Gamma'],
+      })),
     )
     expect(many).toHaveLength(3000)
     expect(filterRoles(many, 'account-999 gam')).toHaveLength(1)
