@@ -8,6 +8,8 @@ import {readFileSync} from 'node:fs'
 export interface ProcScan {
   cmdlines: string[]
   environs: string[]
+  /** The last command line seen of each process. */
+  processes: string[]
   polls: number
 }
 
@@ -34,7 +36,7 @@ function poll() {
     }
   }
   if (stopping) {
-    fs.writeFileSync(process.argv[1], JSON.stringify({cmdlines: [...cmdlines], environs: [...environs], polls}))
+    fs.writeFileSync(process.argv[1], JSON.stringify({cmdlines: [...cmdlines], environs: [...environs], processes: [...seen.values()], polls}))
     process.exit(0)
   }
   setTimeout(poll, 2)

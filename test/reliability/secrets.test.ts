@@ -1,4 +1,3 @@
-import {type ChildProcess, spawn} from 'node:child_process'
 import {existsSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -6,6 +5,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {runKeyless, type RunResult} from '../helpers/cli.js'
 import {startEmulator, type EmulatorHandle} from '../helpers/emulator.js'
 import {allFiles, findLeaks, writeFile} from '../helpers/files.js'
+import {startProcScan} from '../helpers/proc-scan.js'
 import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
 import {wipeSandboxKeychain} from '../helpers/seed-session.js'
 
@@ -49,48 +49,6 @@ afterAll(async () => {
   console.log('secrets:\n' + figures.map((f) => `  ${f}`).join('\n'))
 })
 
-/** A separate process that records every command line (and environment) of processes born after it started. */
-function startProcScanner(outFile: string): {child: ChildProcess; stop: () => Promise<{cmdlines: string[]; environs: string[]; processes: string[]; polls: number}>} {
-  const script = `
-const fs = require('node:fs')
-const old = new Set(fs.readdirSync('/proc').filter((p) => /^\\d+$/.test(p)))
-const cmdlines = new Set(), environs = new Set(), seen = new Map()
-let polls = 0, stopping = false
-const read = (f) => { try { return fs.readFileSync(f).toString('latin1') } catch { return undefined } }
-function poll() {
-  polls++
-  for (const pid of fs.readdirSync('/proc')) {
-    if (!/^\\d+$/.test(pid) || old.has(pid) || pid === String(process.pid)) continue
-    const cmd = read('/proc/' + pid + '/cmdline')
-    if (!cmd) continue
-    cmdlines.add(cmd)
-    if (seen.get(pid) !== cmd) {
-      seen.set(pid, cmd)
-      const env = read('/proc/' + pid + '/environ')
-      if (env) environs.add(env)
-    }
-  }
-  if (stopping) {
-    fs.writeFileSync(process.argv[1], JSON.stringify({cmdlines: [...cmdlines], environs: [...environs], processes: [...seen.values()], polls}))
-    process.exit(0)
-  }
-  setTimeout(poll, 2)
-}
-process.on('SIGTERM', () => (stopping = true))
-process.stdout.write('ready\\n')
-poll()
-`
-  const child = spawn(process.execPath, ['-e', script, outFile], {stdio: ['ignore', 'pipe', 'inherit']})
-  return {
-    child,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', () => resolve(JSON.parse(readFileSync(outFile, 'utf8'))))
-        child.kill('SIGTERM')
-      }),
-  }
-}
-
 describe('no secret leaks, anywhere', () => {
   it('the whole journey, with --debug and the error paths; argv and environment of every process', async () => {
     const browserLog = join(sandbox.home, 'browser.log')
@@ -98,8 +56,7 @@ describe('no secret leaks, anywhere', () => {
     // Stays alive a moment so the scanner sees its argv (the URL it was asked to open).
     writeFile(browser, `#!/bin/sh\nprintf '%s\\n' "$@" >> '${browserLog}'\nsleep 0.2\n`, 0o700)
 
-    const scanner = startProcScanner(join(sandbox.home, '..', `proc-scan-${process.pid}.json`))
-    await new Promise((resolve) => scanner.child.stdout!.once('data', resolve))
+    const scanner = await startProcScan(join(sandbox.home, '..', `proc-scan-${process.pid}.json`))
     let scan
     try {
       expect((await keyless(['configure', '--session', 'acme', '--start-url', START_URL, '--region', 'us-east-1', '--debug'])).code).toBe(0)
