@@ -8,7 +8,7 @@
  * - unthrottled: 300 accounts x 3 roles, --latency-ms 50, median of 3 runs. Target: <= 2 s.
  * Each run is the built CLI (`bin/run.js accounts --refresh --json`) in its own process: start-up included.
  */
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "1"
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= '1'
 
 import {generateAccounts} from '../test/emulator/fixture.js'
 import {runKeyless} from '../test/helpers/cli.js'
@@ -86,7 +86,15 @@ async function throttledScenario() {
   try {
     const run = await listOnce(emulator, 1000, 3)
     const floorMs = Math.round((run.neededCalls / rate) * 1000)
-    return {...run, floorMs, ratio: Number((run.wallMs / floorMs).toFixed(3)), rateLimit: rate, latencyMs: 30, accounts: 1000, rolesPerAccount: 3}
+    return {
+      ...run,
+      floorMs,
+      ratio: Number((run.wallMs / floorMs).toFixed(3)),
+      rateLimit: rate,
+      latencyMs: 30,
+      accounts: 1000,
+      rolesPerAccount: 3,
+    }
   } finally {
     await emulator.close()
   }

@@ -60,7 +60,16 @@ async function main() {
     // The bare keytar read: the same entry credential-process reads on a cache hit, nothing else.
     const entry = `session/${SESSION}/role/${ROLE.accountId}/${ROLE.roleName}`
     const bareKeytar = `require(${JSON.stringify(join(ROOT, 'node_modules', 'keytar'))}).getPassword(${JSON.stringify(sandbox.keychainService)}, ${JSON.stringify(entry)}).then((v) => process.stdout.write(v ? '{"Version":1}' : ''))`
-    const cachedArgs = [KEYLESS_BIN, 'credential-process', '--session', SESSION, '--account-id', ROLE.accountId, '--role-name', ROLE.roleName]
+    const cachedArgs = [
+      KEYLESS_BIN,
+      'credential-process',
+      '--session',
+      SESSION,
+      '--account-id',
+      ROLE.accountId,
+      '--role-name',
+      ROLE.roleName,
+    ]
     const node24 = process.env.KEYLESS_BENCH_NODE24 || undefined
     const subjects: Record<string, readonly [string, readonly string[]]> = {
       node: [process.execPath, ['-e', '0']],

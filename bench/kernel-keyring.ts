@@ -34,11 +34,21 @@ async function main() {
   try {
     const fixture = await emulator.fixture()
     // Two sessions of the same emulator: `acme` on the keychain, `kern` on the kernel keyring.
-    writeFile(sandbox.configFile, configText(fixture.startUrl, fixture.region, [], ['kern']).replace('[sso-session kern]\n', '[sso-session kern]\nkeyless_store = kernel-keyring\n'))
+    writeFile(
+      sandbox.configFile,
+      configText(fixture.startUrl, fixture.region, [], ['kern']).replace(
+        '[sso-session kern]\n',
+        '[sso-session kern]\nkeyless_store = kernel-keyring\n',
+      ),
+    )
     await seedSession(emulator, sandbox, {session: 'acme', skipConfig: true})
     await seedSession(emulator, sandbox, {session: 'kern', skipConfig: true, store: 'kernel-keyring'})
     const env = {...sandbox.env, ...emulator.env()}
-    const cp = (session: string) => [process.execPath, [KEYLESS_BIN, 'credential-process', '--session', session, '--account-id', ROLE.accountId, '--role-name', ROLE.roleName]] as const
+    const cp = (session: string) =>
+      [
+        process.execPath,
+        [KEYLESS_BIN, 'credential-process', '--session', session, '--account-id', ROLE.accountId, '--role-name', ROLE.roleName],
+      ] as const
     const subjects = {
       node: [process.execPath, ['-e', '0']],
       kernel: cp('kern'),

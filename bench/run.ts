@@ -43,26 +43,70 @@ for (const [script, toRows] of [
     'credential-process.ts',
     (r: Record<string, any>): Row[] => [
       ...[r, r.node24].filter(Boolean).flatMap((v: Record<string, any>): Row[] => [
-        [`credential-process, cached, ${v.version}: keyless's own cost (cached - bare keytar read)`, `${v.ownMs} ms`, `keytar ${ms(v.keytarMedianMs)}, cached ${ms(v.cachedMedianMs)}`, '', '<= 5 ms', ok(v.ownMs <= 5)],
-        [`credential-process, cached, ${v.version} (vs \`node -e 0\`)`, ms(v.cachedMedianMs), ms(v.nodeMedianMs), ratio(v.cachedMedianMs, v.nodeMedianMs), '<= 1.5x', ok(v.cachedMedianMs / v.nodeMedianMs <= 1.5)],
+        [
+          `credential-process, cached, ${v.version}: keyless's own cost (cached - bare keytar read)`,
+          `${v.ownMs} ms`,
+          `keytar ${ms(v.keytarMedianMs)}, cached ${ms(v.cachedMedianMs)}`,
+          '',
+          '<= 5 ms',
+          ok(v.ownMs <= 5),
+        ],
+        [
+          `credential-process, cached, ${v.version} (vs \`node -e 0\`)`,
+          ms(v.cachedMedianMs),
+          ms(v.nodeMedianMs),
+          ratio(v.cachedMedianMs, v.nodeMedianMs),
+          '<= 1.5x',
+          ok(v.cachedMedianMs / v.nodeMedianMs <= 1.5),
+        ],
       ]),
-      ...(r.node24 ? [] : [['credential-process on Node.js 24', 'not run', '', '', '', 'KEYLESS_BENCH_NODE24 unset (npm run bench sets it)'] as Row]),
-      ['credential-process, cached (vs `aws configure export-credentials`)', ms(r.cachedMedianMs), ms(r.awsCliMedianMs), ratio(r.cachedMedianMs, r.awsCliMedianMs), '<= 0.2x', ok(r.cachedMedianMs / r.awsCliMedianMs <= 0.2)],
+      ...(r.node24
+        ? []
+        : [['credential-process on Node.js 24', 'not run', '', '', '', 'KEYLESS_BENCH_NODE24 unset (npm run bench sets it)'] as Row]),
+      [
+        'credential-process, cached (vs `aws configure export-credentials`)',
+        ms(r.cachedMedianMs),
+        ms(r.awsCliMedianMs),
+        ratio(r.cachedMedianMs, r.awsCliMedianMs),
+        '<= 0.2x',
+        ok(r.cachedMedianMs / r.awsCliMedianMs <= 0.2),
+      ],
       ['credential-process, cached: peak RSS', `${r.peakRssMb} MB`, '', '', '<= 80 MB', ok(r.peakRssMb <= 80)],
     ],
   ],
   [
     'kernel-keyring.ts',
     (r: Record<string, any>): Row[] => [
-      ['credential-process, cached, kernel-keyring store (vs `node -e 0`)', ms(r.kernelMedianMs), ms(r.nodeMedianMs), ratio(r.kernelMedianMs, r.nodeMedianMs), '<= 1.3x', ok(r.kernelMedianMs / r.nodeMedianMs <= 1.3)],
-      ['credential-process, cached, kernel-keyring store (vs the keychain store)', ms(r.kernelMedianMs), ms(r.keychainMedianMs), ratio(r.kernelMedianMs, r.keychainMedianMs), 'reported', ''],
+      [
+        'credential-process, cached, kernel-keyring store (vs `node -e 0`)',
+        ms(r.kernelMedianMs),
+        ms(r.nodeMedianMs),
+        ratio(r.kernelMedianMs, r.nodeMedianMs),
+        '<= 1.3x',
+        ok(r.kernelMedianMs / r.nodeMedianMs <= 1.3),
+      ],
+      [
+        'credential-process, cached, kernel-keyring store (vs the keychain store)',
+        ms(r.kernelMedianMs),
+        ms(r.keychainMedianMs),
+        ratio(r.kernelMedianMs, r.keychainMedianMs),
+        'reported',
+        '',
+      ],
       ['one `keyctl pipe` alone (the cached path runs two at once)', ms(r.keyctlMedianMs), '', '', 'reported', ''],
     ],
   ],
   [
     'whoami.ts',
     (r: Record<string, any>): Row[] => [
-      ['whoami (vs `aws sts get-caller-identity`)', ms(r.keylessMedianMs), ms(r.awsCliMedianMs), ratio(r.keylessMedianMs, r.awsCliMedianMs), '<= 0.5x', ok(r.keylessMedianMs / r.awsCliMedianMs <= 0.5)],
+      [
+        'whoami (vs `aws sts get-caller-identity`)',
+        ms(r.keylessMedianMs),
+        ms(r.awsCliMedianMs),
+        ratio(r.keylessMedianMs, r.awsCliMedianMs),
+        '<= 0.5x',
+        ok(r.keylessMedianMs / r.awsCliMedianMs <= 0.5),
+      ],
     ],
   ],
   [
@@ -76,7 +120,14 @@ for (const [script, toRows] of [
         '<= 1.15x, 0 failed',
         ok(r.throttled.ratio <= 1.15 && r.throttled.failedCalls === 0),
       ],
-      [`accounts, 300 x 3 unthrottled, 50 ms latency (${r.unthrottled.calls} calls)`, ms(r.unthrottled.wallMs), '', '', '<= 2000 ms', ok(r.unthrottled.wallMs <= 2000)],
+      [
+        `accounts, 300 x 3 unthrottled, 50 ms latency (${r.unthrottled.calls} calls)`,
+        ms(r.unthrottled.wallMs),
+        '',
+        '',
+        '<= 2000 ms',
+        ok(r.unthrottled.wallMs <= 2000),
+      ],
     ],
   ],
 ] as const) {
@@ -84,7 +135,16 @@ for (const [script, toRows] of [
     rows.push(...toRows(await runBench(script)))
   } catch (error) {
     failed = true
-    rows.push([script, 'error', '', '', '', String((error as Error).message).split('\n')[0]!.slice(0, 120)])
+    rows.push([
+      script,
+      'error',
+      '',
+      '',
+      '',
+      String((error as Error).message)
+        .split('\n')[0]!
+        .slice(0, 120),
+    ])
   }
 }
 

@@ -54,7 +54,9 @@ async function main() {
     }
     const k = median(keyless)
     const a = median(aws)
-    console.log(JSON.stringify({keylessMedianMs: Math.round(k), awsCliMedianMs: Math.round(a), ratio: Math.round((k / a) * 100) / 100, runs: RUNS}))
+    console.log(
+      JSON.stringify({keylessMedianMs: Math.round(k), awsCliMedianMs: Math.round(a), ratio: Math.round((k / a) * 100) / 100, runs: RUNS}),
+    )
   } finally {
     sandbox.cleanup()
     await emulator.close()

@@ -51,7 +51,8 @@ const keyless = (args: string[], expectCode = 0, extraEnv: Record<string, string
 
 function env(): NodeJS.ProcessEnv {
   const clean: NodeJS.ProcessEnv = {}
-  for (const [k, v] of Object.entries(process.env)) if (!/^(AWS_|KEYLESS_SESSION$|KEYLESS_HOST_KIND$|SSH_|WSL_|BROWSER$|DISPLAY$|WAYLAND_DISPLAY$)/.test(k)) clean[k] = v
+  for (const [k, v] of Object.entries(process.env))
+    if (!/^(AWS_|KEYLESS_SESSION$|KEYLESS_HOST_KIND$|SSH_|WSL_|BROWSER$|DISPLAY$|WAYLAND_DISPLAY$)/.test(k)) clean[k] = v
   return {
     ...clean,
     HOME: home,
@@ -76,7 +77,9 @@ function env(): NodeJS.ProcessEnv {
 }
 
 const browserScript = join(home, 'demo-browser.sh')
-writeFileSync(browserScript, `#!/bin/sh\nexec "${process.execPath}" "${join(ROOT, 'test', 'helpers', 'http-browser.mjs')}" "$1"\n`, {mode: 0o700})
+writeFileSync(browserScript, `#!/bin/sh\nexec "${process.execPath}" "${join(ROOT, 'test', 'helpers', 'http-browser.mjs')}" "$1"\n`, {
+  mode: 0o700,
+})
 
 async function main() {
   emulator = await startEmulator({autoApprove: true})
@@ -86,7 +89,7 @@ async function main() {
   heading(1, 'Configure an SSO session (written into ~/.aws/config)')
   await keyless(['configure', '--session', 'demo', '--start-url', fixture.startUrl, '--region', fixture.region])
 
-  heading(2, 'Log in: authorization code with PKCE (the browser opens; the demo\'s browser presses Allow)')
+  heading(2, "Log in: authorization code with PKCE (the browser opens; the demo's browser presses Allow)")
   await keyless(['login'])
   await keyless(['login'])
   console.log('\nWhere no browser opens on this machine (SSH, a server): the device code flow, approved from any device')
@@ -106,14 +109,26 @@ async function main() {
   await keyless(['whoami', '--strict', '--profile', 'sandbox.AdministratorAccess'])
   console.log('\n...and fails loudly for the account root key:')
   // The emulator's static identities: what a forgotten root key or IAM-user key in a shell looks like.
-  const [root, user] = ['AKIAEMULATORROOT0001', 'AKIAEMULATORUSER0001'].map((id) => fixture.staticIdentities.find((i) => i.accessKeyId === id)!)
+  const [root, user] = ['AKIAEMULATORROOT0001', 'AKIAEMULATORUSER0001'].map((id) =>
+    fixture.staticIdentities.find((i) => i.accessKeyId === id)!,
+  )
   await keyless(['whoami', '--strict'], 3, {AWS_ACCESS_KEY_ID: root!.accessKeyId, AWS_SECRET_ACCESS_KEY: root!.secretAccessKey})
   console.log('\n...and for a static IAM user key:')
   await keyless(['whoami', '--strict'], 3, {AWS_ACCESS_KEY_ID: user!.accessKeyId, AWS_SECRET_ACCESS_KEY: user!.secretAccessKey})
 
   heading(7, 'exec: a command with a role in its environment (no profile needed), and console: the browser signed in')
   await keyless(['exec', 'production.ReadOnlyAccess', '--', AWS_CLI, 'sts', 'get-caller-identity', '--endpoint-url', emulator.url])
-  await keyless(['exec', '--account', 'staging', '--role', 'ReadOnlyAccess', '--', 'sh', '-c', 'echo "KEYLESS_ROLE=$KEYLESS_ROLE AWS_REGION=$AWS_REGION"'])
+  await keyless([
+    'exec',
+    '--account',
+    'staging',
+    '--role',
+    'ReadOnlyAccess',
+    '--',
+    'sh',
+    '-c',
+    'echo "KEYLESS_ROLE=$KEYLESS_ROLE AWS_REGION=$AWS_REGION"',
+  ])
   // The "browser" is headless Chromium (or curl) recording the page it lands on; it is handed only the one-time
   // loopback link, never the sign-in URL.
   const page = join(home, 'console-page.html')
@@ -123,7 +138,13 @@ async function main() {
     : 'curl -sL "$1"'
   writeFileSync(browser, `#!/bin/sh\n${open} > '${page}.tmp' 2>/dev/null; mv '${page}.tmp' '${page}'\n`, {mode: 0o700})
   const empty = join(home, 'no-desktop')
-  await keyless(['console', 'production.ReadOnlyAccess', '--destination', 's3'], 0, {BROWSER: browser, DISPLAY: '', WAYLAND_DISPLAY: '', XDG_DATA_DIRS: empty, XDG_CONFIG_DIRS: empty})
+  await keyless(['console', 'production.ReadOnlyAccess', '--destination', 's3'], 0, {
+    BROWSER: browser,
+    DISPLAY: '',
+    WAYLAND_DISPLAY: '',
+    XDG_DATA_DIRS: empty,
+    XDG_CONFIG_DIRS: empty,
+  })
   for (let i = 0; i < 300 && !existsSync(page); i++) await new Promise((r) => setTimeout(r, 100))
   const landed = existsSync(page) ? /Signed in as <code id="arn">([^<]*)</.exec(readFileSync(page, 'utf8'))?.[1] : undefined
   if (landed) console.log(`The browser landed on the (emulated) console, signed in as ${landed}`)
@@ -138,10 +159,27 @@ async function main() {
   // What a laptop that predates keyless holds: an IAM user key in ~/.aws/credentials and the AWS CLI's SSO tokens.
   const aws = join(home, '.aws')
   mkdirSync(join(aws, 'sso', 'cache'), {recursive: true, mode: 0o700})
-  writeFileSync(join(aws, 'credentials'), `# deploy key, 2021\n[deploy]\naws_access_key_id = ${user!.accessKeyId}\naws_secret_access_key = ${user!.secretAccessKey}\n`, {mode: 0o600})
+  writeFileSync(
+    join(aws, 'credentials'),
+    `# deploy key, 2021\n[deploy]\naws_access_key_id = ${user!.accessKeyId}\naws_secret_access_key = ${user!.secretAccessKey}\n`,
+    {mode: 0o600},
+  )
   const later = new Date(Date.now() + 8 * 3600_000).toISOString()
   const fake = (what: string) => `${what}-${randomBytes(16).toString('hex')}`
-  writeFileSync(join(aws, 'sso', 'cache', 'demo.json'), JSON.stringify({startUrl: fixture.startUrl, region: fixture.region, accessToken: fake('token'), expiresAt: later, refreshToken: fake('refresh'), clientId: 'demo', clientSecret: fake('secret'), registrationExpiresAt: later}), {mode: 0o600})
+  writeFileSync(
+    join(aws, 'sso', 'cache', 'demo.json'),
+    JSON.stringify({
+      startUrl: fixture.startUrl,
+      region: fixture.region,
+      accessToken: fake('token'),
+      expiresAt: later,
+      refreshToken: fake('refresh'),
+      clientId: 'demo',
+      clientSecret: fake('secret'),
+      registrationExpiresAt: later,
+    }),
+    {mode: 0o600},
+  )
   await keyless(['audit'], 3)
   await keyless(['audit', '--fix', '--yes'])
 }

@@ -50,4 +50,3 @@ function parseErrorReasons(message: string): string {
     .filter((line) => line && !/^See more help with --help$|^The following errors? occurred:$/.test(line))
     .join('; ')
 }
-

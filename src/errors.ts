@@ -18,7 +18,9 @@ export class KeylessError extends Error {
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (Function.prototype[Symbol.hasInstance].call(this, value)) return true
-    return this === KeylessError && typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[KEYLESS_ERROR] === true
+    return (
+      this === KeylessError && typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[KEYLESS_ERROR] === true
+    )
   }
 
   constructor(
@@ -65,7 +67,10 @@ export function printable(text: string): string {
 
 /** JSON for stdout that no terminal can mistake for control sequences (C1 and direction controls escaped, too). */
 export function terminalSafeJson(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(/[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  return JSON.stringify(value, null, 2).replace(
+    /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  )
 }
 
 /**

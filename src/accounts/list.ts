@@ -76,10 +76,16 @@ export async function listAccountsWithRoles(client: Portal, accessToken: string,
     classify: classifyPortalError,
     signal: controller.signal,
     onRetry: (r) =>
-      debug('accounts', `retrying after ${r.kind} (attempt ${r.attempt}, in ${Math.round(r.delayMs)} ms; concurrency ${r.concurrency}, rate ${r.rate?.toFixed(1) ?? 'unpaced'}/s)`),
+      debug(
+        'accounts',
+        `retrying after ${r.kind} (attempt ${r.attempt}, in ${Math.round(r.delayMs)} ms; concurrency ${r.concurrency}, rate ${r.rate?.toFixed(1) ?? 'unpaced'}/s)`,
+      ),
   })
   const send = <T>(command: ListAccountsCommand | ListAccountRolesCommand, priority: number): Promise<T> =>
-    limiter.run((signal) => withTimeout(signal, requestTimeoutMs, (s) => client.send(command as ListAccountsCommand, {abortSignal: s}) as Promise<T>), priority)
+    limiter.run(
+      (signal) => withTimeout(signal, requestTimeoutMs, (s) => client.send(command as ListAccountsCommand, {abortSignal: s}) as Promise<T>),
+      priority,
+    )
 
   const listRoles = async (account: AccountWithRoles): Promise<void> => {
     const roles = new Set<string>()

@@ -8,7 +8,11 @@ import type {AccountWithRoles} from './list.js'
 /** The human listing: one compact row per account (name, id, email, roles), in the order given (sorted by name),
  * fitted to the terminal's width (stdout's columns, else $COLUMNS): the email and roles columns wrap when the
  * table would be wider. Every server-supplied string goes through printable(): names are untrusted terminal input. */
-export function accountsTable(accounts: AccountWithRoles[], stream: NodeJS.WriteStream = process.stdout, env: NodeJS.ProcessEnv = process.env): string {
+export function accountsTable(
+  accounts: AccountWithRoles[],
+  stream: NodeJS.WriteStream = process.stdout,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   const colour = colourOn(stream)
   const rows = accounts.map((a) => [printable(a.accountName), a.accountId, printable(a.emailAddress), a.roles.map(printable).join(', ')])
   const head = ['Account name', 'Account ID', 'Email', 'Roles']
@@ -57,9 +61,12 @@ export function summaryLine(accounts: AccountWithRoles[], source: 'cache' | 'net
 export function changeLines(changes: AccountsChanges, previousFetchedAt: string): string[] {
   const label = (a: AccountWithRoles) => `${printable(a.accountName)} (${a.accountId})`
   const lines: string[] = []
-  for (const a of changes.addedAccounts) lines.push(`  + account ${label(a)}${a.roles.length ? `: ${a.roles.map(printable).join(', ')}` : ''}`)
-  for (const a of changes.removedAccounts) lines.push(`  - account ${label(a)}${a.roles.length ? `: ${a.roles.map(printable).join(', ')}` : ''}`)
-  for (const r of changes.renamedAccounts) lines.push(`  ~ account ${r.account.accountId} renamed from ${printable(r.previousName)} to ${printable(r.account.accountName)}`)
+  for (const a of changes.addedAccounts)
+    lines.push(`  + account ${label(a)}${a.roles.length ? `: ${a.roles.map(printable).join(', ')}` : ''}`)
+  for (const a of changes.removedAccounts)
+    lines.push(`  - account ${label(a)}${a.roles.length ? `: ${a.roles.map(printable).join(', ')}` : ''}`)
+  for (const r of changes.renamedAccounts)
+    lines.push(`  ~ account ${r.account.accountId} renamed from ${printable(r.previousName)} to ${printable(r.account.accountName)}`)
   for (const r of changes.addedRoles) lines.push(`  + role ${printable(r.roleName)} in ${label(r.account)}`)
   for (const r of changes.removedRoles) lines.push(`  - role ${printable(r.roleName)} in ${label(r.account)}`)
   if (lines.length === 0) return [`No changes since the listing of ${previousFetchedAt}.`]

@@ -48,7 +48,8 @@ export async function runAudit(options: AuditOptions, io: AuditIo): Promise<{res
   for (const dir of options.scan) {
     const path = resolve(dir)
     const st = await stat(path).catch(() => undefined)
-    if (!st?.isDirectory()) throw new KeylessError(`--scan ${dir} is not a directory`, 'pass a directory to scan, e.g. --scan ~/src', EXIT.usage)
+    if (!st?.isDirectory())
+      throw new KeylessError(`--scan ${dir} is not a directory`, 'pass a directory to scan, e.g. --scan ~/src', EXIT.usage)
     scan.push(path)
   }
   const first = await inventory(options, io, scan)
@@ -93,13 +94,21 @@ async function ask(entries: Entry[], io: AuditIo): Promise<Decision[]> {
     const {finding, draft} = entry
     const action = draft.action!
     const choices: Array<{name: string; value: string}> = []
-    const offer = action.type === 'remove-key' ? 'Remove the key' : action.type === 'delete-cache' ? 'Delete the file' : 'Make it readable by you only (chmod 600)'
+    const offer =
+      action.type === 'remove-key'
+        ? 'Remove the key'
+        : action.type === 'delete-cache'
+          ? 'Delete the file'
+          : 'Make it readable by you only (chmod 600)'
     choices.push({name: offer, value: 'fix'})
     // A name keyless can write as [profile NAME] (what profiles sync writes), for a long-term key of a known account.
     const convertible = action.type === 'remove-key' && /^[A-Za-z0-9._+-]+$/.test(finding.location.profile ?? '') && !draft.temporary
     const options = convertible && entry.identity?.account ? (roles.get(entry.identity.account) ?? []) : []
     for (const [n, role] of options.entries()) {
-      choices.push({name: `Turn [${finding.location.profile}] into a keyless profile for ${role.accountName}/${role.roleName} (the key is removed)`, value: `role:${n}`})
+      choices.push({
+        name: `Turn [${finding.location.profile}] into a keyless profile for ${role.accountName}/${role.roleName} (the key is removed)`,
+        value: `role:${n}`,
+      })
     }
     choices.push({name: 'Keep it', value: 'keep'})
     const answer = await io.ask!({title: `${finding.severity.toUpperCase()}: ${finding.title}`, where: whereOf(finding), choices})

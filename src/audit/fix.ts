@@ -77,7 +77,12 @@ export async function applyFixes(decisions: Decision[], options: {env: NodeJS.Pr
                   name: profile,
                   session: c.role.session,
                   region: c.role.region,
-                  credentialProcess: credentialProcessCommand({command: options.command, session: c.role.session, accountId: c.role.accountId, roleName: c.role.roleName}),
+                  credentialProcess: credentialProcessCommand({
+                    command: options.command,
+                    session: c.role.session,
+                    accountId: c.role.accountId,
+                    roleName: c.role.roleName,
+                  }),
                 },
                 {path: shown},
               )
@@ -114,7 +119,13 @@ export async function applyFixes(decisions: Decision[], options: {env: NodeJS.Pr
     if (action?.type !== 'delete-cache') continue
     try {
       await unlink(action.path)
-      outcome.fixed.push({kind: d.entry.finding.kind, location: d.entry.finding.location, accessKeyId: d.entry.finding.accessKeyId, action: 'deleted', deactivate: null})
+      outcome.fixed.push({
+        kind: d.entry.finding.kind,
+        location: d.entry.finding.location,
+        accessKeyId: d.entry.finding.accessKeyId,
+        action: 'deleted',
+        deactivate: null,
+      })
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue
       outcome.failed.push(`keyless: cannot delete ${displayPath(action.path, env)}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`)
@@ -125,7 +136,13 @@ export async function applyFixes(decisions: Decision[], options: {env: NodeJS.Pr
     if (action?.type !== 'chmod') continue
     try {
       await chmod(action.path, 0o600)
-      outcome.fixed.push({kind: d.entry.finding.kind, location: d.entry.finding.location, accessKeyId: null, action: 'chmod', deactivate: null})
+      outcome.fixed.push({
+        kind: d.entry.finding.kind,
+        location: d.entry.finding.location,
+        accessKeyId: null,
+        action: 'chmod',
+        deactivate: null,
+      })
     } catch (error) {
       outcome.failed.push(`keyless: cannot chmod ${displayPath(action.path, env)}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`)
     }
@@ -135,7 +152,13 @@ export async function applyFixes(decisions: Decision[], options: {env: NodeJS.Pr
 
 function removedItem(d: Decision): FixedItem {
   const {finding, draft, identity} = d.entry
-  return {kind: finding.kind, location: finding.location, accessKeyId: finding.accessKeyId, action: 'removed', deactivate: deactivateStep(draft.key?.accessKeyId ?? '', draft.temporary === true, identity)}
+  return {
+    kind: finding.kind,
+    location: finding.location,
+    accessKeyId: finding.accessKeyId,
+    action: 'removed',
+    deactivate: deactivateStep(draft.key?.accessKeyId ?? '', draft.temporary === true, identity),
+  }
 }
 
 /**

@@ -11,7 +11,9 @@ const DEFAULT_REGION = 'us-east-1'
 
 /** One identity per distinct key pair (the same key in three files costs one call). Never printed. */
 export function keyFingerprint(key: FoundKey): string {
-  return createHash('sha256').update(`${key.accessKeyId}\0${key.secretAccessKey}\0${key.sessionToken ?? ''}\0${key.region ?? ''}`).digest('hex')
+  return createHash('sha256')
+    .update(`${key.accessKeyId}\0${key.secretAccessKey}\0${key.sessionToken ?? ''}\0${key.region ?? ''}`)
+    .digest('hex')
 }
 
 export interface IdentifyOptions {
@@ -86,7 +88,8 @@ async function identifyOne(key: FoundKey, sts: Sts, options: IdentifyOptions): P
     }
     if (name === 'ExpiredToken' || name === 'ExpiredTokenException') return {status: 'expired', reason: name}
     if (name === 'ResponseTooLargeError') return {status: 'error', reason: name}
-    if (e.$metadata?.httpStatusCode === undefined || name === 'TimeoutError' || name === 'AbortError') return {status: 'unreachable', reason: name}
+    if (e.$metadata?.httpStatusCode === undefined || name === 'TimeoutError' || name === 'AbortError')
+      return {status: 'unreachable', reason: name}
     return {status: 'error', reason: name.replace(/[^\w.-]/g, '')}
   } finally {
     client.destroy()

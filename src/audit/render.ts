@@ -34,7 +34,9 @@ export function renderReport(report: AuditReport, options: RenderOptions): strin
     const collapse = severity === 'info' && keylessProfiles.length > 3
     if (collapse) {
       const names = keylessProfiles.map((f) => f.location.profile).join(', ')
-      out.push(`  ${keylessProfiles.length} keyless profiles: ${printable(names.length > 100 ? `${names.slice(0, 97)}...` : names)}  ${paint(`(${printable(keylessProfiles[0]!.location.file ?? '')})`, '2', options.colour)}`)
+      out.push(
+        `  ${keylessProfiles.length} keyless profiles: ${printable(names.length > 100 ? `${names.slice(0, 97)}...` : names)}  ${paint(`(${printable(keylessProfiles[0]!.location.file ?? '')})`, '2', options.colour)}`,
+      )
     }
     for (const raw of group) {
       if (collapse && raw.kind === 'keyless-profile') continue

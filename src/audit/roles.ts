@@ -18,7 +18,13 @@ export async function rolesByAccount(env: NodeJS.ProcessEnv): Promise<Map<string
       for (const account of listing.result.accounts) {
         const list = out.get(account.accountId) ?? []
         for (const roleName of account.roles) {
-          list.push({session: session.name, region: session.region, accountId: account.accountId, accountName: account.accountName, roleName})
+          list.push({
+            session: session.name,
+            region: session.region,
+            accountId: account.accountId,
+            accountName: account.accountName,
+            roleName,
+          })
         }
         out.set(account.accountId, list)
       }

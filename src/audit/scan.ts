@@ -55,7 +55,9 @@ export function findKeyPairs(text: string): Array<{line: number; variable: strin
   }
   // Each secret belongs to one key id: the nearest pairs first (a key id and the secret on the next line).
   const candidates: Array<{id: PairLine; secret: PairLine; distance: number}> = []
-  for (const id of ids) for (const secret of secrets) if (Math.abs(secret.line - id.line) <= 5) candidates.push({id, secret, distance: Math.abs(secret.line - id.line)})
+  for (const id of ids)
+    for (const secret of secrets)
+      if (Math.abs(secret.line - id.line) <= 5) candidates.push({id, secret, distance: Math.abs(secret.line - id.line)})
   candidates.sort((a, b) => a.distance - b.distance || a.id.line - b.id.line)
   const paired = new Map<PairLine, PairLine>()
   const used = new Set<PairLine>()
@@ -68,7 +70,9 @@ export function findKeyPairs(text: string): Array<{line: number; variable: strin
   for (const id of ids) {
     const secret = paired.get(id)
     if (!secret) continue
-    const token = tokens.filter((t) => Math.abs(t.line - id.line) <= 5).sort((a, b) => Math.abs(a.line - id.line) - Math.abs(b.line - id.line))[0]
+    const token = tokens
+      .filter((t) => Math.abs(t.line - id.line) <= 5)
+      .sort((a, b) => Math.abs(a.line - id.line) - Math.abs(b.line - id.line))[0]
     registerSecret(secret.value)
     registerSecret(token?.value)
     out.push({
@@ -133,7 +137,10 @@ export async function scanDirectory(root: string, env: NodeJS.ProcessEnv): Promi
         continue
       }
       if (read.truncated) {
-        drafts.push({...unreadable(path, `larger than ${SCAN_MAX_BYTES / 1024 / 1024} MiB: only its start was scanned`, env), status: 'truncated'})
+        drafts.push({
+          ...unreadable(path, `larger than ${SCAN_MAX_BYTES / 1024 / 1024} MiB: only its start was scanned`, env),
+          status: 'truncated',
+        })
       }
       for (const pair of findKeyPairs(read.text)) {
         drafts.push({
@@ -150,5 +157,11 @@ export async function scanDirectory(root: string, env: NodeJS.ProcessEnv): Promi
 }
 
 function unreadable(path: string, detail: string, env: NodeJS.ProcessEnv): Draft {
-  return {kind: 'unreadable', location: {file: displayPath(path, env), line: null, profile: null, variable: null}, detail, severity: 'info', path}
+  return {
+    kind: 'unreadable',
+    location: {file: displayPath(path, env), line: null, profile: null, variable: null},
+    detail,
+    severity: 'info',
+    path,
+  }
 }

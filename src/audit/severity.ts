@@ -44,9 +44,17 @@ function rule(draft: Draft, identity: KeyIdentity | undefined, status: FindingSt
   if (KEY_KINDS.has(draft.kind)) return keyRule(draft, identity, status, masked)
   switch (draft.kind) {
     case 'shadowed-profile':
-      return {severity: 'medium', title: `profile [${draft.location.profile}] is shadowed: ${draft.detail ?? ''}`.trim(), fix: shadowFix(draft)}
+      return {
+        severity: 'medium',
+        title: `profile [${draft.location.profile}] is shadowed: ${draft.detail ?? ''}`.trim(),
+        fix: shadowFix(draft),
+      }
     case 'keyless-profile':
-      return {severity: 'info', title: `keyless profile [${draft.location.profile}]`, fix: 'nothing to do: short-lived credentials from keyless'}
+      return {
+        severity: 'info',
+        title: `keyless profile [${draft.location.profile}]`,
+        fix: 'nothing to do: short-lived credentials from keyless',
+      }
     case 'credential-process-profile':
       return {
         severity: 'info',
@@ -60,9 +68,17 @@ function rule(draft: Draft, identity: KeyIdentity | undefined, status: FindingSt
         fix: 'its tokens live in plaintext in ~/.aws/sso/cache; keyless profiles sync writes profiles whose tokens stay in the keychain',
       }
     case 'login-session-profile':
-      return {severity: 'info', title: `aws login profile [${draft.location.profile}]`, fix: 'its tokens live in plaintext in ~/.aws/login/cache; prefer a keyless profile'}
+      return {
+        severity: 'info',
+        title: `aws login profile [${draft.location.profile}]`,
+        fix: 'its tokens live in plaintext in ~/.aws/login/cache; prefer a keyless profile',
+      }
     case 'assume-role-profile':
-      return {severity: 'info', title: `assume-role profile [${draft.location.profile}]`, fix: 'check what its source_profile or credential_source holds (findings above)'}
+      return {
+        severity: 'info',
+        title: `assume-role profile [${draft.location.profile}]`,
+        fix: 'check what its source_profile or credential_source holds (findings above)',
+      }
     case 'sso-cache':
     case 'login-cache':
       return tokenCacheRule(draft, status)
@@ -84,7 +100,10 @@ function rule(draft: Draft, identity: KeyIdentity | undefined, status: FindingSt
       return {
         severity: draft.severity ?? 'info',
         title: `${where}: ${draft.detail ?? 'cannot be read safely'}`,
-        fix: status === 'truncated' ? 'move large generated files out of the scanned directory' : `fix or delete ${where}, then run keyless audit again`,
+        fix:
+          status === 'truncated'
+            ? 'move large generated files out of the scanned directory'
+            : `fix or delete ${where}, then run keyless audit again`,
       }
     default:
       return {severity: 'info', title: draft.kind, fix: 'nothing to do'}
@@ -98,7 +117,8 @@ function keyRule(draft: Draft, identity: KeyIdentity | undefined, status: Findin
       return {severity: 'info', title: `expired temporary credentials ${masked}`, fix: remove}
     }
     const who = identity?.arn ? ` of ${identity.arn}` : ''
-    if (draft.kind === 'environment-key') return {severity: 'info', title: `temporary credentials ${masked}${who} in this shell`, fix: 'nothing to do: they expire'}
+    if (draft.kind === 'environment-key')
+      return {severity: 'info', title: `temporary credentials ${masked}${who} in this shell`, fix: 'nothing to do: they expire'}
     return {severity: 'medium', title: `temporary credentials ${masked}${who} in plaintext`, fix: remove}
   }
   if (status === 'rejected') {
@@ -113,10 +133,18 @@ function keyRule(draft: Draft, identity: KeyIdentity | undefined, status: Findin
     }
   }
   if (status === 'active') {
-    const owner = identity?.principalKind === 'iam-user' ? `IAM user ${identity.userName} in ${identity.account}` : (identity?.arn ?? 'unknown')
-    return {severity: 'high', title: `long-term key of ${owner}`, fix: `${remove}, then deactivate it in IAM (keyless audit --fix prints the command)`}
+    const owner =
+      identity?.principalKind === 'iam-user' ? `IAM user ${identity.userName} in ${identity.account}` : (identity?.arn ?? 'unknown')
+    return {
+      severity: 'high',
+      title: `long-term key of ${owner}`,
+      fix: `${remove}, then deactivate it in IAM (keyless audit --fix prints the command)`,
+    }
   }
-  const why = status === 'unchecked' ? 'not checked (--offline)' : `not identified (STS ${status === 'unreachable' ? 'unreachable' : identity?.reason ?? 'error'})`
+  const why =
+    status === 'unchecked'
+      ? 'not checked (--offline)'
+      : `not identified (STS ${status === 'unreachable' ? 'unreachable' : (identity?.reason ?? 'error')})`
   return {severity: 'high', title: `long-term key ${masked}, ${why}`, fix: `${remove}, then deactivate it in IAM`}
 }
 

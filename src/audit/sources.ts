@@ -16,7 +16,15 @@ type Env = NodeJS.ProcessEnv
 const CACHE_MAX_BYTES = 256 * 1024
 
 /** Keys of a profile that make the config profile supply credentials its own way. */
-const OWN_CREDENTIAL_KEYS = ['credential_process', 'role_arn', 'credential_source', 'web_identity_token_file', 'login_session', 'sso_session', 'sso_start_url']
+const OWN_CREDENTIAL_KEYS = [
+  'credential_process',
+  'role_arn',
+  'credential_source',
+  'web_identity_token_file',
+  'login_session',
+  'sso_session',
+  'sso_start_url',
+]
 
 const loc = (file: string | null, line: number | null, profile: string | null, variable: string | null) => ({file, line, profile, variable})
 
@@ -170,7 +178,8 @@ export async function awsFileDrafts(env: Env): Promise<Draft[]> {
     if (process !== undefined) {
       if (getKey(section, 'keyless_session') !== undefined) drafts.push({kind: 'keyless-profile', location: at, path: config.path})
       else drafts.push({kind: 'credential-process-profile', location: at, detail: programOf(process), path: config.path})
-      if (sso) drafts.push({kind: 'shadowed-profile', location: at, detail: 'its sso_* keys win over its credential_process', path: config.path})
+      if (sso)
+        drafts.push({kind: 'shadowed-profile', location: at, detail: 'its sso_* keys win over its credential_process', path: config.path})
     } else if (sso) {
       drafts.push({kind: 'sso-profile', location: at, path: config.path})
     }
@@ -180,7 +189,10 @@ export async function awsFileDrafts(env: Env): Promise<Draft[]> {
 
   for (const f of [credentials, config]) {
     if (!f.exists || process.platform === 'win32') continue
-    const mode = await stat(f.path).then((s) => s.mode, () => 0)
+    const mode = await stat(f.path).then(
+      (s) => s.mode,
+      () => 0,
+    )
     if ((mode & 0o044) === 0) continue
     drafts.push({
       kind: 'file-permissions',
@@ -215,7 +227,13 @@ export async function cacheDrafts(env: Env): Promise<Draft[]> {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
       if (code !== 'ENOENT' && code !== 'ENOTDIR') {
-        drafts.push({kind: 'unreadable', location: loc(displayPath(dir, env), null, null, null), detail: `cannot be read (${code}): not checked`, severity: 'medium', path: dir})
+        drafts.push({
+          kind: 'unreadable',
+          location: loc(displayPath(dir, env), null, null, null),
+          detail: `cannot be read (${code}): not checked`,
+          severity: 'medium',
+          path: dir,
+        })
       }
       continue
     }
@@ -231,7 +249,13 @@ export async function cacheDrafts(env: Env): Promise<Draft[]> {
         data = undefined
       }
       if (!data) {
-        drafts.push({kind: 'unreadable', location: loc(shown, null, null, null), detail: 'not a JSON cache file keyless can read: what it holds is unknown', severity: 'info', path})
+        drafts.push({
+          kind: 'unreadable',
+          location: loc(shown, null, null, null),
+          detail: 'not a JSON cache file keyless can read: what it holds is unknown',
+          severity: 'info',
+          path,
+        })
         continue
       }
       drafts.push({...describeCache(kind, data, now), location: loc(shown, null, null, null), path, action: {type: 'delete-cache', path}})
@@ -241,7 +265,8 @@ export async function cacheDrafts(env: Env): Promise<Draft[]> {
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined)
-const obj = (v: unknown): Record<string, unknown> | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined)
+const obj = (v: unknown): Record<string, unknown> | undefined =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined
 
 function iso(value: unknown): string | null {
   const t = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : NaN

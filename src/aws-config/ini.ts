@@ -110,7 +110,15 @@ function isSpace(c: number): boolean {
   if (c <= 0x20) return (c >= 0x09 && c <= 0x0d) || c >= 0x1c
   if (c < 0x85) return false
   return (
-    c === 0x85 || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000
+    c === 0x85 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000
   )
 }
 const indentOf = (s: string): number => {
@@ -278,8 +286,11 @@ export function parseConfig(input: string, options: ParseOptions = {}): ConfigDo
       const identity = sectionIdentity({type, name, header})
       const first = seen.get(identity)
       if (first !== undefined) {
-        fail(i, `duplicate section ${describe({type, name, header})} (first at line ${first + 1}); ` +
-          'AWS tools reject or merge duplicates, so keyless will not edit this file until one is removed')
+        fail(
+          i,
+          `duplicate section ${describe({type, name, header})} (first at line ${first + 1}); ` +
+            'AWS tools reject or merge duplicates, so keyless will not edit this file until one is removed',
+        )
       }
       seen.set(identity, i)
       current = {header, type, name, start: i, bodyEnd: i + 1, end: i + 1, keys: []}

@@ -101,12 +101,7 @@ export interface KeyWrite {
  * the header when none does), so keys come out in `writes` order in a section keyless wrote.
  * Returns true when something changed.
  */
-export function writeSectionKeys(
-  editor: LineEditor,
-  doc: ConfigDocument,
-  section: ConfigSection,
-  writes: KeyWrite[],
-): boolean {
+export function writeSectionKeys(editor: LineEditor, doc: ConfigDocument, section: ConfigSection, writes: KeyWrite[]): boolean {
   let changed = false
   const anchors = new Map<string, number>()
   for (const key of section.keys) anchors.set(key.name, key.end - 1)

@@ -25,9 +25,7 @@ export function configFilePath(env: Env = process.env): string {
 
 /** `$AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`. */
 export function credentialsFilePath(env: Env = process.env): string {
-  return env.AWS_SHARED_CREDENTIALS_FILE
-    ? expandHome(env.AWS_SHARED_CREDENTIALS_FILE, env)
-    : join(homeDir(env), '.aws', 'credentials')
+  return env.AWS_SHARED_CREDENTIALS_FILE ? expandHome(env.AWS_SHARED_CREDENTIALS_FILE, env) : join(homeDir(env), '.aws', 'credentials')
 }
 
 /**

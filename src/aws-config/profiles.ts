@@ -173,17 +173,21 @@ export function checkCredentialProcessCommand(command: string, platform: NodeJS.
  * The `credential_process` value: the command double-quoted, then the arguments. Account id and role name
  * come from a server and end up in a line the JS SDK runs through a shell, so they are checked strictly.
  */
-export function credentialProcessCommand(input: {
-  command: string
-  session: string
-  accountId: string
-  roleName: string
-  autoLogin?: boolean
-}, platform: NodeJS.Platform = process.platform): string {
+export function credentialProcessCommand(
+  input: {
+    command: string
+    session: string
+    accountId: string
+    roleName: string
+    autoLogin?: boolean
+  },
+  platform: NodeJS.Platform = process.platform,
+): string {
   const {command, session, accountId, roleName} = input
   checkCredentialProcessCommand(command, platform)
   validateSessionName(session)
-  if (!ACCOUNT_ID.test(accountId)) throw new InvalidConfigValueError(`"${accountId}" is not an AWS account id`, 'report this: the portal returned it')
+  if (!ACCOUNT_ID.test(accountId))
+    throw new InvalidConfigValueError(`"${accountId}" is not an AWS account id`, 'report this: the portal returned it')
   if (!ROLE_NAME.test(roleName)) {
     throw new InvalidConfigValueError(`"${roleName}" is not a permission set name keyless can write`, 'report this: the portal returned it')
   }
@@ -319,7 +323,8 @@ export function syncProfiles(text: string, options: SyncProfilesOptions): SyncPr
     if (owner === undefined) {
       result.warnings.push(`profile "${wanted.name}" (line ${section.start + 1}) is your own, not keyless's: left alone, not written`)
     } else {
-      const entry = result.takenBy.find((t) => t.session === owner) ?? (result.takenBy.push({session: owner, names: []}), result.takenBy.at(-1)!)
+      const entry =
+        result.takenBy.find((t) => t.session === owner) ?? (result.takenBy.push({session: owner, names: []}), result.takenBy.at(-1)!)
       entry.names.push(wanted.name)
     }
   }

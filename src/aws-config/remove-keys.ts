@@ -45,7 +45,18 @@ export function removeStaticKeys(
 }
 
 /** Keys that give a config profile credentials of its own: a profile holding one cannot become a keyless profile. */
-const CREDENTIAL_SOURCES = ['credential_process', 'role_arn', 'credential_source', 'web_identity_token_file', 'login_session', 'sso_session', 'sso_start_url', 'sso_account_id', 'sso_role_name', ...STATIC_KEY_NAMES]
+const CREDENTIAL_SOURCES = [
+  'credential_process',
+  'role_arn',
+  'credential_source',
+  'web_identity_token_file',
+  'login_session',
+  'sso_session',
+  'sso_start_url',
+  'sso_account_id',
+  'sso_role_name',
+  ...STATIC_KEY_NAMES,
+]
 
 /**
  * Makes `[profile NAME]` (or `[default]`) a keyless profile: `credential_process`, `region` (only if it has
@@ -58,7 +69,10 @@ export function convertToKeylessProfile(
   options: ParseOptions = {},
 ): string {
   if (!/^[A-Za-z0-9._+-]+$/.test(profile.name)) {
-    throw new InvalidConfigValueError(`profile name "${profile.name}" has characters keyless does not write`, 'run: keyless profiles sync, and use the names it writes')
+    throw new InvalidConfigValueError(
+      `profile name "${profile.name}" has characters keyless does not write`,
+      'run: keyless profiles sync, and use the names it writes',
+    )
   }
   const doc = parseConfig(text, options)
   const editor = new LineEditor(doc)

@@ -68,7 +68,8 @@ export function listSsoSessions(doc: ConfigDocument): SsoSession[] {
 export function setSessionKeys(text: string, name: string, keys: Record<string, string | undefined>, options: ParseOptions = {}): string {
   const doc = parseConfig(text, options)
   const section = doc.sections.find((s) => s.type === 'sso-session' && s.name === name)
-  if (!section) throw new SsoSessionNotFoundError(`no [sso-session ${name}] in ${options.path ?? 'the AWS config file'}`, CONFIGURE_HINT, [])
+  if (!section)
+    throw new SsoSessionNotFoundError(`no [sso-session ${name}] in ${options.path ?? 'the AWS config file'}`, CONFIGURE_HINT, [])
   const editor = new LineEditor(doc)
   for (const key of Object.keys(keys)) if (!key.startsWith('keyless_')) throw new Error(`setSessionKeys: ${key} is not a keyless_ key`)
   // New keys go after the section's last key: that key, left as it is, anchors them.
@@ -139,8 +140,11 @@ export function resolveSessionName(input: {
     if (names.includes(chosen)) return chosen
     const source = input.flag?.trim() ? '' : ' (from $KEYLESS_SESSION)'
     if (names.length === 0) {
-      throw new SsoSessionNotFoundError(`no SSO session "${chosen}"${source} in ${file}: it has none`,
-        `run: keyless configure --session ${chosen} --start-url https://... --region us-east-1`, names)
+      throw new SsoSessionNotFoundError(
+        `no SSO session "${chosen}"${source} in ${file}: it has none`,
+        `run: keyless configure --session ${chosen} --start-url https://... --region us-east-1`,
+        names,
+      )
     }
     // A session that is not there is a usage error (exit 2), like any wrong flag value.
     throw new SsoSessionNotFoundError(

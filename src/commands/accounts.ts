@@ -12,7 +12,11 @@ import {loadSession} from '../sso/session-config.js'
 export default class Accounts extends KeylessCommand {
   static override summary = 'List the accounts you can reach and your permission sets (roles) in each.'
   static override description = `Lists every account and every role of the SSO session, concurrently, backing off and retrying when Identity Center throttles. The listing is cached for an hour in $XDG_CACHE_HOME/keyless; --refresh fetches it again and shows what changed.`
-  static override examples = ['<%= config.bin %> accounts', '<%= config.bin %> accounts --session acme --json', '<%= config.bin %> accounts --refresh']
+  static override examples = [
+    '<%= config.bin %> accounts',
+    '<%= config.bin %> accounts --session acme --json',
+    '<%= config.bin %> accounts --refresh',
+  ]
   static override enableJsonFlag = true
   static override flags = {
     session: sessionFlag,

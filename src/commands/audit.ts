@@ -29,7 +29,10 @@ Exit codes: 0 nothing critical or high; 1 runtime failure; 2 usage; 3 a critical
     offline: Flags.boolean({description: 'do not call STS: keys are listed, not identified'}),
     scan: Flags.string({description: 'also look for key pairs in project files under DIR (repeatable)', helpValue: 'DIR', multiple: true}),
     fix: Flags.boolean({description: 'remove keys and plaintext caches (asks per finding on a terminal)'}),
-    yes: Flags.boolean({description: 'with --fix: apply the safe default without asking (remove keys and caches, convert nothing)', dependsOn: ['fix']}),
+    yes: Flags.boolean({
+      description: 'with --fix: apply the safe default without asking (remove keys and caches, convert nothing)',
+      dependsOn: ['fix'],
+    }),
   }
 
   async run(): Promise<AuditResult> {
@@ -37,7 +40,14 @@ Exit codes: 0 nothing critical or high; 1 runtime failure; 2 usage; 3 a critical
     const {runAudit} = await import('../audit/audit.js')
     const json = this.jsonEnabled()
     const {result, failed, incomplete} = await runAudit(
-      {json, offline: flags.offline, scan: flags.scan ?? [], fix: flags.fix, yes: flags.yes, command: resolve(process.argv[1] ?? 'keyless')},
+      {
+        json,
+        offline: flags.offline,
+        scan: flags.scan ?? [],
+        fix: flags.fix,
+        yes: flags.yes,
+        command: resolve(process.argv[1] ?? 'keyless'),
+      },
       {
         env: process.env,
         stdout: (text) => process.stdout.write(text),
@@ -48,7 +58,8 @@ Exit codes: 0 nothing critical or high; 1 runtime failure; 2 usage; 3 a critical
           try {
             return await select({message: `${title}\n  ${where}`, choices})
           } catch (error) {
-            if ((error as Error)?.name === 'ExitPromptError') throw new KeylessError('cancelled: nothing was changed', undefined, EXIT.interrupted)
+            if ((error as Error)?.name === 'ExitPromptError')
+              throw new KeylessError('cancelled: nothing was changed', undefined, EXIT.interrupted)
             throw error
           }
         },

@@ -30,7 +30,8 @@ export default class Configure extends KeylessCommand {
       helpValue: 'auth-code|device-code',
     }),
     store: Flags.string({
-      description: 'where the session keeps its secrets: keychain (the OS keychain) or kernel-keyring (Linux kernel memory, for SSH, WSL and containers)',
+      description:
+        'where the session keeps its secrets: keychain (the OS keychain) or kernel-keyring (Linux kernel memory, for SSH, WSL and containers)',
       options: [...STORE_KINDS],
     }),
   }
@@ -59,17 +60,26 @@ export default class Configure extends KeylessCommand {
     const current = existing.find((s) => s.name === name)
     const startUrl = flags['start-url'] ?? current?.startUrl ?? (await ask('start-url', 'AWS access portal URL', validateStartUrl))
     const region = flags.region ?? current?.region ?? (await ask('region', 'Identity Center region', validateRegion, 'us-east-1'))
-    const scopes = flags.scopes.split(',').map((s) => s.trim()).filter(Boolean)
+    const scopes = flags.scopes
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
     // Re-pointing the session clears its cached role credentials from the store it uses now.
     const store = current ? storeOf(current) : undefined
-    const result = await configureSession({name, startUrl, region, scopes, loginFlow: flags['login-flow'], store: flags.store as StoreKind | undefined}, process.env, store)
+    const result = await configureSession(
+      {name, startUrl, region, scopes, loginFlow: flags['login-flow'], store: flags.store as StoreKind | undefined},
+      process.env,
+      store,
+    )
     this.log(
       result.changed
         ? `${result.created ? 'Added' : 'Updated'} [sso-session ${name}] in ${result.configFile}. Next: keyless login --session ${name}`
         : `[sso-session ${name}] in ${result.configFile} is already up to date.`,
     )
     if (result.previousStore) {
-      this.log(`Its secrets now go to the ${result.store} store; the next login fills it and deletes ${name}'s entries from the ${result.previousStore} store.`)
+      this.log(
+        `Its secrets now go to the ${result.store} store; the next login fills it and deletes ${name}'s entries from the ${result.previousStore} store.`,
+      )
     }
     return result
   }

@@ -22,8 +22,12 @@ export default class Login extends KeylessCommand {
   static override enableJsonFlag = true
   static override flags = {
     session: sessionFlag,
-    'no-browser': Flags.boolean({description: 'do not open a browser: use the device code flow, print the URL and a QR code to scan with a phone'}),
-    'device-code': Flags.boolean({description: 'use the device code flow (approve from any device) instead of authorization code with PKCE'}),
+    'no-browser': Flags.boolean({
+      description: 'do not open a browser: use the device code flow, print the URL and a QR code to scan with a phone',
+    }),
+    'device-code': Flags.boolean({
+      description: 'use the device code flow (approve from any device) instead of authorization code with PKCE',
+    }),
     force: Flags.boolean({description: 'always run a browser sign-in, even with a valid token'}),
   }
 

@@ -11,7 +11,7 @@ import {retireOldStore} from '../sso/store-switch.js'
 import {loadSession, loadSessions} from '../sso/session-config.js'
 
 export default class Logout extends KeylessCommand {
-  static override summary = "Sign out of an SSO session and delete its tokens and cached credentials from the keychain."
+  static override summary = 'Sign out of an SSO session and delete its tokens and cached credentials from the keychain.'
   static override examples = ['<%= config.bin %> logout', '<%= config.bin %> logout --session acme', '<%= config.bin %> logout --all']
   static override enableJsonFlag = true
   static override flags = {
@@ -36,7 +36,11 @@ export default class Logout extends KeylessCommand {
       const orphanStore = flags.session && !configured.some((s) => s.name === flags.session) ? storeHolding(flags.session) : undefined
       targets = [
         orphanStore
-          ? {name: flags.session!, region: (await stores.get(orphanStore)!.readToken(flags.session!))?.region || 'us-east-1', store: orphanStore}
+          ? {
+              name: flags.session!,
+              region: (await stores.get(orphanStore)!.readToken(flags.session!))?.region || 'us-east-1',
+              store: orphanStore,
+            }
           : await loadSession(flags.session, process.env, this.id),
       ]
     }
@@ -66,7 +70,10 @@ export default class Logout extends KeylessCommand {
         continue
       }
       if (result.remoteError) {
-        process.stderr.write(`keyless: could not reach Identity Center to end session ${session.name} (${result.remoteError}); its local tokens were deleted anyway` + '\n')
+        process.stderr.write(
+          `keyless: could not reach Identity Center to end session ${session.name} (${result.remoteError}); its local tokens were deleted anyway` +
+            '\n',
+        )
       }
       this.log(`Signed out of ${session.name}${result.deletedEntries ? '' : ' (nothing was stored)'}.`)
       results.push(result)
@@ -80,7 +87,10 @@ export default class Logout extends KeylessCommand {
     }
     if (targets.length === 0 && failures.length === 0) this.log('No sessions to sign out of.')
     if (failures.length > 0) {
-      throw new KeylessError(`could not sign out of everything; left: ${failures.join(', ')}`, 'run: keyless logout --all --debug to see why, then again')
+      throw new KeylessError(
+        `could not sign out of everything; left: ${failures.join(', ')}`,
+        'run: keyless logout --all --debug to see why, then again',
+      )
     }
     return {sessions: results}
   }

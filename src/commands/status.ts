@@ -37,7 +37,8 @@ function formatStatus(s: StatusWithStore, now: number): string {
     const ms = Date.parse(iso) - now
     if (ms <= 0) return `expired ${iso}`
     const minutes = Math.floor(ms / 60_000)
-    const span = minutes >= 48 * 60 ? `${Math.floor(minutes / 1440)} days` : minutes >= 120 ? `${Math.floor(minutes / 60)} h` : `${minutes} min`
+    const span =
+      minutes >= 48 * 60 ? `${Math.floor(minutes / 1440)} days` : minutes >= 120 ? `${Math.floor(minutes / 60)} h` : `${minutes} min`
     return `${iso} (${span} left)`
   }
   const lines = [

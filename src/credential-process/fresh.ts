@@ -12,7 +12,10 @@ import type {CredentialProcessArgs} from './args.js'
 export class AutoLoginUnreachableError extends KeylessError {
   override name = 'AutoLoginUnreachableError'
   constructor(session: string, reason: string) {
-    super(`SSO session "${session}" has expired and --auto-login cannot sign in here (${reason})`, `run: keyless login --session ${session}`)
+    super(
+      `SSO session "${session}" has expired and --auto-login cannot sign in here (${reason})`,
+      `run: keyless login --session ${session}`,
+    )
   }
 }
 
@@ -44,12 +47,10 @@ export async function freshRoleCredentials(
       warn: io.warn,
       withSessionLock: (name, fn, waitMs) => runtime.withSessionLock(name, fn, waitMs),
       withRoleLock: (request, fn, waitMs) =>
-        withFileLock(
-          runtime.lockDir,
-          `role-${encodeURIComponent(request.session.name)}-${request.accountId}-${request.roleName}`,
-          fn,
-          {waitMs, what: `role credentials of ${request.accountId}/${request.roleName}`},
-        ),
+        withFileLock(runtime.lockDir, `role-${encodeURIComponent(request.session.name)}-${request.accountId}-${request.roleName}`, fn, {
+          waitMs,
+          what: `role credentials of ${request.accountId}/${request.roleName}`,
+        }),
       fetch: (s, accessToken, accountId, roleName) => fetchRoleCredentials(s, accessToken, accountId, roleName),
       login: async (s, options) => {
         const [{login}, {chooseLoginFlow}, {presentAuthorizationPrompt, presentDevicePrompt}, {loginPromptReach}] = await Promise.all([

@@ -39,7 +39,10 @@ export async function roleCredentials(args: CredentialProcessArgs, io: Credentia
   // The session's store (keyless_store): only that store's module loads, so the kernel-keyring path never loads keytar.
   const store = new SessionStore(openStore(section?.store ?? DEFAULT_STORE, {env: io.env}))
   if (sessionName !== undefined && section) {
-    const [cached, token] = await Promise.all([store.readRoleCredentials(sessionName, args.accountId, args.roleName), store.readToken(sessionName)])
+    const [cached, token] = await Promise.all([
+      store.readRoleCredentials(sessionName, args.accountId, args.roleName),
+      store.readToken(sessionName),
+    ])
     // Served only to the session as configured now and signed in now (a re-pointed or deleted section, or
     // another sign-in, gets fresh ones through the full path, which also reports a missing section).
     if (isServableFor(cached, currentBinding(section, token), now())) {
@@ -58,12 +61,19 @@ export async function roleCredentials(args: CredentialProcessArgs, io: Credentia
  * The session's start URL, region and store as the config file says now; undefined when it cannot tell (no such
  * section, an unreadable file, an unknown keyless_store: the full path reports each of these).
  */
-async function configuredSession(name: string, env: NodeJS.ProcessEnv): Promise<{startUrl: string; region: string; store: StoreKind} | undefined> {
+async function configuredSession(
+  name: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{startUrl: string; region: string; store: StoreKind} | undefined> {
   try {
     const doc = parseConfig(await readFile(configFilePath(env), 'utf8'))
     const section = doc.sections.find((s) => s.type === 'sso-session' && s.name === name)
     if (!section) return undefined
-    return {startUrl: getKey(section, 'sso_start_url') ?? '', region: getKey(section, 'sso_region') ?? '', store: parseStoreKind(getKey(section, STORE_KEY), name)}
+    return {
+      startUrl: getKey(section, 'sso_start_url') ?? '',
+      region: getKey(section, 'sso_region') ?? '',
+      store: parseStoreKind(getKey(section, STORE_KEY), name),
+    }
   } catch {
     return undefined
   }

@@ -32,9 +32,7 @@ export function missingProfileError(context: ResolutionContext): KeylessError | 
   const known = [...new Set([...Object.keys(files.configProfiles), ...Object.keys(files.credentialProfiles)])].sort()
   return new KeylessError(
     `profile [${profile}] is not in ${files.configPath} or ${files.credentialsPath}`,
-    known.length > 0
-      ? `use one of: ${known.join(', ')}`
-      : 'run: keyless profiles sync (it writes a profile per account and role)',
+    known.length > 0 ? `use one of: ${known.join(', ')}` : 'run: keyless profiles sync (it writes a profile per account and role)',
   )
 }
 
@@ -139,9 +137,12 @@ export function explainStsError(error: unknown, context: CallContext): KeylessEr
       break
   }
   if (err.name === 'ResponseTooLargeError') {
-    return new KeylessError(`${endpoint} sent an answer too large (over 1 MB): not AWS STS (a proxy?)`, 'check the network, proxy (HTTPS_PROXY) and AWS_ENDPOINT_URL, then retry')
+    return new KeylessError(
+      `${endpoint} sent an answer too large (over 1 MB): not AWS STS (a proxy?)`,
+      'check the network, proxy (HTTPS_PROXY) and AWS_ENDPOINT_URL, then retry',
+    )
   }
-  const code = err.code ?? (/\b(E[A-Z]{4,})\b/.exec(err.message ?? '')?.[1] ?? '')
+  const code = err.code ?? /\b(E[A-Z]{4,})\b/.exec(err.message ?? '')?.[1] ?? ''
   if (NETWORK_CODES.has(code) || err.name === 'TimeoutError' || err.name === 'RequestTimeout') {
     return new KeylessError(
       `cannot reach STS at ${endpoint} (${code || err.name})`,
@@ -173,7 +174,9 @@ function firstLine(text: string): string {
 }
 
 function lastLine(text: string): string {
-  const lines = text.split('\n').map((line) => printable(line).trim()).filter(Boolean)
+  const lines = text
+    .split('\n')
+    .map((line) => printable(line).trim())
+    .filter(Boolean)
   return lines.at(-1) ?? ''
 }
-

@@ -5,9 +5,7 @@ import type {Warning} from './warnings.js'
 
 /** The human form of an identity, for stdout: one `label  value` line per fact. */
 export function renderIdentity(identity: Identity, now: Date): string {
-  const principal = [identity.principalKind, identity.principalName && `(${describePrincipal(identity)})`]
-    .filter(Boolean)
-    .join(' ')
+  const principal = [identity.principalKind, identity.principalName && `(${describePrincipal(identity)})`].filter(Boolean).join(' ')
   const rows: Array<[string, string]> = [
     ['account', identity.account],
     ['arn', identity.arn],

@@ -4,11 +4,7 @@ import type {CredentialSource} from './source.js'
 
 /** The warning codes of PRODUCT.md section 4 (whoami `--json`): stable, scripts match on them. */
 export type WarningCode =
-  | 'root'
-  | 'long-term-key'
-  | 'env-overrides-profile'
-  | 'credentials-file-shadows-profile'
-  | 'sso-keys-shadow-credential-process'
+  'root' | 'long-term-key' | 'env-overrides-profile' | 'credentials-file-shadows-profile' | 'sso-keys-shadow-credential-process'
 
 export interface Warning {
   code: WarningCode
@@ -71,7 +67,13 @@ export function warningsFor(input: WarningInput): Warning[] {
   const usesProfile = source.kind !== 'environment' && source.profile !== undefined
   const credentialsSection = files.credentialProfiles[profile]
   const configSection = files.configProfiles[profile]
-  if (usesProfile && source.kind !== 'sso' && credentialsSection?.aws_access_key_id && configSection && shadowed(configSection, credentialsSection)) {
+  if (
+    usesProfile &&
+    source.kind !== 'sso' &&
+    credentialsSection?.aws_access_key_id &&
+    configSection &&
+    shadowed(configSection, credentialsSection)
+  ) {
     warnings.push({
       code: 'credentials-file-shadows-profile',
       message:

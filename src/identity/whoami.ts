@@ -61,27 +61,27 @@ export async function whoami(options: WhoamiOptions = {}): Promise<Identity> {
   const credentials = await resolveCredentials(envKeys, options.profile, context)
   registerSecret(credentials.secretAccessKey)
   registerSecret(credentials.sessionToken)
-  const source: CredentialSource = envKeys
-    ? environmentSource(env)
-    : describeSource({features: credentials.$source, profile, files, env})
+  const source: CredentialSource = envKeys ? environmentSource(env) : describeSource({features: credentials.$source, profile, files, env})
   debug('whoami', 'credentials resolved', {source, features: credentials.$source})
 
   const region = stsRegion(env, files, profile)
   const endpoint = env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL || `https://sts.${region}.amazonaws.com`
   const {STSClient, GetCallerIdentityCommand} = await stsModule
   // STS answers GetCallerIdentity in milliseconds; a dead network must fail the guard in seconds, not hang it.
-  const client = withCallLimits(new STSClient({
-    region,
-    ...(options.profile ? {profile: options.profile} : {}),
-    credentials: {
-      accessKeyId: credentials.accessKeyId,
-      secretAccessKey: credentials.secretAccessKey,
-      sessionToken: credentials.sessionToken,
-    },
-    maxAttempts: STS_MAX_ATTEMPTS,
-    requestHandler: AWS_HTTP_OPTIONS,
-    logger: sdkLogger,
-  }))
+  const client = withCallLimits(
+    new STSClient({
+      region,
+      ...(options.profile ? {profile: options.profile} : {}),
+      credentials: {
+        accessKeyId: credentials.accessKeyId,
+        secretAccessKey: credentials.secretAccessKey,
+        sessionToken: credentials.sessionToken,
+      },
+      maxAttempts: STS_MAX_ATTEMPTS,
+      requestHandler: AWS_HTTP_OPTIONS,
+      logger: sdkLogger,
+    }),
+  )
   let caller
   try {
     caller = await client.send(new GetCallerIdentityCommand({}))
@@ -147,10 +147,16 @@ export function halfSetOfEnvironmentKeys(env: NodeJS.ProcessEnv): KeylessError |
     )
   }
   if (secret && !id) {
-    return new KeylessError('AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not (every AWS tool ignores it)', 'set both, or run: unset AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN')
+    return new KeylessError(
+      'AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not (every AWS tool ignores it)',
+      'set both, or run: unset AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN',
+    )
   }
   if (env.AWS_SESSION_TOKEN && !id) {
-    return new KeylessError('AWS_SESSION_TOKEN is set but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not (a leftover of an old session)', 'run: unset AWS_SESSION_TOKEN')
+    return new KeylessError(
+      'AWS_SESSION_TOKEN is set but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not (a leftover of an old session)',
+      'run: unset AWS_SESSION_TOKEN',
+    )
   }
   return undefined
 }

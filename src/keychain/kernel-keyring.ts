@@ -130,7 +130,13 @@ class KernelKeyring implements SecretStore {
       const child = childProcesses().execFile(
         'keyctl',
         args,
-        {timeout: this.timeoutMs, killSignal: 'SIGKILL', encoding: 'utf8', maxBuffer: 1024 * 1024, env: {PATH: process.env.PATH ?? '/usr/bin:/bin'}},
+        {
+          timeout: this.timeoutMs,
+          killSignal: 'SIGKILL',
+          encoding: 'utf8',
+          maxBuffer: 1024 * 1024,
+          env: {PATH: process.env.PATH ?? '/usr/bin:/bin'},
+        },
         (error, stdout, stderr) => {
           if (!error) return resolve({ok: true, stdout, stderr})
           const spawnError = error as NodeJS.ErrnoException & {killed?: boolean}
@@ -140,7 +146,10 @@ class KernelKeyring implements SecretStore {
               ok: false,
               stdout,
               stderr,
-              error: new KeychainTimeoutError(`the kernel keyring (keyctl) did not answer within ${this.timeoutMs / 1000} s (${what})`, 'run again; if it persists, check the machine: keyctl show @u'),
+              error: new KeychainTimeoutError(
+                `the kernel keyring (keyctl) did not answer within ${this.timeoutMs / 1000} s (${what})`,
+                'run again; if it persists, check the machine: keyctl show @u',
+              ),
             })
           }
           if (ABSENT.test(stderr)) return resolve({ok: false, stdout, stderr})
@@ -183,7 +192,11 @@ function missingKeyctl(): KeychainUnavailableError {
 
 /** keyctl's own error line, turned into what is wrong and what to do. */
 export function failure(what: 'read' | 'write', stderr: string): KeychainUnavailableError {
-  const said = stderr.trim().split('\n')[0]?.replace(/^keyctl_\w+: /, '') || 'keyctl failed'
+  const said =
+    stderr
+      .trim()
+      .split('\n')[0]
+      ?.replace(/^keyctl_\w+: /, '') || 'keyctl failed'
   if (/Operation not permitted|Function not implemented/i.test(said)) {
     return new KeychainUnavailableError(
       `the kernel refused the keyring call (${said}): a container's seccomp profile (or a kernel without CONFIG_KEYS) blocks the keyctl/add_key system calls`,

@@ -98,7 +98,10 @@ class Keychain implements SecretStore {
 
   async set(key: string, value: string): Promise<void> {
     if (Buffer.byteLength(value) > MAX_VALUE_BYTES) {
-      throw new KeychainUnavailableError(`refusing to store ${Buffer.byteLength(value)} bytes under one keychain entry`, 'report this: no keyless value is that large')
+      throw new KeychainUnavailableError(
+        `refusing to store ${Buffer.byteLength(value)} bytes under one keychain entry`,
+        'report this: no keyless value is that large',
+      )
     }
     const chunks = splitUtf8(value, MAX_ENTRY_BYTES)
     const previous = partsOf(key, await this.call('read', (k) => k.getPassword(this.service, key)))
@@ -156,18 +159,16 @@ class Keychain implements SecretStore {
   private load(): Promise<Keytar> {
     // require, not import(): keytar is CommonJS, and import() of CommonJS goes through the ESM loader's
     // export scan, a few milliseconds that credential-process pays before every AWS command.
-    this.keytar ??= new Promise<Keytar>((resolve) => resolve(createRequire(import.meta.url)('keytar') as Keytar)).catch(
-      (error: unknown) =>
-        Promise.reject(
-          new KeychainUnavailableError(
-            `the keychain module (keytar) could not be loaded: ${(error as Error).message.split('\n')[0]}`,
-            'reinstall keyless (npm install -g keyless) so its native keytar module is built for this Node.js',
-          ),
+    this.keytar ??= new Promise<Keytar>((resolve) => resolve(createRequire(import.meta.url)('keytar') as Keytar)).catch((error: unknown) =>
+      Promise.reject(
+        new KeychainUnavailableError(
+          `the keychain module (keytar) could not be loaded: ${(error as Error).message.split('\n')[0]}`,
+          'reinstall keyless (npm install -g keyless) so its native keytar module is built for this Node.js',
         ),
+      ),
     )
     return this.keytar
   }
-
 }
 
 function unlockHint(): string {
@@ -179,10 +180,13 @@ function unlockHint(): string {
 /** Turns keytar's platform messages into one error that says what is wrong and how to fix it. */
 function classify(error: unknown): Error {
   const message = error instanceof Error ? error.message : String(error)
-  if (process.platform === 'linux' && /dbus|D-Bus|secret|org\.freedesktop|X11|autolaunch|Could not connect|No such interface|not provided by any \.service/i.test(message)) {
+  if (
+    process.platform === 'linux' &&
+    /dbus|D-Bus|secret|org\.freedesktop|X11|autolaunch|Could not connect|No such interface|not provided by any \.service/i.test(message)
+  ) {
     return new KeychainUnavailableError(
       `no Secret Service keychain is reachable on D-Bus (${message.split('\n')[0]})`,
-      'start a keyring, e.g.: dbus-run-session -- sh -c \'printf pass | gnome-keyring-daemon --unlock --components=secrets; keyless login\'; or, on a headless machine, keep the secrets in kernel memory: keyless configure --store kernel-keyring (see README: Troubleshooting)',
+      "start a keyring, e.g.: dbus-run-session -- sh -c 'printf pass | gnome-keyring-daemon --unlock --components=secrets; keyless login'; or, on a headless machine, keep the secrets in kernel memory: keyless configure --store kernel-keyring (see README: Troubleshooting)",
     )
   }
   if (/locked|cancel|denied|interaction/i.test(message)) {

@@ -15,7 +15,9 @@ export const STORE_KEY = 'keyless_store'
 /** Opens the store of that kind under the keychain service name ($KEYLESS_KEYCHAIN_SERVICE, else `keyless`). */
 export function openStore(kind: StoreKind, options: {service?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv} = {}): SecretStore {
   const service = options.service ?? keychainService(options.env)
-  return kind === 'kernel-keyring' ? openKernelKeyring({service, timeoutMs: options.timeoutMs}) : openKeychain({service, timeoutMs: options.timeoutMs})
+  return kind === 'kernel-keyring'
+    ? openKernelKeyring({service, timeoutMs: options.timeoutMs})
+    : openKeychain({service, timeoutMs: options.timeoutMs})
 }
 
 /** The other store: where a session's secrets were before a switch. */
@@ -37,6 +39,10 @@ export function parseStoreKind(value: string | undefined, session: string): Stor
 /** A store of that kind cannot work on this platform: the kernel keyring is Linux only. */
 export function checkStoreSupported(kind: StoreKind, platform: NodeJS.Platform = process.platform): void {
   if (kind === 'kernel-keyring' && platform !== 'linux') {
-    throw new KeylessError(`the kernel-keyring store needs Linux (this is ${platform})`, 'use the OS keychain: keyless configure --store keychain', 2)
+    throw new KeylessError(
+      `the kernel-keyring store needs Linux (this is ${platform})`,
+      'use the OS keychain: keyless configure --store keychain',
+      2,
+    )
   }
 }

@@ -40,11 +40,13 @@ export async function withLockFile<T>(lockPath: string, fn: () => Promise<T>, op
     } catch (error) {
       if ((error as {code?: string}).code !== 'ELOCKED') throw error
       if (Date.now() >= deadline) {
-        throw options.onTimeout?.(lockPath, waitMs) ??
+        throw (
+          options.onTimeout?.(lockPath, waitMs) ??
           new KeylessError(
             `gave up after ${Math.round(waitMs / 1000)} s waiting for another keyless process (${options.what ?? 'lock'})`,
             `try again; if no other keyless is running, remove ${lockPath}`,
           )
+        )
       }
       // Jittered, short: waiters on one lock must not wake in lock-step.
       await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 60))

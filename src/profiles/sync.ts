@@ -67,15 +67,28 @@ export async function syncSessionProfiles(
   const sync = async () => {
     const before = await readConfigText(path)
     const synced = syncProfiles(before, {session: session.name, profiles: wanted, prune: options.prune, path: displayPath(path, env)})
-    const after = options.remember ? setSessionKeys(synced.text, session.name, options.remember, {path: displayPath(path, env)}) : synced.text
+    const after = options.remember
+      ? setSessionKeys(synced.text, session.name, options.remember, {path: displayPath(path, env)})
+      : synced.text
     const diff = after === before ? '' : await unifiedDiff(displayPath(path, env), before, after)
     const wrote = options.dryRun ? false : await writeFileAtomic(path, after, {backup: true})
     const {added, updated, removed, unchanged, skipped} = synced
     const warnings = [
-      ...unwritable.map((a) => `role "${a.roleName}" in account ${a.accountId} has characters keyless will not write into a credential_process line: no profile for it`),
+      ...unwritable.map(
+        (a) =>
+          `role "${a.roleName}" in account ${a.accountId} has characters keyless will not write into a credential_process line: no profile for it`,
+      ),
       ...synced.warnings,
     ]
-    return {result: {added, updated, removed, unchanged, skipped}, stale: synced.stale, takenBy: synced.takenBy, warnings, diff, wrote, configFile: path}
+    return {
+      result: {added, updated, removed, unchanged, skipped},
+      stale: synced.stale,
+      takenBy: synced.takenBy,
+      warnings,
+      diff,
+      wrote,
+      configFile: path,
+    }
   }
   return options.dryRun ? sync() : withConfigFileLock(path, sync, {env})
 }

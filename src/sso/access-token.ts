@@ -124,4 +124,3 @@ export async function expireRejectedToken(
   }
   await (withSessionLock ? withSessionLock(session, run) : run())
 }
-

@@ -42,20 +42,44 @@ export async function configureSession(
   const path = configFilePath(env)
   const shown = displayPath(path, env)
   // The same lock as profiles sync: the two never interleave their read-modify-write.
-  const result = await withConfigFileLock(path, async () => {
-    const before = await readConfigText(path)
-    const previous = listSsoSessions(parseConfig(before, {path: shown})).find((s) => s.name === input.name)
-    const written = previous?.keyless?.keyless_store
-    // An unknown keyless_store in the file is replaced by --store, and is an error without it.
-    const was = previous ? (input.store && written !== undefined ? safeKind(written, input.name) : parseStoreKind(written, input.name)) : undefined
-    const store = input.store ?? was ?? DEFAULT_STORE
-    const after = upsertSsoSession(before, {name: input.name, startUrl, region, scopes: input.scopes, loginFlow: input.loginFlow, store: input.store}, {path: shown})
-    const changed = after !== before || !existsSync(path) ? await writeFileAtomic(path, after, {backup: true}) : false
-    const repointed = Boolean(previous && (previous.startUrl !== startUrl || previous.region !== region))
-    const loginFlow = input.loginFlow ?? previous?.loginFlow
-    const previousStore = was !== undefined && was !== store ? was : undefined
-    return {session: input.name, startUrl, region, scopes: input.scopes, ...(loginFlow ? {loginFlow} : {}), store, previousStore, configFile: path, changed, created: !previous, repointed}
-  }, {env})
+  const result = await withConfigFileLock(
+    path,
+    async () => {
+      const before = await readConfigText(path)
+      const previous = listSsoSessions(parseConfig(before, {path: shown})).find((s) => s.name === input.name)
+      const written = previous?.keyless?.keyless_store
+      // An unknown keyless_store in the file is replaced by --store, and is an error without it.
+      const was = previous
+        ? input.store && written !== undefined
+          ? safeKind(written, input.name)
+          : parseStoreKind(written, input.name)
+        : undefined
+      const store = input.store ?? was ?? DEFAULT_STORE
+      const after = upsertSsoSession(
+        before,
+        {name: input.name, startUrl, region, scopes: input.scopes, loginFlow: input.loginFlow, store: input.store},
+        {path: shown},
+      )
+      const changed = after !== before || !existsSync(path) ? await writeFileAtomic(path, after, {backup: true}) : false
+      const repointed = Boolean(previous && (previous.startUrl !== startUrl || previous.region !== region))
+      const loginFlow = input.loginFlow ?? previous?.loginFlow
+      const previousStore = was !== undefined && was !== store ? was : undefined
+      return {
+        session: input.name,
+        startUrl,
+        region,
+        scopes: input.scopes,
+        ...(loginFlow ? {loginFlow} : {}),
+        store,
+        previousStore,
+        configFile: path,
+        changed,
+        created: !previous,
+        repointed,
+      }
+    },
+    {env},
+  )
   const {repointed, ...out} = result
   let clearedRoleCredentials = 0
   if (repointed && store) {

@@ -129,7 +129,10 @@ export async function deviceAuthorizationLogin(session: SsoSession, deps: Device
         }
         if (name === 'ExpiredTokenException') throw deviceCodeExpired(session)
         if (name === 'AccessDeniedException') {
-          throw new KeylessError('the login was denied in the browser; nothing was stored', `to try again, run: keyless login --session ${session.name}`)
+          throw new KeylessError(
+            'the login was denied in the browser; nothing was stored',
+            `to try again, run: keyless login --session ${session.name}`,
+          )
         }
         throw error
       }
@@ -167,11 +170,18 @@ async function register(
   const out = await client.send(
     new oidc.RegisterClientCommand({clientName: `keyless-${session.name}`, clientType: 'public', scopes: session.scopes}),
   )
-  if (!out.clientId || !out.clientSecret) throw new KeylessError('Identity Center returned an incomplete client registration', 'try again; run with --debug for details')
+  if (!out.clientId || !out.clientSecret)
+    throw new KeylessError('Identity Center returned an incomplete client registration', 'try again; run with --debug for details')
   registerSecret(out.clientSecret)
   checkSecretSize('a client secret', out.clientSecret)
   const expiresAt = out.clientSecretExpiresAt ? out.clientSecretExpiresAt * 1000 : now + 90 * 24 * 3600 * 1000
-  return {clientId: out.clientId, clientSecret: out.clientSecret, expiresAt: new Date(expiresAt).toISOString(), region: session.region, scopes: session.scopes}
+  return {
+    clientId: out.clientId,
+    clientSecret: out.clientSecret,
+    expiresAt: new Date(expiresAt).toISOString(),
+    region: session.region,
+    scopes: session.scopes,
+  }
 }
 
 export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -8,7 +8,10 @@ export class SessionExpiredError extends KeylessError {
     readonly session: string,
     options: {signedIn?: boolean} = {},
   ) {
-    super(`SSO session "${session}" ${options.signedIn === false ? 'is not signed in' : 'has expired'}`, `run: keyless login --session ${session}`)
+    super(
+      `SSO session "${session}" ${options.signedIn === false ? 'is not signed in' : 'has expired'}`,
+      `run: keyless login --session ${session}`,
+    )
   }
 }
 
@@ -35,11 +38,12 @@ export function networkCause(error: unknown): string | undefined {
 
 /** Where the SDK sends requests for this region: the emulator when AWS_ENDPOINT_URL says so. */
 export function endpointFor(service: 'oidc' | 'portal', region: string): string {
-  const override = process.env.AWS_ENDPOINT_URL_SSO_OIDC && service === 'oidc'
-    ? process.env.AWS_ENDPOINT_URL_SSO_OIDC
-    : process.env.AWS_ENDPOINT_URL_SSO && service === 'portal'
-      ? process.env.AWS_ENDPOINT_URL_SSO
-      : process.env.AWS_ENDPOINT_URL
+  const override =
+    process.env.AWS_ENDPOINT_URL_SSO_OIDC && service === 'oidc'
+      ? process.env.AWS_ENDPOINT_URL_SSO_OIDC
+      : process.env.AWS_ENDPOINT_URL_SSO && service === 'portal'
+        ? process.env.AWS_ENDPOINT_URL_SSO
+        : process.env.AWS_ENDPOINT_URL
   if (override) return override
   return service === 'oidc' ? `https://oidc.${region}.amazonaws.com` : `https://portal.sso.${region}.amazonaws.com`
 }
@@ -66,7 +70,12 @@ export function explainSdkError(
       'check your network and proxy (and AWS_ENDPOINT_URL), then try again',
     )
   }
-  const e = error as {name?: string; message?: string; $metadata?: {httpStatusCode?: number}; $response?: {statusCode?: number; headers?: Record<string, string>}}
+  const e = error as {
+    name?: string
+    message?: string
+    $metadata?: {httpStatusCode?: number}
+    $response?: {statusCode?: number; headers?: Record<string, string>}
+  }
   if (e?.name === 'SyntaxError' && e.$response) {
     // An answer that is not JSON at all: something else than Identity Center answered (proxy, Wi-Fi sign-in page).
     const type = e.$response.headers?.['content-type']?.split(';')[0]?.trim() || 'a body'

@@ -17,8 +17,7 @@ export function sessionPrefix(session: string): string {
 const registrationKey = (session: string, flow: LoginFlow = 'device-code') =>
   `${sessionPrefix(session)}registration${flow === 'auth-code' ? '-auth-code' : ''}`
 const tokenKey = (session: string) => `${sessionPrefix(session)}token`
-const roleKey = (session: string, accountId: string, roleName: string) =>
-  `${sessionPrefix(session)}role/${accountId}/${roleName}`
+const roleKey = (session: string, accountId: string, roleName: string) => `${sessionPrefix(session)}role/${accountId}/${roleName}`
 
 /** A key's session segment as a name; a segment keyless could not have written (bad escapes) comes back as is. */
 function decodeSessionName(segment: string): string {

@@ -37,12 +37,16 @@ export async function retireOldStore(
   if (!(previous === 'kernel-keyring' && process.platform !== 'linux')) {
     try {
       deleted = (await openSessionStore(previous, env).wipeSession(session, {keepRegistration: false})).length
-      if (deleted > 0) warn(`keyless: deleted ${deleted} entries of session ${session} from ${LABEL[previous]}; its secrets now live in ${LABEL[current]}`)
+      if (deleted > 0)
+        warn(`keyless: deleted ${deleted} entries of session ${session} from ${LABEL[previous]}; its secrets now live in ${LABEL[current]}`)
     } catch (error) {
       if (!(error instanceof KeychainUnavailableError)) throw error
       // No Secret Service at all (a headless machine) or no keyctl: nothing there that keyless could ever read.
       if (/^no Secret Service|needs the keyctl program/.test(error.message)) debug('store', `${previous} unreachable: ${error.message}`)
-      else warn(`keyless: could not delete session ${session}'s old entries from ${LABEL[previous]} (${error.message}); to delete them: keyless configure --session ${session} --store ${previous} && keyless logout --session ${session}`)
+      else
+        warn(
+          `keyless: could not delete session ${session}'s old entries from ${LABEL[previous]} (${error.message}); to delete them: keyless configure --session ${session} --store ${previous} && keyless logout --session ${session}`,
+        )
     }
   }
   if (current === 'keychain') {

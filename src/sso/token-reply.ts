@@ -14,7 +14,10 @@ const FIX = 'try again; if it persists, check for a proxy (or AWS_ENDPOINT_URL) 
 /** Throws when a secret from a server is too large to be real. */
 export function checkSecretSize(what: string, value: string | undefined): void {
   if (value !== undefined && value.length > MAX_SECRET_CHARS) {
-    throw new KeylessError(`Identity Center returned ${what} of ${value.length.toLocaleString('en')} characters, too large to be real; nothing was stored`, FIX)
+    throw new KeylessError(
+      `Identity Center returned ${what} of ${value.length.toLocaleString('en')} characters, too large to be real; nothing was stored`,
+      FIX,
+    )
   }
 }
 

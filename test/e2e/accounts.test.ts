@@ -34,7 +34,12 @@ describe('keyless accounts (default fixture)', () => {
       session: 'acme',
       accounts: [
         {accountId: '333333333333', accountName: 'production', emailAddress: expect.any(String), roles: ['ReadOnlyAccess']},
-        {accountId: '111111111111', accountName: 'sandbox', emailAddress: expect.any(String), roles: ['AdministratorAccess', 'ReadOnlyAccess']},
+        {
+          accountId: '111111111111',
+          accountName: 'sandbox',
+          emailAddress: expect.any(String),
+          roles: ['AdministratorAccess', 'ReadOnlyAccess'],
+        },
         {accountId: '222222222222', accountName: 'staging', emailAddress: expect.any(String), roles: ['PowerUserAccess', 'ReadOnlyAccess']},
       ],
     })

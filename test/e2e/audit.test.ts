@@ -78,16 +78,45 @@ function buildMachine(sandbox: Sandbox): {project: string} {
   const future = new Date(Date.now() + 30 * 86400_000).toISOString()
   writeFile(
     join(sandbox.home, '.aws', 'sso', 'cache', 'c0ffee.json'),
-    JSON.stringify({startUrl: 'https://keyless-demo.awsapps.com/start', region: 'us-east-1', accessToken: CACHE_SECRETS[0], expiresAt: future, refreshToken: CACHE_SECRETS[1], clientId: 'client-id', clientSecret: CACHE_SECRETS[2], registrationExpiresAt: future}),
+    JSON.stringify({
+      startUrl: 'https://keyless-demo.awsapps.com/start',
+      region: 'us-east-1',
+      accessToken: CACHE_SECRETS[0],
+      expiresAt: future,
+      refreshToken: CACHE_SECRETS[1],
+      clientId: 'client-id',
+      clientSecret: CACHE_SECRETS[2],
+      registrationExpiresAt: future,
+    }),
   )
   writeFile(
     join(sandbox.home, '.aws', 'cli', 'cache', 'b0a7.json'),
-    JSON.stringify({Credentials: {AccessKeyId: 'ASIAEMULATORCACHE001', SecretAccessKey: CACHE_SECRETS[3], SessionToken: CACHE_SECRETS[4], Expiration: '2025-01-01T00:00:00Z'}, ProviderType: 'sso'}),
+    JSON.stringify({
+      Credentials: {
+        AccessKeyId: 'ASIAEMULATORCACHE001',
+        SecretAccessKey: CACHE_SECRETS[3],
+        SessionToken: CACHE_SECRETS[4],
+        Expiration: '2025-01-01T00:00:00Z',
+      },
+      ProviderType: 'sso',
+    }),
   )
   // `aws login` (AWS CLI 2.32+): console credentials, a refresh token and the DPoP private key.
   writeFile(
     join(sandbox.home, '.aws', 'login', 'cache', 'a1b2.json'),
-    JSON.stringify({accessToken: {accessKeyId: 'ASIAEMULATORLOGIN001', secretAccessKey: CACHE_SECRETS[5], sessionToken: 'x'.repeat(20), accountId: '111111111111', expiresAt: future}, tokenType: 'aws_sigv4', refreshToken: CACHE_SECRETS[6], clientId: 'arn:aws:signin:::devtools/same-device', dpopKey: CACHE_SECRETS[7]}),
+    JSON.stringify({
+      accessToken: {
+        accessKeyId: 'ASIAEMULATORLOGIN001',
+        secretAccessKey: CACHE_SECRETS[5],
+        sessionToken: 'x'.repeat(20),
+        accountId: '111111111111',
+        expiresAt: future,
+      },
+      tokenType: 'aws_sigv4',
+      refreshToken: CACHE_SECRETS[6],
+      clientId: 'arn:aws:signin:::devtools/same-device',
+      dpopKey: CACHE_SECRETS[7],
+    }),
   )
   const project = join(sandbox.home, 'src', 'infra')
   writeFile(join(project, '.env'), ENV_FILE)
@@ -118,7 +147,9 @@ afterAll(async () => {
 })
 
 async function audit(args: string[], env: NodeJS.ProcessEnv = {}, home = sandbox): Promise<RunResult> {
-  const result = await runKeyless(['audit', ...args], {env: {...home.env, ...emulator.env(), AWS_ACCESS_KEY_ID: USER.id, AWS_SECRET_ACCESS_KEY: USER.secret, ...env}})
+  const result = await runKeyless(['audit', ...args], {
+    env: {...home.env, ...emulator.env(), AWS_ACCESS_KEY_ID: USER.id, AWS_SECRET_ACCESS_KEY: USER.secret, ...env},
+  })
   outputs.push(result)
   return result
 }
@@ -136,7 +167,18 @@ interface JsonFinding {
   fix: string
 }
 const rows = (findings: JsonFinding[]) =>
-  findings.map((f) => [f.severity, f.kind, f.location.file ?? f.location.variable, f.location.line, f.location.profile, f.accessKeyId, f.account, f.status].join(' '))
+  findings.map((f) =>
+    [
+      f.severity,
+      f.kind,
+      f.location.file ?? f.location.variable,
+      f.location.line,
+      f.location.profile,
+      f.accessKeyId,
+      f.account,
+      f.status,
+    ].join(' '),
+  )
 
 const EXPECTED = [
   'critical config-file-key ~/.aws/config 10 legacy AKIA************0003 333333333333 active',
@@ -166,7 +208,20 @@ describe('keyless audit: the inventory', () => {
     expect(report.summary).toEqual({critical: 3, high: 5, medium: 2, info: 4})
     // The --json shape of PRODUCT.md section 12.
     for (const f of report.findings) {
-      expect(Object.keys(f)).toEqual(expect.arrayContaining(['severity', 'kind', 'location', 'accessKeyId', 'account', 'arn', 'principalKind', 'status', 'expiresAt', 'fix']))
+      expect(Object.keys(f)).toEqual(
+        expect.arrayContaining([
+          'severity',
+          'kind',
+          'location',
+          'accessKeyId',
+          'account',
+          'arn',
+          'principalKind',
+          'status',
+          'expiresAt',
+          'fix',
+        ]),
+      )
       expect(Object.keys(f.location).sort()).toEqual(['file', 'line', 'profile', 'variable'])
       expect(f.fix.length).toBeGreaterThan(10)
     }
@@ -184,9 +239,13 @@ describe('keyless audit: the inventory', () => {
     const out = result.stdout
     const order = ['CRITICAL (3)', 'HIGH (5)', 'MEDIUM (2)', 'INFO (4)'].map((h) => out.indexOf(h))
     expect(order.every((i, n) => i >= 0 && (n === 0 || i > order[n - 1]!))).toBe(true)
-    expect(out).toContain('  root key of account 111111111111\n    where  ~/.aws/credentials line 3, profile [default]\n    key    AKIA************0001  arn:aws:iam::111111111111:root  (active)\n    fix    ')
+    expect(out).toContain(
+      '  root key of account 111111111111\n    where  ~/.aws/credentials line 3, profile [default]\n    key    AKIA************0001  arn:aws:iam::111111111111:root  (active)\n    fix    ',
+    )
     expect(out).toContain('long-term key AKIA************0001 that AWS rejects (deleted or inactive)')
-    expect(out.trimEnd().split('\n').at(-1)).toBe('14 findings: 3 critical, 5 high, 2 medium, 4 info. Remove what --fix can: keyless audit --fix')
+    expect(out.trimEnd().split('\n').at(-1)).toBe(
+      '14 findings: 3 critical, 5 high, 2 medium, 4 info. Remove what --fix can: keyless audit --fix',
+    )
   })
 
   it('--offline makes no call to STS: every key is listed as unchecked', async () => {
@@ -208,7 +267,9 @@ describe('keyless audit: the inventory', () => {
       const result = await audit(['--json'], {AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`})
       expect(result.code).toBe(3)
       const findings = (JSON.parse(result.stdout) as {findings: JsonFinding[]}).findings
-      expect(findings.filter((f) => f.kind.endsWith('-key')).map((f) => [f.status, f.severity])).toEqual(Array(5).fill(['unreachable', 'high']))
+      expect(findings.filter((f) => f.kind.endsWith('-key')).map((f) => [f.status, f.severity])).toEqual(
+        Array(5).fill(['unreachable', 'high']),
+      )
       expect(sockets.size).toBeGreaterThan(0)
     } finally {
       for (const socket of sockets) socket.destroy()
@@ -229,7 +290,12 @@ describe('keyless audit: 50 keys', () => {
     const bulk = await startEmulator({fixture: {...(await emulator.fixture()), staticIdentities: identities}, latencyMs: 150})
     const home = makeSandbox()
     try {
-      writeFile(home.credentialsFile, identities.map((k, i) => `[ci-${i}]\naws_access_key_id = ${k.accessKeyId}\naws_secret_access_key = ${k.secretAccessKey}\n`).join('\n'))
+      writeFile(
+        home.credentialsFile,
+        identities
+          .map((k, i) => `[ci-${i}]\naws_access_key_id = ${k.accessKeyId}\naws_secret_access_key = ${k.secretAccessKey}\n`)
+          .join('\n'),
+      )
       const result = await runKeyless(['audit', '--json'], {env: {...home.env, ...bulk.env()}})
       expect(result.code).toBe(3)
       const findings = (JSON.parse(result.stdout) as {findings: JsonFinding[]}).findings
@@ -254,7 +320,9 @@ describe('keyless audit --fix --yes', () => {
       chmodSync(home.credentialsFile, 0o644)
       const result = await audit(['--fix', '--yes'], {}, home)
       expect(readFileSync(home.credentialsFile, 'utf8')).toBe('# keys from 2019\n[former]\nregion = eu-west-1\n')
-      expect(readFileSync(home.configFile, 'utf8')).toBe(CONFIG.replace(`aws_access_key_id = ${ROOT3.id}\naws_secret_access_key = ${ROOT3.secret}\n`, ''))
+      expect(readFileSync(home.configFile, 'utf8')).toBe(
+        CONFIG.replace(`aws_access_key_id = ${ROOT3.id}\naws_secret_access_key = ${ROOT3.secret}\n`, ''),
+      )
       expect(readFileSync(`${home.credentialsFile}.keyless.bak`, 'utf8')).toBe(CREDENTIALS)
       expect(readFileSync(`${home.configFile}.keyless.bak`, 'utf8')).toBe(CONFIG)
       expect(statSync(home.credentialsFile).mode & 0o777).toBe(0o600)
@@ -264,7 +332,9 @@ describe('keyless audit --fix --yes', () => {
       expect(existsSync(join(home.home, '.aws', 'login', 'cache', 'a1b2.json'))).toBe(false)
       expect(result.stdout).toContain(`root key ${ROOT.id} of account 111111111111: sign in as the root user`)
       expect(result.stdout).toContain(`root key ${ROOT3.id} of account 333333333333: sign in as the root user`)
-      expect(result.stdout).toContain(`  aws iam update-access-key --status Inactive --access-key-id ${USER.id} --user-name terraform-deployer\n`)
+      expect(result.stdout).toContain(
+        `  aws iam update-access-key --status Inactive --access-key-id ${USER.id} --user-name terraform-deployer\n`,
+      )
       expect(result.stdout).not.toContain(`--access-key-id ${OLD.id}`) // rejected already: nothing to deactivate
       // What is left: the key in this shell's environment, which no file edit removes.
       const left = result.stdout.slice(result.stdout.indexOf('What is left:'))
@@ -284,9 +354,13 @@ describe('keyless audit --fix --yes', () => {
   it('refuses --fix without a terminal and without --yes (exit 2), and --yes without --fix; nothing changes', async () => {
     const refused = await audit(['--fix'])
     expect(refused.code).toBe(2)
-    expect(refused.stderr).toBe('keyless: --fix asks before removing anything, and there is no terminal to ask on; run it in a terminal, or add --yes to remove every key and cache keyless can (no profile conversion)\n')
+    expect(refused.stderr).toBe(
+      'keyless: --fix asks before removing anything, and there is no terminal to ask on; run it in a terminal, or add --yes to remove every key and cache keyless can (no profile conversion)\n',
+    )
     expect((await audit(['--yes'])).code).toBe(2)
-    expect((await audit(['--scan', join(sandbox.home, 'nope')])).stderr).toBe(`keyless: --scan ${join(sandbox.home, 'nope')} is not a directory; pass a directory to scan, e.g. --scan ~/src\n`)
+    expect((await audit(['--scan', join(sandbox.home, 'nope')])).stderr).toBe(
+      `keyless: --scan ${join(sandbox.home, 'nope')} is not a directory; pass a directory to scan, e.g. --scan ~/src\n`,
+    )
     expect(readFileSync(sandbox.credentialsFile, 'utf8')).toBe(CREDENTIALS)
   })
 })
@@ -295,7 +369,10 @@ describe('keyless audit: bad input', () => {
   it('a credentials file of binary garbage: one finding naming the line, keys still found, nothing changed', async () => {
     const home = makeSandbox()
     try {
-      const garbage = Buffer.concat([Buffer.from(`[default]\naws_access_key_id = ${USER.id}\naws_secret_access_key = ${USER.secret}\n`), Buffer.from([0xff, 0xfe, 0x00, 0x01, 0x0a])])
+      const garbage = Buffer.concat([
+        Buffer.from(`[default]\naws_access_key_id = ${USER.id}\naws_secret_access_key = ${USER.secret}\n`),
+        Buffer.from([0xff, 0xfe, 0x00, 0x01, 0x0a]),
+      ])
       mkdirSync(join(home.home, '.aws'), {recursive: true})
       writeFileSync(home.credentialsFile, garbage, {mode: 0o600})
       writeFile(join(home.home, '.aws', 'sso', 'cache', 'broken.json'), '{"accessToken": "trunc')
@@ -317,7 +394,10 @@ describe('keyless audit: bad input', () => {
   it('a huge file under --scan is read only in part; an unreadable directory is one finding', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'keyless-scan-'))
     try {
-      writeFileSync(join(dir, 'dump.sh'), 'x'.repeat(3 * 1024 * 1024) + `\nexport AWS_ACCESS_KEY_ID=${ROOT.id}\nexport AWS_SECRET_ACCESS_KEY=${ROOT.secret}\n`)
+      writeFileSync(
+        join(dir, 'dump.sh'),
+        'x'.repeat(3 * 1024 * 1024) + `\nexport AWS_ACCESS_KEY_ID=${ROOT.id}\nexport AWS_SECRET_ACCESS_KEY=${ROOT.secret}\n`,
+      )
       mkdirSync(join(dir, 'locked'))
       writeFile(join(dir, 'locked', '.env'), ENV_FILE)
       chmodSync(join(dir, 'locked'), 0)
@@ -349,7 +429,9 @@ describe('keyless audit: secrets never leak', () => {
       await audit(['--fix', '--yes', '--debug'], {}, home)
       const leaks = findLeaks(FIXTURE_SECRETS, [
         // The backups are the user's own files as they were (0600): they hold the keys by design, and --fix says so.
-        ...allFiles(home.home).filter((f) => !f.path.endsWith('.keyless.bak') && !f.path.includes('/src/') && !f.path.includes('/elsewhere/')),
+        ...allFiles(home.home).filter(
+          (f) => !f.path.endsWith('.keyless.bak') && !f.path.includes('/src/') && !f.path.includes('/elsewhere/'),
+        ),
         ...outputs.flatMap((o, i) => [
           {path: `stdout#${i}`, text: o.stdout},
           {path: `stderr#${i}`, text: o.stderr},
@@ -373,7 +455,9 @@ describe('keyless audit --fix in a terminal', () => {
     const configBefore = readFileSync(home.configFile, 'utf8')
     // `script` gives the command a real pseudo-terminal, as a person at a shell has.
     const session = async (answers: Array<[RegExp, string]>): Promise<{code: number | null; all: string}> => {
-      const child = spawn('script', ['-qfec', `${process.execPath} ${KEYLESS_BIN} audit --fix`, '/dev/null'], {env: {...env, TERM: 'xterm'}})
+      const child = spawn('script', ['-qfec', `${process.execPath} ${KEYLESS_BIN} audit --fix`, '/dev/null'], {
+        env: {...env, TERM: 'xterm'},
+      })
       let screen = ''
       let all = ''
       child.stdout.on('data', (d: Buffer) => {
@@ -406,8 +490,14 @@ describe('keyless audit --fix in a terminal', () => {
     expect(readFileSync(home.configFile, 'utf8')).toBe(
       `${configBefore}\n[profile sandbox-admin]\ncredential_process = "${KEYLESS_BIN}" credential-process --session acme --account-id 111111111111 --role-name AdministratorAccess\nregion = us-east-1\nkeyless_session = acme\n`,
     )
-    const aws = await runProcess('/usr/bin/aws', ['sts', 'get-caller-identity', '--profile', 'sandbox-admin', '--endpoint-url', sso.url, '--output', 'json'], {env})
+    const aws = await runProcess(
+      '/usr/bin/aws',
+      ['sts', 'get-caller-identity', '--profile', 'sandbox-admin', '--endpoint-url', sso.url, '--output', 'json'],
+      {env},
+    )
     expect(aws.stderr).toBe('')
-    expect(JSON.parse(aws.stdout).Arn).toMatch(/^arn:aws:sts::111111111111:assumed-role\/AWSReservedSSO_AdministratorAccess_[0-9a-f]{16}\/demo\.user$/)
+    expect(JSON.parse(aws.stdout).Arn).toMatch(
+      /^arn:aws:sts::111111111111:assumed-role\/AWSReservedSSO_AdministratorAccess_[0-9a-f]{16}\/demo\.user$/,
+    )
   })
 })

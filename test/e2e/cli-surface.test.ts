@@ -38,7 +38,9 @@ describe('the command surface', () => {
       expect(unknownFlag.code).toBe(2)
       const unknownCommand = await runKeyless(['stauts'], {env: sandbox.env})
       expect(unknownCommand.code).toBe(2)
-      expect(unknownCommand.stderr).toBe('keyless: unknown command "stauts"; did you mean: keyless status? (all commands: keyless --help)\n')
+      expect(unknownCommand.stderr).toBe(
+        'keyless: unknown command "stauts"; did you mean: keyless status? (all commands: keyless --help)\n',
+      )
       const extraArgument = await runKeyless(['status', 'extra'], {env: sandbox.env})
       expect(extraArgument.code).toBe(2)
       expect(extraArgument.stderr).toBe('keyless: unexpected argument "extra"; run: keyless status --help\n')

@@ -4,13 +4,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {openKeychain} from '../../src/keychain/keychain.js'
 import {KEYLESS_BIN, runKeyless, runProcess, type RunResult} from '../helpers/cli.js'
-import {
-  SESSION,
-  TRACE_HOOK,
-  configText,
-  moduleTraceFiles,
-  traceRegister,
-} from '../helpers/credential-process.js'
+import {SESSION, TRACE_HOOK, configText, moduleTraceFiles, traceRegister} from '../helpers/credential-process.js'
 import {startEmulator, type EmulatorHandle} from '../helpers/emulator.js'
 import {allFiles, findLeaks, writeFile} from '../helpers/files.js'
 import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
@@ -89,7 +83,9 @@ describe('credential-process', () => {
     expect(afterFirst.GetRoleCredentials - before.GetRoleCredentials).toBe(1)
     expect(afterFirst.CreateToken - before.CreateToken).toBe(0)
 
-    const stored = JSON.parse((await openKeychain({service: sandbox.keychainService}).get(`session/${SESSION}/role/${ADMIN.accountId}/${ADMIN.roleName}`))!)
+    const stored = JSON.parse(
+      (await openKeychain({service: sandbox.keychainService}).get(`session/${SESSION}/role/${ADMIN.accountId}/${ADMIN.roleName}`))!,
+    )
     expect(stored).toMatchObject({accessKeyId: doc.AccessKeyId, secretAccessKey: doc.SecretAccessKey, sessionToken: doc.SessionToken})
 
     const second = await keyless(args(ADMIN))
@@ -167,7 +163,9 @@ describe('credential-process', () => {
       expect(result.stdout).toBe('')
       const lines = result.stderr.trimEnd().split('\n')
       expect(lines).toHaveLength(1)
-      expect(lines[0]).toMatch(/^keyless: role ReadOnlyAccess in account 333333333333 .*; run: keyless profiles sync --session acme --prune/)
+      expect(lines[0]).toMatch(
+        /^keyless: role ReadOnlyAccess in account 333333333333 .*; run: keyless profiles sync --session acme --prune/,
+      )
     } finally {
       await emulator.setAssignment('333333333333', 'ReadOnlyAccess', true)
     }

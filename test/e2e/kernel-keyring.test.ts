@@ -51,7 +51,10 @@ function kernelEntries(sandbox: Sandbox): Array<{description: string; timeout: s
   const entries = []
   for (const line of readFileSync('/proc/keys', 'utf8').split('\n')) {
     const f = line.trim().split(/\s+/)
-    const description = line.slice(line.indexOf(' user ') + 6).trim().replace(/: \d+$/, '')
+    const description = line
+      .slice(line.indexOf(' user ') + 6)
+      .trim()
+      .replace(/: \d+$/, '')
     if (f[7] === 'user' && description.startsWith(`${sandbox.keychainService}:`) && f[3] !== 'expd') {
       entries.push({description: description.slice(sandbox.keychainService.length + 1), timeout: f[3]!, perm: f[4]!})
     }
@@ -76,9 +79,21 @@ describe('the daily journey on a headless machine (no D-Bus at all)', () => {
 
   it('configure --store kernel-keyring, login, accounts, profiles sync, the AWS CLI, whoami, status, logout; secrets only in kernel memory', async () => {
     const fixture = await emulator.fixture()
-    const configure = await keyless(sandbox, ['configure', '--session', 'demo', '--start-url', fixture.startUrl, '--region', fixture.region, '--store', 'kernel-keyring'])
+    const configure = await keyless(sandbox, [
+      'configure',
+      '--session',
+      'demo',
+      '--start-url',
+      fixture.startUrl,
+      '--region',
+      fixture.region,
+      '--store',
+      'kernel-keyring',
+    ])
     expect(configure.code, configure.stderr).toBe(0)
-    expect(readFileSync(sandbox.configFile, 'utf8')).toContain('[sso-session demo]\nsso_start_url = https://keyless-demo.awsapps.com/start\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access\nkeyless_store = kernel-keyring\n')
+    expect(readFileSync(sandbox.configFile, 'utf8')).toContain(
+      '[sso-session demo]\nsso_start_url = https://keyless-demo.awsapps.com/start\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access\nkeyless_store = kernel-keyring\n',
+    )
 
     const login = await keyless(sandbox, ['login', '--no-browser'])
     expect(login.code, login.stderr).toBe(0)
@@ -92,7 +107,11 @@ describe('the daily journey on a headless machine (no D-Bus at all)', () => {
     expect(sync.code, sync.stderr).toBe(0)
     expect(readFileSync(sandbox.configFile, 'utf8')).toContain('[profile sandbox.AdministratorAccess]')
 
-    const aws = await runProcess('/usr/bin/aws', ['sts', 'get-caller-identity', '--profile', 'sandbox.AdministratorAccess', '--endpoint-url', emulator.url, '--output', 'json'], {env: headless(sandbox), timeoutMs: 90_000})
+    const aws = await runProcess(
+      '/usr/bin/aws',
+      ['sts', 'get-caller-identity', '--profile', 'sandbox.AdministratorAccess', '--endpoint-url', emulator.url, '--output', 'json'],
+      {env: headless(sandbox), timeoutMs: 90_000},
+    )
     outputs.push({path: 'aws stdout', text: aws.stdout}, {path: 'aws stderr', text: aws.stderr})
     expect(aws.code, aws.stderr).toBe(0)
     expect((JSON.parse(aws.stdout) as {Arn: string}).Arn).toMatch(SSO_ARN)
@@ -103,14 +122,19 @@ describe('the daily journey on a headless machine (no D-Bus at all)', () => {
 
     const status = await keyless(sandbox, ['status', '--json'])
     expect(status.code, status.stderr).toBe(0)
-    const session = (JSON.parse(status.stdout) as {sessions: Array<{store: string; hasRefreshToken: boolean; roleCredentials: unknown[]}>}).sessions[0]!
+    const session = (JSON.parse(status.stdout) as {sessions: Array<{store: string; hasRefreshToken: boolean; roleCredentials: unknown[]}>})
+      .sessions[0]!
     expect(session).toMatchObject({store: 'kernel-keyring', hasRefreshToken: true})
     expect(session.roleCredentials).toEqual([{accountId: ADMIN.accountId, roleName: ADMIN.roleName, expiresAt: expect.any(String)}])
     expect((await keyless(sandbox, ['status'])).stdout).toContain('  store:           kernel-keyring\n')
 
     // In the kernel: readable by this user only (possessor and user: all; group, other: nothing), each with a timeout.
     const entries = kernelEntries(sandbox)
-    expect(entries.map((e) => e.description)).toEqual(['session/demo/registration', `session/demo/role/${ADMIN.accountId}/${ADMIN.roleName}`, 'session/demo/token'])
+    expect(entries.map((e) => e.description)).toEqual([
+      'session/demo/registration',
+      `session/demo/role/${ADMIN.accountId}/${ADMIN.roleName}`,
+      'session/demo/token',
+    ])
     for (const e of entries) {
       expect(e.perm).toBe('3f3f0000')
       expect(e.timeout).toMatch(/^\d+[smhdw]$/)
@@ -140,7 +164,9 @@ describe('the daily journey on a headless machine (no D-Bus at all)', () => {
       writeFileSync(files.hook, TRACE_HOOK)
       writeFileSync(files.register, traceRegister(files.hook))
       const trace = join(seeded.home, 'trace.txt')
-      const cached = await runProcess(process.execPath, ['--require', files.register, KEYLESS_BIN, ...argv], {env: headless(seeded, {KEYLESS_MODULE_TRACE: trace})})
+      const cached = await runProcess(process.execPath, ['--require', files.register, KEYLESS_BIN, ...argv], {
+        env: headless(seeded, {KEYLESS_MODULE_TRACE: trace}),
+      })
       expect(cached.code, cached.stderr).toBe(0)
       expect(cached.stdout).toBe(warmup.stdout)
       const loaded = readFileSync(trace, 'utf8').split('\n').filter(Boolean)
@@ -197,7 +223,7 @@ describe('single flight, expiry and switching stores on the kernel keyring', () 
     expect(await openStore('kernel-keyring', {service: sandbox.keychainService}).get(key)).toBeUndefined()
   }, 60_000)
 
-  it('switching stores moves nothing: the next login fills the new store and deletes the old one\'s entries', async () => {
+  it("switching stores moves nothing: the next login fills the new store and deletes the old one's entries", async () => {
     const fixture = await emulator.fixture()
     const inKernel = () => openStore('kernel-keyring', {service: sandbox.keychainService}).keys('session/demo/')
     const inKeychain = () => openStore('keychain', {service: sandbox.keychainService}).keys('session/demo/')
@@ -207,21 +233,35 @@ describe('single flight, expiry and switching stores on the kernel keyring', () 
     const first = await keyless(sandbox, ['login', '--no-browser'], withKeychain)
     expect(first.stdout).toMatch(/^Already signed in to demo/)
     expect((await inKernel()).length).toBeGreaterThan(0)
-    const configure = await keyless(sandbox, ['configure', '--session', 'demo', '--start-url', fixture.startUrl, '--region', fixture.region, '--store', 'keychain'], withKeychain)
+    const configure = await keyless(
+      sandbox,
+      ['configure', '--session', 'demo', '--start-url', fixture.startUrl, '--region', fixture.region, '--store', 'keychain'],
+      withKeychain,
+    )
     expect(configure.code, configure.stderr).toBe(0)
-    expect(configure.stdout).toContain('the next login fills it and deletes demo\'s entries from the kernel-keyring store')
+    expect(configure.stdout).toContain("the next login fills it and deletes demo's entries from the kernel-keyring store")
     expect((await inKernel()).length).toBeGreaterThan(0) // nothing moved or deleted yet
     expect(await inKeychain()).toEqual([])
 
     const login = await keyless(sandbox, ['login', '--no-browser'], withKeychain)
     expect(login.code, login.stderr).toBe(0)
     expect(login.stdout).toMatch(/^Signed in to demo/) // a new sign-in: nothing was carried over
-    expect(login.stderr).toMatch(/keyless: deleted \d+ entries of session demo from the kernel keyring; its secrets now live in the OS keychain/)
+    expect(login.stderr).toMatch(
+      /keyless: deleted \d+ entries of session demo from the kernel keyring; its secrets now live in the OS keychain/,
+    )
     expect(await inKernel()).toEqual([])
     expect(await inKeychain()).toEqual(['session/demo/registration', 'session/demo/token'])
 
     // And back: the kernel keyring is filled again, the keychain emptied.
-    expect((await keyless(sandbox, ['configure', '--session', 'demo', '--start-url', fixture.startUrl, '--region', fixture.region, '--store', 'kernel-keyring'], withKeychain)).code).toBe(0)
+    expect(
+      (
+        await keyless(
+          sandbox,
+          ['configure', '--session', 'demo', '--start-url', fixture.startUrl, '--region', fixture.region, '--store', 'kernel-keyring'],
+          withKeychain,
+        )
+      ).code,
+    ).toBe(0)
     const back = await keyless(sandbox, ['login', '--no-browser'], withKeychain)
     expect(back.code, back.stderr).toBe(0)
     expect(await inKeychain()).toEqual([])
@@ -235,7 +275,10 @@ describe('where the kernel keyring cannot be used: one line with the fix, exit 1
   beforeAll(async () => {
     sandbox = makeSandbox()
     const fixture = await emulator.fixture()
-    writeFile(sandbox.configFile, `[sso-session demo]\nsso_start_url = ${fixture.startUrl}\nsso_region = ${fixture.region}\nkeyless_store = kernel-keyring\n`)
+    writeFile(
+      sandbox.configFile,
+      `[sso-session demo]\nsso_start_url = ${fixture.startUrl}\nsso_region = ${fixture.region}\nkeyless_store = kernel-keyring\n`,
+    )
     fakeBin = join(sandbox.home, 'fake-bin')
   })
   afterAll(async () => {
@@ -267,19 +310,33 @@ describe('where the kernel keyring cannot be used: one line with the fix, exit 1
 
   it('the kernel refuses (a seccomp profile blocking keyctl/add_key)', async () => {
     const env = fakeKeyctl('Operation not permitted')
-    const seccomp = /^keyless: the kernel refused the keyring call \(Operation not permitted\): a container's seccomp profile .* blocks the keyctl\/add_key system calls; allow keyctl, add_key and request_key in the container's seccomp profile/
+    const seccomp =
+      /^keyless: the kernel refused the keyring call \(Operation not permitted\): a container's seccomp profile .* blocks the keyctl\/add_key system calls; allow keyctl, add_key and request_key in the container's seccomp profile/
     await expectRefusal(['login', '--no-browser'], env, seccomp)
-    await expectRefusal(['credential-process', '--session', 'demo', '--account-id', ADMIN.accountId, '--role-name', ADMIN.roleName], env, seccomp)
+    await expectRefusal(
+      ['credential-process', '--session', 'demo', '--account-id', ADMIN.accountId, '--role-name', ADMIN.roleName],
+      env,
+      seccomp,
+    )
     await expectRefusal(['status'], env, seccomp)
   })
 
   it('keyctl is not installed', async () => {
-    await expectRefusal(['login', '--no-browser'], {PATH: join(sandbox.home, 'empty')}, /^keyless: the kernel-keyring store needs the keyctl program, which is not installed; install keyutils \(Debian\/Ubuntu: sudo apt-get install keyutils/)
+    await expectRefusal(
+      ['login', '--no-browser'],
+      {PATH: join(sandbox.home, 'empty')},
+      /^keyless: the kernel-keyring store needs the keyctl program, which is not installed; install keyutils \(Debian\/Ubuntu: sudo apt-get install keyutils/,
+    )
   })
 
   it('the key quota is full', async () => {
     const before = (await emulator.stats()).operations
-    await expectRefusal(['login', '--no-browser'], fakeKeyctl('Disk quota exceeded', 'padd'), /^keyless: the kernel keyring quota of this user is full \(Disk quota exceeded\); free it with keyless logout --all, or raise it: sudo sysctl/, true)
+    await expectRefusal(
+      ['login', '--no-browser'],
+      fakeKeyctl('Disk quota exceeded', 'padd'),
+      /^keyless: the kernel keyring quota of this user is full \(Disk quota exceeded\); free it with keyless logout --all, or raise it: sudo sysctl/,
+      true,
+    )
     // It got as far as the sign-in (the first write is the registration), and stored none of it.
     expect((await emulator.stats()).operations.RegisterClient - before.RegisterClient).toBe(1)
   })

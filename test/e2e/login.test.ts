@@ -157,7 +157,11 @@ describe('login with the device-authorization flow (auto-approve)', () => {
     writeFile(sandbox.configFile, ssoSessionSection('demo', START_URL))
     const out = await keyless(['logout', '--all', '--json'])
     expect(out.code).toBe(0)
-    expect(JSON.parse(out.stdout).sessions.map((s: {session: string}) => s.session).sort()).toEqual(['demo', 'second'])
+    expect(
+      JSON.parse(out.stdout)
+        .sessions.map((s: {session: string}) => s.session)
+        .sort(),
+    ).toEqual(['demo', 'second'])
     expect(await keychainKeys()).toEqual([])
     const conflicting = await keyless(['logout', '--all', '--session', 'demo'])
     expect(conflicting.code).toBe(2)
@@ -237,14 +241,18 @@ describe('login: denied, expired, cancelled', () => {
       },
     })
     expect(out.code).toBe(1)
-    expect(out.stderr.trim().split('\n').at(-1)).toBe('keyless: the login was denied in the browser; nothing was stored; to try again, run: keyless login --session demo')
+    expect(out.stderr.trim().split('\n').at(-1)).toBe(
+      'keyless: the login was denied in the browser; nothing was stored; to try again, run: keyless login --session demo',
+    )
     expect(await keychainKeys()).toEqual([])
   })
 
   it('an unapproved code expires: one line, exit 1, nothing stored', async () => {
     const out = await keyless(['login', '--no-browser'])
     expect(out.code).toBe(1)
-    expect(out.stderr.trim().split('\n').at(-1)).toMatch(/^keyless: the login code expired before it was approved; nothing was stored; run: keyless login --session demo/)
+    expect(out.stderr.trim().split('\n').at(-1)).toMatch(
+      /^keyless: the login code expired before it was approved; nothing was stored; run: keyless login --session demo/,
+    )
     expect(await keychainKeys()).toEqual([])
   })
 
@@ -286,7 +294,9 @@ describe('a clock far from AWS', () => {
     try {
       const out = await keyless(['login', '--no-browser'], {env: {AWS_ENDPOINT_URL: proxy.url}})
       expect(out.code).toBe(1)
-      expect(out.stderr.trim()).toMatch(/^keyless: this computer's clock is 120 minutes ahead of AWS's; .*nothing was stored; set the clock right/)
+      expect(out.stderr.trim()).toMatch(
+        /^keyless: this computer's clock is 120 minutes ahead of AWS's; .*nothing was stored; set the clock right/,
+      )
       expect(out.stderr).not.toMatch(/approve this code/)
       expect(await keychainKeys()).toEqual([])
     } finally {
@@ -299,14 +309,18 @@ describe('errors that must be clear', () => {
   it('Identity Center unreachable: one line naming the endpoint, exit 1, nothing stored', async () => {
     const out = await keyless(['login', '--no-browser'], {env: {AWS_ENDPOINT_URL: 'http://127.0.0.1:9'}})
     expect(out.code).toBe(1)
-    expect(out.stderr.trim()).toBe('keyless: cannot reach AWS Identity Center at http://127.0.0.1:9 (connection refused); check your network or VPN, and the sso_region of the session in your AWS config')
+    expect(out.stderr.trim()).toBe(
+      'keyless: cannot reach AWS Identity Center at http://127.0.0.1:9 (connection refused); check your network or VPN, and the sso_region of the session in your AWS config',
+    )
     expect(await keychainKeys()).toEqual([])
   })
 
   it('a host that does not resolve (DNS): one line naming it, exit 1, nothing stored', async () => {
     const out = await keyless(['login', '--no-browser'], {env: {AWS_ENDPOINT_URL: 'http://oidc.keyless-test.invalid'}})
     expect(out.code).toBe(1)
-    expect(out.stderr.trim()).toMatch(/^keyless: cannot reach AWS Identity Center at http:\/\/oidc\.keyless-test\.invalid \((host not found \(DNS\)|DNS lookup failed)\); check your network or VPN/)
+    expect(out.stderr.trim()).toMatch(
+      /^keyless: cannot reach AWS Identity Center at http:\/\/oidc\.keyless-test\.invalid \((host not found \(DNS\)|DNS lookup failed)\); check your network or VPN/,
+    )
     expect(await keychainKeys()).toEqual([])
   })
 
@@ -357,13 +371,31 @@ describe('configure', () => {
     // CRLF and no final newline: the new section follows the file's own style.
     const original = '# my settings\r\n[default]\r\nregion = eu-west-1\r\n; keep me'
     writeFile(sandbox.configFile, original)
-    const out = await keyless(['configure', '--session', 'acme', '--start-url', 'https://acme.awsapps.com/start', '--region', 'eu-central-1'])
+    const out = await keyless([
+      'configure',
+      '--session',
+      'acme',
+      '--start-url',
+      'https://acme.awsapps.com/start',
+      '--region',
+      'eu-central-1',
+    ])
     expect(out.code).toBe(0)
     const text = readFileSync(sandbox.configFile, 'utf8')
     expect(text.startsWith(original)).toBe(true)
-    expect(text.slice(original.length)).toBe('\r\n\r\n[sso-session acme]\r\nsso_start_url = https://acme.awsapps.com/start\r\nsso_region = eu-central-1\r\nsso_registration_scopes = sso:account:access')
+    expect(text.slice(original.length)).toBe(
+      '\r\n\r\n[sso-session acme]\r\nsso_start_url = https://acme.awsapps.com/start\r\nsso_region = eu-central-1\r\nsso_registration_scopes = sso:account:access',
+    )
     expect(statSync(sandbox.configFile).mode & 0o777).toBe(0o600)
-    const again = await keyless(['configure', '--session', 'acme', '--start-url', 'https://acme.awsapps.com/start', '--region', 'eu-central-1'])
+    const again = await keyless([
+      'configure',
+      '--session',
+      'acme',
+      '--start-url',
+      'https://acme.awsapps.com/start',
+      '--region',
+      'eu-central-1',
+    ])
     expect(again.stdout).toMatch(/already up to date/)
 
     const bad = readFileSync(sandbox.configFile)
@@ -387,7 +419,9 @@ describe('configure in a terminal', () => {
     // `script` gives the command a real pseudo-terminal, as a person at a shell has.
     const {spawn} = await import('node:child_process')
     writeFile(sandbox.configFile, '')
-    const child = spawn('script', ['-qfec', `${process.execPath} ${KEYLESS_BIN} configure`, '/dev/null'], {env: {...sandbox.env, TERM: 'xterm'}})
+    const child = spawn('script', ['-qfec', `${process.execPath} ${KEYLESS_BIN} configure`, '/dev/null'], {
+      env: {...sandbox.env, TERM: 'xterm'},
+    })
     const answers: Array<[RegExp, string]> = [
       [/Session name/, 'acme\r'],
       [/portal URL/, 'http://acme.awsapps.com/start\r'], // refused: not https

@@ -16,23 +16,24 @@ const keyless = (args: string[]) => runKeyless(args, {env: {...sandbox.env, ...e
 const config = () => readFileSync(sandbox.configFile, 'utf8')
 
 // A user's file with everything that must survive: comments, nested s3 keys, services, CRLF in one place.
-const USER_CONFIG = [
-  '# my AWS config',
-  '[default]',
-  'region = eu-west-1',
-  's3 =',
-  '  max_concurrent_requests = 20',
-  '',
-  '; a user profile whose name keyless would want',
-  '[profile sandbox.ReadOnlyAccess]',
-  'credential_process = /usr/local/bin/my-own-tool',
-  '',
-  '[services local]',
-  'sts =',
-  '  endpoint_url = http://localhost:4566',
-  '',
-  ssoSessionSection('demo', START_URL).trimEnd(),
-].join('\n') + '\n'
+const USER_CONFIG =
+  [
+    '# my AWS config',
+    '[default]',
+    'region = eu-west-1',
+    's3 =',
+    '  max_concurrent_requests = 20',
+    '',
+    '; a user profile whose name keyless would want',
+    '[profile sandbox.ReadOnlyAccess]',
+    'credential_process = /usr/local/bin/my-own-tool',
+    '',
+    '[services local]',
+    'sts =',
+    '  endpoint_url = http://localhost:4566',
+    '',
+    ssoSessionSection('demo', START_URL).trimEnd(),
+  ].join('\n') + '\n'
 
 beforeAll(async () => {
   emulator = await startEmulator({autoApprove: true})
@@ -112,12 +113,15 @@ describe('profiles sync', () => {
     expect(existsSync(sandbox.configFile + '.keyless.bak')).toBe(false)
   })
 
-  it('keeps keys a user added, and --prune removes only this session\'s profiles whose role is gone', async () => {
+  it("keeps keys a user added, and --prune removes only this session's profiles whose role is gone", async () => {
     await keyless(['profiles', 'sync'])
     // The user customises a keyless profile; another session's keyless profile sits in the file too.
-    const customised = config()
-      .replace('keyless_session = demo\n\n[profile staging.PowerUserAccess]', 'keyless_session = demo\noutput = json\n\n[profile staging.PowerUserAccess]')
-      + '\n[profile other.Admin]\ncredential_process = keyless credential-process --session other --account-id 999999999999 --role-name Admin\nkeyless_session = other\n'
+    const customised =
+      config().replace(
+        'keyless_session = demo\n\n[profile staging.PowerUserAccess]',
+        'keyless_session = demo\noutput = json\n\n[profile staging.PowerUserAccess]',
+      ) +
+      '\n[profile other.Admin]\ncredential_process = keyless credential-process --session other --account-id 999999999999 --role-name Admin\nkeyless_session = other\n'
     writeFile(sandbox.configFile, customised)
     await emulator.setAssignment('222222222222', 'PowerUserAccess', false)
     try {
@@ -136,7 +140,7 @@ describe('profiles sync', () => {
     }
   })
 
-  it('two syncs at once (two terminals, two sessions) both land: neither loses the other\'s work', async () => {
+  it("two syncs at once (two terminals, two sessions) both land: neither loses the other's work", async () => {
     writeFile(sandbox.configFile, USER_CONFIG + '\n' + ssoSessionSection('second', START_URL))
     expect((await keyless(['login', '--no-browser', '--session', 'second'])).code).toBe(0)
     const [a, b] = await Promise.all([
@@ -151,7 +155,7 @@ describe('profiles sync', () => {
       expect(text).toContain(`[profile ${session}.sandbox.ReadOnlyAccess]`)
     }
     // The user's bytes, then the template remembered in [sso-session demo] (the file's last section).
-    expect(text.startsWith(USER_CONFIG + "keyless_template = {session}.{account_name}.{role_name}\n")).toBe(true)
+    expect(text.startsWith(USER_CONFIG + 'keyless_template = {session}.{account_name}.{role_name}\n')).toBe(true)
   })
 
   it('without a login: the one-line "run keyless login" error and no change to the file', async () => {

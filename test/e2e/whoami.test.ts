@@ -63,11 +63,14 @@ async function whoamiThroughOclif(args: string[], env: NodeJS.ProcessEnv = {}): 
   const script =
     `const {execute} = (await import('node:module')).createRequire(${JSON.stringify(ROOT + '/')})('@oclif/core');` +
     `await execute({dir: ${JSON.stringify(ROOT)}, args: ${JSON.stringify(['whoami', ...args])}})`
-  const result = await runProcess(process.execPath, ['--input-type=module', '-e', script], {env: {...sandbox.env, ...emulator.env(), ...env}})
+  const result = await runProcess(process.execPath, ['--input-type=module', '-e', script], {
+    env: {...sandbox.env, ...emulator.env(), ...env},
+  })
   outputs.push(result)
   return result
 }
-const json = (result: RunResult) => JSON.parse(result.stdout) as Record<string, unknown> & {warnings: Array<{code: string; message: string}>}
+const json = (result: RunResult) =>
+  JSON.parse(result.stdout) as Record<string, unknown> & {warnings: Array<{code: string; message: string}>}
 const codes = (result: RunResult) => json(result).warnings.map((warning) => warning.code)
 const envKeys = (key: {id: string; secret: string}) => ({AWS_ACCESS_KEY_ID: key.id, AWS_SECRET_ACCESS_KEY: key.secret})
 
@@ -106,7 +109,9 @@ describe('who the credentials belong to', () => {
     const lines = result.stderr.trimEnd().split('\n')
     expect(lines).toHaveLength(2)
     expect(lines[0]).toMatch(/^keyless: DANGER: you are the account root of 111111111111: /)
-    expect(lines[1]).toMatch(/^keyless: warning: AKIA\*{12}0001 is a long-term access key that never expires \(from environment variable AWS_ACCESS_KEY_ID\)/)
+    expect(lines[1]).toMatch(
+      /^keyless: warning: AKIA\*{12}0001 is a long-term access key that never expires \(from environment variable AWS_ACCESS_KEY_ID\)/,
+    )
     expect(lines[1]).toMatch(/keyless audit finds every other long-term key on this machine$/)
     expect(result.stderr).not.toContain('\u001b[') // not a terminal: no colour
     expect((await emulator.stats()).operations.GetCallerIdentity - before).toBe(1)
@@ -116,7 +121,9 @@ describe('who the credentials belong to', () => {
     const result = await whoami(['--strict'], envKeys(ROOT_KEY))
     expect(result.code).toBe(3)
     expect(result.stdout).toContain('principal   root')
-    expect(result.stderr.trimEnd().split('\n').at(-1)).toMatch(/^keyless: refusing: these are the account root's credentials for 111111111111 \(--strict\); use an IAM Identity Center role/)
+    expect(result.stderr.trimEnd().split('\n').at(-1)).toMatch(
+      /^keyless: refusing: these are the account root's credentials for 111111111111 \(--strict\); use an IAM Identity Center role/,
+    )
   })
 
   it('IAM user key from the environment, --json: the contract shape', async () => {
@@ -142,7 +149,9 @@ describe('who the credentials belong to', () => {
     const result = await whoami(['--json', '--strict'], envKeys(USER_KEY))
     expect(result.code).toBe(3)
     expect(json(result)).toMatchObject({principalKind: 'iam-user', keyKind: 'long-term'})
-    expect(result.stderr.trim()).toMatch(/^keyless: refusing: AKIA\*{12}0001 is a long-term access key from environment variables .* \(--strict\); use short-lived credentials/)
+    expect(result.stderr.trim()).toMatch(
+      /^keyless: refusing: AKIA\*{12}0001 is a long-term access key from environment variables .* \(--strict\); use short-lived credentials/,
+    )
   })
 
   it('IAM user key from the credentials file names the file and profile', async () => {
@@ -253,13 +262,17 @@ describe('warnings', () => {
     expect(result.code).toBe(0)
     expect(json(result)).toMatchObject({principalKind: 'iam-user', source: 'environment'})
     expect(codes(result)).toEqual(['long-term-key', 'env-overrides-profile'])
-    expect(json(result).warnings[1]!.message).toMatch(/^AWS_ACCESS_KEY_ID in the environment overrides AWS_PROFILE=sandbox\.AdministratorAccess: /)
+    expect(json(result).warnings[1]!.message).toMatch(
+      /^AWS_ACCESS_KEY_ID in the environment overrides AWS_PROFILE=sandbox\.AdministratorAccess: /,
+    )
     // The SDK's own multi-line warning about it never reaches the user.
     expect(result.stderr).toBe('')
 
     const human = await whoami(['--strict'], {AWS_PROFILE: 'sandbox.AdministratorAccess', ...envKeys(USER_KEY)})
     expect(human.code).toBe(3)
-    expect(human.stderr).toContain('keyless: warning: AWS_ACCESS_KEY_ID in the environment overrides AWS_PROFILE=sandbox.AdministratorAccess')
+    expect(human.stderr).toContain(
+      'keyless: warning: AWS_ACCESS_KEY_ID in the environment overrides AWS_PROFILE=sandbox.AdministratorAccess',
+    )
   })
 
   it('with --profile the profile wins over environment keys, and there is nothing to warn about', async () => {
@@ -271,7 +284,10 @@ describe('warnings', () => {
 
   it('a credentials-file profile shadowing the config profile of the same name', async () => {
     writeFile(sandbox.configFile, writeProcessProfile('sandbox.AdministratorAccess', await roleCredentials()))
-    writeFile(sandbox.credentialsFile, `[sandbox.AdministratorAccess]\naws_access_key_id = ${USER_KEY.id}\naws_secret_access_key = ${USER_KEY.secret}\n`)
+    writeFile(
+      sandbox.credentialsFile,
+      `[sandbox.AdministratorAccess]\naws_access_key_id = ${USER_KEY.id}\naws_secret_access_key = ${USER_KEY.secret}\n`,
+    )
     const result = await whoami(['--json'], {AWS_PROFILE: 'sandbox.AdministratorAccess'})
     expect(json(result)).toMatchObject({principalKind: 'iam-user', source: 'credentials-file'})
     expect(codes(result)).toEqual(['long-term-key', 'credentials-file-shadows-profile'])
@@ -281,11 +297,26 @@ describe('warnings', () => {
   })
 
   it('sso_* keys shadowing credential_process', async () => {
-    const profile = writeProcessProfile('sandbox.AdministratorAccess', await roleCredentials(), 'sso_session = demo\nsso_account_id = 111111111111\nsso_role_name = AdministratorAccess\n')
-    writeFile(sandbox.configFile, '[sso-session demo]\nsso_start_url = https://keyless-demo.awsapps.com/start\nsso_region = us-east-1\n' + profile)
+    const profile = writeProcessProfile(
+      'sandbox.AdministratorAccess',
+      await roleCredentials(),
+      'sso_session = demo\nsso_account_id = 111111111111\nsso_role_name = AdministratorAccess\n',
+    )
+    writeFile(
+      sandbox.configFile,
+      '[sso-session demo]\nsso_start_url = https://keyless-demo.awsapps.com/start\nsso_region = us-east-1\n' + profile,
+    )
     // The AWS CLI's login for the sso_* keys, which win (test/interop/whoami-awscli-order.test.ts: without it, whoami fails as the CLI does).
     const cacheFile = join(sandbox.home, '.aws', 'sso', 'cache', createHash('sha1').update('demo').digest('hex') + '.json')
-    writeFile(cacheFile, JSON.stringify({startUrl: 'https://keyless-demo.awsapps.com/start', region: 'us-east-1', accessToken: signedIn.accessToken, expiresAt: new Date(Date.now() + 3600_000).toISOString()}))
+    writeFile(
+      cacheFile,
+      JSON.stringify({
+        startUrl: 'https://keyless-demo.awsapps.com/start',
+        region: 'us-east-1',
+        accessToken: signedIn.accessToken,
+        expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+      }),
+    )
     const result = await whoami([], {AWS_PROFILE: 'sandbox.AdministratorAccess'})
     expect(result.code).toBe(0)
     expect(result.stderr.trim()).toMatch(
@@ -325,8 +356,12 @@ describe('failures: exit 1 and one line with the cause and the fix', () => {
   }
 
   it('a wrong secret key (SignatureDoesNotMatch)', async () => {
-    const line = oneLine(await whoami([], {AWS_ACCESS_KEY_ID: USER_KEY.id, AWS_SECRET_ACCESS_KEY: 'not-the-secret-000000000000000000000000'}))
-    expect(line).toMatch(/^keyless: the secret access key paired with AKIA\*{12}0001 \(from environment variables .*\) is wrong: .*; export the matching AWS_SECRET_ACCESS_KEY/)
+    const line = oneLine(
+      await whoami([], {AWS_ACCESS_KEY_ID: USER_KEY.id, AWS_SECRET_ACCESS_KEY: 'not-the-secret-000000000000000000000000'}),
+    )
+    expect(line).toMatch(
+      /^keyless: the secret access key paired with AKIA\*{12}0001 \(from environment variables .*\) is wrong: .*; export the matching AWS_SECRET_ACCESS_KEY/,
+    )
     expect(line).not.toContain('not-the-secret')
   })
 
@@ -337,7 +372,9 @@ describe('failures: exit 1 and one line with the cause and the fix', () => {
 
   it('no credentials at all', async () => {
     const line = oneLine(await whoami([]))
-    expect(line).toMatch(/^keyless: no AWS credentials found \(no AWS_ACCESS_KEY_ID in the environment, no usable profile \[default\] in .*\); run: keyless login/)
+    expect(line).toMatch(
+      /^keyless: no AWS credentials found \(no AWS_ACCESS_KEY_ID in the environment, no usable profile \[default\] in .*\); run: keyless login/,
+    )
   })
 
   it('a profile that does not exist lists the ones that do', async () => {
@@ -351,7 +388,9 @@ describe('failures: exit 1 and one line with the cause and the fix', () => {
     writeFile(script, '#!/bin/sh\necho \'keyless: SSO session "demo" has expired; run: keyless login --session demo\' >&2\nexit 1\n', 0o700)
     writeFile(sandbox.configFile, `[profile broken]\ncredential_process = ${script}\n`)
     const line = oneLine(await whoami(['--profile', 'broken']))
-    expect(line).toBe('keyless: credential_process of profile [broken] failed: SSO session "demo" has expired; run: keyless login --session demo')
+    expect(line).toBe(
+      'keyless: credential_process of profile [broken] failed: SSO session "demo" has expired; run: keyless login --session demo',
+    )
   })
 
   it('an SSO profile without an AWS CLI login', async () => {
@@ -360,7 +399,9 @@ describe('failures: exit 1 and one line with the cause and the fix', () => {
       '[sso-session demo]\nsso_start_url = https://keyless-demo.awsapps.com/start\nsso_region = us-east-1\n' +
         '[profile s]\nsso_session = demo\nsso_account_id = 222222222222\nsso_role_name = PowerUserAccess\n',
     )
-    expect(oneLine(await whoami(['--profile', 's']))).toBe('keyless: the SSO session of profile [s] has expired or is missing; run: aws sso login --profile s')
+    expect(oneLine(await whoami(['--profile', 's']))).toBe(
+      'keyless: the SSO session of profile [s] has expired or is missing; run: aws sso login --profile s',
+    )
   })
 
   it('STS unreachable', async () => {
@@ -379,7 +420,9 @@ describe('failures: exit 1 and one line with the cause and the fix', () => {
         AWS_SESSION_TOKEN: credentials.sessionToken,
       }),
     )
-    expect(line).toMatch(/^keyless: the temporary credentials ASIA\*+[A-Z0-9]{4} \(from environment variables AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN\) have expired; export fresh credentials/)
+    expect(line).toMatch(
+      /^keyless: the temporary credentials ASIA\*+[A-Z0-9]{4} \(from environment variables AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN\) have expired; export fresh credentials/,
+    )
   })
 })
 
@@ -393,7 +436,11 @@ describe('the command line', () => {
     ] as Array<[string[], NodeJS.ProcessEnv]>) {
       const fast = await whoami(args, env)
       const oclif = await whoamiThroughOclif(args, env)
-      expect({code: oclif.code, stdout: oclif.stdout, stderr: oclif.stderr}).toEqual({code: fast.code, stdout: fast.stdout, stderr: fast.stderr})
+      expect({code: oclif.code, stdout: oclif.stdout, stderr: oclif.stderr}).toEqual({
+        code: fast.code,
+        stdout: fast.stdout,
+        stderr: fast.stderr,
+      })
     }
   })
 

@@ -76,7 +76,8 @@ function validateFixture(fixture: Fixture, source: string): void {
     if (new Set(account.roles).size !== account.roles.length) fail(`account ${account.accountId} lists a role twice`)
   }
   for (const identity of fixture.staticIdentities) {
-    if (!identity.accessKeyId || !identity.secretAccessKey || !identity.arn) fail('a static identity needs accessKeyId, secretAccessKey and arn')
+    if (!identity.accessKeyId || !identity.secretAccessKey || !identity.arn)
+      fail('a static identity needs accessKeyId, secretAccessKey and arn')
   }
 }
 
@@ -100,9 +101,7 @@ const GENERATED_ROLE_NAMES = [
  * each with the same first M role names. Same arguments, same fixture, every run.
  */
 export function generateAccounts(count: number, rolesPerAccount: number): FixtureAccount[] {
-  const roles = Array.from({length: rolesPerAccount}, (_, j) =>
-    GENERATED_ROLE_NAMES[j] ?? `PermissionSet${String(j + 1).padStart(3, '0')}`,
-  )
+  const roles = Array.from({length: rolesPerAccount}, (_, j) => GENERATED_ROLE_NAMES[j] ?? `PermissionSet${String(j + 1).padStart(3, '0')}`)
   return Array.from({length: count}, (_, i) => {
     const name = `account-${String(i + 1).padStart(4, '0')}`
     return {

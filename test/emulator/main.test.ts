@@ -71,13 +71,24 @@ describe('npm run emulator', () => {
 
   it('reads --fixture FILE, filling what it leaves out from the default fixture', async () => {
     const file = join(sandbox.home, 'fixture.json')
-    writeFileSync(file, JSON.stringify({user: 'jane.doe', accounts: [{accountId: '444455556666', accountName: 'lab', emailAddress: 'lab@example.com', roles: ['Lab']}]}))
+    writeFileSync(
+      file,
+      JSON.stringify({
+        user: 'jane.doe',
+        accounts: [{accountId: '444455556666', accountName: 'lab', emailAddress: 'lab@example.com', roles: ['Lab']}],
+      }),
+    )
     const emulator = await spawn(['--fixture', file, '--access-token-ttl', '120'])
     const fixture = await emulator.fixture()
     expect(fixture.user).toBe('jane.doe')
     expect(fixture.startUrl).toBe('https://keyless-demo.awsapps.com/start')
     expect(fixture.accounts).toEqual([{accountId: '444455556666', accountName: 'lab', emailAddress: 'lab@example.com', roles: ['Lab']}])
-    expect(fixture.staticIdentities.map((i) => i.accessKeyId)).toEqual(['AKIAEMULATORROOT0001', 'AKIAEMULATORUSER0001', 'AKIAEMULATOROLD00001', 'AKIAEMULATORROOT0003'])
+    expect(fixture.staticIdentities.map((i) => i.accessKeyId)).toEqual([
+      'AKIAEMULATORROOT0001',
+      'AKIAEMULATORUSER0001',
+      'AKIAEMULATOROLD00001',
+      'AKIAEMULATORROOT0003',
+    ])
   })
 
   it('rejects unknown flags and bad numbers with exit 2', async () => {

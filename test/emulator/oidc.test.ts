@@ -31,7 +31,9 @@ async function setup(options: EmulatorOptions = {}) {
   const poll = (client: {clientId?: string; clientSecret?: string}, deviceCode: string | undefined) =>
     oidc.send(new CreateTokenCommand({clientId: client.clientId, clientSecret: client.clientSecret, grantType: DEVICE_GRANT, deviceCode}))
   const refresh = (client: {clientId?: string; clientSecret?: string}, refreshToken: string | undefined) =>
-    oidc.send(new CreateTokenCommand({clientId: client.clientId, clientSecret: client.clientSecret, grantType: 'refresh_token', refreshToken}))
+    oidc.send(
+      new CreateTokenCommand({clientId: client.clientId, clientSecret: client.clientSecret, grantType: 'refresh_token', refreshToken}),
+    )
   return {emulator, oidc, register, startDevice, poll, refresh}
 }
 
@@ -101,7 +103,9 @@ describe('StartDeviceAuthorization', () => {
   it('answers invalid_client (401) for an unknown client or a wrong secret', async () => {
     const {register, startDevice} = await setup()
     const client = await register()
-    expect(await failure(startDevice({clientId: 'unknown', clientSecret: 'x'}))).toEqual(wireError('InvalidClientException', 401, 'invalid_client'))
+    expect(await failure(startDevice({clientId: 'unknown', clientSecret: 'x'}))).toEqual(
+      wireError('InvalidClientException', 401, 'invalid_client'),
+    )
     expect(await failure(startDevice({clientId: client.clientId, clientSecret: 'wrong'}))).toEqual(
       wireError('InvalidClientException', 401, 'invalid_client'),
     )
@@ -118,7 +122,13 @@ describe('StartDeviceAuthorization', () => {
     const {oidc, register} = await setup()
     const client = await register()
     const result = await failure(
-      oidc.send(new StartDeviceAuthorizationCommand({clientId: client.clientId, clientSecret: client.clientSecret, startUrl: 'https://other.awsapps.com/start'})),
+      oidc.send(
+        new StartDeviceAuthorizationCommand({
+          clientId: client.clientId,
+          clientSecret: client.clientSecret,
+          startUrl: 'https://other.awsapps.com/start',
+        }),
+      ),
     )
     expect(result).toEqual(wireError('InvalidRequestException', 400, 'invalid_request'))
   })

@@ -70,13 +70,21 @@ describe('ListAccounts and ListAccountRoles', () => {
     const {sso, accessToken} = await setup({accounts: 250, rolesPerAccount: 2})
     const hundred = await allAccounts(sso, accessToken, 100)
     expect(hundred.pages).toEqual([100, 100, 50])
-    expect(hundred.accounts[0]).toEqual({accountId: '100000000001', accountName: 'account-0001', emailAddress: 'account-0001@keyless-demo.example.com'})
+    expect(hundred.accounts[0]).toEqual({
+      accountId: '100000000001',
+      accountName: 'account-0001',
+      emailAddress: 'account-0001@keyless-demo.example.com',
+    })
     expect(hundred.accounts[249]!.accountName).toBe('account-0250')
     expect(new Set(hundred.accounts.map((a) => a.accountId)).size).toBe(250)
     expect((await allAccounts(sso, accessToken, 7)).pages.slice(0, 2)).toEqual([7, 7])
     expect((await allAccounts(sso, accessToken)).pages.length).toBe(13)
-    expect(await failure(sso.send(new ListAccountsCommand({accessToken, maxResults: 101})))).toEqual(wireError('InvalidRequestException', 400))
-    expect(await failure(sso.send(new ListAccountsCommand({accessToken, nextToken: 'garbage'})))).toEqual(wireError('InvalidRequestException', 400))
+    expect(await failure(sso.send(new ListAccountsCommand({accessToken, maxResults: 101})))).toEqual(
+      wireError('InvalidRequestException', 400),
+    )
+    expect(await failure(sso.send(new ListAccountsCommand({accessToken, nextToken: 'garbage'})))).toEqual(
+      wireError('InvalidRequestException', 400),
+    )
   })
 
   it('page roles too', async () => {
@@ -114,7 +122,9 @@ describe('GetRoleCredentials', () => {
   it('issues ASIA credentials expiring in 1 h, expiration in epoch milliseconds', async () => {
     const {emulator, sso, accessToken} = await setup()
     const before = Date.now()
-    const {roleCredentials: c} = await sso.send(new GetRoleCredentialsCommand({accessToken, accountId: '111111111111', roleName: 'ReadOnlyAccess'}))
+    const {roleCredentials: c} = await sso.send(
+      new GetRoleCredentialsCommand({accessToken, accountId: '111111111111', roleName: 'ReadOnlyAccess'}),
+    )
     expect(c!.accessKeyId).toMatch(/^ASIA[A-Z2-7]{16}$/)
     expect(c!.secretAccessKey).toHaveLength(40)
     expect(c!.sessionToken!.length).toBeGreaterThan(500)
@@ -126,7 +136,9 @@ describe('GetRoleCredentials', () => {
   it('honours --role-credentials-ttl', async () => {
     const {sso, accessToken} = await setup({roleCredentialsTtl: 600})
     const before = Date.now()
-    const {roleCredentials: c} = await sso.send(new GetRoleCredentialsCommand({accessToken, accountId: '333333333333', roleName: 'ReadOnlyAccess'}))
+    const {roleCredentials: c} = await sso.send(
+      new GetRoleCredentialsCommand({accessToken, accountId: '333333333333', roleName: 'ReadOnlyAccess'}),
+    )
     expect(c!.expiration! - before).toBeGreaterThanOrEqual(600_000)
     expect(c!.expiration! - before).toBeLessThan(660_000)
   })
@@ -138,7 +150,9 @@ describe('GetRoleCredentials', () => {
       {accountId: '999999999999', roleName: 'ReadOnlyAccess'},
     ]
     for (const input of notAssigned) {
-      expect(await failure(sso.send(new GetRoleCredentialsCommand({accessToken, ...input})))).toEqual(wireError('ResourceNotFoundException', 404))
+      expect(await failure(sso.send(new GetRoleCredentialsCommand({accessToken, ...input})))).toEqual(
+        wireError('ResourceNotFoundException', 404),
+      )
     }
   })
 })
@@ -166,7 +180,12 @@ describe('the bearer token', () => {
     expect(await failure(sso.send(new LogoutCommand({accessToken})))).toEqual(wireError('UnauthorizedException', 401))
     const oidc = new SSOOIDCClient({region: 'us-east-1', endpoint: emulator.url, maxAttempts: 1})
     const refresh = oidc.send(
-      new CreateTokenCommand({clientId: session.clientId, clientSecret: session.clientSecret, grantType: 'refresh_token', refreshToken: session.refreshToken}),
+      new CreateTokenCommand({
+        clientId: session.clientId,
+        clientSecret: session.clientSecret,
+        grantType: 'refresh_token',
+        refreshToken: session.refreshToken,
+      }),
     )
     await expect(refresh).rejects.toMatchObject({name: 'InvalidGrantException'})
   })
@@ -209,7 +228,13 @@ describe('rate limit, faults, latency', () => {
     const outcomes = async () => {
       const {sso, accessToken} = await setup({faultRate: 0.5})
       const out: number[] = []
-      for (let i = 0; i < 20; i++) out.push((await sso.send(new ListAccountsCommand({accessToken})).then(() => 200, (e: SSOServiceException) => e.$metadata.httpStatusCode!)))
+      for (let i = 0; i < 20; i++)
+        out.push(
+          await sso.send(new ListAccountsCommand({accessToken})).then(
+            () => 200,
+            (e: SSOServiceException) => e.$metadata.httpStatusCode!,
+          ),
+        )
       return out
     }
     const first = await outcomes()

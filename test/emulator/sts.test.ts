@@ -65,7 +65,11 @@ describe('GetCallerIdentity', () => {
   })
 
   it('knows a second root key in another account, and rejects the inactive key as AWS does (403 InvalidClientTokenId)', async () => {
-    expect(await sts({accessKeyId: 'AKIAEMULATORROOT0003', secretAccessKey: 'emulator-root-secret-3333333333333333333'}).send(new GetCallerIdentityCommand({}))).toMatchObject({
+    expect(
+      await sts({accessKeyId: 'AKIAEMULATORROOT0003', secretAccessKey: 'emulator-root-secret-3333333333333333333'}).send(
+        new GetCallerIdentityCommand({}),
+      ),
+    ).toMatchObject({
       Account: '333333333333',
       Arn: 'arn:aws:iam::333333333333:root',
     })
@@ -79,12 +83,16 @@ describe('GetCallerIdentity', () => {
 
   it('SignatureDoesNotMatch (403) for a wrong secret', async () => {
     const creds = await roleCredentials('111111111111', 'ReadOnlyAccess')
-    expect(await failure(sts({...creds, secretAccessKey: `x${creds.secretAccessKey.slice(1)}`}).send(new GetCallerIdentityCommand({})))).toEqual({
+    expect(
+      await failure(sts({...creds, secretAccessKey: `x${creds.secretAccessKey.slice(1)}`}).send(new GetCallerIdentityCommand({}))),
+    ).toEqual({
       name: 'SignatureDoesNotMatch',
       status: 403,
       message: expect.stringContaining('does not match'),
     })
-    expect((await failure(sts({...USER, secretAccessKey: 'wrong'}).send(new GetCallerIdentityCommand({})))).name).toBe('SignatureDoesNotMatch')
+    expect((await failure(sts({...USER, secretAccessKey: 'wrong'}).send(new GetCallerIdentityCommand({})))).name).toBe(
+      'SignatureDoesNotMatch',
+    )
   })
 
   it('InvalidClientTokenId (403) for an unknown key or a wrong session token', async () => {
@@ -94,8 +102,12 @@ describe('GetCallerIdentity', () => {
       message: 'The security token included in the request is invalid.',
     })
     const creds = await roleCredentials('111111111111', 'ReadOnlyAccess')
-    expect((await failure(sts({...creds, sessionToken: 'forged'}).send(new GetCallerIdentityCommand({})))).name).toBe('InvalidClientTokenId')
-    expect((await failure(sts({...creds, sessionToken: undefined}).send(new GetCallerIdentityCommand({})))).name).toBe('InvalidClientTokenId')
+    expect((await failure(sts({...creds, sessionToken: 'forged'}).send(new GetCallerIdentityCommand({})))).name).toBe(
+      'InvalidClientTokenId',
+    )
+    expect((await failure(sts({...creds, sessionToken: undefined}).send(new GetCallerIdentityCommand({})))).name).toBe(
+      'InvalidClientTokenId',
+    )
   })
 
   it('ExpiredToken once role credentials expired', async () => {

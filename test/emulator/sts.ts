@@ -76,7 +76,8 @@ interface ParsedAuthorization {
   signature: string
 }
 
-const AUTHORIZATION = /^AWS4-HMAC-SHA256\s+Credential=([^/\s]+)\/(\d{8})\/([^/\s]+)\/([^/\s]+)\/aws4_request,\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})$/
+const AUTHORIZATION =
+  /^AWS4-HMAC-SHA256\s+Credential=([^/\s]+)\/(\d{8})\/([^/\s]+)\/([^/\s]+)\/aws4_request,\s*SignedHeaders=([^,\s]+),\s*Signature=([0-9a-f]{64})$/
 
 function parseAuthorization(value: string): ParsedAuthorization | undefined {
   const m = AUTHORIZATION.exec(value.trim())
@@ -105,11 +106,16 @@ async function authenticate(state: EmulatorState, request: ApiRequest): Promise<
   const auth = parseAuthorization(authorization)
   const signingDate = parseAmzDate(header(request, 'x-amz-date'))
   if (!auth || !signingDate) {
-    return stsError(400, 'IncompleteSignature', 'Authorization header requires Credential, SignedHeaders, Signature and an X-Amz-Date header')
+    return stsError(
+      400,
+      'IncompleteSignature',
+      'Authorization header requires Credential, SignedHeaders, Signature and an X-Amz-Date header',
+    )
   }
   const credentials = state.credentials.get(auth.accessKeyId)
   // AWS answers an inactive key exactly as a deleted one (nothing tells an attacker the key exists).
-  if (!credentials || credentials.inactive) return stsError(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.')
+  if (!credentials || credentials.inactive)
+    return stsError(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.')
   const sessionToken = header(request, 'x-amz-security-token')
   if (credentials.sessionToken !== sessionToken) {
     return stsError(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.')
@@ -132,7 +138,12 @@ async function authenticate(state: EmulatorState, request: ApiRequest): Promise<
  * Re-signs the request as received with the SDK's own signer and the secret we hold: only the headers the
  * client listed in SignedHeaders, the scope (date, region, service) it claimed, the body bytes it sent.
  */
-async function expectedSignature(request: ApiRequest, auth: ParsedAuthorization, signingDate: Date, secretAccessKey: string): Promise<string> {
+async function expectedSignature(
+  request: ApiRequest,
+  auth: ParsedAuthorization,
+  signingDate: Date,
+  secretAccessKey: string,
+): Promise<string> {
   const headers: Record<string, string> = {}
   for (const name of auth.signedHeaders) {
     const value = header(request, name)

@@ -19,7 +19,12 @@ afterAll(async () => {
 
 async function signedSts(body: string, secretAccessKey: string) {
   const url = new URL(emulator.url)
-  const signer = new SignatureV4({credentials: {accessKeyId: 'AKIAEMULATORROOT0001', secretAccessKey}, region: 'us-east-1', service: 'sts', sha256: Sha256})
+  const signer = new SignatureV4({
+    credentials: {accessKeyId: 'AKIAEMULATORROOT0001', secretAccessKey},
+    region: 'us-east-1',
+    service: 'sts',
+    sha256: Sha256,
+  })
   const request = await signer.sign({
     method: 'POST',
     protocol: 'http:',
@@ -57,7 +62,9 @@ describe('wire format', () => {
     expect(response.status).toBe(200)
     expect(response.headers.get('content-type')).toBe('text/xml')
     const text = await response.text()
-    expect(text).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<GetCallerIdentityResponse xmlns="https:\/\/sts.amazonaws.com\/doc\/2011-06-15\/">/)
+    expect(text).toMatch(
+      /^<\?xml version="1.0" encoding="UTF-8"\?>\n<GetCallerIdentityResponse xmlns="https:\/\/sts.amazonaws.com\/doc\/2011-06-15\/">/,
+    )
     const doc = new XMLParser().parse(text)
     expect(doc.GetCallerIdentityResponse.GetCallerIdentityResult).toEqual({
       Arn: 'arn:aws:iam::111111111111:root',
@@ -71,7 +78,11 @@ describe('wire format', () => {
     const response = await signedSts('Action=GetCallerIdentity&Version=2011-06-15', 'wrong')
     expect(response.status).toBe(403)
     const doc = new XMLParser().parse(await response.text())
-    expect(doc.ErrorResponse.Error).toEqual({Type: 'Sender', Code: 'SignatureDoesNotMatch', Message: expect.stringContaining('does not match')})
+    expect(doc.ErrorResponse.Error).toEqual({
+      Type: 'Sender',
+      Code: 'SignatureDoesNotMatch',
+      Message: expect.stringContaining('does not match'),
+    })
     expect(doc.ErrorResponse.RequestId).toMatch(/^[0-9a-f-]{36}$/)
     const unsigned = await fetch(`${emulator.url}/`, {method: 'POST', body: 'Action=GetCallerIdentity&Version=2011-06-15'})
     expect(unsigned.status).toBe(403)

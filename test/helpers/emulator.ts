@@ -146,7 +146,8 @@ export interface SignedIn {
  * for tests that need an access token to begin with.
  */
 export async function signInWithSdk(emulator: EmulatorHandle, scopes: string[] = ['sso:account:access']): Promise<SignedIn> {
-  const {SSOOIDCClient, RegisterClientCommand, StartDeviceAuthorizationCommand, CreateTokenCommand} = await import('@aws-sdk/client-sso-oidc')
+  const {SSOOIDCClient, RegisterClientCommand, StartDeviceAuthorizationCommand, CreateTokenCommand} =
+    await import('@aws-sdk/client-sso-oidc')
   const fixture = await emulator.fixture()
   const oidc = new SSOOIDCClient({region: fixture.region, endpoint: emulator.url, maxAttempts: 1})
   try {
@@ -163,7 +164,12 @@ export async function signInWithSdk(emulator: EmulatorHandle, scopes: string[] =
         deviceCode: device.deviceCode,
       }),
     )
-    return {clientId: client.clientId!, clientSecret: client.clientSecret!, accessToken: token.accessToken!, refreshToken: token.refreshToken}
+    return {
+      clientId: client.clientId!,
+      clientSecret: client.clientSecret!,
+      accessToken: token.accessToken!,
+      refreshToken: token.refreshToken,
+    }
   } finally {
     oidc.destroy()
   }

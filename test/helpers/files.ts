@@ -25,7 +25,8 @@ export function allFiles(dir: string): Array<{path: string; text: string}> {
 /** The secrets (from the emulator's /_emulator/issued) that appear in any of the texts, with where. */
 export function findLeaks(secrets: string[], places: Array<{path: string; text: string}>): string[] {
   const leaks = []
-  for (const secret of secrets) for (const place of places) if (place.text.includes(secret)) leaks.push(`${place.path} contains ${secret.slice(0, 4)}…`)
+  for (const secret of secrets)
+    for (const place of places) if (place.text.includes(secret)) leaks.push(`${place.path} contains ${secret.slice(0, 4)}…`)
   return leaks
 }
 

@@ -17,7 +17,8 @@ export interface Sandbox {
 }
 
 /** Variables of the developer's shell that would make a test depend on their machine. */
-const LEAKY = /^(AWS_|KEYLESS_SESSION$|KEYLESS_HOST_KIND$|BROWSER$|DISPLAY$|WAYLAND_DISPLAY$|SSH_|WSL_|XDG_CACHE_HOME$|XDG_DATA_HOME$|XDG_DATA_DIRS$|XDG_CONFIG_HOME$|XDG_CONFIG_DIRS$|NO_COLOR$|DEBUG$)/
+const LEAKY =
+  /^(AWS_|KEYLESS_SESSION$|KEYLESS_HOST_KIND$|BROWSER$|DISPLAY$|WAYLAND_DISPLAY$|SSH_|WSL_|XDG_CACHE_HOME$|XDG_DATA_HOME$|XDG_DATA_DIRS$|XDG_CONFIG_HOME$|XDG_CONFIG_DIRS$|NO_COLOR$|DEBUG$)/
 
 export function makeSandbox(): Sandbox {
   const home = mkdtempSync(join(tmpdir(), 'keyless-test-'))

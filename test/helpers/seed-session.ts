@@ -63,7 +63,9 @@ export async function seedSession(emulator: EmulatorHandle, sandbox: Sandbox, op
       mkdirSync(dirname(sandbox.configFile), {recursive: true, mode: 0o700})
       const separator = existing && !existing.endsWith('\n\n') ? (existing.endsWith('\n') ? '\n' : '\n\n') : ''
       const storeLine = options.store ? `keyless_store = ${options.store}\n` : ''
-      appendFileSync(sandbox.configFile, separator + ssoSessionSection(session, fixture.startUrl, fixture.region) + storeLine, {mode: 0o600})
+      appendFileSync(sandbox.configFile, separator + ssoSessionSection(session, fixture.startUrl, fixture.region) + storeLine, {
+        mode: 0o600,
+      })
     }
   }
   return {session, startUrl: fixture.startUrl, region: fixture.region, accessToken: signedIn.accessToken, refreshToken}

@@ -37,16 +37,48 @@ const endpoint = () => ['--endpoint-url', emulator.url]
 
 describe('the AWS CLI with --endpoint-url', () => {
   it('runs the whole device flow, the portal calls and GetCallerIdentity with the issued credentials', async () => {
-    const registered = await aws(['sso-oidc', 'register-client', '--client-name', 'aws-cli-test', '--client-type', 'public', '--scopes', 'sso:account:access', ...endpoint()])
+    const registered = await aws([
+      'sso-oidc',
+      'register-client',
+      '--client-name',
+      'aws-cli-test',
+      '--client-type',
+      'public',
+      '--scopes',
+      'sso:account:access',
+      ...endpoint(),
+    ])
     expect(registered.stderr).toBe('')
     const client = registered.json()
     expect(client.clientSecretExpiresAt - client.clientIdIssuedAt).toBe(90 * 24 * 3600)
 
-    const started = await aws(['sso-oidc', 'start-device-authorization', '--client-id', client.clientId, '--client-secret', client.clientSecret, '--start-url', START_URL, ...endpoint()])
+    const started = await aws([
+      'sso-oidc',
+      'start-device-authorization',
+      '--client-id',
+      client.clientId,
+      '--client-secret',
+      client.clientSecret,
+      '--start-url',
+      START_URL,
+      ...endpoint(),
+    ])
     const device = started.json()
     expect(device.verificationUriComplete).toBe(`${emulator.url}/device?user_code=${device.userCode}`)
 
-    const tokenArgs = ['sso-oidc', 'create-token', '--client-id', client.clientId, '--client-secret', client.clientSecret, '--grant-type', 'urn:ietf:params:oauth:grant-type:device_code', '--device-code', device.deviceCode, ...endpoint()]
+    const tokenArgs = [
+      'sso-oidc',
+      'create-token',
+      '--client-id',
+      client.clientId,
+      '--client-secret',
+      client.clientSecret,
+      '--grant-type',
+      'urn:ietf:params:oauth:grant-type:device_code',
+      '--device-code',
+      device.deviceCode,
+      ...endpoint(),
+    ]
     const pending = await aws(tokenArgs)
     expect(pending.code).not.toBe(0)
     expect(pending.stderr).toContain('(AuthorizationPendingException) when calling the CreateToken operation')
@@ -56,17 +88,33 @@ describe('the AWS CLI with --endpoint-url', () => {
 
     const accounts = (await aws(['sso', 'list-accounts', '--access-token', token.accessToken, ...endpoint()])).json()
     expect(accounts.accountList.map((a: {accountName: string}) => a.accountName)).toEqual(['sandbox', 'staging', 'production'])
-    const roles = (await aws(['sso', 'list-account-roles', '--access-token', token.accessToken, '--account-id', '222222222222', ...endpoint()])).json()
+    const roles = (
+      await aws(['sso', 'list-account-roles', '--access-token', token.accessToken, '--account-id', '222222222222', ...endpoint()])
+    ).json()
     expect(roles.roleList).toEqual([
       {roleName: 'PowerUserAccess', accountId: '222222222222'},
       {roleName: 'ReadOnlyAccess', accountId: '222222222222'},
     ])
     const credentials = (
-      await aws(['sso', 'get-role-credentials', '--access-token', token.accessToken, '--account-id', '222222222222', '--role-name', 'ReadOnlyAccess', ...endpoint()])
+      await aws([
+        'sso',
+        'get-role-credentials',
+        '--access-token',
+        token.accessToken,
+        '--account-id',
+        '222222222222',
+        '--role-name',
+        'ReadOnlyAccess',
+        ...endpoint(),
+      ])
     ).json().roleCredentials
     expect(credentials.accessKeyId).toMatch(/^ASIA/)
 
-    const keys = {AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey, AWS_SESSION_TOKEN: credentials.sessionToken}
+    const keys = {
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      AWS_SESSION_TOKEN: credentials.sessionToken,
+    }
     const identity = (await aws(['sts', 'get-caller-identity', ...endpoint()], keys)).json()
     expect(identity.Account).toBe('222222222222')
     expect(identity.Arn).toMatch(/^arn:aws:sts::222222222222:assumed-role\/AWSReservedSSO_ReadOnlyAccess_[0-9a-f]{16}\/demo\.user$/)
@@ -76,7 +124,9 @@ describe('the AWS CLI with --endpoint-url', () => {
     expect(forged.stderr).toContain('(SignatureDoesNotMatch) when calling the GetCallerIdentity operation')
 
     const unauthorized = await aws(['sso', 'list-accounts', '--access-token', 'not-a-token', ...endpoint()])
-    expect(unauthorized.stderr).toContain('(UnauthorizedException) when calling the ListAccounts operation: Session token not found or invalid')
+    expect(unauthorized.stderr).toContain(
+      '(UnauthorizedException) when calling the ListAccounts operation: Session token not found or invalid',
+    )
   })
 })
 
@@ -108,7 +158,12 @@ describe('the AWS CLI through an AWS_DATA_PATH endpoint rule-set override', () =
       expect(login.stdout).toContain(`Successfully logged into Start URL: ${START_URL}`)
       const identity = (await aws(['sts', 'get-caller-identity', '--profile', 'sandbox'], {AWS_DATA_PATH: dataPath})).json()
       expect(identity.Arn).toMatch(/^arn:aws:sts::111111111111:assumed-role\/AWSReservedSSO_AdministratorAccess_[0-9a-f]{16}\/demo\.user$/)
-      expect((await auto.stats()).operations).toMatchObject({RegisterClient: 1, StartDeviceAuthorization: 1, GetRoleCredentials: 1, GetCallerIdentity: 1})
+      expect((await auto.stats()).operations).toMatchObject({
+        RegisterClient: 1,
+        StartDeviceAuthorization: 1,
+        GetRoleCredentials: 1,
+        GetCallerIdentity: 1,
+      })
     } finally {
       await auto.close()
     }

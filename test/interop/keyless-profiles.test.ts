@@ -38,7 +38,11 @@ afterAll(async () => {
 
 describe('written credential_process profiles work in every AWS client', () => {
   it('the AWS CLI v2 (/usr/bin/aws)', async () => {
-    const out = await runProcess('/usr/bin/aws', ['sts', 'get-caller-identity', '--profile', 'sandbox.AdministratorAccess', '--endpoint-url', emulator.url, '--output', 'json'], {env: env()})
+    const out = await runProcess(
+      '/usr/bin/aws',
+      ['sts', 'get-caller-identity', '--profile', 'sandbox.AdministratorAccess', '--endpoint-url', emulator.url, '--output', 'json'],
+      {env: env()},
+    )
     expect(out.code, out.stderr).toBe(0)
     const identity = JSON.parse(out.stdout) as {Arn: string; Account: string}
     expect(identity.Arn).toMatch(SSO_ARN)
@@ -79,7 +83,11 @@ describe('written credential_process profiles work in every AWS client', () => {
   it('every client after the first is served from the keychain cache: one GetRoleCredentials per role', async () => {
     const before = await emulator.stats()
     for (let i = 0; i < 3; i++) {
-      const out = await runProcess('/usr/bin/aws', ['sts', 'get-caller-identity', '--profile', 'sandbox.AdministratorAccess', '--endpoint-url', emulator.url], {env: env()})
+      const out = await runProcess(
+        '/usr/bin/aws',
+        ['sts', 'get-caller-identity', '--profile', 'sandbox.AdministratorAccess', '--endpoint-url', emulator.url],
+        {env: env()},
+      )
       expect(out.code, out.stderr).toBe(0)
     }
     const after = await emulator.stats()

@@ -84,17 +84,32 @@ async function refuses(
 
 describe('a broken AWS config file', () => {
   const configCases: Array<[string, string | Buffer, string[], RegExp]> = [
-    ['a line that is neither section, key nor comment', GOOD + 'garbage here\n', ['login', '--no-browser'], /config line 5: "garbage here" is neither/],
+    [
+      'a line that is neither section, key nor comment',
+      GOOD + 'garbage here\n',
+      ['login', '--no-browser'],
+      /config line 5: "garbage here" is neither/,
+    ],
     ['a key before any section', 'region = x\n' + GOOD, ['status'], /config line 1: .*outside any section/],
     ['a duplicated section', GOOD + '\n' + GOOD, ['login', '--no-browser'], /config line 6: duplicate section \[sso-session acme\]/],
     ['a duplicated key', GOOD + 'sso_region = eu-west-1\n', ['accounts'], /config line 5: "sso_region" is set twice/],
     // What botocore refuses, keyless refuses ([profile] with no name, which botocore ignores, is kept with a warning).
-    ['a nested block line without "="', GOOD + 's3 =\n  nonsense\n', ['profiles', 'sync'], /config line 6: "nonsense" is not a "name = value" line inside the nested "s3" block/],
+    [
+      'a nested block line without "="',
+      GOOD + 's3 =\n  nonsense\n',
+      ['profiles', 'sync'],
+      /config line 6: "nonsense" is not a "name = value" line inside the nested "s3" block/,
+    ],
     ['a key with no name', GOOD + '= x\n', ['login'], /config line 5: "= x" has no name before the "="/],
     ['a section header without "]"', GOOD + '[profile broken\n', ['status'], /config line 5: "\[profile broken" is not a section header/],
     ['binary garbage', binaryGarbage(), ['status'], /config line \d+: not UTF-8 text/],
     ['NUL bytes on a line of their own', GOOD + '\u0000\u0000\n', ['status'], /config line 5: "\\u0000\\u0000" is neither/],
-    ['a session without sso_region', '[sso-session acme]\nsso_start_url = ' + START_URL + '\n', ['login'], /\[sso-session acme\] in .*config has no sso_region/],
+    [
+      'a session without sso_region',
+      '[sso-session acme]\nsso_start_url = ' + START_URL + '\n',
+      ['login'],
+      /\[sso-session acme\] in .*config has no sso_region/,
+    ],
   ]
   for (const [name, content, args, names] of configCases) {
     it(name, async () => {
@@ -108,10 +123,14 @@ describe('a broken AWS config file', () => {
     rmSync(sandbox.configFile)
     mkdirSync(sandbox.configFile)
     await refuses('config is a directory (status)', ['status'], {code: 1, names: /config is a directory, not a file/})
-    await refuses('config is a directory (configure)', ['configure', '--session', 'x', '--start-url', 'https://x.awsapps.com/start', '--region', 'us-east-1'], {
-      code: 1,
-      names: /config is a directory, not a file/,
-    })
+    await refuses(
+      'config is a directory (configure)',
+      ['configure', '--session', 'x', '--start-url', 'https://x.awsapps.com/start', '--region', 'us-east-1'],
+      {
+        code: 1,
+        names: /config is a directory, not a file/,
+      },
+    )
   })
 
   // As root, chmod 000 does not stop reading (CAP_DAC_OVERRIDE), and neither does a directory without search
@@ -128,36 +147,107 @@ describe('a broken AWS config file', () => {
 
   it('two sessions and none chosen lists them', async () => {
     writeFile(sandbox.configFile, GOOD + '\n' + ssoSessionSection('beta', START_URL))
-    await refuses('two sessions, none chosen', ['accounts'], {code: 2, names: /2 SSO sessions .* and none chosen; run: keyless accounts --session NAME \(or set KEYLESS_SESSION\) with NAME one of: acme, beta$/})
+    await refuses('two sessions, none chosen', ['accounts'], {
+      code: 2,
+      names:
+        /2 SSO sessions .* and none chosen; run: keyless accounts --session NAME \(or set KEYLESS_SESSION\) with NAME one of: acme, beta$/,
+    })
   })
 })
 
 describe('bad flags and values', () => {
-  const configure = (url: string, region = 'us-east-1', session = 'x') => ['configure', '--session', session, '--start-url', url, '--region', region]
+  const configure = (url: string, region = 'us-east-1', session = 'x') => [
+    'configure',
+    '--session',
+    session,
+    '--start-url',
+    url,
+    '--region',
+    region,
+  ]
   const cases: Array<[string, string[], number, RegExp, NodeJS.ProcessEnv?]> = [
     ['an http start URL', configure('http://acme.awsapps.com/start'), 2, /start URL must use https, not http/],
     ['a start URL that is not a URL', configure('acme.awsapps.com'), 2, /"acme.awsapps.com" is not a URL/],
     ['a start URL with a password in it', configure('https://me:pw@acme.awsapps.com/start'), 2, /must not contain a user name or password/],
     ['an unknown region', configure('https://acme.awsapps.com/start', 'mars-north-1'), 2, /"mars-north-1" is not an AWS region name/],
-    ['a session name with a space', configure('https://acme.awsapps.com/start', 'us-east-1', 'a b'), 2, /"a b" is not a usable session name/],
+    [
+      'a session name with a space',
+      configure('https://acme.awsapps.com/start', 'us-east-1', 'a b'),
+      2,
+      /"a b" is not a usable session name/,
+    ],
     ['configure without --start-url (no TTY)', ['configure', '--session', 'x', '--region', 'us-east-1'], 2, /missing --start-url/],
-    ['a non-numeric account id', ['credential-process', '--session', 'acme', '--account-id', 'abcdefghijkl', '--role-name', 'Admin'], 2, /--account-id must be a 12-digit AWS account id/],
-    ['a short account id', ['credential-process', '--session', 'acme', '--account-id', '12345', '--role-name', 'Admin'], 2, /--account-id must be a 12-digit/],
-    ['a role name with forbidden characters', ['credential-process', '--session', 'acme', '--account-id', '111111111111', '--role-name', 'Admin; rm -rf ~'], 2, /--role-name is not a valid role name/],
-    ['credential-process without --role-name', ['credential-process', '--session', 'acme', '--account-id', '111111111111'], 2, /missing required flag --role-name/],
+    [
+      'a non-numeric account id',
+      ['credential-process', '--session', 'acme', '--account-id', 'abcdefghijkl', '--role-name', 'Admin'],
+      2,
+      /--account-id must be a 12-digit AWS account id/,
+    ],
+    [
+      'a short account id',
+      ['credential-process', '--session', 'acme', '--account-id', '12345', '--role-name', 'Admin'],
+      2,
+      /--account-id must be a 12-digit/,
+    ],
+    [
+      'a role name with forbidden characters',
+      ['credential-process', '--session', 'acme', '--account-id', '111111111111', '--role-name', 'Admin; rm -rf ~'],
+      2,
+      /--role-name is not a valid role name/,
+    ],
+    [
+      'credential-process without --role-name',
+      ['credential-process', '--session', 'acme', '--account-id', '111111111111'],
+      2,
+      /missing required flag --role-name/,
+    ],
     ['an unknown flag (credential-process)', ['credential-process', '--bogus'], 2, /Unknown option '--bogus'/],
     ['an unknown session', ['login', '--session', 'nope'], 2, /no SSO session "nope" in .*; run: keyless login --session acme$/],
-    ['an unknown session from KEYLESS_SESSION', ['accounts'], 2, /no SSO session "zzz" \(from \$KEYLESS_SESSION\)/, {KEYLESS_SESSION: 'zzz'}],
+    [
+      'an unknown session from KEYLESS_SESSION',
+      ['accounts'],
+      2,
+      /no SSO session "zzz" \(from \$KEYLESS_SESSION\)/,
+      {KEYLESS_SESSION: 'zzz'},
+    ],
     ['an unknown session (credential-process)', ['credential-process', '--session', 'nope', ...ADMIN], 2, /no SSO session "nope"/],
-    ['conflicting flags (logout --all --session)', ['logout', '--all', '--session', 'acme'], 2, /--all.*cannot also be provided when using --session.*keyless logout --help/],
+    [
+      'conflicting flags (logout --all --session)',
+      ['logout', '--all', '--session', 'acme'],
+      2,
+      /--all.*cannot also be provided when using --session.*keyless logout --help/,
+    ],
     ['an unknown flag (oclif command)', ['accounts', '--bogus'], 2, /Nonexistent flag: --bogus.*keyless accounts --help/],
     ['a flag without its value', ['login', '--session'], 2, /--session.*expects a value/],
     ['profiles sync --region not a region', ['profiles', 'sync', '--region', 'moon-1'], 2, /"moon-1" is not an AWS region name/],
-    ['whoami --expect-account not an id', ['whoami', '--expect-account', '12'], 2, /--expect-account "12" is not a 12-digit AWS account id/],
+    [
+      'whoami --expect-account not an id',
+      ['whoami', '--expect-account', '12'],
+      2,
+      /--expect-account "12" is not a 12-digit AWS account id/,
+    ],
     ['whoami with an unknown profile', ['whoami', '--profile', 'nope'], 1, /profile \[nope\] is not in/],
-    ['AWS_ACCESS_KEY_ID without AWS_SECRET_ACCESS_KEY', ['whoami'], 1, /AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not/, {AWS_ACCESS_KEY_ID: 'AKIAEMULATORUSER0001'}],
-    ['AWS_SECRET_ACCESS_KEY without AWS_ACCESS_KEY_ID', ['whoami'], 1, /AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not/, {AWS_SECRET_ACCESS_KEY: 'x'.repeat(40)}],
-    ['AWS_SESSION_TOKEN alone', ['whoami'], 1, /AWS_SESSION_TOKEN is set but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not/, {AWS_SESSION_TOKEN: 'y'.repeat(40)}],
+    [
+      'AWS_ACCESS_KEY_ID without AWS_SECRET_ACCESS_KEY',
+      ['whoami'],
+      1,
+      /AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not/,
+      {AWS_ACCESS_KEY_ID: 'AKIAEMULATORUSER0001'},
+    ],
+    [
+      'AWS_SECRET_ACCESS_KEY without AWS_ACCESS_KEY_ID',
+      ['whoami'],
+      1,
+      /AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not/,
+      {AWS_SECRET_ACCESS_KEY: 'x'.repeat(40)},
+    ],
+    [
+      'AWS_SESSION_TOKEN alone',
+      ['whoami'],
+      1,
+      /AWS_SESSION_TOKEN is set but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not/,
+      {AWS_SESSION_TOKEN: 'y'.repeat(40)},
+    ],
   ]
   for (const [name, args, code, names, env] of cases) {
     it(name, async () => {
@@ -187,7 +277,8 @@ describe('bad replies from the server (a stub in front of the emulator)', () => 
       code: 1,
       viaStub: true,
       names: /answered HTTP 502 with text\/html that is not JSON.*proxy/,
-      keychainUntouched: true, prompted: true,
+      keychainUntouched: true,
+      prompted: true,
     })
   })
 
@@ -200,20 +291,37 @@ describe('bad replies from the server (a stub in front of the emulator)', () => 
   it('an HTML page with status 200 (captive portal) instead of ListAccounts', async () => {
     await seedSession(emulator, sandbox, {skipConfig: true})
     stub.answer((req) =>
-      req.path === '/assignment/accounts' ? {status: 200, headers: {'content-type': 'text/html'}, body: '<!doctype html><html><body>Please sign in to the hotel Wi-Fi</body></html>'} : undefined,
+      req.path === '/assignment/accounts'
+        ? {
+            status: 200,
+            headers: {'content-type': 'text/html'},
+            body: '<!doctype html><html><body>Please sign in to the hotel Wi-Fi</body></html>',
+          }
+        : undefined,
     )
     await refuses('HTML 200 page (captive portal) for ListAccounts', ['accounts'], {code: 1, viaStub: true, names: /not JSON.*proxy/})
   })
 
   it('a non-JSON reply to StartDeviceAuthorization', async () => {
-    stub.answer((req) => (req.path === '/device_authorization' ? {status: 200, headers: {'content-type': 'application/json'}, body: 'this is {not json'} : undefined))
-    await refuses('non-JSON reply (StartDeviceAuthorization)', ['login', '--no-browser'], {code: 1, viaStub: true, names: /not JSON/, keychainUntouched: true})
+    stub.answer((req) =>
+      req.path === '/device_authorization'
+        ? {status: 200, headers: {'content-type': 'application/json'}, body: 'this is {not json'}
+        : undefined,
+    )
+    await refuses('non-JSON reply (StartDeviceAuthorization)', ['login', '--no-browser'], {
+      code: 1,
+      viaStub: true,
+      names: /not JSON/,
+      keychainUntouched: true,
+    })
   })
 
   it('a 10 MB reply to GetRoleCredentials', async () => {
     await seedSession(emulator, sandbox, {skipConfig: true})
     const huge = Buffer.alloc(10 * 1024 * 1024, 'A')
-    stub.answer((req) => (req.path === '/federation/credentials' ? {status: 200, headers: {'content-type': 'application/json'}, body: huge} : undefined))
+    stub.answer((req) =>
+      req.path === '/federation/credentials' ? {status: 200, headers: {'content-type': 'application/json'}, body: huge} : undefined,
+    )
     await refuses('10 MB reply (GetRoleCredentials)', ['credential-process', '--session', 'acme', ...ADMIN], {
       code: 1,
       viaStub: true,
@@ -228,9 +336,19 @@ describe('bad replies from the server (a stub in front of the emulator)', () => 
       const real = await forward()
       if (real.status !== 200) return real
       const json = JSON.parse(real.body.toString())
-      return {status: 200, headers: {'content-type': 'application/json'}, body: JSON.stringify({...json, accessToken: 'a'.repeat(10 * 1024 * 1024)})}
+      return {
+        status: 200,
+        headers: {'content-type': 'application/json'},
+        body: JSON.stringify({...json, accessToken: 'a'.repeat(10 * 1024 * 1024)}),
+      }
     })
-    await refuses('10 MB access token (CreateToken)', ['login', '--no-browser'], {code: 1, viaStub: true, names: /too large/, keychainUntouched: true, prompted: true})
+    await refuses('10 MB access token (CreateToken)', ['login', '--no-browser'], {
+      code: 1,
+      viaStub: true,
+      names: /too large/,
+      keychainUntouched: true,
+      prompted: true,
+    })
   })
 
   it('a CreateToken reply without accessToken', async () => {
@@ -241,7 +359,13 @@ describe('bad replies from the server (a stub in front of the emulator)', () => 
       const {accessToken: _, ...rest} = JSON.parse(real.body.toString())
       return {status: 200, headers: {'content-type': 'application/json'}, body: JSON.stringify(rest)}
     })
-    await refuses('CreateToken reply missing accessToken', ['login', '--no-browser'], {code: 1, viaStub: true, names: /returned no access token/, keychainUntouched: true, prompted: true})
+    await refuses('CreateToken reply missing accessToken', ['login', '--no-browser'], {
+      code: 1,
+      viaStub: true,
+      names: /returned no access token/,
+      keychainUntouched: true,
+      prompted: true,
+    })
   })
 
   it('a CreateToken reply with an absurd expiresIn (10^12 s)', async () => {
@@ -249,9 +373,19 @@ describe('bad replies from the server (a stub in front of the emulator)', () => 
       if (req.path !== '/token') return undefined
       const real = await forward()
       if (real.status !== 200) return real
-      return {status: 200, headers: {'content-type': 'application/json'}, body: JSON.stringify({...JSON.parse(real.body.toString()), expiresIn: 1e12})}
+      return {
+        status: 200,
+        headers: {'content-type': 'application/json'},
+        body: JSON.stringify({...JSON.parse(real.body.toString()), expiresIn: 1e12}),
+      }
     })
-    await refuses('CreateToken expiresIn 10^12', ['login', '--no-browser'], {code: 1, viaStub: true, names: /expiresIn.*not plausible/, keychainUntouched: true, prompted: true})
+    await refuses('CreateToken expiresIn 10^12', ['login', '--no-browser'], {
+      code: 1,
+      viaStub: true,
+      names: /expiresIn.*not plausible/,
+      keychainUntouched: true,
+      prompted: true,
+    })
   })
 
   it('a refresh reply with an absurd expiresIn keeps the stored token', async () => {
@@ -260,7 +394,11 @@ describe('bad replies from the server (a stub in front of the emulator)', () => 
     stub.answer(async (req, forward) => {
       if (req.path !== '/token') return undefined
       const real = await forward()
-      return {status: 200, headers: {'content-type': 'application/json'}, body: JSON.stringify({...JSON.parse(real.body.toString()), expiresIn: -5})}
+      return {
+        status: 200,
+        headers: {'content-type': 'application/json'},
+        body: JSON.stringify({...JSON.parse(real.body.toString()), expiresIn: -5}),
+      }
     })
     await refuses('refresh reply expiresIn -5', ['accounts'], {code: 1, viaStub: true, names: /expiresIn.*not plausible/})
     expect(await openKeychain({service: sandbox.keychainService}).get('session/acme/token')).toBe(token)
@@ -282,7 +420,7 @@ describe('bad replies from the server (a stub in front of the emulator)', () => 
     })
   })
 
-  it('clock skew: role credentials already expired by this machine\'s clock', async () => {
+  it("clock skew: role credentials already expired by this machine's clock", async () => {
     await seedSession(emulator, sandbox, {skipConfig: true})
     stub.answer(async (req, forward) => {
       if (req.path !== '/federation/credentials') return undefined
@@ -301,11 +439,15 @@ describe('bad replies from the server (a stub in front of the emulator)', () => 
 
   it('a role that is not assigned (GetRoleCredentials 404)', async () => {
     await seedSession(emulator, sandbox, {skipConfig: true})
-    await refuses('unknown role (not assigned)', ['credential-process', '--session', 'acme', '--account-id', '111111111111', '--role-name', 'NoSuchRole'], {
-      code: 1,
-      names: /role NoSuchRole in account 111111111111 is not assigned to you/,
-      keychainUntouched: true,
-    })
+    await refuses(
+      'unknown role (not assigned)',
+      ['credential-process', '--session', 'acme', '--account-id', '111111111111', '--role-name', 'NoSuchRole'],
+      {
+        code: 1,
+        names: /role NoSuchRole in account 111111111111 is not assigned to you/,
+        keychainUntouched: true,
+      },
+    )
   })
 })
 
@@ -338,7 +480,10 @@ interface StubReply {
   headers?: Record<string, string>
   body: string | Buffer
 }
-type Answer = (req: StubRequest, forward: () => Promise<{status: number; headers: Record<string, string>; body: Buffer}>) => StubReply | undefined | Promise<StubReply | undefined>
+type Answer = (
+  req: StubRequest,
+  forward: () => Promise<{status: number; headers: Record<string, string>; body: Buffer}>,
+) => StubReply | undefined | Promise<StubReply | undefined>
 
 interface Stub {
   url: string
@@ -359,15 +504,21 @@ async function startStub(upstream: string): Promise<Stub> {
       const body = await readBody(req)
       const forward = async () => {
         const headers: Record<string, string> = {}
-        for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && !['host', 'connection', 'content-length'].includes(k)) headers[k] = v
-        const r = await fetch(upstream + req.url, {method: req.method, headers, body: ['GET', 'HEAD'].includes(req.method!) ? undefined : body})
+        for (const [k, v] of Object.entries(req.headers))
+          if (typeof v === 'string' && !['host', 'connection', 'content-length'].includes(k)) headers[k] = v
+        const r = await fetch(upstream + req.url, {
+          method: req.method,
+          headers,
+          body: ['GET', 'HEAD'].includes(req.method!) ? undefined : body,
+        })
         const out: Record<string, string> = {}
         r.headers.forEach((v, k) => {
           if (!['content-length', 'content-encoding', 'transfer-encoding', 'connection'].includes(k)) out[k] = v
         })
         return {status: r.status, headers: out, body: Buffer.from(await r.arrayBuffer())}
       }
-      const reply = (await answer({method: req.method!, path: req.url!.split('?')[0]!, body: body.toString()}, forward)) ?? (await forward())
+      const reply =
+        (await answer({method: req.method!, path: req.url!.split('?')[0]!, body: body.toString()}, forward)) ?? (await forward())
       res.writeHead(reply.status, reply.headers)
       res.end(reply.body)
     } catch (error) {

@@ -19,7 +19,8 @@ const START_URL = 'https://keyless-demo.awsapps.com/start'
 /** A user's config worth keeping: ~200 KB of their own profiles (a torn write could not hide), then the session. */
 function userConfig(region = 'us-east-1'): string {
   let text = '# my AWS config\n[default]\nregion = eu-west-1\n\n'
-  for (let i = 0; text.length < 200_000; i++) text += `[profile mine-${i}]\nrole_arn = arn:aws:iam::123456789012:role/r${i}\nsource_profile = default\n\n`
+  for (let i = 0; text.length < 200_000; i++)
+    text += `[profile mine-${i}]\nrole_arn = arn:aws:iam::123456789012:role/r${i}\nsource_profile = default\n\n`
   return text + ssoSessionSection('acme', START_URL, region)
 }
 const BACKUP_BEFORE = '# an older backup\n'
@@ -121,7 +122,8 @@ async function crashRuns(label: string, args: string[], oldConfig: string): Prom
   }
   const outcomes: Outcome[] = []
   const wallStart = Date.now()
-  for (let i = 0; i < RUNS; i += PARALLEL) outcomes.push(...(await Promise.all(Array.from({length: Math.min(PARALLEL, RUNS - i)}, (_, j) => once(i + j)))))
+  for (let i = 0; i < RUNS; i += PARALLEL)
+    outcomes.push(...(await Promise.all(Array.from({length: Math.min(PARALLEL, RUNS - i)}, (_, j) => once(i + j)))))
   const count = (f: (o: Outcome) => boolean) => outcomes.filter(f).length
   figures.push(
     `${label}: ${RUNS} SIGKILLs in ${Date.now() - wallStart} ms (uninterrupted run ${lifetime} ms): ` +
@@ -152,7 +154,11 @@ describe('kill -9 of keyless commands that write the AWS config', () => {
   }, 150_000)
 
   it(`configure, ${RUNS} kills: the config is always the old or the new bytes, the backup intact`, async () => {
-    const outcomes = await crashRuns('configure', ['configure', '--session', 'acme', '--start-url', START_URL, '--region', 'eu-central-1'], userConfig())
+    const outcomes = await crashRuns(
+      'configure',
+      ['configure', '--session', 'acme', '--start-url', START_URL, '--region', 'eu-central-1'],
+      userConfig(),
+    )
     expectIntact(outcomes)
   }, 150_000)
 
@@ -162,9 +168,16 @@ describe('kill -9 of keyless commands that write the AWS config', () => {
     for (let i = 0; i < RUNS; i++) {
       const run = join(keychainOwner.home, `profiles-sync-${i}`)
       if (!existsSync(run) || readFileSync(join(run, '.aws', 'config'), 'utf8') !== userConfig()) continue
-      const env = {...keychainOwner.env, ...emulator.env(), HOME: run, AWS_CONFIG_FILE: join(run, '.aws', 'config'), XDG_CACHE_HOME: join(run, '.cache')}
+      const env = {
+        ...keychainOwner.env,
+        ...emulator.env(),
+        HOME: run,
+        AWS_CONFIG_FILE: join(run, '.aws', 'config'),
+        XDG_CACHE_HOME: join(run, '.cache'),
+      }
       // Only runs killed before holding the config lock (a held lock is taken over after LOCK_STALE_MS: too slow here).
-      if (existsSync(join(run, '.cache', 'keyless')) && readdirSync(join(run, '.cache', 'keyless')).some((n) => n.endsWith('.lock'))) continue
+      if (existsSync(join(run, '.cache', 'keyless')) && readdirSync(join(run, '.cache', 'keyless')).some((n) => n.endsWith('.lock')))
+        continue
       const again = await runKeyless(['profiles', 'sync'], {env})
       expect(again.code, again.stderr).toBe(0)
       expect(readFileSync(join(run, '.aws', 'config'), 'utf8')).toBe(expected)

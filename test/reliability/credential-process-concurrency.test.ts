@@ -23,7 +23,10 @@ let sandbox: Sandbox
 let emulator: EmulatorHandle
 const outputs: RunResult[] = []
 
-function cp(role: Role, extra: {autoLogin?: boolean; env?: NodeJS.ProcessEnv; onSpawn?: (c: import('node:child_process').ChildProcess) => void} = {}) {
+function cp(
+  role: Role,
+  extra: {autoLogin?: boolean; env?: NodeJS.ProcessEnv; onSpawn?: (c: import('node:child_process').ChildProcess) => void} = {},
+) {
   const argv = ['credential-process', '--session', SESSION, '--account-id', role.accountId, '--role-name', role.roleName]
   if (extra.autoLogin) argv.push('--auto-login')
   return runKeyless(argv, {env: {...sandbox.env, ...emulator.env(), ...extra.env}, onSpawn: extra.onSpawn, timeoutMs: 90_000}).then((r) => {
@@ -33,7 +36,11 @@ function cp(role: Role, extra: {autoLogin?: boolean; env?: NodeJS.ProcessEnv; on
 }
 const ops = async () => (await emulator.stats()).operations
 const delta = (after: Record<string, number>, before: Record<string, number>) =>
-  Object.fromEntries(Object.keys(after).map((k) => [k, after[k]! - before[k]!]).filter(([, v]) => v !== 0))
+  Object.fromEntries(
+    Object.keys(after)
+      .map((k) => [k, after[k]! - before[k]!])
+      .filter(([, v]) => v !== 0),
+  )
 
 function expectAllSucceeded(results: RunResult[]) {
   for (const r of results) {

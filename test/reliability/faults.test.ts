@@ -109,7 +109,9 @@ describe('the emulator dies in the middle of a login', () => {
       expect(out.stdout).toBe('')
       expect(await keychainKeys()).toEqual([])
       expect(allFiles(sandbox.home)).toEqual(before)
-      figures.push(`login with the emulator killed after the prompt: failed ${Date.now() - killedAt} ms after the kill (run ${Date.now() - started} ms)`)
+      figures.push(
+        `login with the emulator killed after the prompt: failed ${Date.now() - killedAt} ms after the kill (run ${Date.now() - started} ms)`,
+      )
     } finally {
       await emulator.close()
     }
@@ -134,7 +136,10 @@ describe('the emulator restarts and forgets every token and registration', () =>
       const accounts = await runKeyless(['accounts', '--refresh'], {env: env()})
       expect(accounts.code).toBe(1)
       expect(accounts.stderr.trim()).toBe(EXPIRED)
-      const role = await runKeyless(['credential-process', '--session', 'acme', '--account-id', '222222222222', '--role-name', 'ReadOnlyAccess'], {env: env()})
+      const role = await runKeyless(
+        ['credential-process', '--session', 'acme', '--account-id', '222222222222', '--role-name', 'ReadOnlyAccess'],
+        {env: env()},
+      )
       expect(role.code).toBe(1)
       expect(role.stderr.trim()).toBe(EXPIRED)
       expect(role.stdout).toBe('')

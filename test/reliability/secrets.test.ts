@@ -23,7 +23,16 @@ const ROLES = [
   ['222222222222', 'ReadOnlyAccess'],
   ['333333333333', 'ReadOnlyAccess'],
 ] as const
-const cp = (account: string, role: string, ...extra: string[]) => ['credential-process', '--session', 'acme', '--account-id', account, '--role-name', role, ...extra]
+const cp = (account: string, role: string, ...extra: string[]) => [
+  'credential-process',
+  '--session',
+  'acme',
+  '--account-id',
+  account,
+  '--role-name',
+  role,
+  ...extra,
+]
 
 let emulator: EmulatorHandle
 let sandbox: Sandbox
@@ -66,7 +75,11 @@ describe('no secret leaks, anywhere', () => {
       expect(readFileSync(browserLog, 'utf8')).toMatch(/user_code=/)
 
       // 20 concurrent cold calls (no cached role credentials; the token is due for a refresh).
-      const cold = await Promise.all(Array.from({length: 20}, (_, i) => keyless(cp(ROLES[i % 5]![0], ROLES[i % 5]![1], ...(i % 4 === 0 ? ['--debug'] : [])), {}, 90_000)))
+      const cold = await Promise.all(
+        Array.from({length: 20}, (_, i) =>
+          keyless(cp(ROLES[i % 5]![0], ROLES[i % 5]![1], ...(i % 4 === 0 ? ['--debug'] : [])), {}, 90_000),
+        ),
+      )
       for (const r of cold) {
         expect(r.code, r.stderr).toBe(0)
         expect(JSON.parse(r.stdout).AccessKeyId).toMatch(/^ASIA/)
@@ -123,7 +136,13 @@ describe('no secret leaks, anywhere', () => {
     ]
     expect(findLeaks(secrets, places)).toEqual([])
     for (const {label, result} of outputs) {
-      if (label.startsWith('credential-process')) expect(result.stdout === '' || /^\{"Version":1,"AccessKeyId":"ASIA[^"]+","SecretAccessKey":"[^"]+","SessionToken":"[^"]+","Expiration":"[^"]+"\}$/.test(result.stdout)).toBe(true)
+      if (label.startsWith('credential-process'))
+        expect(
+          result.stdout === '' ||
+            /^\{"Version":1,"AccessKeyId":"ASIA[^"]+","SecretAccessKey":"[^"]+","SessionToken":"[^"]+","Expiration":"[^"]+"\}$/.test(
+              result.stdout,
+            ),
+        ).toBe(true)
     }
     figures.push(`journey: ${outputs.length} keyless runs, ${secrets.length} issued secrets, ${places.length} places scanned, 0 leaks`)
   }, 180_000)
@@ -137,7 +156,8 @@ describe('no keychain reachable (DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent
   ]
   for (const [name, args] of cases) {
     it(`${name}: one line naming the cause and the fix, exit 1`, async () => {
-      if (!existsSync(sandbox.configFile)) writeFile(sandbox.configFile, `[sso-session acme]\nsso_start_url = ${START_URL}\nsso_region = us-east-1\n`)
+      if (!existsSync(sandbox.configFile))
+        writeFile(sandbox.configFile, `[sso-session acme]\nsso_start_url = ${START_URL}\nsso_region = us-east-1\n`)
       const started = Date.now()
       const out = await keyless(args, {DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent'}, 30_000)
       const ms = Date.now() - started

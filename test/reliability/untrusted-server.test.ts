@@ -61,7 +61,10 @@ describe('strings from the server are stripped of control characters', () => {
     const json = await runKeyless(['accounts', '--json'], {env})
     expectNoControl(json)
     const listed = JSON.parse(json.stdout) as {accounts: Array<{accountName: string; emailAddress: string; roles: string[]}>}
-    expect(listed.accounts.find((a) => a.accountName === EVIL_NAME)).toMatchObject({emailAddress: EVIL_EMAIL, roles: ['AdministratorAccess', EVIL_ROLE]})
+    expect(listed.accounts.find((a) => a.accountName === EVIL_NAME)).toMatchObject({
+      emailAddress: EVIL_EMAIL,
+      roles: ['AdministratorAccess', EVIL_ROLE],
+    })
 
     await emulator.setAssignment('111111111111', 'ReadOnlyAccess', true)
     const refreshed = await runKeyless(['accounts', '--refresh'], {env})
@@ -75,7 +78,11 @@ describe('strings from the server are stripped of control characters', () => {
     expectNoControl(sync)
     expect(sync.code).toBe(0)
     // The role keyless cannot write into a command line is skipped with a warning; every other role is written.
-    expect(JSON.parse(sync.stdout).added).toEqual(['evil-31mred-bell-2J.AdministratorAccess', 'evil-31mred-bell-2J.ReadOnlyAccess', 'staging.ReadOnlyAccess'])
+    expect(JSON.parse(sync.stdout).added).toEqual([
+      'evil-31mred-bell-2J.AdministratorAccess',
+      'evil-31mred-bell-2J.ReadOnlyAccess',
+      'staging.ReadOnlyAccess',
+    ])
     expect(sync.stderr).toMatch(/Bad\[2JRole/)
     const config = readFileSync(sandbox.configFile, 'utf8')
     expect(config).not.toMatch(CONTROL)
@@ -87,7 +94,10 @@ describe('strings from the server are stripped of control characters', () => {
   it('an error line quoting the server is stripped too', async () => {
     await seedSession(emulator, sandbox)
     const env = {...sandbox.env, ...emulator.env()}
-    const role = await runKeyless(['credential-process', '--session', 'acme', '--account-id', '111111111111', '--role-name', 'Admin\u001b[31m'], {env})
+    const role = await runKeyless(
+      ['credential-process', '--session', 'acme', '--account-id', '111111111111', '--role-name', 'Admin\u001b[31m'],
+      {env},
+    )
     expect(role.code).toBe(2)
     expectNoControl(role)
   })
@@ -106,7 +116,9 @@ describe('verificationUriComplete is opened only when it is https on an Identity
     const record = join(sandbox.home, 'browser.log')
     const browser = join(sandbox.home, 'browser.sh')
     writeFile(browser, `#!/bin/sh\nprintf '%s\\n' "$@" >> '${record}'\n`, 0o700)
-    const result = await runKeyless(['login', '--device-code'], {env: {...sandbox.env, AWS_ENDPOINT_URL: stub.url, AWS_REGION: 'us-east-1', BROWSER: browser, DISPLAY: ':99'}})
+    const result = await runKeyless(['login', '--device-code'], {
+      env: {...sandbox.env, AWS_ENDPOINT_URL: stub.url, AWS_REGION: 'us-east-1', BROWSER: browser, DISPLAY: ':99'},
+    })
     return {result, opened: existsSync(record) ? readFileSync(record, 'utf8').trim().split('\n') : []}
   }
 
@@ -144,10 +156,12 @@ async function startRewritingStub(upstream: string) {
   const server: Server = createServer(async (req, res) => {
     const body = await read(req)
     const headers: Record<string, string> = {}
-    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && !['host', 'connection', 'content-length'].includes(k)) headers[k] = v
+    for (const [k, v] of Object.entries(req.headers))
+      if (typeof v === 'string' && !['host', 'connection', 'content-length'].includes(k)) headers[k] = v
     const r = await fetch(upstream + req.url, {method: req.method, headers, body: ['GET', 'HEAD'].includes(req.method!) ? undefined : body})
     let text = await r.text()
-    if (req.url?.startsWith('/device_authorization') && r.ok && uri !== undefined) text = JSON.stringify({...JSON.parse(text), verificationUriComplete: uri})
+    if (req.url?.startsWith('/device_authorization') && r.ok && uri !== undefined)
+      text = JSON.stringify({...JSON.parse(text), verificationUriComplete: uri})
     const out: Record<string, string> = {}
     r.headers.forEach((v, k) => {
       if (!['content-length', 'content-encoding', 'transfer-encoding', 'connection'].includes(k)) out[k] = v

@@ -11,7 +11,12 @@ import type {SsoSession} from '../../src/sso/types.js'
 import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
 
 const session: SsoSession = {name: 'acme', startUrl: 'https://acme.awsapps.com/start', region: 'us-east-1', scopes: ['sso:account:access']}
-const A = (id: string, name: string, roles: string[]): AccountWithRoles => ({accountId: id, accountName: name, emailAddress: `${name}@x.example`, roles})
+const A = (id: string, name: string, roles: string[]): AccountWithRoles => ({
+  accountId: id,
+  accountName: name,
+  emailAddress: `${name}@x.example`,
+  roles,
+})
 
 let sandbox: Sandbox
 beforeEach(() => {
@@ -88,18 +93,30 @@ describe('getAccounts', () => {
   it('serves a fresh cache without a token or a portal call; --refresh fetches and reports the changes', async () => {
     let listing = [A('1', 'alpha', ['Admin', 'Read']), A('2', 'beta', ['Read'])]
     const calls = {token: 0, portal: 0}
-    const first = await getAccounts(session, deps(() => listing, calls), {refresh: false})
+    const first = await getAccounts(
+      session,
+      deps(() => listing, calls),
+      {refresh: false},
+    )
     expect(first.source).toBe('network')
     expect(first.changes).toBeUndefined()
     expect(calls).toEqual({token: 1, portal: 1})
 
-    const second = await getAccounts(session, deps(() => listing, calls), {refresh: false})
+    const second = await getAccounts(
+      session,
+      deps(() => listing, calls),
+      {refresh: false},
+    )
     expect(second.source).toBe('cache')
     expect(second.result).toEqual(first.result)
     expect(calls).toEqual({token: 1, portal: 1})
 
     listing = [A('1', 'alpha', ['Admin', 'Billing']), A('3', 'gamma', ['Read'])]
-    const third = await getAccounts(session, deps(() => listing, calls), {refresh: true})
+    const third = await getAccounts(
+      session,
+      deps(() => listing, calls),
+      {refresh: true},
+    )
     expect(third.source).toBe('network')
     expect(third.previousFetchedAt).toBe(first.fetchedAt)
     expect(changeLines(third.changes!, third.previousFetchedAt!)).toEqual([

@@ -126,7 +126,9 @@ describe('listAccountsWithRoles failure handling', () => {
 
   it('gives up at the deadline with one clear line', async () => {
     const {client} = fakePortal(generateAccounts(5, 1), () => sdkError('TooManyRequestsException', 429))
-    const failure = (await listAccountsWithRoles(client, 'token', {session: SESSION, deadlineMs: 300}).catch((e: unknown) => e)) as KeylessError
+    const failure = (await listAccountsWithRoles(client, 'token', {session: SESSION, deadlineMs: 300}).catch(
+      (e: unknown) => e,
+    )) as KeylessError
     expect(failure).toBeInstanceOf(KeylessError)
     expect(failure.toLine()).toMatch(
       /^keyless: listing the accounts of session acme did not finish within 0 min \(0 of 0\+ accounts listed; .*\); try again later/,
@@ -145,7 +147,9 @@ describe('listAccountsWithRoles failure handling', () => {
         requestTimeoutMs: 100,
         limiter: {maxNetworkAttempts: 3, random: () => 0},
       }).catch((e: unknown) => e)) as KeylessError
-      expect(failure.toLine()).toMatch(/^keyless: AWS Identity Center at \S+ did not answer within 100 ms, several times; check your network or VPN, then try again$/)
+      expect(failure.toLine()).toMatch(
+        /^keyless: AWS Identity Center at \S+ did not answer within 100 ms, several times; check your network or VPN, then try again$/,
+      )
     } finally {
       client.destroy()
       server.closeAllConnections()
@@ -156,7 +160,9 @@ describe('listAccountsWithRoles failure handling', () => {
   it('fails at once on an error retrying cannot fix', async () => {
     const {client} = fakePortal(generateAccounts(5, 1), () => sdkError('AccessDeniedException', 403))
     const failure = (await listAccountsWithRoles(client, 'token', {session: SESSION}).catch((e: unknown) => e)) as KeylessError
-    expect(failure.toLine()).toBe('keyless: AWS Identity Center call failed (AccessDeniedException: AccessDeniedException); run again with --debug for details')
+    expect(failure.toLine()).toBe(
+      'keyless: AWS Identity Center call failed (AccessDeniedException: AccessDeniedException); run again with --debug for details',
+    )
   })
 
   it('sorts by account name, then id, and strips nothing from the data itself', async () => {

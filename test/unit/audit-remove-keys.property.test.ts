@@ -15,7 +15,12 @@ const OTHER = ['region = eu-west-1', 'output = json', '# a comment', '; another'
 
 const section = fc.tuple(fc.constantFrom(...NAMES), fc.shuffledSubarray([...KEY_LINES, ...OTHER]))
 const file = fc
-  .tuple(fc.uniqueArray(section, {selector: ([name]) => name, maxLength: 5}), fc.constantFrom('\n', '\r\n'), fc.boolean(), fc.array(fc.constantFrom('# top', ''), {maxLength: 2}))
+  .tuple(
+    fc.uniqueArray(section, {selector: ([name]) => name, maxLength: 5}),
+    fc.constantFrom('\n', '\r\n'),
+    fc.boolean(),
+    fc.array(fc.constantFrom('# top', ''), {maxLength: 2}),
+  )
   .map(([sections, eol, finalNewline, top]) => {
     const lines = [...top, ...sections.flatMap(([name, body]) => [`[${name}]`, ...body.flatMap((l) => l.split('\n'))])]
     const text = lines.join(eol)

@@ -13,7 +13,13 @@ describe('severity rules (PRODUCT.md section 12)', () => {
   const key = (kind: Draft['kind'], identity: KeyIdentity | undefined, extra: Partial<Draft> = {}) =>
     rateFinding({kind, location: at('~/.aws/credentials', 'default'), key: ROOT_KEY, ...extra}, identity).severity
   const root: KeyIdentity = {status: 'active', account: '111111111111', arn: 'arn:aws:iam::111111111111:root', principalKind: 'root'}
-  const user: KeyIdentity = {status: 'active', account: '2', arn: 'arn:aws:iam::222222222222:user/u', principalKind: 'iam-user', userName: 'u'}
+  const user: KeyIdentity = {
+    status: 'active',
+    account: '2',
+    arn: 'arn:aws:iam::222222222222:user/u',
+    principalKind: 'iam-user',
+    userName: 'u',
+  }
   it.each([
     ['a root key', key('credentials-file-key', root), 'critical'],
     ['a root key in a project file', key('project-file-key', root), 'critical'],
@@ -92,12 +98,20 @@ describe('removeStaticKeys: only the key lines go, every other byte stays', () =
 
   it('reads config-file profiles as [profile NAME] and [default]', () => {
     const text = '[profile dev]\naws_access_key_id = AKIA1\naws_secret_access_key = s1\nregion = x\n\n[default]\nregion = y\n'
-    expect(removeStaticKeys(text, ['dev'], {file: 'config'})).toEqual({text: '[profile dev]\nregion = x\n\n[default]\nregion = y\n', removed: ['dev']})
+    expect(removeStaticKeys(text, ['dev'], {file: 'config'})).toEqual({
+      text: '[profile dev]\nregion = x\n\n[default]\nregion = y\n',
+      removed: ['dev'],
+    })
   })
 })
 
 describe('convertToKeylessProfile', () => {
-  const profile = {name: 'dev', credentialProcess: '"/bin/keyless" credential-process --session acme --account-id 111111111111 --role-name Admin', region: 'us-east-1', session: 'acme'}
+  const profile = {
+    name: 'dev',
+    credentialProcess: '"/bin/keyless" credential-process --session acme --account-id 111111111111 --role-name Admin',
+    region: 'us-east-1',
+    session: 'acme',
+  }
   it('appends a keyless profile when there is none', () => {
     expect(convertToKeylessProfile('[sso-session acme]\nsso_region = us-east-1\n', profile)).toBe(
       `[sso-session acme]\nsso_region = us-east-1\n\n[profile dev]\ncredential_process = ${profile.credentialProcess}\nregion = us-east-1\nkeyless_session = acme\n`,
@@ -134,11 +148,29 @@ describe('findKeyPairs', () => {
 describe('describeCache: presence and expiry only', () => {
   const now = Date.parse('2026-06-01T00:00:00Z')
   it('an AWS CLI SSO token file', () => {
-    const d = describeCache('sso-cache', {accessToken: 'x', expiresAt: '2026-05-01T00:00:00Z', refreshToken: 'r', clientSecret: 's', registrationExpiresAt: '2026-09-01T00:00:00Z'}, now)
-    expect(d).toMatchObject({holds: ['access-token', 'refresh-token', 'client-secret'], expiresAt: '2026-05-01T00:00:00.000Z', status: 'valid'})
+    const d = describeCache(
+      'sso-cache',
+      {
+        accessToken: 'x',
+        expiresAt: '2026-05-01T00:00:00Z',
+        refreshToken: 'r',
+        clientSecret: 's',
+        registrationExpiresAt: '2026-09-01T00:00:00Z',
+      },
+      now,
+    )
+    expect(d).toMatchObject({
+      holds: ['access-token', 'refresh-token', 'client-secret'],
+      expiresAt: '2026-05-01T00:00:00.000Z',
+      status: 'valid',
+    })
   })
   it('an expired CLI role-credentials file', () => {
-    const d = describeCache('cli-cache', {Credentials: {AccessKeyId: 'ASIAEMULATORCACHE001', SecretAccessKey: 's', SessionToken: 't', Expiration: '2026-05-01T00:00:00Z'}}, now)
+    const d = describeCache(
+      'cli-cache',
+      {Credentials: {AccessKeyId: 'ASIAEMULATORCACHE001', SecretAccessKey: 's', SessionToken: 't', Expiration: '2026-05-01T00:00:00Z'}},
+      now,
+    )
     expect(d).toMatchObject({holds: ['role-credentials'], status: 'expired', temporary: true})
   })
 })
@@ -146,8 +178,11 @@ describe('describeCache: presence and expiry only', () => {
 describe('deactivateStep', () => {
   it('names the IAM user from STS only when it is a valid IAM user name', async () => {
     const {deactivateStep} = await import('../../src/audit/fix.js')
-    const user = (userName: string) => deactivateStep('AKIAEMULATORUSER0001', false, {status: 'active', account: '2', principalKind: 'iam-user', userName})
-    expect(user('terraform-deployer')).toBe('aws iam update-access-key --status Inactive --access-key-id AKIAEMULATORUSER0001 --user-name terraform-deployer')
+    const user = (userName: string) =>
+      deactivateStep('AKIAEMULATORUSER0001', false, {status: 'active', account: '2', principalKind: 'iam-user', userName})
+    expect(user('terraform-deployer')).toBe(
+      'aws iam update-access-key --status Inactive --access-key-id AKIAEMULATORUSER0001 --user-name terraform-deployer',
+    )
     expect(user('x; rm -rf ~')).toMatch(/--user-name USER \(find USER with/)
     expect(deactivateStep('AKIAEMULATOROLD00001', false, {status: 'rejected'})).toBeNull()
     expect(deactivateStep('ASIAEMULATORCACHE001', true, undefined)).toBeNull()

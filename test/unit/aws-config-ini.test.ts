@@ -17,7 +17,10 @@ const ROUND_TRIP: Array<[string, string]> = [
   ['nested s3', '[default]\ns3 =\n  max_concurrent_requests = 20\n\n  # note\n  addressing_style = path\nregion = x\n'],
   ['UTF-8', '# café ☕\n[profile équipe]\noutput = json # not a comment\n'],
   ['colon delimiter, tabs, odd spacing', '[default]\nregion:us-east-1\n\toutput\t=\tjson  \n'],
-  ['services and sso-session', '[services dev]\ns3 =\n  endpoint_url = http://localhost\n[sso-session acme]\nsso_start_url = https://a.b/start\n'],
+  [
+    'services and sso-session',
+    '[services dev]\ns3 =\n  endpoint_url = http://localhost\n[sso-session acme]\nsso_start_url = https://a.b/start\n',
+  ],
   ['header with trailing text', '[profile a] ; comment\nregion = x\n'],
 ]
 
@@ -120,7 +123,12 @@ const ERRORS: Array<[string, string, number, RegExp]> = [
   ['missing ]', '[default]\nregion = x\n\n# c\n\n\n[profile\n', 7, /line 7: "\[profile" is not a section header \(missing "\]"\)/],
   ['missing ] on line 1', '[profile\n', 1, /line 1: "\[profile" is not a section header \(missing "\]"\)/],
   ['empty header', '[default]\n[]\n', 2, /empty section header/],
-  ['duplicate section', '[profile a]\nx = 1\n[profile b]\n[profile  "a"]\n', 4, /line 4: duplicate section \[profile a\] \(first at line 1\)/],
+  [
+    'duplicate section',
+    '[profile a]\nx = 1\n[profile b]\n[profile  "a"]\n',
+    4,
+    /line 4: duplicate section \[profile a\] \(first at line 1\)/,
+  ],
   ['duplicate default', '[default]\n[default]\n', 2, /duplicate section \[default\]/],
   ['key before any section', '# c\nregion = us-east-1\n[default]\n', 2, /line 2: "region = us-east-1" is outside any section/],
   ['neither', '[default]\nregion = x\njust words\n', 3, /line 3: "just words" is neither a section header/],

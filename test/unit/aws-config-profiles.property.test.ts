@@ -40,9 +40,9 @@ const userKeys = fc.subarray(
 
 /** A section body: some keys, with comments and blank lines sprinkled between them. */
 const body = (keys: fc.Arbitrary<string[][]>): fc.Arbitrary<string[]> =>
-  fc.tuple(keys, fc.array(fc.array(userLine, {maxLength: 2}), {minLength: 7, maxLength: 7})).map(([ks, gaps]) =>
-    ks.flatMap((k, i) => [...(gaps[i] ?? []), ...k]).concat(gaps[6] ?? []),
-  )
+  fc
+    .tuple(keys, fc.array(fc.array(userLine, {maxLength: 2}), {minLength: 7, maxLength: 7}))
+    .map(([ks, gaps]) => ks.flatMap((k, i) => [...(gaps[i] ?? []), ...k]).concat(gaps[6] ?? []))
 
 const userSection = fc.tuple(
   fc.constantFrom(
@@ -58,27 +58,35 @@ const userSection = fc.tuple(
   body(userKeys),
 )
 
-const keylessSection = fc.tuple(
-  fc.constantFrom('acme', 'acme', 'other'),
-  fc.constantFrom(...POOL.map((p) => p.name), 'gone.Role', 'renamed-by-template'),
-  fc.constantFrom(...POOL.map((p) => [p.accountId, p.roleName] as const), ['444444444444', 'GoneRole'] as const),
-  fc.boolean(),
-  body(fc.subarray([['output = json'], ['cli_pager =']])),
-).map(([session, name, [account, role], withRegion, extra]) => [
-  `[profile ${name}]`,
-  `credential_process = "/old/keyless" credential-process --session ${session} --account-id ${account} --role-name ${role}`,
-  ...(withRegion ? ['region = ap-south-1'] : []),
-  ...extra,
-  `keyless_session = ${session}`,
-])
+const keylessSection = fc
+  .tuple(
+    fc.constantFrom('acme', 'acme', 'other'),
+    fc.constantFrom(...POOL.map((p) => p.name), 'gone.Role', 'renamed-by-template'),
+    fc.constantFrom(...POOL.map((p) => [p.accountId, p.roleName] as const), ['444444444444', 'GoneRole'] as const),
+    fc.boolean(),
+    body(fc.subarray([['output = json'], ['cli_pager =']])),
+  )
+  .map(([session, name, [account, role], withRegion, extra]) => [
+    `[profile ${name}]`,
+    `credential_process = "/old/keyless" credential-process --session ${session} --account-id ${account} --role-name ${role}`,
+    ...(withRegion ? ['region = ap-south-1'] : []),
+    ...extra,
+    `keyless_session = ${session}`,
+  ])
 
 const configText = fc
   .record({
     preamble: fc.array(userLine, {maxLength: 3}),
-    sections: fc.uniqueArray(fc.oneof(userSection.map(([h, b]) => [h, ...b]), keylessSection), {
-      maxLength: 8,
-      selector: (lines) => (lines[0] as string).replace('[profile ', '[').replace(' ', ''),
-    }),
+    sections: fc.uniqueArray(
+      fc.oneof(
+        userSection.map(([h, b]) => [h, ...b]),
+        keylessSection,
+      ),
+      {
+        maxLength: 8,
+        selector: (lines) => (lines[0] as string).replace('[profile ', '[').replace(' ', ''),
+      },
+    ),
     eol: fc.constantFrom('\n', '\r\n', 'mixed'),
     bom: fc.boolean(),
     finalNewline: fc.boolean(),
@@ -111,8 +119,7 @@ const sameLines = (before: string[], after: string[]): void => {
     // A line that had no ending (the old last line) may gain one when something is appended after it.
     if (line.endsWith('\u0000') || (after[i] as string).endsWith('\u0000')) {
       expect((after[i] as string).split('\u0000')[0]).toBe(line.split('\u0000')[0])
-    }
-    else expect(after[i]).toBe(line)
+    } else expect(after[i]).toBe(line)
   }
 }
 

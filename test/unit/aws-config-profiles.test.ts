@@ -206,16 +206,20 @@ describe('syncProfiles', () => {
   })
 
   it('warns about every skipped profile, naming its line', () => {
-    const r = syncProfiles('[default]\n\n[profile sandbox.AdministratorAccess]\nregion = x\n', {session: 'acme', profiles: [SANDBOX], prune: false})
-    expect(r.warnings).toEqual([
-      'profile "sandbox.AdministratorAccess" (line 3) is your own, not keyless\'s: left alone, not written',
-    ])
+    const r = syncProfiles('[default]\n\n[profile sandbox.AdministratorAccess]\nregion = x\n', {
+      session: 'acme',
+      profiles: [SANDBOX],
+      prune: false,
+    })
+    expect(r.warnings).toEqual(['profile "sandbox.AdministratorAccess" (line 3) is your own, not keyless\'s: left alone, not written'])
   })
 
   it('keeps a copy of a keyless profile the user made for a wanted role, and does not prune it', () => {
     const copy = `[profile my-admin]\ncredential_process = "/old" credential-process --session acme --account-id 111111111111 --role-name AdministratorAccess\nkeyless_session = acme\n`
     const r = syncProfiles(`${block(SANDBOX)}\n\n${copy}`, {session: 'acme', profiles: [SANDBOX], prune: true})
-    expect(r.text).toBe(`${block(SANDBOX)}\n\n[profile my-admin]\ncredential_process = ${SANDBOX.keys.credential_process}\nkeyless_session = acme\n`)
+    expect(r.text).toBe(
+      `${block(SANDBOX)}\n\n[profile my-admin]\ncredential_process = ${SANDBOX.keys.credential_process}\nkeyless_session = acme\n`,
+    )
     expect(r.updated).toEqual(['my-admin'])
     expect(r.removed).toEqual([])
   })
@@ -271,7 +275,13 @@ describe('profile names', () => {
 
 describe('credential_process command line', () => {
   it('quotes the command and round-trips account and role', () => {
-    const line = credentialProcessCommand({command: '/opt/key less/keyless', session: 'acme', accountId: '111111111111', roleName: 'Admin', autoLogin: true})
+    const line = credentialProcessCommand({
+      command: '/opt/key less/keyless',
+      session: 'acme',
+      accountId: '111111111111',
+      roleName: 'Admin',
+      autoLogin: true,
+    })
     expect(line).toBe('"/opt/key less/keyless" credential-process --session acme --account-id=111111111111 --role-name=Admin --auto-login')
     expect(parseCredentialProcess(line)).toEqual({accountId: '111111111111', roleName: 'Admin'})
     expect(parseCredentialProcess(CMD)).toBeUndefined()
@@ -293,7 +303,9 @@ describe('credential_process command line', () => {
       ['/opt/a\\ b/keyless', '"\\"'],
       ['/opt/$(id)`x`/keyless', '"$", "`"'],
     ] as const) {
-      expect(() => credentialProcessCommand({...base, command}, 'linux')).toThrow(`contains ${named}, which the AWS CLI and the AWS SDKs read differently`)
+      expect(() => credentialProcessCommand({...base, command}, 'linux')).toThrow(
+        `contains ${named}, which the AWS CLI and the AWS SDKs read differently`,
+      )
     }
     expect(() => credentialProcessCommand({...base, command: 'C:\\Users\\%USERNAME%\\keyless.cmd'}, 'win32')).toThrow('contains "%"')
     expect(credentialProcessCommand({...base, command: 'C:\\Program Files\\keyless\\keyless.cmd'}, 'win32')).toMatch(/^"C:\\Program Files/)
@@ -310,7 +322,9 @@ describe('credential_process command line', () => {
     const argv = shlexSplit(line)!.slice(2)
     expect(parseCredentialProcessArgs(argv)).toMatchObject({accountId: '111111111111', roleName: '-Admin'})
     // The old form is what failed: "argument is ambiguous".
-    expect(() => parseCredentialProcessArgs(['--session', 'acme', '--account-id', '111111111111', '--role-name', '-Admin'])).toThrow(/ambiguous/)
+    expect(() => parseCredentialProcessArgs(['--session', 'acme', '--account-id', '111111111111', '--role-name', '-Admin'])).toThrow(
+      /ambiguous/,
+    )
   })
 
   it('buildWantedProfiles: sorted, named, disambiguated, keys in PRODUCT order', () => {
@@ -324,7 +338,11 @@ describe('credential_process command line', () => {
         {accountId: '333333333333', accountName: 'sandbox', roleName: 'ReadOnlyAccess'},
       ],
     })
-    expect(wanted.map((w) => w.name)).toEqual(['sandbox.ReadOnlyAccess.111111111111', 'sandbox.ReadOnlyAccess.333333333333', 'staging.ReadOnlyAccess'])
+    expect(wanted.map((w) => w.name)).toEqual([
+      'sandbox.ReadOnlyAccess.111111111111',
+      'sandbox.ReadOnlyAccess.333333333333',
+      'staging.ReadOnlyAccess',
+    ])
     expect(Object.keys(wanted[0]!.keys)).toEqual(['credential_process', 'region', 'keyless_session'])
     expect(syncProfiles('', {session: 'acme', profiles: wanted, prune: false}).text).toMatchInlineSnapshot(`
       "[profile sandbox.ReadOnlyAccess.111111111111]
@@ -363,7 +381,8 @@ describe('written profiles work with the AWS SDKs', () => {
         '#!/bin/sh\necho \'{"Version":1,"AccessKeyId":"ASIASTUB\'"${4#--account-id=}"\'","SecretAccessKey":"s","SessionToken":"t","Expiration":"2099-01-01T00:00:00Z"}\'\n',
       )
       chmodSync(stub, 0o755)
-      const before = '# mine\r\n[default]\r\nregion = eu-west-1 # comment\r\ns3 =\r\n  max_concurrent_requests = 20\r\n\r\n; x\r\n[profile dev]\r\noutput = json'
+      const before =
+        '# mine\r\n[default]\r\nregion = eu-west-1 # comment\r\ns3 =\r\n  max_concurrent_requests = 20\r\n\r\n; x\r\n[profile dev]\r\noutput = json'
       const wanted = buildWantedProfiles({
         session: 'acme',
         command: stub,

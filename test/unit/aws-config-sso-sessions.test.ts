@@ -162,7 +162,18 @@ describe('validators', () => {
     for (const region of [...regions, 'us-gov-west-1', 'cn-northwest-1', 'us-isob-east-1', 'eusc-de-east-1', 'ap-southeast-7']) {
       expect(validateRegion(region)).toBe(region)
     }
-    for (const bad of ['us-east', 'useast1', 'US-EAST-1', 'us-east-01', 'us-est-1', 'xx-east-1', 'us-east-1 ', 'us_east_1', '', 'aws-global']) {
+    for (const bad of [
+      'us-east',
+      'useast1',
+      'US-EAST-1',
+      'us-east-01',
+      'us-est-1',
+      'xx-east-1',
+      'us-east-1 ',
+      'us_east_1',
+      '',
+      'aws-global',
+    ]) {
       if (bad === 'us-east-1 ') expect(validateRegion(bad)).toBe('us-east-1')
       else expect(() => validateRegion(bad), bad).toThrow(InvalidConfigValueError)
     }
@@ -171,7 +182,15 @@ describe('validators', () => {
   it('start URL: https only, a real URL with a host', () => {
     expect(validateStartUrl(' https://acme.awsapps.com/start ')).toBe('https://acme.awsapps.com/start')
     expect(validateStartUrl('https://d-1234567890.awsapps.com/start/#')).toBe('https://d-1234567890.awsapps.com/start/#')
-    for (const bad of ['http://acme.awsapps.com/start', 'acme.awsapps.com/start', 'https://', 'https://user:pw@a.b/start', 'ftp://a.b', 'https://localhost/x', 'https://a b.com']) {
+    for (const bad of [
+      'http://acme.awsapps.com/start',
+      'acme.awsapps.com/start',
+      'https://',
+      'https://user:pw@a.b/start',
+      'ftp://a.b',
+      'https://localhost/x',
+      'https://a b.com',
+    ]) {
       expect(() => validateStartUrl(bad), bad).toThrow(InvalidConfigValueError)
     }
     const e = (() => {
@@ -192,14 +211,18 @@ describe('validators', () => {
 })
 
 describe('setSessionKeys (remembered keyless_* settings)', () => {
-  const text = '# mine\r\n[sso-session acme]\r\nsso_start_url = https://acme.awsapps.com/start\r\nsso_region = us-east-1 ; eu?\r\n\r\n[profile x]\r\nregion = us-east-1'
+  const text =
+    '# mine\r\n[sso-session acme]\r\nsso_start_url = https://acme.awsapps.com/start\r\nsso_region = us-east-1 ; eu?\r\n\r\n[profile x]\r\nregion = us-east-1'
   it('adds new keys after the last key, replaces given ones, leaves undefined ones and every other byte', () => {
     const once = setSessionKeys(text, 'acme', {keyless_template: '{session}.{role_name}', keyless_command: undefined})
     expect(once).toBe(text.replace('eu?\r\n', 'eu?\r\nkeyless_template = {session}.{role_name}\r\n'))
     expect(setSessionKeys(once, 'acme', {keyless_template: '{session}.{role_name}'})).toBe(once)
     const twice = setSessionKeys(once, 'acme', {keyless_template: '{account_id}.{role_name}', keyless_auto_login: 'true'})
     expect(twice).toBe(text.replace('eu?\r\n', 'eu?\r\nkeyless_template = {account_id}.{role_name}\r\nkeyless_auto_login = true\r\n'))
-    expect(listSsoSessions(parseConfig(twice))[0]!.keyless).toEqual({keyless_template: '{account_id}.{role_name}', keyless_auto_login: 'true'})
+    expect(listSsoSessions(parseConfig(twice))[0]!.keyless).toEqual({
+      keyless_template: '{account_id}.{role_name}',
+      keyless_auto_login: 'true',
+    })
   })
   it('refuses keys that are not keyless_*', () => {
     expect(() => setSessionKeys(text, 'acme', {sso_region: 'x'})).toThrow(/not a keyless_ key/)
@@ -211,10 +234,22 @@ describe('keyless_login_flow', () => {
     const {listSsoSessions, upsertSsoSession} = await import('../../src/aws-config/sso-sessions.js')
     const {parseConfig} = await import('../../src/aws-config/ini.js')
     const before = '[sso-session acme]\nsso_start_url = https://acme.awsapps.com/start\nsso_region = us-east-1\n# mine\n'
-    const added = upsertSsoSession(before, {name: 'acme', startUrl: 'https://acme.awsapps.com/start', region: 'us-east-1', loginFlow: 'device-code'})
-    expect(added).toBe('[sso-session acme]\nsso_start_url = https://acme.awsapps.com/start\nsso_region = us-east-1\nkeyless_login_flow = device-code\n# mine\n')
+    const added = upsertSsoSession(before, {
+      name: 'acme',
+      startUrl: 'https://acme.awsapps.com/start',
+      region: 'us-east-1',
+      loginFlow: 'device-code',
+    })
+    expect(added).toBe(
+      '[sso-session acme]\nsso_start_url = https://acme.awsapps.com/start\nsso_region = us-east-1\nkeyless_login_flow = device-code\n# mine\n',
+    )
     expect(listSsoSessions(parseConfig(added))[0]).toMatchObject({name: 'acme', loginFlow: 'device-code'})
-    const changed = upsertSsoSession(added, {name: 'acme', startUrl: 'https://acme.awsapps.com/start', region: 'us-east-1', loginFlow: 'auth-code'})
+    const changed = upsertSsoSession(added, {
+      name: 'acme',
+      startUrl: 'https://acme.awsapps.com/start',
+      region: 'us-east-1',
+      loginFlow: 'auth-code',
+    })
     expect(changed).toBe(added.replace('device-code', 'auth-code'))
     expect(upsertSsoSession(changed, {name: 'acme', startUrl: 'https://acme.awsapps.com/start', region: 'us-east-1'})).toBe(changed)
     expect(upsertSsoSession('', {name: 'new', startUrl: 'https://a.awsapps.com/start', region: 'us-east-1', loginFlow: 'auth-code'})).toBe(

@@ -58,8 +58,22 @@ describe('credential-process arguments', () => {
   })
 
   it('reads the command line as node:util parseArgs does (the hot path skips loading it for plain flags)', () => {
-    const token = fc.constantFrom('--session', '--account-id', '--role-name', '--auto-login', '--debug', '--session=acme', '--debug=1', '--x',
-      '-s', 'acme', '111111111111', 'AdministratorAccess', '-1', '')
+    const token = fc.constantFrom(
+      '--session',
+      '--account-id',
+      '--role-name',
+      '--auto-login',
+      '--debug',
+      '--session=acme',
+      '--debug=1',
+      '--x',
+      '-s',
+      'acme',
+      '111111111111',
+      'AdministratorAccess',
+      '-1',
+      '',
+    )
     fc.assert(
       fc.property(fc.array(token, {maxLength: 8}), (argv) => {
         const run = (f: () => unknown) => {
@@ -71,7 +85,18 @@ describe('credential-process arguments', () => {
         }
         const ours = run(() => parseCredentialProcessArgs(argv))
         const node = run(() => {
-          const {values} = parseArgs({args: argv, strict: true, allowPositionals: false, options: {session: {type: 'string'}, 'account-id': {type: 'string'}, 'role-name': {type: 'string'}, 'auto-login': {type: 'boolean'}, debug: {type: 'boolean'}}})
+          const {values} = parseArgs({
+            args: argv,
+            strict: true,
+            allowPositionals: false,
+            options: {
+              session: {type: 'string'},
+              'account-id': {type: 'string'},
+              'role-name': {type: 'string'},
+              'auto-login': {type: 'boolean'},
+              debug: {type: 'boolean'},
+            },
+          })
           return values
         })
         // Whatever node:util refuses is refused; whatever it reads, keyless reads the same values from.
@@ -79,7 +104,13 @@ describe('credential-process arguments', () => {
         else if ('value' in ours) {
           const v = ours.value as {session?: string; accountId: string; roleName: string; autoLogin: boolean; debug: boolean}
           const n = node.value as Record<string, string | boolean | undefined>
-          expect([v.session, v.accountId, v.roleName, v.autoLogin, v.debug]).toEqual([n.session, n['account-id'], n['role-name'], n['auto-login'] === true, n.debug === true])
+          expect([v.session, v.accountId, v.roleName, v.autoLogin, v.debug]).toEqual([
+            n.session,
+            n['account-id'],
+            n['role-name'],
+            n['auto-login'] === true,
+            n.debug === true,
+          ])
         }
       }),
       {numRuns: 2000},
@@ -124,7 +155,9 @@ describe('error lines', () => {
     expect(line).toContain('keyless profiles sync --session acme --prune')
   })
   it('keeps the keychain error fix and reduces anything else to one line', () => {
-    expect(errorLine(new KeychainUnavailableError('no Secret Service', 'start a keyring'))).toBe('keyless: no Secret Service; start a keyring')
+    expect(errorLine(new KeychainUnavailableError('no Secret Service', 'start a keyring'))).toBe(
+      'keyless: no Secret Service; start a keyring',
+    )
     expect(errorLine(new Error('boom\n    at x (y.js:1:1)'))).toBe('keyless: boom; run again with --debug for details')
   })
 })

@@ -24,12 +24,21 @@ function harness(tokenReplies: Array<string | 'ok'>, options: {interval?: number
     async send(command: {constructor: {name: string}}) {
       const op = command.constructor.name.replace(/Command$/, '')
       calls.push(op)
-      if (op === 'RegisterClient') return {clientId: 'cid', clientSecret: 'csecret-123456789', clientSecretExpiresAt: clock / 1000 + 90 * 86400}
+      if (op === 'RegisterClient')
+        return {clientId: 'cid', clientSecret: 'csecret-123456789', clientSecretExpiresAt: clock / 1000 + 90 * 86400}
       if (op === 'StartDeviceAuthorization') {
-        return {deviceCode: 'dc-123456789', userCode: 'ABCD-EFGH', verificationUri: 'https://device', verificationUriComplete: 'https://device?user_code=ABCD-EFGH', interval: options.interval ?? 1, expiresIn: options.expiresIn ?? 600}
+        return {
+          deviceCode: 'dc-123456789',
+          userCode: 'ABCD-EFGH',
+          verificationUri: 'https://device',
+          verificationUriComplete: 'https://device?user_code=ABCD-EFGH',
+          interval: options.interval ?? 1,
+          expiresIn: options.expiresIn ?? 600,
+        }
       }
       const reply = tokenReplies.shift()
-      if (reply === 'ok' || reply === undefined) return {accessToken: 'at-123456789', refreshToken: 'rt-123456789', expiresIn: 28800, tokenType: 'Bearer'}
+      if (reply === 'ok' || reply === undefined)
+        return {accessToken: 'at-123456789', refreshToken: 'rt-123456789', expiresIn: 28800, tokenType: 'Bearer'}
       throw sdkError(reply)
     },
   }
@@ -79,7 +88,13 @@ describe('device-authorization poller', () => {
 
   it('reuses a stored registration and registers anew when Identity Center rejects it', async () => {
     const h = harness(['ok'])
-    await h.deps.store.writeRegistration('acme', {clientId: 'old', clientSecret: 'old-secret-1234', expiresAt: new Date(Date.now() + 86400e3 * 30).toISOString(), region: 'us-east-1', scopes: ['sso:account:access']})
+    await h.deps.store.writeRegistration('acme', {
+      clientId: 'old',
+      clientSecret: 'old-secret-1234',
+      expiresAt: new Date(Date.now() + 86400e3 * 30).toISOString(),
+      region: 'us-east-1',
+      scopes: ['sso:account:access'],
+    })
     let rejected = false
     const client = await h.deps.oidc()
     const send = (client as {send: (c: {constructor: {name: string}; input: {clientId?: string}}) => Promise<unknown>}).send

@@ -22,7 +22,10 @@ describe('classifyArn', () => {
       {kind: 'assumed-role', account: '333333333333', name: 'deploy', sessionName: 'aws-sdk-js-1700000000000'},
     ],
     // Not a 16-hex suffix: an ordinary role someone named like the SSO ones.
-    ['arn:aws:sts::333333333333:assumed-role/AWSReservedSSO_fake/me', {kind: 'assumed-role', account: '333333333333', name: 'AWSReservedSSO_fake', sessionName: 'me'}],
+    [
+      'arn:aws:sts::333333333333:assumed-role/AWSReservedSSO_fake/me',
+      {kind: 'assumed-role', account: '333333333333', name: 'AWSReservedSSO_fake', sessionName: 'me'},
+    ],
     ['arn:aws:sts::444444444444:federated-user/alice', {kind: 'federated-user', account: '444444444444', name: 'alice'}],
     ['arn:aws:iam::555555555555:role/x', {kind: 'unknown', account: '555555555555'}],
     ['not an arn', {kind: 'unknown', account: ''}],

@@ -71,8 +71,12 @@ describe('describeSource', () => {
     })
   })
   it('names credential_process, SSO and assumed-role profiles', () => {
-    const f = files(KEYLESS_PROFILE + '[profile sso]\nsso_session = acme\n[profile r]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = sso\n')
-    expect(describeSource({features: {CREDENTIALS_PROFILE_PROCESS: 'v', CREDENTIALS_PROCESS: 'w'}, profile: 'sandbox.Admin', files: f, env})).toEqual({
+    const f = files(
+      KEYLESS_PROFILE + '[profile sso]\nsso_session = acme\n[profile r]\nrole_arn = arn:aws:iam::1:role/x\nsource_profile = sso\n',
+    )
+    expect(
+      describeSource({features: {CREDENTIALS_PROFILE_PROCESS: 'v', CREDENTIALS_PROCESS: 'w'}, profile: 'sandbox.Admin', files: f, env}),
+    ).toEqual({
       kind: 'credential-process',
       profile: 'sandbox.Admin',
       detail: 'credential_process of profile [sandbox.Admin] in /home/me/.aws/config',
@@ -80,11 +84,18 @@ describe('describeSource', () => {
     expect(describeSource({features: {CREDENTIALS_PROFILE_SSO: 'r', CREDENTIALS_SSO: 's'}, profile: 'sso', files: f, env}).detail).toBe(
       'SSO profile [sso] (sso-session acme)',
     )
-    const assumed = describeSource({features: {CREDENTIALS_PROFILE_SSO: 'r', CREDENTIALS_PROFILE_SOURCE_PROFILE: 'o'}, profile: 'r', files: f, env})
+    const assumed = describeSource({
+      features: {CREDENTIALS_PROFILE_SSO: 'r', CREDENTIALS_PROFILE_SOURCE_PROFILE: 'o'},
+      profile: 'r',
+      files: f,
+      env,
+    })
     expect(assumed).toEqual({kind: 'assume-role', profile: 'r', detail: 'profile [r] assumes arn:aws:iam::1:role/x (source_profile sso)'})
   })
   it('falls back to the SDK order when no feature ids were recorded', () => {
-    expect(describeSource({features: undefined, profile: 'sandbox.Admin', files: files(KEYLESS_PROFILE), env}).kind).toBe('credential-process')
+    expect(describeSource({features: undefined, profile: 'sandbox.Admin', files: files(KEYLESS_PROFILE), env}).kind).toBe(
+      'credential-process',
+    )
     expect(describeSource({features: undefined, profile: 'x', files: files(''), env}).kind).toBe('unknown')
   })
 })
@@ -120,12 +131,20 @@ describe('warningsFor', () => {
     )
     expect(warnings.map((w) => w.code)).toEqual(['root', 'long-term-key'])
     expect(warnings[0]!.message).toMatch(/^you are the account root of 111111111111/)
-    expect(warnings[1]!.message).toContain('AKIA************0001 is a long-term access key that never expires (from environment variable AWS_ACCESS_KEY_ID)')
+    expect(warnings[1]!.message).toContain(
+      'AKIA************0001 is a long-term access key that never expires (from environment variable AWS_ACCESS_KEY_ID)',
+    )
     expect(warnings[1]!.message).toMatch(/; keyless audit finds every other long-term key on this machine$/)
   })
   it('names the file of a long-term key from a profile', () => {
-    const source = {kind: 'credentials-file' as const, profile: 'default', detail: 'credentials file /home/me/.aws/credentials, profile [default]'}
-    const [warning] = warningsFor(warningInput({principal: classifyArn('arn:aws:iam::222222222222:user/terraform-deployer'), keyKind: 'long-term', source}))
+    const source = {
+      kind: 'credentials-file' as const,
+      profile: 'default',
+      detail: 'credentials file /home/me/.aws/credentials, profile [default]',
+    }
+    const [warning] = warningsFor(
+      warningInput({principal: classifyArn('arn:aws:iam::222222222222:user/terraform-deployer'), keyKind: 'long-term', source}),
+    )
     expect(warning!.message).toContain('(from credentials file /home/me/.aws/credentials, profile [default])')
   })
   it('warns when environment keys override AWS_PROFILE, but not when --profile picked the profile', () => {
@@ -182,13 +201,23 @@ describe('buildIdentity', () => {
   })
   it('gives expiresAt for temporary credentials (null when unknown)', () => {
     const sso = identityInput({
-      caller: {Account: '111111111111', Arn: 'arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/demo.user', UserId: 'AROA:demo.user'},
+      caller: {
+        Account: '111111111111',
+        Arn: 'arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/demo.user',
+        UserId: 'AROA:demo.user',
+      },
       accessKeyId: 'ASIAEXAMPLE000000001',
       hasSessionToken: true,
       expiration: new Date('2030-01-01T00:00:00Z'),
     })
     const identity = buildIdentity(sso)
-    expect(identity).toMatchObject({principalKind: 'sso-role', keyKind: 'temporary', expiresAt: '2030-01-01T00:00:00.000Z', principalName: 'Admin', sessionName: 'demo.user'})
+    expect(identity).toMatchObject({
+      principalKind: 'sso-role',
+      keyKind: 'temporary',
+      expiresAt: '2030-01-01T00:00:00.000Z',
+      principalName: 'Admin',
+      sessionName: 'demo.user',
+    })
     expect(buildIdentity({...sso, expiration: undefined}).expiresAt).toBeNull()
   })
 })
@@ -202,13 +231,20 @@ describe('verdict', () => {
       hasSessionToken: true,
     }),
   )
-  const user = buildIdentity(identityInput({caller: {Account: '222222222222', Arn: 'arn:aws:iam::222222222222:user/terraform-deployer'}, accessKeyId: 'AKIAEMULATORUSER0001'}))
+  const user = buildIdentity(
+    identityInput({
+      caller: {Account: '222222222222', Arn: 'arn:aws:iam::222222222222:user/terraform-deployer'},
+      accessKeyId: 'AKIAEMULATORUSER0001',
+    }),
+  )
   it('passes anything without --strict or --expect-account', () => {
     expect(verdict(root, {strict: false, expectAccounts: []})).toBeUndefined()
   })
   it('exits 3 under --strict for root and for a long-term key, never for SSO roles', () => {
     expect(verdict(root, {strict: true, expectAccounts: []})?.exitCode).toBe(3)
-    expect(verdict(user, {strict: true, expectAccounts: []})?.toLine()).toMatch(/^keyless: refusing: AKIA\*{12}0001 is a long-term access key from .*; use short-lived/)
+    expect(verdict(user, {strict: true, expectAccounts: []})?.toLine()).toMatch(
+      /^keyless: refusing: AKIA\*{12}0001 is a long-term access key from .*; use short-lived/,
+    )
     expect(verdict(sso, {strict: true, expectAccounts: []})).toBeUndefined()
   })
   it('exits 4 when the account is not one of --expect-account, before --strict', () => {
@@ -227,11 +263,23 @@ describe('explaining failures in one line', () => {
   const source = environmentSource({})
   const call = {maskedKey: 'AKIA************0001', source, endpoint: 'http://127.0.0.1:1'}
   it.each([
-    [{name: 'ExpiredToken', message: 'The security token included in the request is expired'}, /^keyless: the temporary credentials AKIA\*+0001 \(from environment variables .*\) have expired; export fresh credentials/],
+    [
+      {name: 'ExpiredToken', message: 'The security token included in the request is expired'},
+      /^keyless: the temporary credentials AKIA\*+0001 \(from environment variables .*\) have expired; export fresh credentials/,
+    ],
     [{name: 'InvalidClientTokenId', message: 'x'}, /^keyless: AWS does not recognise access key AKIA\*+0001 .*; unset AWS_ACCESS_KEY_ID/],
-    [{name: 'SignatureDoesNotMatch', message: 'x'}, /^keyless: the secret access key paired with AKIA\*+0001 .* is wrong.*; export the matching AWS_SECRET_ACCESS_KEY/],
-    [Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), {code: 'ECONNREFUSED'}), /^keyless: cannot reach STS at http:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\); check the network/],
-    [{name: 'Weird', message: 'first\nsecond', $metadata: {httpStatusCode: 500}}, /^keyless: STS GetCallerIdentity failed: Weird \(HTTP 500\): first; check/],
+    [
+      {name: 'SignatureDoesNotMatch', message: 'x'},
+      /^keyless: the secret access key paired with AKIA\*+0001 .* is wrong.*; export the matching AWS_SECRET_ACCESS_KEY/,
+    ],
+    [
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), {code: 'ECONNREFUSED'}),
+      /^keyless: cannot reach STS at http:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\); check the network/,
+    ],
+    [
+      {name: 'Weird', message: 'first\nsecond', $metadata: {httpStatusCode: 500}},
+      /^keyless: STS GetCallerIdentity failed: Weird \(HTTP 500\): first; check/,
+    ],
   ])('%o', (error, line) => {
     const explained = explainStsError(error, call)
     expect(explained.toLine()).toMatch(line)
@@ -241,20 +289,30 @@ describe('explaining failures in one line', () => {
   const f = files(KEYLESS_PROFILE)
   const context = {profile: 'sandbox.Admin', profileExplicit: true, files: f}
   it('relays the last stderr line of a failed credential_process', () => {
-    const error = new Error('Command failed: keyless credential-process --session acme\nkeyless: SSO session "acme" has expired; run: keyless login --session acme\n')
+    const error = new Error(
+      'Command failed: keyless credential-process --session acme\nkeyless: SSO session "acme" has expired; run: keyless login --session acme\n',
+    )
     expect(explainResolutionError(error, context).toLine()).toBe(
       'keyless: credential_process of profile [sandbox.Admin] failed: SSO session "acme" has expired; run: keyless login --session acme',
     )
   })
   it('sends an expired or missing AWS CLI SSO login to aws sso login', () => {
-    const error = new Error("The SSO session token associated with profile=s was not found or is invalid. To refresh this SSO session run 'aws sso login' with the corresponding profile.")
+    const error = new Error(
+      "The SSO session token associated with profile=s was not found or is invalid. To refresh this SSO session run 'aws sso login' with the corresponding profile.",
+    )
     expect(explainResolutionError(error, {...context, profile: 's'}).toLine()).toBe(
       'keyless: the SSO session of profile [s] has expired or is missing; run: aws sso login --profile s',
     )
   })
   it('says no credentials were found, and names a missing profile with the ones that exist', () => {
-    const none = explainResolutionError(new Error('Could not load credentials from any providers'), {...context, profile: 'default', profileExplicit: false})
-    expect(none.toLine()).toMatch(/^keyless: no AWS credentials found \(no AWS_ACCESS_KEY_ID in the environment, no usable profile \[default\]/)
+    const none = explainResolutionError(new Error('Could not load credentials from any providers'), {
+      ...context,
+      profile: 'default',
+      profileExplicit: false,
+    })
+    expect(none.toLine()).toMatch(
+      /^keyless: no AWS credentials found \(no AWS_ACCESS_KEY_ID in the environment, no usable profile \[default\]/,
+    )
     expect(missingProfileError({...context, profile: 'nope'})?.toLine()).toBe(
       'keyless: profile [nope] is not in /home/me/.aws/config or /home/me/.aws/credentials; use one of: sandbox.Admin',
     )
@@ -283,7 +341,11 @@ describe('render', () => {
   it('prints one fact per line, with time left for temporary credentials', () => {
     const identity = buildIdentity(
       identityInput({
-        caller: {Account: '111111111111', Arn: 'arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/demo.user', UserId: 'AROA:demo.user'},
+        caller: {
+          Account: '111111111111',
+          Arn: 'arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/demo.user',
+          UserId: 'AROA:demo.user',
+        },
         accessKeyId: 'ASIAEXAMPLE000000001',
         hasSessionToken: true,
         expiration: new Date('2025-01-01T13:00:00Z'),
@@ -320,7 +382,10 @@ describe('parseWhoamiArgs (the fast path without oclif)', () => {
     const {parseWhoamiArgs} = await import('../../src/identity/main.js')
     expect(parseWhoamiArgs([], {})).toEqual({profile: undefined, strict: false, expectAccounts: [], json: false, debug: false})
     expect(
-      parseWhoamiArgs(['--profile=p', '--strict', '--expect-account', '111111111111', '--expect-account=222222222222', '--json', '--debug'], {}),
+      parseWhoamiArgs(
+        ['--profile=p', '--strict', '--expect-account', '111111111111', '--expect-account=222222222222', '--json', '--debug'],
+        {},
+      ),
     ).toEqual({profile: 'p', strict: true, expectAccounts: ['111111111111', '222222222222'], json: true, debug: true})
     expect(parseWhoamiArgs([], {KEYLESS_CONTENT_TYPE: 'JSON'}).json).toBe(true)
   })

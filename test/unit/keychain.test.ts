@@ -206,11 +206,27 @@ describe('a Secret Service that does not answer', () => {
     `
     const {stdout} = await runProcess(
       'dbus-run-session',
-      ['--', 'sh', '-c', `/usr/bin/python3 -c "$FAKE" | (read line; exec "$@")`, 'sh', process.execPath, '--import', 'tsx', '--input-type=module', '-e', script],
+      [
+        '--',
+        'sh',
+        '-c',
+        `/usr/bin/python3 -c "$FAKE" | (read line; exec "$@")`,
+        'sh',
+        process.execPath,
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        script,
+      ],
       {env: {...process.env, FAKE: fake}, cwd: process.cwd(), timeoutMs: 60_000},
     )
     // (Once the fake leaves, D-Bus may activate the real gnome-keyring, which prints its own lines.)
-    const errors = JSON.parse(stdout.split('\n').find((line) => line.startsWith('['))!) as Array<{name: string; message: string; fix: string}>
+    const errors = JSON.parse(stdout.split('\n').find((line) => line.startsWith('['))!) as Array<{
+      name: string
+      message: string
+      fix: string
+    }>
     expect(errors).toHaveLength(2)
     for (const error of errors) {
       expect(error.name).toBe('KeychainTimeoutError')
@@ -248,11 +264,28 @@ describe('the kernel-keyring store: expiry and errors', () => {
 
   it.each([
     ['keyctl is not installed', '/nonexistent', /needs the keyctl program/, /sudo apt-get install keyutils/],
-    ['the kernel refuses (seccomp)', 'echo "keyctl_read_alloc: Operation not permitted" >&2; exit 1', /refused .* seccomp profile .* keyctl\/add_key/, /seccomp profile/],
-    ['the quota is full', 'echo "keyctl_add: Disk quota exceeded" >&2; exit 1', /quota of this user is full/, /sysctl -w kernel\.keys\.maxbytes/],
+    [
+      'the kernel refuses (seccomp)',
+      'echo "keyctl_read_alloc: Operation not permitted" >&2; exit 1',
+      /refused .* seccomp profile .* keyctl\/add_key/,
+      /seccomp profile/,
+    ],
+    [
+      'the quota is full',
+      'echo "keyctl_add: Disk quota exceeded" >&2; exit 1',
+      /quota of this user is full/,
+      /sysctl -w kernel\.keys\.maxbytes/,
+    ],
   ])('%s: a typed error with the cause and the fix', async (_, script, message, fix) => {
     const path = script.startsWith('/') ? script : fakeKeyctl(script)
-    const error = await withPath(path, () => openStore('kernel-keyring', {service}).set('k', 'v').then(() => undefined, (e: unknown) => e))
+    const error = await withPath(path, () =>
+      openStore('kernel-keyring', {service})
+        .set('k', 'v')
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+    )
     expect(error).toBeInstanceOf(KeychainUnavailableError)
     expect((error as KeychainUnavailableError).message).toMatch(message)
     expect((error as KeychainUnavailableError).fix).toMatch(fix)
@@ -268,15 +301,29 @@ describe('the kernel-keyring store: expiry and errors', () => {
         const store = openStore('kernel-keyring', {service: process.env.SERVICE})
         console.log(JSON.stringify({value: await store.get('session/acme/token'), keys: await store.keys(), none: await store.get('session/acme/none') ?? null}))
       `
-      const {stdout} = await run('keyctl', ['session', '-', process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], {env: {...process.env, SERVICE: service}, cwd: process.cwd()})
-      expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual({value: 'from the user keyring', keys: ['session/acme/token'], none: null})
+      const {stdout} = await run('keyctl', ['session', '-', process.execPath, '--import', 'tsx', '--input-type=module', '-e', script], {
+        env: {...process.env, SERVICE: service},
+        cwd: process.cwd(),
+      })
+      expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual({
+        value: 'from the user keyring',
+        keys: ['session/acme/token'],
+        none: null,
+      })
     } finally {
       await store.delete('session/acme/token')
     }
   })
 
   it('a keyctl that hangs times out with the cause', async () => {
-    const error = await withPath(fakeKeyctl('exec sleep 30'), () => openStore('kernel-keyring', {service, timeoutMs: 500}).get('k').then(() => undefined, (e: unknown) => e))
+    const error = await withPath(fakeKeyctl('exec sleep 30'), () =>
+      openStore('kernel-keyring', {service, timeoutMs: 500})
+        .get('k')
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+    )
     expect(error).toBeInstanceOf(KeychainTimeoutError)
     expect((error as Error).message).toBe('the kernel keyring (keyctl) did not answer within 0.5 s (read)')
   })

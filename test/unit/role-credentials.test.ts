@@ -21,7 +21,10 @@ function locks() {
     const previous = tails.get(name) ?? Promise.resolve()
     let release!: () => void
     const mine = new Promise<void>((r) => (release = r))
-    tails.set(name, previous.then(() => mine))
+    tails.set(
+      name,
+      previous.then(() => mine),
+    )
     await previous
     held.push(name)
     try {
@@ -96,7 +99,12 @@ describe('obtainRoleCredentials', () => {
     const creds = await obtainRoleCredentials(request, h.deps)
     expect(creds.secretAccessKey).toBe('secret-of-token-1-Admin')
     // Stored bound to the session's start URL, region and sign-in (issue 17, item 2).
-    expect(await h.store.readRoleCredentials('acme', '111111111111', 'Admin')).toEqual({...creds, startUrl: session.startUrl, region: session.region, signIn: ''})
+    expect(await h.store.readRoleCredentials('acme', '111111111111', 'Admin')).toEqual({
+      ...creds,
+      startUrl: session.startUrl,
+      region: session.region,
+      signIn: '',
+    })
     expect(h.calls.fetch).toBe(1)
     expect(h.lock.held).toEqual(['role-111111111111-Admin'])
   })
@@ -112,7 +120,13 @@ describe('obtainRoleCredentials', () => {
   it('refreshes a token near expiry once for all concurrent callers, under the session lock', async () => {
     const h = harness({tokenMinutes: 10, refreshToken: true})
     await h.writeToken('token-old', 10)
-    await h.store.writeRegistration('acme', {clientId: 'c', clientSecret: 's', expiresAt: new Date(NOW + 86400_000).toISOString(), region: 'us-east-1', scopes: []})
+    await h.store.writeRegistration('acme', {
+      clientId: 'c',
+      clientSecret: 's',
+      expiresAt: new Date(NOW + 86400_000).toISOString(),
+      region: 'us-east-1',
+      scopes: [],
+    })
     const roles = ['A', 'B', 'C', 'D']
     const results = await Promise.all(roles.map((roleName) => obtainRoleCredentials({...request, roleName}, h.deps)))
     expect(h.calls.createToken).toBe(1)
@@ -173,17 +187,35 @@ describe('obtainRoleCredentials', () => {
 
   it('serves a cached entry only to the start URL, region and sign-in it was fetched for', async () => {
     const h = harness()
-    await h.store.writeToken('acme', {accessToken: 'token-1', expiresAt: new Date(NOW + 120 * 60_000).toISOString(), startUrl: session.startUrl, region: session.region, signInId: 'sign-in-1'})
+    await h.store.writeToken('acme', {
+      accessToken: 'token-1',
+      expiresAt: new Date(NOW + 120 * 60_000).toISOString(),
+      startUrl: session.startUrl,
+      region: session.region,
+      signInId: 'sign-in-1',
+    })
     const first = await obtainRoleCredentials(request, h.deps)
     expect(await obtainRoleCredentials(request, h.deps)).toMatchObject({secretAccessKey: first.secretAccessKey})
     expect(h.calls.fetch).toBe(1)
     // The same section re-pointed to another organisation (with a token for it): the old entry is not served.
     const other = {...session, startUrl: 'https://other.awsapps.com/start'}
-    await h.store.writeToken('acme', {accessToken: 'token-2', expiresAt: new Date(NOW + 120 * 60_000).toISOString(), startUrl: other.startUrl, region: other.region, signInId: 'sign-in-1'})
+    await h.store.writeToken('acme', {
+      accessToken: 'token-2',
+      expiresAt: new Date(NOW + 120 * 60_000).toISOString(),
+      startUrl: other.startUrl,
+      region: other.region,
+      signInId: 'sign-in-1',
+    })
     expect((await obtainRoleCredentials({...request, session: other}, h.deps)).secretAccessKey).toBe('secret-of-token-2-Admin')
     expect(h.calls.fetch).toBe(2)
     // Another sign-in to the same start URL: not served either.
-    await h.store.writeToken('acme', {accessToken: 'token-3', expiresAt: new Date(NOW + 120 * 60_000).toISOString(), startUrl: other.startUrl, region: other.region, signInId: 'sign-in-2'})
+    await h.store.writeToken('acme', {
+      accessToken: 'token-3',
+      expiresAt: new Date(NOW + 120 * 60_000).toISOString(),
+      startUrl: other.startUrl,
+      region: other.region,
+      signInId: 'sign-in-2',
+    })
     expect((await obtainRoleCredentials({...request, session: other}, h.deps)).secretAccessKey).toBe('secret-of-token-3-Admin')
     expect(h.calls.fetch).toBe(3)
   })
@@ -191,18 +223,38 @@ describe('obtainRoleCredentials', () => {
   it('an entry from before the binding (no start URL in it) is never served', async () => {
     const h = harness()
     await h.writeToken('token-1', 120)
-    const old = {accessKeyId: 'ASIAOLD', secretAccessKey: 'old-secret', sessionToken: 't', expiresAt: new Date(NOW + 60 * 60_000).toISOString()}
-    await (h.store as unknown as {keychain: {set: (k: string, v: string) => Promise<void>}}).keychain.set('session/acme/role/111111111111/Admin', JSON.stringify(old))
+    const old = {
+      accessKeyId: 'ASIAOLD',
+      secretAccessKey: 'old-secret',
+      sessionToken: 't',
+      expiresAt: new Date(NOW + 60 * 60_000).toISOString(),
+    }
+    await (h.store as unknown as {keychain: {set: (k: string, v: string) => Promise<void>}}).keychain.set(
+      'session/acme/role/111111111111/Admin',
+      JSON.stringify(old),
+    )
     expect((await obtainRoleCredentials(request, h.deps)).secretAccessKey).toBe('secret-of-token-1-Admin')
   })
 
   it('credentials fetched while another sign-in replaced the token are returned but not cached', async () => {
     const h = harness()
-    await h.store.writeToken('acme', {accessToken: 'token-1', expiresAt: new Date(NOW + 120 * 60_000).toISOString(), startUrl: session.startUrl, region: session.region, signInId: 'a'})
+    await h.store.writeToken('acme', {
+      accessToken: 'token-1',
+      expiresAt: new Date(NOW + 120 * 60_000).toISOString(),
+      startUrl: session.startUrl,
+      region: session.region,
+      signInId: 'a',
+    })
     const fetch = h.deps.fetch
     h.deps.fetch = async (...args) => {
       const creds = await fetch(...args)
-      await h.store.writeToken('acme', {accessToken: 'token-b', expiresAt: new Date(NOW + 120 * 60_000).toISOString(), startUrl: session.startUrl, region: session.region, signInId: 'b'})
+      await h.store.writeToken('acme', {
+        accessToken: 'token-b',
+        expiresAt: new Date(NOW + 120 * 60_000).toISOString(),
+        startUrl: session.startUrl,
+        region: session.region,
+        signInId: 'b',
+      })
       return creds
     }
     await obtainRoleCredentials(request, h.deps)

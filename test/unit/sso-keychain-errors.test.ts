@@ -36,7 +36,14 @@ const oidcClient = {
     const op = command.constructor.name.replace(/Command$/, '')
     if (op === 'RegisterClient') return {clientId: 'cid', clientSecret: 'csecret-123456789', clientSecretExpiresAt: NOW / 1000 + 90 * 86400}
     if (op === 'StartDeviceAuthorization') {
-      return {deviceCode: 'dc-123456789', userCode: 'ABCD-EFGH', verificationUri: 'https://device', verificationUriComplete: 'https://device?user_code=ABCD-EFGH', interval: 1, expiresIn: 600}
+      return {
+        deviceCode: 'dc-123456789',
+        userCode: 'ABCD-EFGH',
+        verificationUri: 'https://device',
+        verificationUriComplete: 'https://device?user_code=ABCD-EFGH',
+        interval: 1,
+        expiresIn: 600,
+      }
     }
     return {accessToken: 'at-new-123456789', refreshToken: 'rt-new-123456789', expiresIn: 28800}
   },
@@ -56,7 +63,13 @@ describe('keychain failures inside the SSO flows', () => {
     const unreachable = new KeychainUnavailableError('no Secret Service keychain is reachable on D-Bus (x)', 'start a keyring')
     const store = new SessionStore(new FailingStore({read: unreachable}))
     const error = await failure(
-      deviceAuthorizationLogin(session, {store, oidc: async () => oidcClient as never, now: () => NOW, sleep: async () => {}, present: () => {}}),
+      deviceAuthorizationLogin(session, {
+        store,
+        oidc: async () => oidcClient as never,
+        now: () => NOW,
+        sleep: async () => {},
+        present: () => {},
+      }),
     )
     expect(toUserLine(error)).toBe('keyless: no Secret Service keychain is reachable on D-Bus (x); start a keyring')
   })
@@ -65,7 +78,13 @@ describe('keychain failures inside the SSO flows', () => {
     const hung = new KeychainTimeoutError('the OS keychain did not answer within 5 s (write)', 'unlock your keyring')
     const store = new SessionStore(new FailingStore({write: hung}))
     const error = await failure(
-      deviceAuthorizationLogin(session, {store, oidc: async () => oidcClient as never, now: () => NOW, sleep: async () => {}, present: () => {}}),
+      deviceAuthorizationLogin(session, {
+        store,
+        oidc: async () => oidcClient as never,
+        now: () => NOW,
+        sleep: async () => {},
+        present: () => {},
+      }),
     )
     expect(toUserLine(error)).toBe('keyless: the OS keychain did not answer within 5 s (write); unlock your keyring')
   })
@@ -73,10 +92,25 @@ describe('keychain failures inside the SSO flows', () => {
   it('refresh: a keychain that fails while storing the refreshed token is reported as itself', async () => {
     const memory = new FailingStore({})
     const store = new SessionStore(memory)
-    await store.writeRegistration('acme', {clientId: 'cid', clientSecret: 'csecret-123456789', expiresAt: new Date(NOW + 86400_000).toISOString(), region: 'us-east-1', scopes: ['sso:account:access']})
-    const token = {accessToken: 'at-old-123456789', refreshToken: 'rt-old-123456789', expiresAt: new Date(NOW + 60_000).toISOString(), startUrl: session.startUrl, region: session.region}
+    await store.writeRegistration('acme', {
+      clientId: 'cid',
+      clientSecret: 'csecret-123456789',
+      expiresAt: new Date(NOW + 86400_000).toISOString(),
+      region: 'us-east-1',
+      scopes: ['sso:account:access'],
+    })
+    const token = {
+      accessToken: 'at-old-123456789',
+      refreshToken: 'rt-old-123456789',
+      expiresAt: new Date(NOW + 60_000).toISOString(),
+      startUrl: session.startUrl,
+      region: session.region,
+    }
     await store.writeToken('acme', token)
-    ;(memory as unknown as {fail: {write?: Error}}).fail.write = new KeychainUnavailableError('the OS keychain refused access (locked)', 'unlock your keyring')
+    ;(memory as unknown as {fail: {write?: Error}}).fail.write = new KeychainUnavailableError(
+      'the OS keychain refused access (locked)',
+      'unlock your keyring',
+    )
     const error = await failure(refreshAccessToken(session, token, {store, now: () => NOW, oidc: async () => oidcClient as never}))
     expect(toUserLine(error)).toBe('keyless: the OS keychain refused access (locked); unlock your keyring')
   })

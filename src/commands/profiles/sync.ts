@@ -32,9 +32,13 @@ export default class ProfilesSync extends KeylessCommand {
     region: Flags.string({description: 'region written into new profiles (default: the session region; remembered)', helpValue: 'REGION'}),
     prune: Flags.boolean({description: "remove this session's keyless profiles whose role is gone (nothing else)"}),
     'dry-run': Flags.boolean({description: 'print the unified diff and write nothing'}),
-    command: Flags.string({description: 'how credential_process runs keyless (default: the absolute path of this keyless; remembered)', helpValue: 'CMD'}),
+    command: Flags.string({
+      description: 'how credential_process runs keyless (default: the absolute path of this keyless; remembered)',
+      helpValue: 'CMD',
+    }),
     'auto-login': Flags.boolean({
-      description: 'write --auto-login into each profile: an expired session starts a login instead of failing (remembered; --no-auto-login undoes it)',
+      description:
+        'write --auto-login into each profile: an expired session starts a login instead of failing (remembered; --no-auto-login undoes it)',
       allowNo: true,
     }),
   }
@@ -49,15 +53,28 @@ export default class ProfilesSync extends KeylessCommand {
     )
     // Usage errors before the listing: no network call, no cache write for a command that cannot succeed.
     profileName(options.template, {session: session.name, account_id: '000000000000', account_name: 'account', role_name: 'Role'})
-    validateTemplate(options.template, syncCommandLine({session: session.name, sessionCount: 2, options: {...options, template: DEFAULT_PROFILE_TEMPLATE}, remembered: true}))
+    validateTemplate(
+      options.template,
+      syncCommandLine({
+        session: session.name,
+        sessionCount: 2,
+        options: {...options, template: DEFAULT_PROFILE_TEMPLATE},
+        remembered: true,
+      }),
+    )
     if (options.command !== undefined) checkCredentialProcessCommand(options.command)
     const commandProblem = options.command === undefined ? undefined : await notRunnable(options.command)
     if (commandProblem) {
-      process.stderr.write(`keyless: warning: --command ${printable(options.command!)} ${commandProblem}: the AWS tools will fail to run the profiles; pass the path of keyless, or keyless when it is on PATH` + '\n')
+      process.stderr.write(
+        `keyless: warning: --command ${printable(options.command!)} ${commandProblem}: the AWS tools will fail to run the profiles; pass the path of keyless, or keyless when it is on PATH` +
+          '\n',
+      )
     }
     const region = options.region === undefined ? undefined : validateRegion(options.region)
     const bar = accountsProgressBar()
-    const listing = await getAccounts(session, {...accountsRuntime(session), onProgress: (p) => bar.update(p)}, {refresh: true}).finally(() => bar.stop())
+    const listing = await getAccounts(session, {...accountsRuntime(session), onProgress: (p) => bar.update(p)}, {refresh: true}).finally(
+      () => bar.stop(),
+    )
     const dryRun = flags['dry-run']
     const outcome = await syncSessionProfiles(session, listing.result.accounts, {
       template: options.template,
@@ -76,10 +93,15 @@ export default class ProfilesSync extends KeylessCommand {
       const fix = options.template.includes('{session}')
         ? 'choose another --template'
         : `give this session its own names, run: ${syncCommandLine({session: session.name, sessionCount: 2, options: {...options, template: `{session}.${options.template}`}, remembered: false})}`
-      process.stderr.write(`keyless: ${names} taken by keyless session "${taken.session}" (${taken.names.join(', ')}): left alone; ${printable(fix)}` + '\n')
+      process.stderr.write(
+        `keyless: ${names} taken by keyless session "${taken.session}" (${taken.names.join(', ')}): left alone; ${printable(fix)}` + '\n',
+      )
     }
     if (outcome.stale.length > 0 && !flags.prune) {
-      process.stderr.write(`keyless: ${outcome.stale.length} profile(s) of session ${session.name} point at roles you no longer have (${outcome.stale.join(', ')}); remove them with: ${rerun(['--prune'])}` + '\n')
+      process.stderr.write(
+        `keyless: ${outcome.stale.length} profile(s) of session ${session.name} point at roles you no longer have (${outcome.stale.join(', ')}); remove them with: ${rerun(['--prune'])}` +
+          '\n',
+      )
     }
     if (dryRun) {
       const inForce = optionFlags(options)
