@@ -445,50 +445,68 @@ describe('keyless audit: secrets never leak', () => {
   })
 })
 
+/** `keyless audit --fix` in a real pseudo-terminal (`script`), as a person at a shell runs it, answering each prompt. */
+async function auditInTerminal(
+  env: NodeJS.ProcessEnv,
+  answers: Array<[RegExp, string]>,
+  extra: string[] = [],
+): Promise<{code: number | null; all: string}> {
+  const child = spawn('script', ['-qfec', `${process.execPath} ${KEYLESS_BIN} audit --fix ${extra.join(' ')}`, '/dev/null'], {
+    env: {...env, TERM: 'xterm'},
+  })
+  let screen = ''
+  let all = ''
+  child.stdout.on('data', (d: Buffer) => {
+    screen += d.toString()
+    all += d.toString()
+    const next = answers[0]
+    if (next && next[0].test(screen)) {
+      answers.shift()
+      screen = ''
+      setTimeout(() => child.stdin.write(next[1]), 200)
+    }
+  })
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  expect(answers).toEqual([])
+  return {code, all}
+}
+
 describe('keyless audit --fix in a terminal', () => {
   const signedIn = useSignedInEmulator()
+
+  it('Ctrl-C at the question exits 130 and changes nothing', async () => {
+    // A machine with no keyless session (so no keychain is touched) and --offline (no STS): only the question.
+    const home = makeSandbox()
+    try {
+      const credentials = `[default]\naws_access_key_id = ${ROOT.id}\naws_secret_access_key = ${ROOT.secret}\n`
+      writeFile(home.credentialsFile, credentials)
+      writeFile(home.configFile, '[default]\nregion = us-east-1\n')
+      const cancelled = await auditInTerminal(home.env, [[/Remove the key/, '\u0003']], ['--offline'])
+      expect(cancelled.code).toBe(130)
+      expect(cancelled.all).toContain('nothing was changed')
+      expect(readFileSync(home.credentialsFile, 'utf8')).toBe(credentials)
+      expect(readFileSync(home.configFile, 'utf8')).toBe('[default]\nregion = us-east-1\n')
+      expect(existsSync(`${home.credentialsFile}.keyless.bak`)).toBe(false)
+    } finally {
+      home.cleanup()
+    }
+  })
 
   it('turns a profile that held a root key into a keyless profile for a role of that account; the AWS CLI works through it', async () => {
     const {sandbox: home, env, emulator: sso} = signedIn
     const credentials = `[sandbox-admin]\naws_access_key_id = ${ROOT.id}\naws_secret_access_key = ${ROOT.secret}\n`
     writeFile(home.credentialsFile, credentials)
     const configBefore = readFileSync(home.configFile, 'utf8')
-    // `script` gives the command a real pseudo-terminal, as a person at a shell has.
-    const session = async (answers: Array<[RegExp, string]>): Promise<{code: number | null; all: string}> => {
-      const child = spawn('script', ['-qfec', `${process.execPath} ${KEYLESS_BIN} audit --fix`, '/dev/null'], {
-        env: {...env, TERM: 'xterm'},
-      })
-      let screen = ''
-      let all = ''
-      child.stdout.on('data', (d: Buffer) => {
-        screen += d.toString()
-        all += d.toString()
-        const next = answers[0]
-        if (next && next[0].test(screen)) {
-          answers.shift()
-          screen = ''
-          setTimeout(() => child.stdin.write(next[1]), 200)
-        }
-      })
-      const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
-      expect(answers).toEqual([])
-      return {code, all}
-    }
     const offer = /Turn \[sandbox-admin\] into a keyless profile for sandbox\/AdministratorAccess/
-    // Ctrl-C at the question: exit 130, nothing changed.
-    const cancelled = await session([[offer, '\u0003']])
-    expect(cancelled.code).toBe(130)
-    expect(readFileSync(home.credentialsFile, 'utf8')).toBe(credentials)
-    expect(readFileSync(home.configFile, 'utf8')).toBe(configBefore)
     // Down once (from "Remove the key" to the first role), Enter.
-    const {code, all} = await session([[offer, '\u001b[B\r']])
+    const {code, all} = await auditInTerminal(env, [[offer, '\u001b[B\r']])
     expect(all).toContain('Profile [sandbox-admin] now uses keyless: sandbox/AdministratorAccess (111111111111) of session acme.')
     expect(all).toContain('What is left:')
     expect(code).toBe(0)
     expect(readFileSync(home.credentialsFile, 'utf8')).toBe('')
     expect(readFileSync(`${home.credentialsFile}.keyless.bak`, 'utf8')).toBe(credentials)
     expect(readFileSync(home.configFile, 'utf8')).toBe(
-      `${configBefore}\n[profile sandbox-admin]\ncredential_process = "${KEYLESS_BIN}" credential-process --session acme --account-id 111111111111 --role-name AdministratorAccess\nregion = us-east-1\nkeyless_session = acme\n`,
+      `${configBefore}\n[profile sandbox-admin]\ncredential_process = "${KEYLESS_BIN}" credential-process --session acme --account-id=111111111111 --role-name=AdministratorAccess\nregion = us-east-1\nkeyless_session = acme\n`,
     )
     const aws = await runProcess(
       '/usr/bin/aws',
