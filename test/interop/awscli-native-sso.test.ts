@@ -36,7 +36,7 @@ async function aws(args: string[], env: NodeJS.ProcessEnv = {}) {
 const endpoint = () => ['--endpoint-url', emulator.url]
 
 describe('the AWS CLI with --endpoint-url', () => {
-  it('runs the whole device flow, the portal calls and GetCallerIdentity with the issued credentials', async () => {
+  it('runs the whole device flow, the portal calls and GetCallerIdentity with the issued credentials', {timeout: 240_000}, async () => {
     const registered = await aws([
       'sso-oidc',
       'register-client',
