@@ -10,7 +10,8 @@ describe('npm run demo', () => {
       // The demo's driver (scripts/demo.sh adds the install, build and keychain steps around it).
       const out = await runProcess(process.execPath, ['--import', 'tsx', `${ROOT}/scripts/demo.ts`], {
         env: {...sandbox.env, NO_COLOR: '1'},
-        timeoutMs: 240_000,
+        // Twelve steps with real processes, a headless browser and the AWS CLI: minutes on a busy 2-core machine.
+        timeoutMs: 480_000,
       })
       expect(out.stderr).not.toMatch(/demo FAILED/)
       expect(out.code).toBe(0)
@@ -39,5 +40,5 @@ describe('npm run demo', () => {
     } finally {
       sandbox.cleanup()
     }
-  }, 300_000)
+  }, 540_000)
 })
