@@ -5,6 +5,9 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // The suites spawn the real CLI, a real keychain and the emulator: processes, not threads.
     pool: 'forks',
+    // Most files spend their time waiting on child processes, the emulator and polling intervals, not on a core:
+    // two files at once (vitest's default here would be cores - 1 = one at a time on a 2-core CI machine).
+    maxWorkers: Number(process.env.KEYLESS_TEST_WORKERS) || 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // @oclif/test captures nothing while vitest intercepts the console.
