@@ -3,14 +3,14 @@
  * SDKs run it before every call. The cached path loads only this file, the argument parser, the config parser, the
  * module of the session's store (keytar only for the keychain store) and the session store's key layout; the AWS SDK, the lock library and the login UI load only on a cache miss.
  */
-import {readFile} from 'node:fs/promises'
+import {readFileSync, writeSync} from 'node:fs'
 
 import {getKey, parseConfig} from '../aws-config/ini.js'
 import {configFilePath} from '../aws-config/paths.js'
-import {currentBinding, isServableFor, processCredentialsJson} from '../credentials/process-credentials.js'
+import {bindingOf, currentBinding, isServableFor, processCredentialsJson} from '../credentials/process-credentials.js'
 import {EXIT, KeylessError, toUserLine} from '../errors.js'
-import {DEFAULT_STORE, openStore, parseStoreKind, STORE_KEY, type StoreKind} from '../keychain/stores.js'
-import {SessionStore} from '../sso/session-store.js'
+import {DEFAULT_STORE, parseStoreKind, STORE_KEY, type StoreKind} from '../keychain/stores.js'
+import {openSessionStore} from '../sso/session-store.js'
 import type {RoleCredentials} from '../sso/types.js'
 import {parseCredentialProcessArgs, type CredentialProcessArgs} from './args.js'
 
@@ -37,18 +37,22 @@ export async function roleCredentials(args: CredentialProcessArgs, io: Credentia
   const sessionName = args.session ?? (io.env.KEYLESS_SESSION || undefined)
   const section = sessionName === undefined ? undefined : await configuredSession(sessionName, io.env)
   // The session's store (keyless_store): only that store's module loads, so the kernel-keyring path never loads keytar.
-  const store = new SessionStore(openStore(section?.store ?? DEFAULT_STORE, {env: io.env}))
+  const store = openSessionStore(section?.store ?? DEFAULT_STORE, io.env)
   if (sessionName !== undefined && section) {
-    const [cached, token] = await Promise.all([
-      store.readRoleCredentials(sessionName, args.accountId, args.roleName),
-      store.readToken(sessionName),
-    ])
+    const cached = await store.readRoleCredentials(sessionName, args.accountId, args.roleName)
+    const signIn = store.readSignIn(sessionName)
     // Served only to the session as configured now and signed in now (a re-pointed or deleted section, or
-    // another sign-in, gets fresh ones through the full path, which also reports a missing section).
-    if (isServableFor(cached, currentBinding(section, token), now())) {
+    // another sign-in, gets fresh ones through the full path, which also reports a missing section). Without a
+    // sign-in entry (signed out, or a token stored before it existed) the token itself says.
+    const binding = signIn !== undefined ? bindingOf(section, signIn) : currentBinding(section, await store.readToken(sessionName))
+    if (isServableFor(cached, binding, now())) {
       if (args.debug) {
         const {debug} = await import('../ui/debug.js')
-        debug('role', `${args.accountId}/${args.roleName}: cached role credentials valid until ${cached.expiresAt}`)
+        const checked = signIn !== undefined ? 'the sign-in marker' : 'the stored token'
+        debug(
+          'role',
+          `${args.accountId}/${args.roleName}: cached role credentials valid until ${cached.expiresAt} (sign-in checked against ${checked})`,
+        )
       }
       return cached
     }
@@ -66,7 +70,7 @@ async function configuredSession(
   env: NodeJS.ProcessEnv,
 ): Promise<{startUrl: string; region: string; store: StoreKind} | undefined> {
   try {
-    const doc = parseConfig(await readFile(configFilePath(env), 'utf8'))
+    const doc = parseConfig(readFileSync(configFilePath(env), 'utf8'))
     const section = doc.sections.find((s) => s.type === 'sso-session' && s.name === name)
     if (!section) return undefined
     return {
@@ -85,25 +89,21 @@ export async function main(argv: string[]): Promise<never> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
   let code: number = EXIT.ok
   let debugOn = argv.includes('--debug')
-  // `keyless credential-process ... | true`: the reader is gone. One line and exit 1, not an unhandled EPIPE.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    const why = error.code === 'EPIPE' ? 'the output was closed (EPIPE)' : `stdout failed (${error.code ?? error.message})`
-    process.stderr.write(`keyless: the credentials could not be written: ${why}\n`, () => process.exit(EXIT.failure))
-  })
   try {
     const args = parseCredentialProcessArgs(argv)
     debugOn = args.debug
     const json = await credentialProcess(args, {env: process.env, warn: (line) => process.stderr.write(line + '\n')})
-    await write(process.stdout, json)
+    writeOut(json)
   } catch (error) {
     code = error instanceof KeylessError ? error.exitCode : EXIT.failure
-    await write(process.stderr, errorLine(error) + '\n')
+    let lines = errorLine(error) + '\n'
     if (debugOn && !(error instanceof KeylessError) && error instanceof Error && error.stack) {
       const {redact} = await import('../ui/debug.js')
-      await write(process.stderr, redact(error.stack) + '\n')
+      lines += redact(error.stack) + '\n'
     }
+    writeAll(2, lines)
   }
-  // Nothing may keep the AWS command waiting: exit as soon as the output is flushed.
+  // Nothing may keep the AWS command waiting: the output is written (synchronously), so exit now.
   process.exit(code)
 }
 
@@ -112,8 +112,30 @@ export function errorLine(error: unknown): string {
   return toUserLine(error, 'run again with --debug for details')
 }
 
-function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
-  return new Promise((resolve) => {
-    stream.write(text, () => resolve())
-  })
+/**
+ * The JSON to stdout with a plain write(2), not process.stdout: on a pipe (how the AWS tools run it) that stream
+ * is a net.Socket, and creating it loads node:net and node:stream, several milliseconds of every AWS call.
+ */
+function writeOut(json: string): void {
+  try {
+    writeAll(1, json)
+  } catch (error) {
+    // `keyless credential-process ... | true`: the reader is gone. One line and exit 1, not an unhandled EPIPE.
+    const code = (error as NodeJS.ErrnoException).code
+    const why = code === 'EPIPE' ? 'the output was closed (EPIPE)' : `stdout failed (${code ?? (error as Error).message})`
+    throw new KeylessError(`the credentials could not be written: ${why}`)
+  }
+}
+
+/** Writes all of text to the file descriptor, waiting out a full non-blocking pipe (EAGAIN). */
+function writeAll(fd: number, text: string): void {
+  let rest = Buffer.from(text)
+  while (rest.length > 0) {
+    try {
+      rest = rest.subarray(writeSync(fd, rest))
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5)
+    }
+  }
 }

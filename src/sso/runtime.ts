@@ -1,8 +1,8 @@
 import {ensureCacheDir} from '../aws-config/paths.js'
 import {KeychainUnavailableError} from '../keychain/errors.js'
-import {checkStoreSupported, openStore, parseStoreKind, STORE_KEY, STORE_KINDS, type StoreKind} from '../keychain/stores.js'
+import {checkStoreSupported, parseStoreKind, STORE_KEY, STORE_KINDS, type StoreKind} from '../keychain/stores.js'
 import {withFileLock} from '../locks/file-lock.js'
-import {SessionStore} from './session-store.js'
+import {openSessionStore, SessionStore} from './session-store.js'
 
 /** A session as the SSO modules see it: its `keyless_*` keys, or (a session found only in a store) that store. */
 export type SessionRef = {name: string; keyless?: Record<string, string>; store?: string}
@@ -14,10 +14,8 @@ export function storeKindOf(session: SessionRef): StoreKind {
   return kind
 }
 
-/** The session store of that kind, under the keychain service name of env. */
-export function openSessionStore(kind: StoreKind, env: NodeJS.ProcessEnv = process.env): SessionStore {
-  return new SessionStore(openStore(kind, {env}))
-}
+// The session store of a kind lives beside the key layout it uses (credential-process opens it without this module).
+export {openSessionStore}
 
 /**
  * Every store this platform has that answers, for commands that look at all sessions (status, logout --all).

@@ -1,5 +1,8 @@
-import type {SecretStore} from '../keychain/keychain.js'
+import {keychainService, type SecretStore} from '../keychain/keychain.js'
+import {openStore, type StoreKind} from '../keychain/stores.js'
+import {signInOf} from '../credentials/process-credentials.js'
 import {registerSecretsOf} from '../ui/secrets.js'
+import {SignInMarker} from './sign-in-marker.js'
 import type {ClientRegistration, LoginFlow, RoleBinding, RoleCredentials, SessionToken} from './types.js'
 
 /**
@@ -28,8 +31,17 @@ function decodeSessionName(segment: string): string {
   }
 }
 
+/** The session store of that kind, under the keychain service name of env, with the sign-in marker of env's cache dir. */
+export function openSessionStore(kind: StoreKind, env: NodeJS.ProcessEnv = process.env): SessionStore {
+  return new SessionStore(openStore(kind, {env}), new SignInMarker(env, keychainService(env)))
+}
+
 export class SessionStore {
-  constructor(private readonly keychain: SecretStore) {}
+  /** marker: where the current sign-in is noted for credential-process's cache hit (absent: it reads the token). */
+  constructor(
+    private readonly keychain: SecretStore,
+    private readonly marker?: SignInMarker,
+  ) {}
 
   readRegistration(session: string, flow: LoginFlow = 'device-code'): Promise<ClientRegistration | undefined> {
     return this.readJson<ClientRegistration>(registrationKey(session, flow))
@@ -47,10 +59,22 @@ export class SessionStore {
     // The entry lives as long as what it holds: the access token, or with a refresh token the registration that
     // can redeem it (Identity Center does not say when a refresh token ends; it never outlives its client).
     const expiresAt = token.refreshToken ? ((await this.readRegistration(session, token.flow))?.expiresAt ?? undefined) : token.expiresAt
-    return this.keychain.set(tokenKey(session), JSON.stringify(token), {expiresAt: latest(expiresAt, token.expiresAt)})
+    // The marker never names another sign-in than the stored token (see SignInMarker): dropped before a token of
+    // another sign-in is written, written after it.
+    const signIn = signInOf(token)
+    if (this.marker?.read(session) !== signIn) this.marker?.clear(session)
+    await this.keychain.set(tokenKey(session), JSON.stringify(token), {expiresAt: latest(expiresAt, token.expiresAt)})
+    if (signIn) this.marker?.write(session, signIn)
   }
   async deleteToken(session: string): Promise<void> {
     await this.keychain.delete(tokenKey(session))
+  }
+  /**
+   * The current sign-in as the marker notes it, without reading the token (credential-process's cache hit);
+   * undefined when there is no marker: then only the token can say.
+   */
+  readSignIn(session: string): string | undefined {
+    return this.marker?.read(session)
   }
   /** Cached role credentials with what they are bound to (entries from before the binding lack it: never served). */
   readRoleCredentials(session: string, accountId: string, roleName: string): Promise<(RoleCredentials & Partial<RoleBinding>) | undefined> {

@@ -1,8 +1,9 @@
-import {readFileSync, writeFileSync} from 'node:fs'
+import {chmodSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {openKeychain} from '../../src/keychain/keychain.js'
+import {openSessionStore} from '../../src/sso/session-store.js'
 import {KEYLESS_BIN, runKeyless, runProcess, type RunResult} from '../helpers/cli.js'
 import {SESSION, TRACE_HOOK, configText, moduleTraceFiles, traceRegister} from '../helpers/credential-process.js'
 import {startEmulator, type EmulatorHandle} from '../helpers/emulator.js'
@@ -191,3 +192,56 @@ describe('credential-process', () => {
 
 // Real AWS clients (JS SDK v3 default chain, AWS CLI v2, Debian boto3) consuming credential_process profiles,
 // each on a cold role: test/interop/keyless-profiles.test.ts.
+
+describe('the cache hit reads the sign-in from the marker, not the token (issue 15), and still serves only that sign-in (issue 17)', () => {
+  const role = {accountId: '222222222222', roleName: 'PowerUserAccess'}
+  const marker = () => join(sandbox.cacheDir, 'sign-in', `${sandbox.keychainService}.${SESSION}`)
+  const checkedAgainst = (r: RunResult) => /\(sign-in checked against (the sign-in marker|the stored token)\)/.exec(r.stderr)?.[1]
+
+  it('with the marker, without it, and with it in a directory others can write to: the same credentials, no new call', async () => {
+    const first = await keyless(args(role))
+    expect(first.code).toBe(0)
+    const calls = (await ops()).GetRoleCredentials
+    const withMarker = await keyless([...args(role), '--debug'])
+    expect(checkedAgainst(withMarker), withMarker.stderr).toBe('the sign-in marker')
+    const signIn = readFileSync(marker(), 'utf8')
+    try {
+      chmodSync(join(sandbox.cacheDir, 'sign-in'), 0o777)
+      const untrusted = await keyless([...args(role), '--debug'])
+      expect(checkedAgainst(untrusted)).toBe('the stored token')
+      chmodSync(join(sandbox.cacheDir, 'sign-in'), 0o700)
+      rmSync(marker())
+      const without = await keyless([...args(role), '--debug'])
+      expect(checkedAgainst(without)).toBe('the stored token')
+      for (const r of [withMarker, untrusted, without]) expect(r.stdout).toBe(first.stdout)
+      expect((await ops()).GetRoleCredentials).toBe(calls)
+    } finally {
+      chmodSync(join(sandbox.cacheDir, 'sign-in'), 0o700)
+      writeFileSync(marker(), signIn, {mode: 0o600})
+    }
+  })
+
+  it('credentials cached for another sign-in are not served, though the start URL and region match', async () => {
+    const fixture = await emulator.fixture()
+    const store = openSessionStore('keychain', sandbox.env)
+    const planted = {accessKeyId: 'ASIAPLANTEDOLDSIGNIN', secretAccessKey: 'planted-secret', sessionToken: 'planted-token'}
+    const expiresAt = new Date(Date.now() + 3600_000).toISOString()
+    await store.writeRoleCredentials(
+      SESSION,
+      role.accountId,
+      role.roleName,
+      {...planted, expiresAt},
+      {
+        startUrl: fixture.startUrl,
+        region: fixture.region,
+        signIn: 'an-earlier-sign-in',
+      },
+    )
+    expect(store.readSignIn(SESSION)).toBeDefined()
+    const calls = (await ops()).GetRoleCredentials
+    const r = await keyless(args(role))
+    expect(r.code).toBe(0)
+    expect(JSON.parse(r.stdout).AccessKeyId).not.toBe(planted.accessKeyId)
+    expect((await ops()).GetRoleCredentials).toBe(calls + 1)
+  })
+})

@@ -9,7 +9,7 @@ import {dirname} from 'node:path'
 import {afterAll, beforeAll} from 'vitest'
 
 import {openStore, type StoreKind} from '../../src/keychain/stores.js'
-import {SessionStore} from '../../src/sso/session-store.js'
+import {openSessionStore} from '../../src/sso/session-store.js'
 import {signInWithSdk, startEmulator, type EmulatorHandle, type EmulatorOptions} from './emulator.js'
 import {ssoSessionSection} from './files.js'
 import {makeSandbox, type Sandbox} from './sandbox.js'
@@ -40,7 +40,8 @@ export async function seedSession(emulator: EmulatorHandle, sandbox: Sandbox, op
   const session = options.session ?? 'acme'
   const fixture = await emulator.fixture()
   const signedIn = await signInWithSdk(emulator)
-  const store = new SessionStore(openStore(options.store ?? 'keychain', {service: sandbox.keychainService}))
+  // As login opens it: the sandbox's keychain service, and the sign-in marker in the sandbox's cache dir.
+  const store = openSessionStore(options.store ?? 'keychain', sandbox.env)
   await store.writeRegistration(session, {
     clientId: signedIn.clientId,
     clientSecret: signedIn.clientSecret,
