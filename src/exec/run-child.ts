@@ -1,4 +1,4 @@
-import {spawn} from 'node:child_process'
+import {type ChildProcess, spawn} from 'node:child_process'
 import {constants} from 'node:os'
 
 import {KeylessError, printable} from '../errors.js'
@@ -23,17 +23,28 @@ export function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): 
  */
 export function runChild(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {stdio: 'inherit', env})
+    // The handlers go in before the spawn: spawn returns once the command runs, and a signal that came between the
+    // two (the command already started, a busy machine) would have killed keyless and orphaned the command.
+    // A handler runs on the event loop, after this synchronous function: the child is always there by then.
+    const running: {child?: ChildProcess} = {}
     const handlers = FORWARDED.map((signal) => {
       const handler = () => {
+        const child = running.child
         if (signal === 'SIGINT' && process.stdin.isTTY) return
-        if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+        if (child && child.exitCode === null && child.signalCode === null) child.kill(signal)
       }
       process.on(signal, handler)
       return [signal, handler] as const
     })
     const done = () => {
       for (const [signal, handler] of handlers) process.removeListener(signal, handler)
+    }
+    let child: ChildProcess
+    try {
+      child = running.child = spawn(command, args, {stdio: 'inherit', env})
+    } catch (error) {
+      done()
+      throw error
     }
     child.once('error', (error: NodeJS.ErrnoException) => {
       done()

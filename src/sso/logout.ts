@@ -46,6 +46,7 @@ export async function logout(
     }
   }
   const deleted = await store.wipeSession(session.name, {keepRegistration: false})
+  store.forgetSignIn(session.name)
   // The account listing (names, ids, emails) is not secret, but a signed-out session should not keep serving it.
   await rm(accountsCachePath(session.name, env), {force: true})
   return {session: session.name, signedOutRemotely, remoteError, deletedEntries: deleted.length}

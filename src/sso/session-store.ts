@@ -76,6 +76,10 @@ export class SessionStore {
   readSignIn(session: string): string | undefined {
     return this.marker?.read(session)
   }
+  /** Drops the marker (logout: nothing of a signed-out session stays behind, though the marker holds no secret). */
+  forgetSignIn(session: string): void {
+    this.marker?.clear(session)
+  }
   /** Cached role credentials with what they are bound to (entries from before the binding lack it: never served). */
   readRoleCredentials(session: string, accountId: string, roleName: string): Promise<(RoleCredentials & Partial<RoleBinding>) | undefined> {
     return this.readJson<RoleCredentials & Partial<RoleBinding>>(roleKey(session, accountId, roleName))

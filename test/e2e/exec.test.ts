@@ -77,6 +77,21 @@ describe('keyless exec', () => {
     expect(results).toEqual(cases.map(([, code]) => ({stdout: 'ready\ngot\n', exit: code})))
   })
 
+  it('a signal the moment the command starts is forwarded too (keyless listens before it spawns)', async () => {
+    // Under load the loop above killed keyless itself about one time in two, orphaning the command: the signal came
+    // between spawn() returning and the handlers going in. Here the command signals keyless as its first act.
+    const r = await keyless([
+      'exec',
+      ...ADMIN,
+      '--',
+      'sh',
+      '-c',
+      `trap 'echo got; exit 7' TERM; kill -TERM $PPID; while :; do sleep 0.05; done`,
+    ])
+    expect(r.stdout).toBe('got\n')
+    expect(r.code).toBe(7)
+  })
+
   it('the command reads keyless stdin', async () => {
     const r = await keyless(['exec', ...ADMIN, '--', 'cat'], {input: 'piped through\n'})
     expect(r.code).toBe(0)

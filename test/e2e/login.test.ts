@@ -137,12 +137,16 @@ describe('login with the device-authorization flow (auto-approve)', () => {
   it('logout ends the session at Identity Center and removes every keychain entry', async () => {
     await keyless(['login', '--no-browser'])
     const token = JSON.parse((await keychain().get('session/demo/token'))!)
+    // The sign-in marker (not secret, see credential-process) goes too.
+    const marker = join(sandbox.cacheDir, 'sign-in', `${sandbox.keychainService}.demo`)
+    expect(readFileSync(marker, 'utf8')).toBe(`${token.signInId}\n`)
     const before = await emulator!.stats()
     const out = await keyless(['logout'])
     expect(out.code).toBe(0)
     expect(out.stdout).toContain('Signed out of demo')
     expect((await emulator!.stats()).operations.Logout - before.operations.Logout).toBe(1)
     expect(await keychainKeys()).toEqual([])
+    expect(existsSync(marker)).toBe(false)
     // The server no longer accepts the old token.
     const {SSOClient, ListAccountsCommand} = await import('@aws-sdk/client-sso')
     const sso = new SSOClient({region: 'us-east-1', endpoint: emulator!.url})
