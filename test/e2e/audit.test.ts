@@ -451,7 +451,10 @@ async function auditInTerminal(
   answers: Array<[RegExp, string]>,
   extra: string[] = [],
 ): Promise<{code: number | null; all: string}> {
-  const child = spawn('script', ['-qfec', `${process.execPath} ${KEYLESS_BIN} audit --fix ${extra.join(' ')}`, '/dev/null'], {
+  // The pty gets a size, as a terminal has: `script` without one leaves it 0x0, and on Node.js 24 the prompt
+  // library then redraws for ever (an endless erase-line loop; Node.js 20 reports no width and it falls back to 80).
+  const command = `stty cols 100 rows 40; ${process.execPath} ${KEYLESS_BIN} audit --fix ${extra.join(' ')}`
+  const child = spawn('script', ['-qfec', command, '/dev/null'], {
     env: {...env, TERM: 'xterm'},
   })
   let screen = ''
