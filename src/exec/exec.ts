@@ -13,10 +13,26 @@ export interface ExecOptions {
   env?: NodeJS.ProcessEnv
 }
 
+/** The role as the flags name it, for a refusal made before the role is looked up. */
+function flagsLabel(flags: RoleFlags): string {
+  if (flags.profile !== undefined) return flags.profile
+  if (flags.role !== undefined) return flags.role
+  if (flags.account !== undefined && flags.roleName !== undefined) return `${flags.account}.${flags.roleName}`
+  return 'the role you pick'
+}
+
 /** `keyless exec`: the role's credentials, then the command with them; resolves with the command's exit code. */
 export async function execRole(flags: RoleFlags, options: ExecOptions): Promise<number> {
   const env = options.env ?? process.env
+  // --server: refuse before any sign-in or picker when [default] (or a boto config) would win over the endpoint.
+  const shadows = options.server ? await import('./server-shadow.js') : undefined
+  const shadow = await shadows?.findServerShadow(env)
+  if (shadows && shadow && !shadow.keylessRole) throw shadows.serverShadowError(shadow, flagsLabel(flags))
   const {choice, credentials} = await useRole(flags, {command: 'exec', debug: options.debug, env})
+  if (shadows && shadow) {
+    const role = {session: choice.session.name, accountId: choice.accountId, roleName: choice.roleName}
+    if (!shadows.servesSameRole(shadow, role)) throw shadows.serverShadowError(shadow, choice.label)
+  }
   const region = roleRegion(choice, options.region, env)
   if (env.KEYLESS_ROLE && env.KEYLESS_ROLE !== choice.label) {
     process.stderr.write(`keyless: warning: this exec of ${choice.label} replaces the outer role ${env.KEYLESS_ROLE}\n`)
