@@ -4,6 +4,7 @@ import {parseCredentialProcess} from '../aws-config/profiles.js'
 import {EXIT, KeylessError, printable} from '../errors.js'
 import type {SsoSession} from '../sso/types.js'
 import {closestNames} from './closest.js'
+import {roleProfiles} from './profiles.js'
 
 /** The role `exec`, `env` and `console` work with (PRODUCT.md section 4, ROLE). */
 export interface RoleChoice {
@@ -48,8 +49,8 @@ function usage(message: string, fix: string): KeylessError {
 }
 
 /**
- * The role the user means: `--profile NAME` (a keyless profile: its session, account and role), a positional
- * ROLE (a keyless profile name, else `ACCOUNT.ROLE`), or `--account NAME|ID --role NAME` (with `--session`);
+ * The role the user means: `--profile NAME` (keyless's own or an AWS CLI SSO profile: its session, account and role,
+ * see profiles.ts), a positional ROLE (such a profile's name, else `ACCOUNT.ROLE`), or `--account NAME|ID --role NAME` (with `--session`);
  * with none of them the picker when there is a terminal, else a usage error naming the flags.
  */
 export async function selectRole(flags: RoleFlags, deps: SelectDeps): Promise<RoleChoice> {
@@ -123,8 +124,8 @@ export function keylessProfiles(configText: string): KeylessProfile[] {
 }
 
 async function byProfile(name: string, deps: SelectDeps, options: {fallback: boolean; session?: string}): Promise<RoleChoice> {
-  const profiles = keylessProfiles(await deps.configText())
-  const profile = profiles.find((p) => p.name === name)
+  const {usable, unusable} = roleProfiles(await deps.configText())
+  const profile = usable.find((p) => p.name === name)
   if (profile) {
     const session = await deps.loadSession(options.session ?? profile.session)
     const accountName = (await deps.cachedAccounts(session))?.find((a) => a.accountId === profile.accountId)?.accountName
@@ -135,15 +136,24 @@ async function byProfile(name: string, deps: SelectDeps, options: {fallback: boo
     const session = await deps.loadSession(options.session)
     return byAccount(session, name.slice(0, dot), name.slice(dot + 1), deps)
   }
+  const shown = printable(name).slice(0, 80)
+  const found = unusable.find((p) => p.name === name)
+  if (found) throw usage(`profile "${shown}" keyless cannot use: ${found.why}`, found.fix)
+  // Only names really close to the one typed (a typo, a part of it): anything looser, like the first profile of the
+  // file, is most likely another account's role, and running the suggestion would act on that account.
   const close = closestNames(
     name,
-    profiles.map((p) => p.name),
+    usable.map((p) => p.name),
+    3,
+    Math.max(1, Math.floor(name.length / 4)),
   )
   throw usage(
-    `no keyless profile "${printable(name).slice(0, 80)}"${close.length ? `; closest: ${close.join(', ')}` : profiles.length === 0 ? ' (there are none)' : ''}`,
-    profiles.length === 0
-      ? 'run: keyless profiles sync, or pass --account NAME|ID --role NAME'
-      : `run: keyless ${deps.command} --profile ${close[0] ?? profiles[0]!.name}`,
+    `no profile "${shown}" keyless can use${close.length ? `; closest: ${close.join(', ')}` : usable.length === 0 ? ' (there are none)' : ''}`,
+    close.length
+      ? `run: keyless ${deps.command} --profile ${close[0]}`
+      : usable.length === 0
+        ? 'run: keyless profiles sync, or pass --account NAME|ID --role NAME'
+        : 'pass --account NAME|ID --role NAME (keyless accounts lists them)',
   )
 }
 

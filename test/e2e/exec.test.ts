@@ -235,7 +235,10 @@ describe('keyless exec', () => {
           ['exec', '--account', 'sandbox', '--role', 'AdminAccess', '--', 'true'],
           /no role "AdminAccess" in account sandbox \(111111111111\); closest: AdministratorAccess/,
         ],
-        [['exec', '--profile', 'sandbox.Admin', '--', 'true'], /no keyless profile "sandbox.Admin"; closest: sandbox.AdministratorAccess/],
+        [
+          ['exec', '--profile', 'sandbox.Admin', '--', 'true'],
+          /no profile "sandbox.Admin" keyless can use; closest: sandbox.AdministratorAccess/,
+        ],
         [['exec', '--account', 'sandbox', '--', 'true'], /--account needs --role NAME/],
         [['exec', '--region', 'mars-1', ...ADMIN, '--', 'true'], /not an AWS region/],
       ]

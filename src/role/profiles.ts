@@ -1,0 +1,101 @@
+import {type ConfigSection, getKey, parseConfig} from '../aws-config/ini.js'
+import {parseCredentialProcess} from '../aws-config/profiles.js'
+import {listSsoSessions} from '../aws-config/sso-sessions.js'
+
+/**
+ * The profiles of the AWS config file that `exec`, `env` and `console --profile NAME` can use: any whose session,
+ * account and role keyless can tell (PRODUCT.md section 11). keyless's own (`keyless_session` and its
+ * credential_process line), AWS CLI SSO profiles of a configured session (`sso_session`, `sso_account_id`,
+ * `sso_role_name`, as `aws configure sso` writes them), and legacy SSO profiles (`sso_start_url`, `sso_region`,
+ * `sso_account_id`, `sso_role_name`) whose start URL is that of a configured `[sso-session]`.
+ */
+export interface RoleProfile {
+  name: string
+  session: string
+  accountId: string
+  roleName: string
+  region?: string
+}
+
+/** A profile keyless found but cannot use, and why (for the one-line error). */
+export interface UnusableProfile {
+  name: string
+  why: string
+  /** What to run instead. */
+  fix: string
+}
+
+export interface ProfileIndex {
+  usable: RoleProfile[]
+  unusable: UnusableProfile[]
+}
+
+/**
+ * A start URL as people write it: `https://acme.awsapps.com/start`, `.../start/`, `.../start#/`: the same portal.
+ * The host is case-insensitive, the path is not.
+ */
+export function sameStartUrl(a: string, b: string): boolean {
+  const norm = (url: string) => {
+    const trimmed = url.trim().replace(/#.*$/, '').replace(/\/+$/, '')
+    try {
+      const parsed = new URL(trimmed)
+      return `${parsed.protocol}//${parsed.host.toLowerCase()}${parsed.pathname.replace(/\/+$/, '')}`
+    } catch {
+      return trimmed
+    }
+  }
+  return norm(a) === norm(b)
+}
+
+function profileName(section: ConfigSection): string {
+  return section.type === 'default' ? 'default' : section.name
+}
+
+/** Every profile of the config file, sorted into those keyless can use and those it cannot (with why). */
+export function roleProfiles(configText: string): ProfileIndex {
+  const doc = parseConfig(configText)
+  const sessions = listSsoSessions(doc)
+  const usable: RoleProfile[] = []
+  const unusable: UnusableProfile[] = []
+  for (const section of doc.sections) {
+    if (section.type !== 'profile' && section.type !== 'default') continue
+    const name = profileName(section)
+    const key = (k: string) => getKey(section, k) || undefined
+    const region = key('region')
+    const accountId = key('sso_account_id')
+    const roleName = key('sso_role_name')
+    // The AWS tools use a profile's SSO keys before its credential_process (botocore's SSOProvider runs first).
+    const ssoSession = key('sso_session')
+    if (accountId && roleName && ssoSession) {
+      usable.push({name, session: ssoSession, accountId, roleName, region})
+      continue
+    }
+    const startUrl = key('sso_start_url')
+    if (accountId && roleName && startUrl) {
+      const matches = sessions.filter((s) => sameStartUrl(s.startUrl, startUrl))
+      const inRegion = matches.filter((s) => s.region === key('sso_region'))
+      const session = (inRegion.length > 0 ? inRegion : matches)[0]
+      if (session) usable.push({name, session: session.name, accountId, roleName, region})
+      else {
+        unusable.push({
+          name,
+          why: `its start URL ${startUrl} is not that of any [sso-session] in the config file`,
+          fix: `run: keyless configure --session NAME --start-url ${startUrl} --region ${key('sso_region') ?? 'REGION'}`,
+        })
+      }
+      continue
+    }
+    const keylessSession = key('keyless_session')
+    const target = parseCredentialProcess(key('credential_process'))
+    if (keylessSession && target) {
+      usable.push({name, session: keylessSession, ...target, region})
+      continue
+    }
+    unusable.push({
+      name,
+      why: 'it names no SSO session, account and role (no sso_session or sso_start_url with sso_account_id and sso_role_name, and no keyless_session)',
+      fix: 'pass --account NAME|ID --role NAME instead',
+    })
+  }
+  return {usable, unusable}
+}
