@@ -216,13 +216,11 @@ const REGION = new RegExp(
   `^(?:(?:us|eu|ap|sa|ca|me|af|il|mx|cn)|us-gov|us-iso|us-isob|us-isof|eu-isoe|eusc-de)-(?:${DIRECTIONS})-[1-9][0-9]?$`,
 )
 
-export function validateRegion(value: string): string {
+export function validateRegion(
+  value: string,
+  fix = 'pass the region of your IAM Identity Center instance, e.g. --region us-east-1',
+): string {
   const region = value.trim()
-  if (!REGION.test(region)) {
-    throw new InvalidConfigValueError(
-      `"${value}" is not an AWS region name`,
-      'pass the region of your IAM Identity Center instance, e.g. --region us-east-1',
-    )
-  }
+  if (!REGION.test(region)) throw new InvalidConfigValueError(`"${value}" is not an AWS region name`, fix)
   return region
 }

@@ -34,7 +34,7 @@ export default class Console extends KeylessCommand {
         EXIT.usage,
       )
     }
-    if (flags.region !== undefined) validateRegion(flags.region)
+    if (flags.region !== undefined) validateRegion(flags.region, 'pass the region to open the console in, e.g. --region eu-west-1')
     consoleDestination('us-east-1', flags.destination) // a bad --destination is a usage error before any network call
     const result = await openConsole(
       {role: args.role, profile: flags.profile, account: flags.account, roleName: flags.role, session: flags.session},

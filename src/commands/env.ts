@@ -41,7 +41,7 @@ The credentials come from the same keychain cache as credential-process.`
         EXIT.usage,
       )
     }
-    if (flags.region !== undefined) validateRegion(flags.region)
+    if (flags.region !== undefined) validateRegion(flags.region, 'pass the AWS region for the variables, e.g. --region eu-west-1')
     const {choice, credentials} = await useRole(
       {role: args.role, profile: flags.profile, account: flags.account, roleName: flags.role, session: flags.session},
       {command: 'env', debug: flags.debug},

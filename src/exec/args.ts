@@ -59,7 +59,11 @@ export function parseExecArgs(argv: string[]): ExecArgs {
   }
   return {
     role: {role: positionals[0], profile: values.profile, account: values.account, roleName: values.role, session: values.session},
-    region: values.region === undefined ? undefined : validateRegion(values.region),
+    // The region the command works in (AWS_REGION), not the session's: say so, or people reach for sso_region.
+    region:
+      values.region === undefined
+        ? undefined
+        : validateRegion(values.region, 'pass the AWS region for the command, e.g. --region eu-west-1'),
     server: values.server === true,
     debug: values.debug === true,
     command,

@@ -1,12 +1,6 @@
 import {type ChildProcess, spawn} from 'node:child_process'
 import {constants} from 'node:os'
 
-import {KeylessError, printable} from '../errors.js'
-
-/** Exit codes of a shell for a command it could not run (POSIX: 127 not found, 126 not executable). */
-export const EXIT_NOT_FOUND = 127
-export const EXIT_NOT_EXECUTABLE = 126
-
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
 
 /** The exit code a shell reports for a child that ended this way: its code, or 128+N for signal N. */
@@ -48,22 +42,8 @@ export function runChild(command: string, args: string[], env: NodeJS.ProcessEnv
     }
     child.once('error', (error: NodeJS.ErrnoException) => {
       done()
-      const name = printable(command).slice(0, 200)
-      if (error.code === 'ENOENT') {
-        reject(
-          new KeylessError(`command not found: ${name}`, 'check its name and your PATH (exec runs it without a shell)', EXIT_NOT_FOUND),
-        )
-      } else if (error.code === 'EACCES' || error.code === 'EISDIR' || error.code === 'ENOEXEC') {
-        reject(
-          new KeylessError(
-            `cannot run ${name}: not an executable (${error.code})`,
-            `run: chmod +x ${name}, or name the interpreter`,
-            EXIT_NOT_EXECUTABLE,
-          ),
-        )
-      } else {
-        reject(new KeylessError(`cannot run ${name}: ${printable(error.message)}`, 'check the command line', EXIT_NOT_EXECUTABLE))
-      }
+      // Loaded only on this path: it looks at what the system found there, to say what is wrong in one line.
+      import('./spawn-error.js').then(({spawnFailure}) => reject(spawnFailure(command, error, env)), reject)
     })
     child.once('exit', (code, signal) => {
       done()
