@@ -5,6 +5,12 @@
  * than 15 minutes left would make the AWS CLI call credential-process again straight away. */
 export const EXPIRY_WINDOW_MS = 15 * 60 * 1000
 
+/** `exec --server` replaces role credentials that arrived with EXPIRY_WINDOW_MS or less left (a short permission-set
+ * session) once this fraction of the time they had is gone, not on every request: fetching again at once would only
+ * bring more of the same, one GetRoleCredentials per SDK call (the JS SDK asks before each call under 5 minutes).
+ * Half leaves the command's SDKs credentials with time to spare, at one fetch per half-life. */
+export const SHORT_CREDENTIALS_REFETCH_FRACTION = 0.5
+
 /** Re-register the OIDC client this long before its secret expires, so a login never starts
  * with a registration that dies half-way through the device flow. */
 export const REGISTRATION_EXPIRY_WINDOW_MS = 15 * 60 * 1000

@@ -1,4 +1,5 @@
 import {credentialsFor, useRole} from '../role/runtime.js'
+import {EXPIRY_WINDOW_MS} from '../timing.js'
 import type {RoleFlags} from '../role/select.js'
 import {childEnvironment, roleRegion} from './environment.js'
 import {runChild} from './run-child.js'
@@ -40,10 +41,17 @@ export async function execRole(flags: RoleFlags, options: ExecOptions): Promise<
   if (!options.server) {
     return runChild(options.command, options.args, childEnvironment(env, {region, label: choice.label, credentials}))
   }
-  const {startCredentialsServer} = await import('./credentials-server.js')
+  const [{startCredentialsServer}, {servedCredentials, firstWarningOnly}] = await Promise.all([
+    import('./credentials-server.js'),
+    import('./served-credentials.js'),
+  ])
+  const stderr = (line: string) => process.stderr.write(line + '\n')
+  // The command's stderr is ours: one warning about short credentials per exec, not one per request. The cache
+  // never serves credentials that short, so first ones like that were just fetched, and that fetch warned already.
+  const warn = firstWarningOnly(stderr, Date.parse(credentials.expiresAt) - Date.now() <= EXPIRY_WINDOW_MS)
   const server = await startCredentialsServer(
-    () => credentialsFor(choice, options.debug, env),
-    (line) => process.stderr.write(line + '\n'),
+    servedCredentials(credentials, () => credentialsFor(choice, options.debug, env, warn)),
+    stderr,
   )
   try {
     return await runChild(options.command, options.args, childEnvironment(env, {region, label: choice.label, server}))

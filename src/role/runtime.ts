@@ -48,10 +48,15 @@ async function listAccounts(session: SsoSession, env: NodeJS.ProcessEnv) {
  * The role's credentials through credential-process's own cache and cross-process single flight: served from the
  * keychain while more than 15 minutes remain, else fetched once for all concurrent callers.
  */
-export async function credentialsFor(choice: RoleChoice, debug: boolean, env: NodeJS.ProcessEnv = process.env): Promise<RoleCredentials> {
+export async function credentialsFor(
+  choice: RoleChoice,
+  debug: boolean,
+  env: NodeJS.ProcessEnv = process.env,
+  warn: (line: string) => void = (line) => process.stderr.write(line + '\n'),
+): Promise<RoleCredentials> {
   const credentials = await roleCredentials(
     {session: choice.session.name, accountId: choice.accountId, roleName: choice.roleName, autoLogin: false, debug},
-    {env, warn: (line) => process.stderr.write(line + '\n')},
+    {env, warn},
   )
   registerSecret(credentials.secretAccessKey)
   registerSecret(credentials.sessionToken)
