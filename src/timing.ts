@@ -11,6 +11,11 @@ export const EXPIRY_WINDOW_MS = 15 * 60 * 1000
  * Half leaves the command's SDKs credentials with time to spare, at one fetch per half-life. */
 export const SHORT_CREDENTIALS_REFETCH_FRACTION = 0.5
 
+/** `keyless console` says on stderr what it is waiting for once the browser has not followed the sign-in link for
+ * this long: a working browser does within a few seconds (a cold start included), so past this there is most likely
+ * none (a desktop whose opener does nothing), and a silent wait of minutes reads as a hang. */
+export const CONSOLE_BROWSER_NOTICE_MS = 10_000
+
 /** Re-register the OIDC client this long before its secret expires, so a login never starts
  * with a registration that dies half-way through the device flow. */
 export const REGISTRATION_EXPIRY_WINDOW_MS = 15 * 60 * 1000

@@ -1,4 +1,4 @@
-import {CONSOLE_REDIRECT_WAIT_MS} from '../timing.js'
+import {CONSOLE_BROWSER_NOTICE_MS, CONSOLE_REDIRECT_WAIT_MS} from '../timing.js'
 import {roleRegion} from '../exec/environment.js'
 import {useRole} from '../role/runtime.js'
 import type {RoleChoice, RoleFlags} from '../role/select.js'
@@ -58,7 +58,7 @@ export async function openConsole(flags: RoleFlags, options: ConsoleOptions): Pr
     )
   }
   process.stderr.write(`Opening the AWS console as ${choice.label} in your browser...\n`)
-  if (!(await redirect.used)) {
+  if (!(await followedWithNotice(redirect.used))) {
     await redirect.close()
     throw new KeylessError(
       'the browser did not open the sign-in link within 2 minutes',
@@ -66,4 +66,23 @@ export async function openConsole(flags: RoleFlags, options: ConsoleOptions): Pr
     )
   }
   return {choice}
+}
+
+/**
+ * Waits for the browser to follow the sign-in link; once that takes longer than a working browser would, says on
+ * stderr what keyless waits for, how long at most, and what to do instead. Never a silent wait of minutes.
+ */
+async function followedWithNotice(used: Promise<boolean>): Promise<boolean> {
+  const minutes = Math.round(CONSOLE_REDIRECT_WAIT_MS / 60_000)
+  const notice = setTimeout(() => {
+    process.stderr.write(
+      `keyless: no browser has opened the sign-in link yet; waiting up to ${minutes} minutes in all (Ctrl-C stops). ` +
+        'If no browser window appeared, press Ctrl-C and run: keyless console --print --reveal ... to open the URL yourself\n',
+    )
+  }, CONSOLE_BROWSER_NOTICE_MS)
+  try {
+    return await used
+  } finally {
+    clearTimeout(notice)
+  }
 }
