@@ -12,8 +12,8 @@ import {seedSession, wipeSandboxKeychain, type SeededSession} from '../helpers/s
 // the answer in flight, never replays the used refresh token, and when nothing can be saved says what happened.
 // The emulator rotates; a proxy in front of it forwards CreateToken at once and holds the answer back.
 
-/** Short timings (src/timing.ts): a 1 s per-call deadline, then 4 s more for a refresh's answer. */
-const TIMING = {KEYLESS_AWS_DEADLINE_MS: '1000', KEYLESS_REFRESH_GRACE_MS: '4000'}
+/** Short timings (src/timing.ts): a 2 s per-call deadline, then 3 s more for a refresh's answer. */
+const TIMING = {KEYLESS_AWS_DEADLINE_MS: '2000', KEYLESS_REFRESH_GRACE_MS: '3000'}
 const role = (name: string) => ['credential-process', '--session', 'acme', '--account-id', '111111111111', '--role-name', name]
 
 let emulator: EmulatorHandle
@@ -51,7 +51,7 @@ describe('a refresh whose answer arrives after the per-call deadline (refresh to
   it('is waited for, with a line on stderr: the new refresh token is stored and works', async () => {
     const seeded = await dueSession()
     const before = refreshes()
-    proxy.rule({match: '/token', action: {kind: 'delay', ms: 2500}, times: 1})
+    proxy.rule({match: '/token', action: {kind: 'delay', ms: 3500}, times: 1})
     const r = await runKeyless(role('ReadOnlyAccess'), {env})
     expect(r.code).toBe(0)
     expect(JSON.parse(r.stdout)).toMatchObject({Version: 1, AccessKeyId: expect.stringMatching(/^ASIA/)})
@@ -68,7 +68,7 @@ describe('a refresh whose answer arrives after the per-call deadline (refresh to
     expect(again.code).toBe(0)
     expect(refreshes() - before).toBe(2)
     expect(r.stderr).toBe(
-      'keyless: AWS Identity Center has not answered the token refresh of session acme in 1 s; waiting up to 4 s more ' +
+      'keyless: AWS Identity Center has not answered the token refresh of session acme in 2 s; waiting up to 3 s more ' +
         "(its answer carries the session's new refresh token)\n",
     )
   })
@@ -76,7 +76,7 @@ describe('a refresh whose answer arrives after the per-call deadline (refresh to
   it('concurrent callers still make one refresh between them, and all get credentials', async () => {
     await dueSession()
     const before = refreshes()
-    proxy.rule({match: '/token', action: {kind: 'delay', ms: 2500}, times: 1})
+    proxy.rule({match: '/token', action: {kind: 'delay', ms: 3500}, times: 1})
     const runs = await Promise.all([1, 2, 3].map(() => runKeyless(role('ReadOnlyAccess'), {env})))
     for (const r of runs) expect(r.code, r.stderr).toBe(0)
     expect(new Set(runs.map((r) => r.stdout)).size).toBe(1)
@@ -91,7 +91,7 @@ describe('a refresh whose answer does not come within the wait', () => {
     const first = await runKeyless(role('ReadOnlyAccess'), {env})
     expect(first.code).toBe(0)
     expect(first.stderr).toMatch(
-      /^keyless: AWS Identity Center has not answered the token refresh of session acme in 1 s; waiting up to 4 s more .*\nkeyless: AWS Identity Center did not answer the token refresh of session acme in 5 s; using the current access token \(valid until \S+\); if the next refresh is refused, run: keyless login --session acme\n$/,
+      /^keyless: AWS Identity Center has not answered the token refresh of session acme in 2 s; waiting up to 3 s more .*\nkeyless: AWS Identity Center did not answer the token refresh of session acme in 5 s; using the current access token \(valid until \S+\); if the next refresh is refused, run: keyless login --session acme\n$/,
     )
     expect((await store().readToken('acme'))?.refreshAbandonedAt).toBeDefined()
     // The server took that refresh and replaced the refresh token; keyless never saw the answer.
