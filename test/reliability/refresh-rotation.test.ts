@@ -12,8 +12,9 @@ import {seedSession, wipeSandboxKeychain, type SeededSession} from '../helpers/s
 // the answer in flight, never replays the used refresh token, and when nothing can be saved says what happened.
 // The emulator rotates; a proxy in front of it forwards CreateToken at once and holds the answer back.
 
-/** Short timings (src/timing.ts): a 2 s per-call deadline, then 3 s more for a refresh's answer. */
-const TIMING = {KEYLESS_AWS_DEADLINE_MS: '2000', KEYLESS_REFRESH_GRACE_MS: '3000'}
+/** Short timings (src/timing.ts) in the proportions of the real ones: 1 s of silence ends a response (10 s), a 2 s
+ * per-call deadline (20 s), then 3 s more for a refresh's answer (15 s). */
+const TIMING = {KEYLESS_AWS_RESPONSE_TIMEOUT_MS: '1000', KEYLESS_AWS_DEADLINE_MS: '2000', KEYLESS_REFRESH_GRACE_MS: '3000'}
 const role = (name: string) => ['credential-process', '--session', 'acme', '--account-id', '111111111111', '--role-name', name]
 
 let emulator: EmulatorHandle
