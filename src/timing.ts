@@ -72,6 +72,13 @@ export const AWS_RESPONSE_TIMEOUT_MS = Number(process.env.KEYLESS_AWS_RESPONSE_T
  * before the holder does. `accounts` uses it for each request of its listing (then retries). */
 export const AWS_CALL_DEADLINE_MS = Number(process.env.KEYLESS_AWS_DEADLINE_MS) || 20_000
 
+/** How much longer than AWS_CALL_DEADLINE_MS a token refresh keeps waiting for an answer already on its way. Identity
+ * Center may rotate refresh tokens: once it has taken the refresh, the old refresh token is dead and the new one is
+ * only in that answer, so an answer given up on (or a retry of the request) can end the session. 15 s more keeps the
+ * refresh (35 s) plus GetRoleCredentials (20 s) under LOCK_WAIT_MS, so processes waiting on the lock still outlast
+ * the holder. KEYLESS_REFRESH_GRACE_MS shortens it for tests. */
+export const REFRESH_ANSWER_GRACE_MS = Number(process.env.KEYLESS_REFRESH_GRACE_MS) || 15_000
+
 /** The window over which the accounts limiter measures the server's rate from its 429s: long enough to
  * average out latency jitter (100 answers at 20/s), short enough to follow a rate that changes. */
 export const RATE_ESTIMATE_WINDOW_MS = 5000

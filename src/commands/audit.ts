@@ -54,7 +54,7 @@ Exit codes: 0 nothing critical or high; 1 runtime failure; 2 usage; 3 a critical
         stdinTTY: Boolean(process.stdin.isTTY),
         stdoutColour: Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb',
         ask: async ({title, where, choices}) => {
-          const {select} = await import('@inquirer/prompts')
+          const {select} = await import('../ui/prompt.js')
           try {
             return await select({message: `${title}\n  ${where}`, choices})
           } catch (error) {

@@ -44,7 +44,7 @@ export default class Configure extends KeylessCommand {
       if (!interactive) {
         throw new KeylessError(`missing --${flag}`, `run: keyless configure --session NAME --start-url URL --region REGION`, 2)
       }
-      const {input} = await import('@inquirer/prompts')
+      const {input} = await import('../ui/prompt.js')
       // A bad answer is explained under the prompt and asked again, instead of ending the command.
       const validate = (value: string) => {
         try {

@@ -1,9 +1,10 @@
 import type {SSOOIDCClient} from '@aws-sdk/client-sso-oidc'
 
-import {EXPIRY_WINDOW_MS} from '../timing.js'
+import {KeylessError} from '../errors.js'
+import {AWS_CALL_DEADLINE_MS, EXPIRY_WINDOW_MS, REFRESH_ANSWER_GRACE_MS} from '../timing.js'
 import {debug, registerSecret} from '../ui/debug.js'
-import {oidcClient} from './clients.js'
-import {SessionExpiredError, explainSdkError, networkCause} from './errors.js'
+import {oidcClient, type OidcClientOptions} from './clients.js'
+import {SessionExpiredError, endpointFor, explainSdkError, networkCause} from './errors.js'
 import type {SessionStore} from './session-store.js'
 import {checkTokenReply} from './token-reply.js'
 import type {SessionToken, SsoSession} from './types.js'
@@ -18,7 +19,9 @@ export interface AccessTokenDeps {
   now?: () => number
   /** Runs fn while holding the session's cross-process lock. Absent: no locking (single process). */
   withSessionLock?: <T>(session: string, fn: () => Promise<T>) => Promise<T>
-  oidc?: (region: string) => Promise<SSOOIDCClient>
+  oidc?: (region: string, options?: OidcClientOptions) => Promise<SSOOIDCClient>
+  /** Where the lines about a slow refresh go (default stderr: stdout may be credential-process's JSON). */
+  warn?: (line: string) => void
 }
 
 export type TokenState = 'valid' | 'refreshable' | 'expired'
@@ -58,15 +61,31 @@ async function goneError(session: string, token: SessionToken | undefined, store
  * CreateToken with the refresh_token grant. Stores the new token (and the new refresh token when Identity
  * Center rotates it). A refresh token the server no longer accepts ends the session: the stale token is
  * deleted so nothing keeps retrying it.
+ *
+ * Identity Center may rotate refresh tokens: once it has taken a refresh, the old refresh token is dead and the new
+ * one exists only in the answer. So the request is sent once (the SDK's retry would replay a used refresh token), and
+ * an answer late past AWS_CALL_DEADLINE_MS is still waited for, REFRESH_ANSWER_GRACE_MS longer, with a line on
+ * stderr. A refresh given up without an answer is recorded on the token, so that a later refusal of its refresh
+ * token says what happened instead of a bare "expired".
  */
 export async function refreshAccessToken(session: SsoSession, token: SessionToken, deps: AccessTokenDeps): Promise<SessionToken> {
   const now = deps.now ?? Date.now
+  const warn = deps.warn ?? ((line: string) => void process.stderr.write(`${line}\n`))
   // The refresh token belongs to the client that signed in: each flow has its own registration.
   const registration = await deps.store.readRegistration(session.name, token.flow ?? 'device-code')
   if (!registration || Date.parse(registration.expiresAt) <= now()) throw new SessionExpiredError(session.name)
-  const client = await (deps.oidc ?? oidcClient)(session.region)
+  const patienceMs = AWS_CALL_DEADLINE_MS + REFRESH_ANSWER_GRACE_MS
+  const client = await (deps.oidc ?? oidcClient)(session.region, {deadlineMs: patienceMs, maxAttempts: 1})
   const {CreateTokenCommand} = await import('@aws-sdk/client-sso-oidc')
   debug('token', `refreshing the access token of session ${session.name}`)
+  const late = setTimeout(
+    () =>
+      warn(
+        `keyless: AWS Identity Center has not answered the token refresh of session ${session.name} in ${seconds(AWS_CALL_DEADLINE_MS)}; ` +
+          `waiting up to ${seconds(REFRESH_ANSWER_GRACE_MS)} more (its answer carries the session's new refresh token)`,
+      ),
+    AWS_CALL_DEADLINE_MS,
+  )
   try {
     const out = await client.send(
       new CreateTokenCommand({
@@ -79,8 +98,9 @@ export async function refreshAccessToken(session: SsoSession, token: SessionToke
     registerSecret(out.accessToken)
     registerSecret(out.refreshToken)
     const reply = checkTokenReply(out)
+    const {refreshAbandonedAt: _abandoned, ...rest} = token
     const refreshed: SessionToken = {
-      ...token,
+      ...rest,
       accessToken: reply.accessToken,
       expiresAt: new Date(now() + reply.expiresIn * 1000).toISOString(),
       refreshToken: reply.refreshToken ?? token.refreshToken,
@@ -91,17 +111,50 @@ export async function refreshAccessToken(session: SsoSession, token: SessionToke
     const name = (error as {name?: string}).name
     if (name === 'InvalidGrantException' || name === 'InvalidClientException' || name === 'UnauthorizedClientException') {
       await deps.store.deleteToken(session.name)
-      throw new SessionExpiredError(session.name)
+      throw new SessionExpiredError(session.name, {reason: refusedAfterAbandon(name, token)})
     }
-    // Refresh ahead of expiry is a courtesy: if the network fails but the token still works, use it.
-    if (networkCause(error) && Date.parse(token.expiresAt) - now() > 60_000) {
+    const cause = networkCause(error)
+    if (cause === 'timed out' || cause === 'connection reset') {
+      // Sent, maybe, and no answer: Identity Center may or may not have taken the refresh. Keep the refresh token (it
+      // still works if the request never arrived) and remember that it may be dead.
+      const abandoned = {...token, refreshAbandonedAt: new Date(now()).toISOString()}
+      await deps.store.writeToken(session.name, abandoned).catch(() => {})
+      // Refresh ahead of expiry is a courtesy: if the token still works, use it.
+      if (Date.parse(token.expiresAt) - now() > 60_000) {
+        warn(
+          `keyless: AWS Identity Center did not answer the token refresh of session ${session.name} in ${seconds(patienceMs)}; ` +
+            `using the current access token (valid until ${token.expiresAt}); if the next refresh is refused, run: keyless login --session ${session.name}`,
+        )
+        return abandoned
+      }
+      throw new KeylessError(
+        `AWS Identity Center at ${endpointFor('oidc', session.region)} did not answer the token refresh of session ${session.name} in ${seconds(patienceMs)} (${cause})`,
+        `check your network or VPN and try again; if the session is then refused, run: keyless login --session ${session.name}`,
+      )
+    }
+    // Never sent (refused, no DNS, no route): the refresh token is untouched; use the token while it works.
+    if (cause && Date.parse(token.expiresAt) - now() > 60_000) {
       debug('token', 'refresh failed on the network; the current token still has time, using it')
       return token
     }
     throw explainSdkError(error, {service: 'oidc', region: session.region, session: session.name})
   } finally {
+    clearTimeout(late)
     client.destroy()
   }
+}
+
+/** Why a refresh token was refused, when keyless knows more than the server says: an earlier refresh was given up. */
+function refusedAfterAbandon(errorName: string, token: SessionToken): string | undefined {
+  if (errorName !== 'InvalidGrantException' || !token.refreshAbandonedAt) return undefined
+  return (
+    `Identity Center refused its refresh token: a refresh at ${token.refreshAbandonedAt} got no answer in time, ` +
+    'and Identity Center, which replaces the refresh token at each refresh, had most likely done so in that lost answer'
+  )
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`
 }
 
 /**

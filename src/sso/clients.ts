@@ -101,15 +101,32 @@ function capped(body: NodeJS.ReadableStream): Transform {
   return body.pipe(limiter)
 }
 
+export interface OidcClientOptions {
+  /** Overall deadline of each call (default AWS_CALL_DEADLINE_MS); the response timeout follows it. */
+  deadlineMs?: number
+  /** SDK attempts per call (default the SDK's 3). */
+  maxAttempts?: number
+}
+
 /**
  * The AWS SDK clients keyless talks to Identity Center with, created lazily: importing the SDK costs
  * tens of milliseconds that credential-process's cached path must not pay. The SDK itself honours
  * AWS_ENDPOINT_URL (how the tests and the demo reach the emulator).
  */
-export async function oidcClient(region: string): Promise<SSOOIDCClient & {serverClock: ServerClock}> {
+export async function oidcClient(region: string, options: OidcClientOptions = {}): Promise<SSOOIDCClient & {serverClock: ServerClock}> {
   const {SSOOIDCClient} = await import('@aws-sdk/client-sso-oidc')
+  const deadlineMs = options.deadlineMs ?? AWS_CALL_DEADLINE_MS
+  // A longer deadline also needs a longer silence allowed, or the response timeout would end the call first.
+  const http = options.deadlineMs
+    ? {...AWS_HTTP_OPTIONS, requestTimeout: deadlineMs + 1000, socketTimeout: deadlineMs + 1000}
+    : AWS_HTTP_OPTIONS
   const client = Object.assign(
-    new SSOOIDCClient({region, requestHandler: AWS_HTTP_OPTIONS, ...(debugEnabled() ? {logger: sdkLogger} : {})}),
+    new SSOOIDCClient({
+      region,
+      requestHandler: http,
+      ...(options.maxAttempts ? {maxAttempts: options.maxAttempts} : {}),
+      ...(debugEnabled() ? {logger: sdkLogger} : {}),
+    }),
     {serverClock: {} as ServerClock},
   )
   // Keep the Date header of every response: the only view of AWS's clock that unsigned OIDC calls give.
@@ -122,7 +139,7 @@ export async function oidcClient(region: string): Promise<SSOOIDCClient & {serve
     },
     {step: 'deserialize', name: 'keylessServerClock'},
   )
-  return withCallLimits(client)
+  return withCallLimits(client, deadlineMs)
 }
 
 export async function portalClient(region: string, options: {maxAttempts?: number} = {}): Promise<SSOClient> {

@@ -4,12 +4,13 @@ import {redactSecrets} from '../ui/secrets.js'
 export class SessionExpiredError extends KeylessError {
   override name = 'SessionExpiredError'
   /** `signedIn: false`: nothing of the session is stored (never signed in, or signed out): "not signed in". */
+  /** `reason`: what ended it, when keyless knows more than "expired" (shown in brackets). */
   constructor(
     readonly session: string,
-    options: {signedIn?: boolean} = {},
+    options: {signedIn?: boolean; reason?: string} = {},
   ) {
     super(
-      `SSO session "${session}" ${options.signedIn === false ? 'is not signed in' : 'has expired'}`,
+      `SSO session "${session}" ${options.signedIn === false ? 'is not signed in' : 'has expired'}${options.reason ? ` (${options.reason})` : ''}`,
       `run: keyless login --session ${session}`,
     )
   }

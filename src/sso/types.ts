@@ -32,6 +32,9 @@ export interface SessionToken {
   signInId?: string
   /** The flow that signed in, hence whose client registration refreshes the token (absent: device-code). */
   flow?: LoginFlow
+  /** When a refresh with this refresh token was given up without an answer (ISO 8601): Identity Center may have
+   * taken it and replaced the refresh token, so a refusal of it later is explained as that, not as an expiry. */
+  refreshAbandonedAt?: string
 }
 
 /**

@@ -1,6 +1,7 @@
 import type {AccountWithRoles} from '../accounts/list.js'
 import {EXIT, KeylessError, printable} from '../errors.js'
 import type {SsoSession} from '../sso/types.js'
+import {PromptCancelled, search} from './prompt.js'
 
 /** Most choices the picker renders at once; typing narrows the rest. */
 const SHOWN = 50
@@ -44,7 +45,7 @@ export function roleRows(accounts: readonly AccountWithRoles[]): Row[] {
  * Drawn on stderr, so `eval "$(keyless env)"` can pick in the terminal while stdout goes to the shell.
  */
 export async function pickRole(session: SsoSession, accounts: readonly AccountWithRoles[]): Promise<{accountId: string; roleName: string}> {
-  const [{search}, readline] = await Promise.all([import('@inquirer/prompts'), import('node:readline')])
+  const readline = await import('node:readline')
   const rows = roleRows(accounts)
   const controller = new AbortController()
   const onKey = (_: unknown, key?: {name?: string}) => {
@@ -64,7 +65,7 @@ export async function pickRole(session: SsoSession, accounts: readonly AccountWi
     return {accountId: picked.accountId, roleName: picked.roleName}
   } catch (error) {
     const name = (error as Error)?.name
-    if (name === 'ExitPromptError' || name === 'AbortPromptError' || name === 'CancelPromptError') {
+    if (error instanceof PromptCancelled || name === 'AbortPromptError' || name === 'CancelPromptError') {
       throw new KeylessError('no role picked', undefined, EXIT.interrupted)
     }
     throw error

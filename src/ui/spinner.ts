@@ -1,4 +1,4 @@
-import {stderrIsTty} from './terminal.js'
+import {sizedStream, stderrIsTty} from './terminal.js'
 
 /** A spinner on stderr while something is waited for; nothing at all when stderr is not a terminal. */
 export function pollingSpinner(text: string): {start(): void; stop(): void} {
@@ -10,7 +10,7 @@ export function pollingSpinner(text: string): {start(): void; stop(): void} {
       wanted = true
       // Loaded only when shown: ora is not needed on any non-interactive path.
       void import('ora').then(({default: ora}) => {
-        if (wanted) spinner = ora({text, stream: process.stderr}).start()
+        if (wanted) spinner = ora({text, stream: sizedStream(process.stderr)}).start()
       })
     },
     stop() {

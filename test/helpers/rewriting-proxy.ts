@@ -3,7 +3,7 @@
  * `AWS_ENDPOINT_URL` or a corporate proxy can put between keyless and AWS. Point keyless at `proxy.url` (or
  * merge `proxy.env()`); by default it forwards every request unchanged (the emulator's own origin in answers
  * becomes the proxy's, as a real reverse proxy would). Rules change what matching requests get:
- * a JSON edit of the real answer, a canned reply, silence, a slow drip, or a flood of bytes.
+ * a JSON edit of the real answer, a canned reply, the real answer late, silence, a slow drip, or a flood of bytes.
  */
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
@@ -21,6 +21,8 @@ export type ProxyAction =
   | {kind: 'edit-json'; edit: (answer: Record<string, unknown>, request: ProxiedRequest) => unknown; status?: number}
   /** Answer this instead of forwarding (body may be built from the request, e.g. to echo it). */
   | {kind: 'reply'; status: number; headers?: Record<string, string>; body: string | ((request: ProxiedRequest) => string)}
+  /** Forward (the server acts on the request at once), then hold its answer this long: a slow network or proxy. */
+  | {kind: 'delay'; ms: number}
   /** Accept the request and never answer (the socket stays open until the client gives up or the proxy closes). */
   | {kind: 'hang'}
   /** Send 200 headers and then one byte every `intervalMs`, forever. */
@@ -110,6 +112,19 @@ export async function startRewritingProxy(upstream: string, region = 'us-east-1'
         const body = typeof action.body === 'function' ? action.body(request) : action.body
         res.writeHead(action.status, {'content-type': 'application/json', ...action.headers})
         return res.end(body)
+      }
+      case 'delay': {
+        const answer = await forward(request)
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            timers.delete(timer)
+            resolve()
+          }, action.ms)
+          timers.add(timer)
+        })
+        if (res.destroyed) return
+        res.writeHead(answer.status, answer.headers)
+        return res.end(answer.text)
       }
       case 'hang':
         return
