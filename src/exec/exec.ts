@@ -1,3 +1,4 @@
+import {printable} from '../errors.js'
 import {credentialsFor, useRole} from '../role/runtime.js'
 import type {RoleFlags} from '../role/select.js'
 import {childEnvironment, roleRegion} from './environment.js'
@@ -19,7 +20,7 @@ export async function execRole(flags: RoleFlags, options: ExecOptions): Promise<
   const {choice, credentials} = await useRole(flags, {command: 'exec', debug: options.debug, env})
   const region = roleRegion(choice, options.region, env)
   if (env.KEYLESS_ROLE && env.KEYLESS_ROLE !== choice.label) {
-    process.stderr.write(`keyless: warning: this exec of ${choice.label} replaces the outer role ${env.KEYLESS_ROLE}\n`)
+    process.stderr.write(`keyless: warning: this exec of ${choice.label} replaces the outer role ${printable(env.KEYLESS_ROLE)}\n`)
   }
   if (!options.server) {
     return runChild(options.command, options.args, childEnvironment(env, {region, label: choice.label, credentials}))
