@@ -36,7 +36,7 @@ export class KeylessError extends Error {
   toLine(): string {
     const line = this.fix ? `keyless: ${this.message}; ${this.fix}` : `keyless: ${this.message}`
     // Messages quote servers and files: never a terminal escape, never a secret, always one line.
-    return printable(redactSecrets(line))
+    return safeLine(line)
   }
 }
 
@@ -82,5 +82,24 @@ export function toUserLine(error: unknown, fallbackFix?: string): string {
   const e = error as {message?: unknown; fix?: unknown}
   const message = String(e?.message ?? error).split('\n')[0] ?? ''
   const fix = typeof e?.fix === 'string' ? e.fix : fallbackFix
-  return printable(redactSecrets(fix ? `keyless: ${message}; ${fix}` : `keyless: ${message}`))
+  return safeLine(fix ? `keyless: ${message}; ${fix}` : `keyless: ${message}`)
+}
+
+/**
+ * Server or file text made fit to print, in this order: sanitised first (printable), then redacted. The other way
+ * round, a secret a server echoes with a control character inside (`aoa-S\u0007ECRET`) passes redaction and is
+ * whole again once the control character is dropped. The one choke point for error lines.
+ */
+export function safeLine(text: string): string {
+  return redactSecrets(printable(text))
+}
+
+/** As safeLine, keeping line breaks (a stack trace, multi-line debug output): every other control is dropped. */
+export function safeLines(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  const sanitised = text
+    .replace(/\r\n?/g, '\n')
+    .replace(/[\t\u2028\u2029]/g, ' ')
+    .replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
+  return redactSecrets(sanitised)
 }

@@ -106,6 +106,10 @@ export const FEDERATION_TIMEOUT_MS = 30_000
  * 15 minutes; a browser that has not asked within two has not got the URL (no browser, a blocked opener). */
 export const CONSOLE_REDIRECT_WAIT_MS = 120_000
 
+/** How long the browser hand-off's page and one-time link live (browser-handoff.ts) when nothing else sets it: a
+ * browser that has not loaded the page within two minutes has not got it, and the login's URL is on stderr. */
+export const BROWSER_HANDOFF_WAIT_MS = 120_000
+
 /** How long the authorization-code login waits for the browser to come back to keyless: as long as a device code
  * lives (Identity Center's expiresIn is 600 s), so both flows give a person the same time to sign in.
  * KEYLESS_AUTH_CODE_TIMEOUT_MS shortens it for tests. */

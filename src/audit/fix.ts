@@ -3,8 +3,10 @@ import {chmod, unlink} from 'node:fs/promises'
 import {backupPath, readConfigText, withConfigFileLock, writeFileAtomic} from '../aws-config/atomic-write.js'
 import {configFilePath, credentialsFilePath, displayPath} from '../aws-config/paths.js'
 import {credentialProcessCommand} from '../aws-config/profiles.js'
-import {convertToKeylessProfile, removeStaticKeys} from '../aws-config/remove-keys.js'
-import {toUserLine} from '../errors.js'
+import {convertToKeylessProfile, removeStaticKeys, sectionProfileName} from '../aws-config/remove-keys.js'
+import {getKey, parseConfig} from '../aws-config/ini.js'
+import {printable, toUserLine} from '../errors.js'
+import {maskAccessKeyId} from '../identity/classify.js'
 import type {Entry} from './inventory.js'
 import type {FindingLocation, FindingKind} from './types.js'
 
@@ -66,6 +68,16 @@ export async function applyFixes(decisions: Decision[], options: {env: NodeJS.Pr
         path,
         async () => {
           const before = await readConfigText(path)
+          // Exactly the key the user reviewed: a profile whose key changed since (written in between) keeps it.
+          for (const [profile, d] of [...removing]) {
+            const now = currentKeyId(before, profile, file, shown)
+            const reviewed = d.entry.draft.key?.accessKeyId
+            if (now === reviewed) continue
+            removing.delete(profile)
+            outcome.failed.push(
+              `keyless: the key of profile [${printable(profile)}] in ${shown} is not the one reviewed (${now ? `it is now ${maskAccessKeyId(now)}` : 'it is gone'}); it was left as it is; to review it, run: keyless audit --fix`,
+            )
+          }
           let text = removeStaticKeys(before, [...removing.keys()], {file, path: shown}).text
           const converted: typeof conversions = []
           for (const c of converting) {
@@ -148,6 +160,16 @@ export async function applyFixes(decisions: Decision[], options: {env: NodeJS.Pr
     }
   }
   return outcome
+}
+
+/** The access key id a profile holds in the file as it is now (the AWS tools' view: the last one wins). */
+function currentKeyId(text: string, profile: string, file: 'credentials' | 'config', path: string): string | undefined {
+  let id: string | undefined
+  for (const section of parseConfig(text, {path}).sections) {
+    if (sectionProfileName(section, file) !== profile) continue
+    id = getKey(section, 'aws_access_key_id') ?? id
+  }
+  return id
 }
 
 function removedItem(d: Decision): FixedItem {

@@ -2,11 +2,11 @@ import {CONSOLE_BROWSER_NOTICE_MS, CONSOLE_REDIRECT_WAIT_MS} from '../timing.js'
 import {roleRegion} from '../exec/environment.js'
 import {useRole} from '../role/runtime.js'
 import type {RoleChoice, RoleFlags} from '../role/select.js'
-import {openLoopbackUrl, reasonNotToOpenBrowser} from '../ui/browser.js'
+import {reasonNotToOpenBrowser} from '../ui/browser.js'
+import {openThroughHandOff} from '../ui/browser-handoff.js'
 import {registerSecret} from '../ui/debug.js'
 import {KeylessError} from '../errors.js'
 import {consoleDestination, federationEndpoint, getSigninToken, loginUrl} from './signin.js'
-import {startOneTimeRedirect} from './one-time-redirect.js'
 
 export interface ConsoleOptions {
   destination?: string
@@ -25,7 +25,8 @@ export interface ConsoleResult {
 
 /**
  * `keyless console`: the role's credentials, federation getSigninToken, then the login URL, opened in the browser
- * through a one-time loopback redirect so that the sign-in token is on no process's command line.
+ * through the browser hand-off (a one-time loopback redirect behind a page only this user can read), so that
+ * nothing another local user could redeem is on any process's command line, and the sign-in URL in no file.
  */
 export async function openConsole(flags: RoleFlags, options: ConsoleOptions): Promise<ConsoleResult> {
   const env = options.env ?? process.env
@@ -46,8 +47,14 @@ export async function openConsole(flags: RoleFlags, options: ConsoleOptions): Pr
   const url = loginUrl(endpoint, token, destination)
   registerSecret(url)
   if (options.print) return {choice, url}
-  const redirect = await startOneTimeRedirect(url, CONSOLE_REDIRECT_WAIT_MS)
-  const {opened} = await openLoopbackUrl(redirect.url)
+  const signin = {kind: 'origin', origin: new URL(endpoint).origin} as const
+  const redirect = await openThroughHandOff(url, signin, {env, waitMs: CONSOLE_REDIRECT_WAIT_MS, keepAlive: true})
+  if (redirect.refused)
+    throw new KeylessError(
+      `not opening the browser: ${redirect.refused}`,
+      'run: keyless console --print --reveal ... and open the URL yourself',
+    )
+  const {opened} = redirect
   // An opener that reports failure after the browser did follow the link (some exit non-zero once done) counts as opened.
   const usedAlready = await Promise.race([redirect.used, Promise.resolve(false)])
   if (!opened && !usedAlready) {

@@ -16,15 +16,19 @@ export function fishQuote(value: string): string {
   return `'${value.replace(/[\\']/g, (c) => `\\${c}`)}'`
 }
 
-/** PowerShell single-quoted string: literal; a ' is doubled. */
+/**
+ * PowerShell single-quoted string: literal, and only a single quote ends it; but PowerShell takes five characters
+ * for one (' and the typographic U+2018, U+2019, U+201A, U+201B), so each is doubled, as PowerShell's own
+ * CodeGeneration.EscapeSingleQuotedStringContent does. Doubling ’ to ’’ gives a literal ’: the value is kept.
+ */
 export function powershellQuote(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`
+  return `'${value.replace(/['\u2018\u2019\u201a\u201b]/g, (c) => c + c)}'`
 }
 
 /** dotenv: bare when plain (what `docker --env-file` needs: it takes the value verbatim), else single quotes. */
 function dotenvValue(name: string, value: string): string {
   if (/^[A-Za-z0-9_./+=:@-]*$/.test(value)) return value
-  if (value.includes("'") || /[\r\n]/.test(value)) throw unquotable('dotenv', name)
+  if (value.includes("'") || /[\u0000-\u001f\u007f]/.test(value)) throw unquotable('dotenv', name)
   return `'${value}'`
 }
 
@@ -54,12 +58,13 @@ export function formatVariables(variables: Array<[string, string]>, format: EnvF
         ].join('\n') + '\n'
       )
     case 'windows-cmd':
-      // cmd has no quoting that makes % ! ^ & | < > " literal everywhere: such a value is refused, not mangled.
+      // cmd has no quoting that makes % ! ^ & | < > " literal everywhere, nor a line with a control character in
+      // it safe: such a value is refused, not mangled.
       return (
         [
           ...PROFILE_VARIABLES.map((n) => `set ${n}=`),
           ...variables.map(([n, v]) => {
-            if (/["%!^&|<>\r\n]/.test(v)) throw unquotable('windows-cmd', n)
+            if (/["%!^&|<>\u0000-\u001f\u007f]/.test(v)) throw unquotable('windows-cmd', n)
             return `set ${n}=${v}`
           }),
         ].join('\r\n') + '\r\n'

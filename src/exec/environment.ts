@@ -1,3 +1,4 @@
+import {printable} from '../errors.js'
 import type {RoleChoice} from '../role/select.js'
 import type {RoleCredentials} from '../sso/types.js'
 
@@ -32,7 +33,8 @@ export function credentialVariables(credentials: RoleCredentials, region: string
     ['AWS_CREDENTIAL_EXPIRATION', new Date(Date.parse(credentials.expiresAt)).toISOString()],
     ['AWS_REGION', region],
     ['AWS_DEFAULT_REGION', region],
-    ['KEYLESS_ROLE', label],
+    // Never a control character, whoever built the label (names come from the server).
+    ['KEYLESS_ROLE', printable(label)],
   ]
 }
 
@@ -59,7 +61,7 @@ export function childEnvironment(
   for (const name of REMOVED) delete env[name]
   env.AWS_REGION = input.region
   env.AWS_DEFAULT_REGION = input.region
-  env.KEYLESS_ROLE = input.label
+  env.KEYLESS_ROLE = printable(input.label)
   if (input.server) {
     env.AWS_CONTAINER_CREDENTIALS_FULL_URI = input.server.url
     env.AWS_CONTAINER_AUTHORIZATION_TOKEN = input.server.token

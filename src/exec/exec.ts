@@ -1,3 +1,4 @@
+import {printable} from '../errors.js'
 import {credentialsFor, useRole} from '../role/runtime.js'
 import {EXPIRY_WINDOW_MS} from '../timing.js'
 import type {RoleFlags} from '../role/select.js'
@@ -36,7 +37,7 @@ export async function execRole(flags: RoleFlags, options: ExecOptions): Promise<
   }
   const region = roleRegion(choice, options.region, env)
   if (env.KEYLESS_ROLE && env.KEYLESS_ROLE !== choice.label) {
-    process.stderr.write(`keyless: warning: this exec of ${choice.label} replaces the outer role ${env.KEYLESS_ROLE}\n`)
+    process.stderr.write(`keyless: warning: this exec of ${choice.label} replaces the outer role ${printable(env.KEYLESS_ROLE)}\n`)
   }
   if (!options.server) {
     return runChild(options.command, options.args, childEnvironment(env, {region, label: choice.label, credentials}))

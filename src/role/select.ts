@@ -93,7 +93,9 @@ function choice(
   profileRegion?: string,
   profile?: string,
 ): RoleChoice {
-  return {session, accountId, roleName, accountName, profileRegion, label: profile ?? `${accountName || accountId}.${roleName}`}
+  // The names come from the server (or a listing cache): printable, so that neither a message nor KEYLESS_ROLE
+  // ever carries a control character (a terminal escape in stderr, an escape in a shell's variable).
+  return {session, accountId, roleName, accountName, profileRegion, label: printable(profile ?? `${accountName || accountId}.${roleName}`)}
 }
 
 interface KeylessProfile {

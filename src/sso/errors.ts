@@ -1,5 +1,4 @@
-import {KeylessError, printable} from '../errors.js'
-import {redactSecrets} from '../ui/secrets.js'
+import {KeylessError, printable, safeLines} from '../errors.js'
 
 export class SessionExpiredError extends KeylessError {
   override name = 'SessionExpiredError'
@@ -115,7 +114,8 @@ export function explainSdkError(
  */
 export function serverDescription(message: unknown): string {
   if (typeof message !== 'string') return ''
-  const line = printable(redactSecrets(message.split('\n')[0] ?? '')).trim()
+  // Sanitised and redacted whole, then cut to its first line: a secret split across lines is still caught.
+  const line = (safeLines(message).split('\n')[0] ?? '').trim()
   // The SDK's placeholder when the body has no message is no description either.
   if (/[{}<>[\]=&]|<redacted>/.test(line) || line === 'UnknownError') return ''
   return line.length > 120 ? line.slice(0, 119) + '…' : line

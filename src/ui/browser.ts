@@ -1,3 +1,6 @@
+import {isAbsolute} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
 import {debug} from '../ui/debug.js'
 
 /** How long to wait for the opener to fail before assuming a browser took the URL. */
@@ -19,8 +22,12 @@ export function reasonNotToOpenBrowser(env: NodeJS.ProcessEnv = process.env, pla
  *   verificationUriComplete, or the PKCE login's authorize URL on the sso-oidc endpoint.
  * - `loopback`: a URL keyless itself serves on this machine (`http://127.0.0.1:PORT/...`), such as a
  *   one-time redirect page.
+ * - `handoff-file`: the browser hand-off page keyless just wrote (browser-handoff.ts), as a `file://` URL: the
+ *   only thing that reaches an opener's command line.
+ * - `origin`: a page of one origin keyless chose itself (the console's federation endpoint).
  */
-export type UrlKind = {kind: 'identity-center'; region: string} | {kind: 'loopback'}
+export type UrlKind =
+  {kind: 'identity-center'; region: string} | {kind: 'loopback'} | {kind: 'handoff-file'; path: string} | {kind: 'origin'; origin: string}
 
 /**
  * The domains Identity Center serves its pages from, per partition (by the region's prefix): the regional
@@ -51,6 +58,9 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]'])
  *   configured `AWS_ENDPOINT_URL_SSO_OIDC` / `AWS_ENDPOINT_URL_SSO` / `AWS_ENDPOINT_URL` (https, or http on
  *   loopback: the emulator).
  * - `loopback`: http on 127.0.0.1 or [::1] with an explicit port.
+ * - `handoff-file`: a `file:` URL without host, query or fragment naming exactly the hand-off page (an absolute
+ *   path ending in `.html`).
+ * - `origin`: exactly that origin, https (or http on loopback: the emulator).
  * Never: other schemes (file:, javascript:, data:), user:password@ URLs, URLs longer than 2,048 characters.
  */
 export function checkUrlToOpen(
@@ -66,6 +76,22 @@ export function checkUrlToOpen(
     return {ok: false, reason: 'the URL is not valid'}
   }
   if (url.username || url.password) return {ok: false, reason: 'the URL carries a user name or password'}
+  if (policy.kind === 'handoff-file') {
+    if (url.protocol !== 'file:' || url.host || url.search || url.hash) return {ok: false, reason: 'it is not the hand-off file'}
+    let path: string
+    try {
+      path = fileURLToPath(url)
+    } catch {
+      return {ok: false, reason: 'it is not the hand-off file'}
+    }
+    if (path !== policy.path || !isAbsolute(path) || !path.endsWith('.html')) return {ok: false, reason: 'it is not the hand-off file'}
+    return {ok: true, url: rebuilt(url)}
+  }
+  if (policy.kind === 'origin') {
+    const secure = url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))
+    if (secure && url.origin === policy.origin) return {ok: true, url: rebuilt(url)}
+    return {ok: false, reason: `it is not a page of ${policy.origin}`}
+  }
   if (policy.kind === 'loopback') {
     if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname) && url.port) return {ok: true, url: rebuilt(url)}
     return {ok: false, reason: 'it is not a loopback URL served by keyless'}
@@ -109,32 +135,13 @@ export interface OpenResult {
   refused?: string
 }
 
-/** Opens an Identity Center page of the session's region (device verification, PKCE authorize), if it passes the check. */
-export function openIdentityCenterUrl(url: string, region: string, env: NodeJS.ProcessEnv = process.env): Promise<OpenResult> {
-  return openChecked(url, {kind: 'identity-center', region}, env)
-}
-
-/** The device flow's verificationUriComplete. */
-export const openVerificationUrl = openIdentityCenterUrl
-
-/** A URL keyless serves itself on loopback (`http://127.0.0.1:PORT/...`), e.g. a one-time redirect. */
-export function openLoopbackUrl(url: string): Promise<OpenResult> {
-  return openChecked(url, {kind: 'loopback'}, process.env)
-}
-
-async function openChecked(raw: string, policy: UrlKind, env: NodeJS.ProcessEnv): Promise<OpenResult> {
-  const checked = checkUrlToOpen(raw, policy, env)
-  if (!checked.ok) return {opened: false, refused: checked.reason}
-  return {opened: await launch(checked.url)}
-}
-
 /**
  * Opens the (already checked and rebuilt) URL with the `open` package and reports whether it worked. `open`
  * resolves as soon as it has spawned the opener (xdg-open, `open`, PowerShell's `Start`), which succeeds even
  * when no browser exists, so this waits a moment for the opener to exit with an error. `open` 11 hands the URL
  * to PowerShell single-quoted and Base64-encoded, never through a shell.
  */
-async function launch(url: string): Promise<boolean> {
+export async function launchOpener(url: string): Promise<boolean> {
   try {
     const {default: open} = await import('open')
     const child = await open(url, {wait: false})

@@ -2,7 +2,7 @@
  * Debug output (`--debug`, or DEBUG=keyless* in the environment) on stderr, with secrets redacted at this one
  * choke point: every value registered as secret, and every JSON/SDK field whose name says it holds one.
  */
-import {redactSecrets} from './secrets.js'
+import {safeLines} from '../errors.js'
 
 export {registerSecret, registerSecretsOf} from './secrets.js'
 let enabled = /(^|,)\s*keyless(\*|:|,|$)/.test(process.env.DEBUG ?? '')
@@ -14,9 +14,12 @@ export function debugEnabled(): boolean {
   return enabled
 }
 
-/** Registered secrets and secret-named fields (plain, escaped or nested JSON, form bodies) become <redacted>. */
+/**
+ * Registered secrets and secret-named fields (plain, escaped or nested JSON, form bodies) become <redacted>, after
+ * the text was sanitised (terminal controls dropped, line breaks kept): see safeLine for why in that order.
+ */
 export function redact(text: string): string {
-  return redactSecrets(text)
+  return safeLines(text)
 }
 
 export function debug(scope: string, message: string, data?: unknown): void {

@@ -2,7 +2,8 @@ import {printable} from '../errors.js'
 import type {AuthorizationPrompt} from '../sso/auth-code-flow.js'
 import type {DevicePrompt} from '../sso/device-flow.js'
 import {type FlowChoice, flowLine} from '../sso/login-flow.js'
-import {checkUrlToOpen, openIdentityCenterUrl, openVerificationUrl} from './browser.js'
+import {checkUrlToOpen} from './browser.js'
+import {openThroughHandOff} from './browser-handoff.js'
 import {bold} from './terminal.js'
 
 export interface PresentOptions {
@@ -36,7 +37,9 @@ export async function presentDevicePrompt(prompt: DevicePrompt, options: Present
   }
   let browserOpened = false
   if (choice.openBrowser) {
-    browserOpened = (await openVerificationUrl(prompt.verificationUriComplete, options.region)).opened
+    // Through the hand-off: with the code in the URL, another local user could approve it as themselves.
+    const policy = {kind: 'identity-center', region: options.region} as const
+    browserOpened = (await openThroughHandOff(prompt.verificationUriComplete, policy, {keepAlive: false})).opened
     write(browserOpened ? 'Opened your browser.\n' : 'Could not open a browser: open the URL above yourself.\n')
   } else if (!noBrowser) {
     write(`Not opening a browser (${choice.noBrowserReason}): open the URL above on any device.\n`)
@@ -67,7 +70,8 @@ export async function presentAuthorizationPrompt(
   let browserOpened = false
   let why = choice.noBrowserReason ? `Not opening a browser (${choice.noBrowserReason})` : 'Could not open a browser'
   if (choice.openBrowser) {
-    const opened = await openIdentityCenterUrl(prompt.url, options.region)
+    // Through the hand-off: the state and code challenge must reach no command line (login CSRF by another user).
+    const opened = await openThroughHandOff(prompt.url, {kind: 'identity-center', region: options.region}, {keepAlive: false})
     browserOpened = opened.opened
     if (opened.refused) why = `Not opening the browser (${opened.refused})`
     if (browserOpened) write('Opened your browser.\n')

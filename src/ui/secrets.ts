@@ -45,6 +45,23 @@ const SECRET_FIELDS =
 
 export function redactSecrets(text: string): string {
   let out = text.replace(SECRET_FIELDS, '$1"<redacted>"')
-  for (const secret of secretSet()) if (out.includes(secret)) out = out.split(secret).join('<redacted>')
+  for (const secret of secretSet()) {
+    if (out.includes(secret)) out = out.split(secret).join('<redacted>')
+    // Sanitising turns a line break or tab a server slipped into a secret into a space: that is no disguise either.
+    if (/[ \n]/.test(out)) out = out.replace(spacedPattern(secret), '<redacted>')
+  }
   return out
+}
+
+const spaced = new Map<string, RegExp>()
+
+/** The secret with any run of spaces or line breaks between its characters. */
+function spacedPattern(secret: string): RegExp {
+  let pattern = spaced.get(secret)
+  if (!pattern) {
+    const chars = [...secret].map((c) => c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&'))
+    pattern = new RegExp(chars.join('[ \\n]*'), 'g')
+    spaced.set(secret, pattern)
+  }
+  return pattern
 }

@@ -448,7 +448,7 @@ describe('keyless audit: secrets never leak', () => {
 /** `keyless audit --fix` in a real pseudo-terminal (`script`), as a person at a shell runs it, answering each prompt. */
 async function auditInTerminal(
   env: NodeJS.ProcessEnv,
-  answers: Array<[RegExp, string]>,
+  answers: Array<[RegExp, string] | [RegExp, string, () => void]>,
   extra: string[] = [],
 ): Promise<{code: number | null; all: string}> {
   // The pty gets a size, as a terminal has: `script` without one leaves it 0x0, and on Node.js 24 the prompt
@@ -466,6 +466,7 @@ async function auditInTerminal(
     if (next && next[0].test(screen)) {
       answers.shift()
       screen = ''
+      next[2]?.() // what happens while the person reads the question
       setTimeout(() => child.stdin.write(next[1]), 200)
     }
   })
@@ -490,6 +491,29 @@ describe('keyless audit --fix in a terminal', () => {
       expect(readFileSync(home.credentialsFile, 'utf8')).toBe(credentials)
       expect(readFileSync(home.configFile, 'utf8')).toBe('[default]\nregion = us-east-1\n')
       expect(existsSync(`${home.credentialsFile}.keyless.bak`)).toBe(false)
+    } finally {
+      home.cleanup()
+    }
+  })
+
+  it('removes exactly the key the user reviewed: one written into the profile meanwhile is left, and said so (issue 20, item 6)', async () => {
+    const home = makeSandbox()
+    try {
+      writeFile(home.credentialsFile, `[default]\naws_access_key_id = ${ROOT.id}\naws_secret_access_key = ${ROOT.secret}\n`)
+      writeFile(home.configFile, '[default]\nregion = us-east-1\n')
+      // Between the question and the answer, another key lands in the same profile (a script, another tool).
+      const swapped = `[default]\naws_access_key_id = ${USER.id}\naws_secret_access_key = ${USER.secret}\n`
+      const {code, all} = await auditInTerminal(
+        home.env,
+        [[/Remove the key/, '\r', () => writeFile(home.credentialsFile, swapped)]],
+        ['--offline'],
+      )
+      expect(all).toContain(
+        'keyless: the key of profile [default] in ~/.aws/credentials is not the one reviewed (it is now AKIA************0001); it was left as it is; to review it, run: keyless audit --fix',
+      )
+      expect(readFileSync(home.credentialsFile, 'utf8')).toBe(swapped)
+      expect(existsSync(`${home.credentialsFile}.keyless.bak`)).toBe(false)
+      expect(code).not.toBe(0)
     } finally {
       home.cleanup()
     }

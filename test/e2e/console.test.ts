@@ -1,5 +1,5 @@
 import {spawn} from 'node:child_process'
-import {existsSync, mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {setTimeout as sleep} from 'node:timers/promises'
@@ -88,12 +88,13 @@ describe.skipIf(!existsSync(CHROMIUM))('keyless console in a real browser', () =
     expect(after.GetSigninToken - before.GetSigninToken).toBe(1)
     expect(after.ConsoleLogin - before.ConsoleLogin).toBe(1)
 
-    // The browser was given the loopback URL, and nothing else.
+    // The browser was given the hand-off page (a path or file:// URL), and nothing else; the page is gone.
     const opened = readFileSync(argvLog, 'utf8').trim().split('\n')
     expect(opened).toHaveLength(1)
-    expect(opened[0]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[\w-]{32}$/)
-    // It works once: keyless has stopped serving it.
-    await expect(fetch(opened[0]!, {redirect: 'manual'})).rejects.toThrow()
+    const handed = opened[0]!.replace(/^file:\/\//, '')
+    expect(handed).toMatch(new RegExp(`^${sandbox.cacheDir}/browser/h-[^/]+/open\\.html$`))
+    expect(existsSync(handed)).toBe(false)
+    expect(readdirSync(join(sandbox.cacheDir, 'browser'))).toEqual([])
 
     expect(seen.cmdlines.some((c) => c.includes(CHROMIUM))).toBe(true)
     const secrets = await emulator.issued()
@@ -114,7 +115,7 @@ describe('keyless console', () => {
     // Records status codes only: the Location header is the sign-in URL, a secret.
     writeFile(
       browser,
-      `#!/bin/sh\nfor u in "\${1%/*}/guess" "$1" "$1"; do curl -s -o /dev/null -w '%{http_code}\\n' "$u" >> '${codes}'; done\nexit 0\n`,
+      `#!/bin/sh\nlink=$(sed -n 's/.*content="0;url=\\([^"]*\\)".*/\\1/p' "\${1#file://}")\nfor u in "\${link%/*}/guess" "$link" "$link"; do curl -s -o /dev/null -w '%{http_code}\\n' "$u" >> '${codes}'; done\nexit 0\n`,
       0o700,
     )
     const r = await keyless(['console', ...ROLE], {BROWSER: browser})

@@ -1,4 +1,4 @@
-import {readFileSync} from 'node:fs'
+import {existsSync, readdirSync, readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
@@ -83,7 +83,13 @@ describe('where a browser opens, login signs in with authorization code + PKCE',
     expect(delta(after.grants, before.grants)).toEqual({authorization_code: 1})
 
     const events = browserEvents(browserLog())
-    const opened = new URL(String(events[0]!.url))
+    // The browser hand-off: the opener got a page only this user can read, gone once the browser followed it.
+    expect(events[0]).toMatchObject({event: 'handoff', fileMode: 0o600, dirMode: 0o700})
+    const page = String(events[0]!.arg).replace(/^file:\/\//, '')
+    expect(page).toMatch(new RegExp(`^${sandbox.cacheDir}/browser/h-[^/]+/open\\.html$`))
+    expect(existsSync(page)).toBe(false)
+    expect(readdirSync(join(sandbox.cacheDir, 'browser'))).toEqual([])
+    const opened = new URL(String(events.find((e) => e.event === 'opened')!.url))
     expect(Object.fromEntries(opened.searchParams)).toEqual({
       response_type: 'code',
       client_id: expect.any(String),
@@ -250,7 +256,7 @@ describe('authorization code: denied, timed out, cancelled', () => {
     )
     expect(await keychainKeys()).toEqual([])
     const events = browserEvents(browserLog())
-    expect(events.map((e) => e.event)).toEqual(['opened', 'approval-page', 'redirect', 'landed'])
+    expect(events.map((e) => e.event)).toEqual(['handoff', 'opened', 'approval-page', 'redirect', 'landed'])
     expect(events.at(-1)).toMatchObject({status: 200, title: 'Sign-in denied'})
   })
 

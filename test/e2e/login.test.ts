@@ -7,6 +7,7 @@ import {KEYLESS_BIN, runKeyless, type RunResult} from '../helpers/cli.js'
 import {startEmulator, type EmulatorHandle} from '../helpers/emulator.js'
 import {allFiles, findLeaks, ssoSessionSection, writeFile} from '../helpers/files.js'
 import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
+import {writeRecordingBrowser} from '../helpers/recording-browser.js'
 
 // `keyless login/logout/status/configure` end to end: the built CLI, the emulator, the real gnome-keyring.
 const START_URL = 'https://keyless-demo.awsapps.com/start'
@@ -90,7 +91,7 @@ describe('login with the device-authorization flow (auto-approve)', () => {
   it('opens the browser through BROWSER with the verification URL', async () => {
     const record = join(sandbox.home, 'browser-urls.txt')
     const script = join(sandbox.home, 'fake-browser.sh')
-    writeFile(script, `#!/bin/sh\necho "$1" >> "${record}"\n`, 0o700)
+    writeRecordingBrowser(script, record)
     chmodSync(script, 0o700)
     const result = await keyless(['login', '--device-code'], {env: {BROWSER: script, DISPLAY: ':99'}})
     expect(result.code).toBe(0)
@@ -104,7 +105,7 @@ describe('login with the device-authorization flow (auto-approve)', () => {
   it('does not open a browser over SSH, and says why', async () => {
     const record = join(sandbox.home, 'browser-urls.txt')
     const script = join(sandbox.home, 'fake-browser.sh')
-    writeFile(script, `#!/bin/sh\necho "$1" >> "${record}"\n`, 0o700)
+    writeRecordingBrowser(script, record)
     const result = await keyless(['login'], {env: {BROWSER: script, DISPLAY: ':99', SSH_CONNECTION: '10.0.0.1 22 10.0.0.2 22'}})
     expect(result.code).toBe(0)
     expect(result.stderr).toContain('Not opening a browser (this is an SSH session)')

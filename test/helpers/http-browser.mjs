@@ -7,14 +7,32 @@
 //                        after the sign-in, replay the real callback
 //   HTTP_BROWSER_BOGUS   1: answer the callback with our state but a made-up code (CreateToken must refuse it)
 //   HTTP_BROWSER_PROBE   1: try to reach the callback port on every address of this machine but 127.0.0.1
-import {appendFileSync} from 'node:fs'
+import {appendFileSync, readFileSync, statSync} from 'node:fs'
 import {connect} from 'node:net'
 import {networkInterfaces} from 'node:os'
+import {dirname} from 'node:path'
+import {fileURLToPath} from 'node:url'
 
-const url = process.argv[2]
 const log = (event) => process.env.HTTP_BROWSER_LOG && appendFileSync(process.env.HTTP_BROWSER_LOG, JSON.stringify(event) + '\n')
 const action = process.env.HTTP_BROWSER_ACTION || 'allow'
+// HTTP_BROWSER_DELAY_MS: start up slowly, as a real browser does (its command line stays visible meanwhile).
+await new Promise((resolve) => setTimeout(resolve, Number(process.env.HTTP_BROWSER_DELAY_MS) || 0))
+const url = await handedOff(process.argv[2])
 log({event: 'opened', url})
+
+/**
+ * keyless hands the browser a page (browser-handoff.ts), as a file:// URL or, through run-mailcap, a path: read it
+ * as a browser would, note its and its directory's modes, and follow its one-time loopback link to the real URL.
+ */
+async function handedOff(arg) {
+  if (/^https?:/.test(arg)) return arg
+  const path = arg.startsWith('file:') ? fileURLToPath(arg) : arg
+  const html = readFileSync(path, 'utf8')
+  const link = /http-equiv="refresh" content="0;url=([^"]+)"/.exec(html)?.[1]?.replace(/&#(\d+);/g, (_, c) => String.fromCharCode(c))
+  log({event: 'handoff', arg, fileMode: statSync(path).mode & 0o777, dirMode: statSync(dirname(path)).mode & 0o777, link})
+  const response = await fetch(link, {redirect: 'manual'})
+  return response.headers.get('location')
+}
 
 const pathOf = (u) => {
   const p = new URL(u)

@@ -41,6 +41,20 @@ childProcess.spawn = (command, args, options) => {
   return child
 }
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
-const {openVerificationUrl} = await import(pathToFileURL(join(root, 'dist', 'ui', 'browser.js')).href)
-const result = await openVerificationUrl(url, region, {})
-process.stdout.write(JSON.stringify({result}) + '\n')
+const {openThroughHandOff} = await import(pathToFileURL(join(root, 'dist', 'ui', 'browser-handoff.js')).href)
+// A cache directory of its own; under WSL the variable that says so (the hand-off then passes a path).
+const cache = fs.mkdtempSync(join(os.tmpdir(), 'keyless-open-argv-'))
+const env = {XDG_CACHE_HOME: cache, HOME: cache, ...(target === 'wsl' ? {WSL_DISTRO_NAME: 'Debian'} : {})}
+const handOff = await openThroughHandOff(url, {kind: 'identity-center', region}, {env, keepAlive: false})
+// What the page leads to: its one-time loopback link's redirect (the page is gone once this is followed).
+const pagesDir = join(cache, 'keyless', 'browser')
+const pages = (fs.existsSync(pagesDir) ? fs.readdirSync(pagesDir) : []).map((d) => join(pagesDir, d, 'open.html'))
+let redirect
+if (pages.length === 1) {
+  const link = /content="0;url=([^"]+)"/.exec(fs.readFileSync(pages[0], 'utf8'))[1].replaceAll('&#38;', '&')
+  redirect = (await fetch(link, {redirect: 'manual'})).headers.get('location')
+  await handOff.used
+}
+const result = {opened: handOff.opened, ...(handOff.refused ? {refused: handOff.refused} : {})}
+process.stdout.write(JSON.stringify({result, page: pages[0], redirect, pageLeft: pages.some((p) => fs.existsSync(p))}) + '\n')
+fs.rmSync(cache, {recursive: true, force: true})

@@ -11,6 +11,7 @@ import {allFiles, findLeaks, writeFile} from '../helpers/files.js'
 import {browserEvents, httpBrowserEnv} from '../helpers/http-browser.js'
 import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
 import {seedSession, wipeSandboxKeychain} from '../helpers/seed-session.js'
+import {writeRecordingBrowser} from '../helpers/recording-browser.js'
 
 // Cross-process single flight of `keyless credential-process`: many real processes at once against the emulator
 // and the real keychain, with the emulator's operation counts as the proof.
@@ -142,7 +143,7 @@ describe('--auto-login with an expired session', () => {
     writeFile(sandbox.configFile, config.replace('sso_registration_scopes = sso:account:access\n', '$&keyless_login_flow = device-code\n'))
     const record = join(sandbox.home, 'browser-urls.txt')
     const browser = join(sandbox.home, 'fake-browser.sh')
-    writeFile(browser, `#!/bin/sh\necho "$1" >> "${record}"\n`, 0o700)
+    writeRecordingBrowser(browser, record)
     const before = await ops()
     const roles = [ADMIN, ADMIN, READ, ADMIN, READ, ADMIN, ADMIN, READ]
     const results = await Promise.all(roles.map((role) => cp(role, {autoLogin: true, env: {BROWSER: browser, DISPLAY: ':99'}})))

@@ -9,6 +9,7 @@ import {ssoSessionSection, writeFile} from '../helpers/files.js'
 import {startRewritingProxy, type RewritingProxy} from '../helpers/rewriting-proxy.js'
 import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
 import {seedSession, wipeSandboxKeychain} from '../helpers/seed-session.js'
+import {writeRecordingBrowser} from '../helpers/recording-browser.js'
 
 // Issue 17: keyless against an endpoint that rewrites the emulator's answers (a compromised or malicious
 // AWS_ENDPOINT_URL, a corporate proxy), through the built CLI. Items 1-5 of the security review.
@@ -52,7 +53,7 @@ describe('item 1: the login URL is checked and rebuilt before a browser gets it'
     writeFile(sandbox.configFile, ssoSessionSection('acme', START_URL))
     const record = join(sandbox.home, 'browser.log')
     const browser = join(sandbox.home, 'browser.sh')
-    writeFile(browser, `#!/bin/sh\nprintf '%s\\n' "$@" >> '${record}'\n`, 0o700)
+    writeRecordingBrowser(browser, record)
     const result = await runKeyless(['login', '--device-code'], {env: {...env, BROWSER: browser, DISPLAY: ':99'}})
     return {result, opened: existsSync(record) ? readFileSync(record, 'utf8').trim().split('\n') : []}
   }

@@ -8,6 +8,7 @@ import {allFiles, findLeaks, writeFile} from '../helpers/files.js'
 import {startProcScan} from '../helpers/proc-scan.js'
 import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
 import {wipeSandboxKeychain} from '../helpers/seed-session.js'
+import {writeRecordingBrowser} from '../helpers/recording-browser.js'
 
 // No secret the emulator issued (client secrets, device codes, access and refresh tokens, secret keys, session
 // tokens) may appear in any file under HOME, in any output of any command (--debug and error paths included),
@@ -63,7 +64,7 @@ describe('no secret leaks, anywhere', () => {
     const browserLog = join(sandbox.home, 'browser.log')
     const browser = join(sandbox.home, 'record-browser.sh')
     // Stays alive a moment so the scanner sees its argv (the URL it was asked to open).
-    writeFile(browser, `#!/bin/sh\nprintf '%s\\n' "$@" >> '${browserLog}'\nsleep 0.2\n`, 0o700)
+    writeRecordingBrowser(browser, browserLog, 'sleep 0.2\n')
 
     const scanner = await startProcScan(join(sandbox.home, '..', `proc-scan-${process.pid}.json`))
     let scan

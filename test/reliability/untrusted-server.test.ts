@@ -10,6 +10,7 @@ import {startEmulator, type EmulatorHandle} from '../helpers/emulator.js'
 import {ssoSessionSection, writeFile} from '../helpers/files.js'
 import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
 import {seedSession, wipeSandboxKeychain} from '../helpers/seed-session.js'
+import {writeRecordingBrowser} from '../helpers/recording-browser.js'
 
 // What Identity Center sends is untrusted input: a URL is handed to the browser only when it is https (or
 // loopback http, for the emulator), and no string from the server reaches the terminal with control characters
@@ -115,7 +116,7 @@ describe('verificationUriComplete is opened only when it is https on an Identity
     writeFile(sandbox.configFile, ssoSessionSection('acme', START_URL))
     const record = join(sandbox.home, 'browser.log')
     const browser = join(sandbox.home, 'browser.sh')
-    writeFile(browser, `#!/bin/sh\nprintf '%s\\n' "$@" >> '${record}'\n`, 0o700)
+    writeRecordingBrowser(browser, record)
     const result = await runKeyless(['login', '--device-code'], {
       env: {...sandbox.env, AWS_ENDPOINT_URL: stub.url, AWS_REGION: 'us-east-1', BROWSER: browser, DISPLAY: ':99'},
     })

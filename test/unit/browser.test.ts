@@ -97,7 +97,7 @@ describe('checkUrlToOpen: which URL keyless hands to a browser', () => {
   })
 })
 
-describe('the exact argv `open` spawns for the injection URL', () => {
+describe('the exact argv `open` spawns for the injection URL: the hand-off page, never the URL', () => {
   /** Runs the built opener with `open` on the given platform and child_process.spawn recording (test/helpers/open-argv.mjs). */
   function argvOn(platform: string, url = INJECTION) {
     const out = execFileSync(process.execPath, [join(ROOT, 'test', 'helpers', 'open-argv.mjs'), platform, url, 'us-east-1'], {
@@ -106,46 +106,65 @@ describe('the exact argv `open` spawns for the injection URL', () => {
     const lines = out
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as {command?: string; args?: string[]; result?: unknown})
-    return {spawned: lines.filter((l) => l.command), result: lines.find((l) => l.result)?.result}
+      .map(
+        (l) => JSON.parse(l) as {command?: string; args?: string[]; result?: unknown; page?: string; redirect?: string; pageLeft?: boolean},
+      )
+    const end = lines.find((l) => l.result)!
+    return {spawned: lines.filter((l) => l.command), result: end.result, page: end.page, redirect: end.redirect, pageLeft: end.pageLeft}
   }
   const powershellPrefix = ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-EncodedCommand']
   const decoded = (args: string[]) => Buffer.from(args.at(-1)!, 'base64').toString('utf16le')
-  const startCommand = `$ProgressPreference = 'SilentlyContinue'; Start '${REBUILT}'`
+  const startCommand = (target: string) => `$ProgressPreference = 'SilentlyContinue'; Start '${target}'`
+  const PAGE = /^\/tmp\/keyless-open-argv-[^/]+\/keyless\/browser\/h-[^/]+\/open\.html$/
 
-  it('win32: PowerShell with the rebuilt URL single-quoted in a Base64 command', () => {
-    const {spawned, result} = argvOn('win32')
-    expect(result).toEqual({opened: true})
-    expect(spawned).toHaveLength(1)
-    expect(spawned[0]!.command).toBe('C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe')
-    expect(spawned[0]!.args!.slice(0, 5)).toEqual(powershellPrefix)
-    expect(decoded(spawned[0]!.args!)).toBe(startCommand)
+  /** The page leads to the rebuilt URL through its one-time link, and is deleted once that was followed. */
+  function expectHandOff(run: ReturnType<typeof argvOn>) {
+    expect(run.result).toEqual({opened: true})
+    expect(run.page).toMatch(PAGE)
+    expect(run.redirect).toBe(REBUILT)
+    expect(run.pageLeft).toBe(false)
+    expect(JSON.stringify(run.spawned)).not.toMatch(/user_code|127\.0\.0\.1/)
+  }
+
+  it('win32: PowerShell with the page file:// URL single-quoted in a Base64 command', () => {
+    const run = argvOn('win32')
+    expectHandOff(run)
+    expect(run.spawned).toHaveLength(1)
+    expect(run.spawned[0]!.command).toBe('C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe')
+    expect(run.spawned[0]!.args!.slice(0, 5)).toEqual(powershellPrefix)
+    expect(decoded(run.spawned[0]!.args!)).toBe(startCommand(`file://${run.page}`))
   })
 
-  it('wsl: the Windows PowerShell through /mnt/c, same single-quoted command', () => {
-    const {spawned} = argvOn('wsl')
-    expect(spawned).toHaveLength(1)
-    expect(spawned[0]!.command).toBe('/mnt/c/Windows/System32/WindowsPowerShell/v1.0/powershell.exe')
-    expect(spawned[0]!.args!.slice(0, 5)).toEqual(powershellPrefix)
-    expect(decoded(spawned[0]!.args!)).toBe(startCommand)
+  it('wsl: the Windows PowerShell through /mnt/c, with the page path (for wslpath to convert), single-quoted', () => {
+    const run = argvOn('wsl')
+    expectHandOff(run)
+    expect(run.spawned).toHaveLength(1)
+    expect(run.spawned[0]!.command).toBe('/mnt/c/Windows/System32/WindowsPowerShell/v1.0/powershell.exe')
+    expect(run.spawned[0]!.args!.slice(0, 5)).toEqual(powershellPrefix)
+    // wslpath does not exist here: `open` keeps the Linux path as it is.
+    expect(decoded(run.spawned[0]!.args!)).toBe(startCommand(run.page!))
   })
 
-  it('darwin: open URL, one argv entry', () => {
-    expect(argvOn('darwin').spawned).toEqual([{command: 'open', args: [REBUILT], options: {}}])
+  it('darwin: open with the page file:// URL, one argv entry', () => {
+    const run = argvOn('darwin')
+    expectHandOff(run)
+    expect(run.spawned).toEqual([{command: 'open', args: [`file://${run.page}`], options: {}}])
   })
 
-  it('linux: xdg-open URL, one argv entry', () => {
-    const {spawned} = argvOn('linux')
-    expect(spawned).toHaveLength(1)
-    expect(spawned[0]!.command).toMatch(/xdg-open$/)
-    expect(spawned[0]!.args).toEqual([REBUILT])
+  it('linux: xdg-open with the page file:// URL, one argv entry', () => {
+    const run = argvOn('linux')
+    expectHandOff(run)
+    expect(run.spawned).toHaveLength(1)
+    expect(run.spawned[0]!.command).toMatch(/xdg-open$/)
+    expect(run.spawned[0]!.args).toEqual([`file://${run.page}`])
   })
 
-  it('a refused URL spawns nothing on any platform', () => {
+  it('a refused URL spawns nothing and writes no page on any platform', () => {
     for (const platform of ['win32', 'wsl', 'darwin', 'linux']) {
-      const {spawned, result} = argvOn(platform, 'https://evil.example/"; Start-Process calc; "')
+      const {spawned, result, page} = argvOn(platform, 'https://evil.example/"; Start-Process calc; "')
       expect(spawned).toEqual([])
       expect(result).toMatchObject({opened: false})
+      expect(page).toBeUndefined()
     }
   })
 })

@@ -63,3 +63,32 @@ describe('redaction', () => {
     expect(serverDescription('x'.repeat(500))).toHaveLength(120)
   })
 })
+
+describe('sanitise first, then redact (issue 20, item 4)', () => {
+  const SECRET = 'aoa-SECRETTOKENVALUE0123456789abcdef'
+  registerSecret(SECRET)
+  // A server echoing the token with a control character, a line break or a direction control inside it.
+  const disguised = [
+    'aoa-S\u0007ECRETTOKENVALUE0123456789abcdef',
+    'aoa-SECRET\u001b[0mTOKENVALUE0123456789abcdef'.replace('[0m', ''),
+    'aoa-SECRETTOKEN\u202eVALUE0123456789abcdef',
+    'aoa-SECRET\nTOKENVALUE0123456789abcdef',
+    'aoa-SECRET\r\n\tTOKENVALUE0123456789abcdef',
+  ]
+  for (const echoed of disguised) {
+    it(`${JSON.stringify(echoed.slice(0, 16))}...: not in an error line, a fallback line, a server description or --debug`, () => {
+      const lines = [
+        new KeylessError(`the server said: ${echoed}`, 'try again').toLine(),
+        toUserLine(new Error(`boom ${echoed} boom`), 'try again'),
+        serverDescription(`Invalid token ${echoed}`),
+        redact(`keyless:sdk response ${echoed}\n  at stack ${echoed}`),
+      ]
+      for (const line of lines) {
+        expect(line).not.toContain(SECRET)
+        expect(line.replace(/\s/g, '')).not.toContain(SECRET)
+        expect(line).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f\u202e]/)
+      }
+      expect(lines[0]).toBe('keyless: the server said: <redacted>; try again')
+    })
+  }
+})

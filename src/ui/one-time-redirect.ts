@@ -13,8 +13,10 @@ export interface OneTimeRedirect {
 /**
  * A server on 127.0.0.1 that answers its one random path once with a redirect to `target` (a URL holding a
  * bearer credential, kept out of every command line), then closes. Any other request gets 404 and no redirect.
+ * `keepAlive: false` lets the process end while it waits (the login waits for its callback instead, and a
+ * keyless that is done must not linger two minutes for a link nobody will follow).
  */
-export async function startOneTimeRedirect(target: string, waitMs: number): Promise<OneTimeRedirect> {
+export async function startOneTimeRedirect(target: string, waitMs: number, options: {keepAlive?: boolean} = {}): Promise<OneTimeRedirect> {
   const path = `/${randomBytes(24).toString('base64url')}`
   let settle: (used: boolean) => void = () => {}
   const used = new Promise<boolean>((resolve) => (settle = resolve))
@@ -37,6 +39,10 @@ export async function startOneTimeRedirect(target: string, waitMs: number): Prom
     })
   })
   const timer = setTimeout(() => settle(false), waitMs)
+  if (options.keepAlive === false) {
+    timer.unref()
+    server.unref()
+  }
   const close = () =>
     new Promise<void>((resolve) => {
       clearTimeout(timer)
