@@ -310,6 +310,18 @@ export function findSsoSessionSection(input: string, name: string, options: Pars
 /** Past this many keys a section's duplicate check uses a map (below it a scan of the few keys is cheaper). */
 const MANY_KEYS = 16
 
+/**
+ * The session a line names when the parser would read it as an `[sso-session NAME]` header (indentation aside:
+ * an indented one may be a continuation line); undefined for any other line.
+ */
+export function ssoSessionHeaderName(line: string): string | undefined {
+  const trimmed = strip(line)
+  const close = trimmed.startsWith('[') ? trimmed.lastIndexOf(']') : -1
+  if (close < 2) return undefined
+  const header = classifyHeader(trimmed.slice(1, close))
+  return header.type === 'sso-session' ? header.name : undefined
+}
+
 const isLineBreak = (c: number): boolean => c === 0x0a || c === 0x0d
 
 /**

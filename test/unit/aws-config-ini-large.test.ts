@@ -2,6 +2,11 @@ import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 
 import {ConfigSyntaxError} from '../../src/aws-config/errors.js'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {readSsoSessionSection} from '../../src/aws-config/session-section.js'
 import {type ConfigSection, findSection, findSsoSessionSection, parseConfig, serializeConfig} from '../../src/aws-config/ini.js'
 import {parseConfig as referenceParse} from '../helpers/ini-reference.js'
 
@@ -103,7 +108,7 @@ const SESSION = 'acme'
 const keysOf = (section: ConfigSection | undefined) => section?.keys.map(({name, value}) => ({name, value}))
 const eol = fc.constantFrom('\n', '\r\n', '\r')
 const blank = fc.constantFrom('', ' ', '\t', '   ')
-const indent = fc.constantFrom('', '', '', ' ', '  ', '\t')
+const indent = fc.constantFrom('', '', '', ' ', '  ', '\t', '\u00a0', '\u3000', '\f')
 const sessionHeader = fc.constantFrom(
   `[sso-session ${SESSION}]`,
   `[sso-session "${SESSION}"]`,
@@ -165,6 +170,37 @@ describe('findSsoSessionSection', () => {
       }),
       {numRuns: 3000},
     )
+  })
+
+  it('reads the same from the file in chunks (readSsoSessionSection: the cache hit), whatever the chunk size', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keyless-ini-'))
+    const file = join(dir, 'config')
+    try {
+      fc.assert(
+        fc.property(config, fc.constantFrom(8, 16, 64, 65536), (text, chunk) => {
+          writeFileSync(file, text)
+          let full
+          try {
+            full = findSection(parseConfig(text), 'sso-session', SESSION)
+          } catch (error) {
+            if (!(error instanceof ConfigSyntaxError)) throw error
+            try {
+              readSsoSessionSection(file, SESSION, chunk)
+            } catch (scanError) {
+              expect(scanError).toBeInstanceOf(ConfigSyntaxError)
+            }
+            return
+          }
+          expect(keysOf(readSsoSessionSection(file, SESSION, chunk))).toStrictEqual(keysOf(full))
+        }),
+        {numRuns: 1000},
+      )
+      writeFileSync(file, largeConfig(3000) + `\n[sso-session ${SESSION}]\nsso_region = eu-west-1\n[profile after]\nx = 1\n`)
+      expect(keysOf(readSsoSessionSection(file, SESSION))).toStrictEqual([{name: 'sso_region', value: 'eu-west-1'}])
+      expect(readSsoSessionSection(file, 'missing')).toBeUndefined()
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
   })
 
   it('refuses what parseConfig refuses about the section itself: a duplicate, a repeated key, a bad line', () => {
