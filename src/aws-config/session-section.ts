@@ -38,7 +38,7 @@ export function readSsoSessionSection(path: string, name: string, chunkBytes = C
       eof = n === 0
       filled += n
       // Complete lines only: up to the last line break (all that is left, at the end of the file).
-      const end = eof ? filled : Math.max(buf.lastIndexOf(LF, filled - 1), buf.lastIndexOf(CR, filled - 1)) + 1
+      const end = eof ? filled : lastLineEnd(buf, filled)
       if (end === 0) {
         if (eof) break
         continue // a line longer than the buffer so far: read more
@@ -86,9 +86,17 @@ export function readSsoSessionSection(path: string, name: string, chunkBytes = C
 /** Index of the line break ending the line that holds `at` (or the block's end). */
 function lineEndOf(block: Buffer, at: number): number {
   const lf = block.indexOf(LF, at)
-  const cr = block.indexOf(CR, at)
-  const end = lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr)
-  return end < 0 ? block.length : end
+  const end = lf < 0 ? block.length : lf
+  // A CR only where it could end the line first: a file without CRs is not searched to its end for each line.
+  const cr = block.subarray(at, end).indexOf(CR)
+  return cr < 0 ? end : at + cr
+}
+
+/** One past the last line break in buf's first `filled` bytes (0 when there is none). */
+function lastLineEnd(buf: Buffer, filled: number): number {
+  const lf = buf.lastIndexOf(LF, filled - 1)
+  const cr = buf.subarray(lf + 1, filled).lastIndexOf(CR)
+  return cr < 0 ? lf + 1 : lf + 1 + cr + 1
 }
 
 /** Whether bytes [from, to) are all blanks to the parser (then a `[` after them is an indented header, maybe). */
