@@ -2,8 +2,8 @@
  * `keyless credential-process` start-up, measured side by side in one run (alternating, so machine noise hits
  * every subject alike), on this Node.js and, when $KEYLESS_BENCH_NODE24 names a binary, on Node.js 24 too:
  *   node      `node -e 0`: the floor any Node.js CLI pays
- *   keytar    a bare script that loads keytar and reads the same keychain entry: the floor of any Node.js
- *             program that reads the keychain
+ *   keytar    a bare script that loads keytar, reads the same keychain entry and writes with fs.writeSync(1):
+ *             the floor of any Node.js program that reads the keychain
  *   cached    keyless credential-process with role credentials in the keychain (the path every AWS call takes)
  *   awsCli    `aws configure export-credentials` of a native sso_session profile, also served from its caches
  * keyless's own cost is cached - keytar (target <= 5 ms on each Node.js), plus the peak RSS of the cached path
@@ -57,9 +57,10 @@ async function main() {
     )
     const env = {...sandbox.env, ...emulator.env(), AWS_DATA_PATH: writeAwsDataPath(emulator.url)}
 
-    // The bare keytar read: the same entry credential-process reads on a cache hit, nothing else.
+    // The bare keytar read: the same entry credential-process reads on a cache hit, nothing else, written as keyless
+    // writes (fs.writeSync: process.stdout on a pipe would load node:net, a cost keyless does not pay).
     const entry = `session/${SESSION}/role/${ROLE.accountId}/${ROLE.roleName}`
-    const bareKeytar = `require(${JSON.stringify(join(ROOT, 'node_modules', 'keytar'))}).getPassword(${JSON.stringify(sandbox.keychainService)}, ${JSON.stringify(entry)}).then((v) => process.stdout.write(v ? '{"Version":1}' : ''))`
+    const bareKeytar = `require(${JSON.stringify(join(ROOT, 'node_modules', 'keytar'))}).getPassword(${JSON.stringify(sandbox.keychainService)}, ${JSON.stringify(entry)}).then((v) => require('node:fs').writeSync(1, v ? '{"Version":1}' : ''))`
     const cachedArgs = [
       KEYLESS_BIN,
       'credential-process',

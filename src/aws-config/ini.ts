@@ -145,12 +145,19 @@ export function splitLines(text: string): Array<{text: string; eol: LineEnding}>
   return out
 }
 
+const NEEDS_SHLEX = /['"\\\t\r\n]/
+
 /**
  * Python's `shlex.split` (POSIX mode, no comments), which botocore applies to `[profile ...]` headers: words
  * split at space, tab, CR and LF; single quotes literal; in double quotes a backslash escapes only `"` and `\`;
  * outside quotes it escapes any character. Undefined where shlex raises (an open quote, a trailing backslash).
  */
 export function shlexSplit(s: string): string[] | undefined {
+  // Without quotes, backslashes or blanks other than spaces, shlex only splits at spaces: a native split, not a loop per character.
+  if (!NEEDS_SHLEX.test(s)) {
+    const words = s.split(' ')
+    return words.includes('') ? words.filter((w) => w !== '') : words
+  }
   const words: string[] = []
   let word = ''
   let inWord = false
@@ -236,59 +243,178 @@ export function configWarnings(doc: ConfigDocument, path = 'config'): string[] {
   return warnings
 }
 
+/**
+ * The last text parsed and its document. A command reads the config file in more than one module (the session,
+ * the profiles, the edit); the same bytes are modelled once per process, as the AWS SDK's shared-ini loader does.
+ * Documents are never changed after parsing (editors record their edits aside), so sharing one is safe.
+ */
+let lastParsed: {input: string; doc: ConfigDocument} | undefined
+
 /** Parses the text of an AWS config file. Throws ConfigSyntaxError (with the line) on anything unsafe to edit. */
 export function parseConfig(input: string, options: ParseOptions = {}): ConfigDocument {
-  const path = options.path ?? 'config'
+  if (lastParsed?.input === input) return lastParsed.doc
+  const doc = parseDocument(input, options)
+  lastParsed = {input, doc}
+  return doc
+}
+
+function parseDocument(input: string, options: ParseOptions): ConfigDocument {
   const bom = input.startsWith(BOM)
-  const text = bom ? input.slice(1) : input
-  const raw = splitLines(text)
+  const parsed = parseLines(bom ? input.slice(1) : input, 0, options.path ?? 'config', false)
+  const {lines} = parsed
+  const eol = parsed.crlf > parsed.lf || (parsed.crlf === parsed.lf && lines[0]?.eol === '\r\n') ? '\r\n' : '\n'
+  const finalNewline = lines.length === 0 || (lines.at(-1) as ConfigLine).eol !== ''
+  return {bom, lines, sections: parsed.sections, eol, finalNewline, ignored: parsed.ignored}
+}
+
+/**
+ * The `[sso-session NAME]` section alone, as parseConfig would give it, without a model of the rest of the file
+ * (credential-process's cache hit reads one section of a file that may hold thousands of profiles). Candidate
+ * headers are found with one native string search; the section's own lines go through the same line parser as
+ * parseConfig, so comments, line endings, continuation lines and keys read the same. Where only the whole file can
+ * tell (the header indented, so maybe a continuation line; the session written twice), it parses the whole file.
+ * Errors elsewhere in the file are not this function's business: it answers for the section (parseConfig reports
+ * them). Undefined when the file has no such section; throws ConfigSyntaxError when the section is unreadable.
+ * Line indexes in the result may count from the header: read names and values, not positions.
+ */
+export function findSsoSessionSection(input: string, name: string, options: ParseOptions = {}): ConfigSection | undefined {
+  const text = input.startsWith(BOM) ? input.slice(1) : input
+  const whole = () => findSection(parseConfig(input, options), 'sso-session', name)
+  let found = -1
+  for (let at = text.indexOf('[sso-session'); at >= 0; at = text.indexOf('[sso-session', at + 1)) {
+    let lineStart = at
+    while (lineStart > 0 && !isLineBreak(text.charCodeAt(lineStart - 1)) && isSpace(text.charCodeAt(lineStart - 1))) lineStart--
+    if (lineStart > 0 && !isLineBreak(text.charCodeAt(lineStart - 1))) continue
+    let lineEnd = at
+    while (lineEnd < text.length && !isLineBreak(text.charCodeAt(lineEnd))) lineEnd++
+    let last = lineEnd
+    while (isSpace(text.charCodeAt(last - 1))) last--
+    const close = text.lastIndexOf(']', last - 1)
+    if (close < at + 2) continue
+    const header = classifyHeader(text.slice(at + 1, close))
+    if (header.type !== 'sso-session' || header.name !== name) continue
+    // Indented: a header, or a continuation of the key above it; a second header for the session: an error.
+    if (lineStart < at || found >= 0) return whole()
+    found = at
+  }
+  if (found < 0) return undefined
+  try {
+    return parseLines(text, found, options.path ?? 'config', true).sections[0]
+  } catch (error) {
+    // The error with its line number, as the whole file's parse reports it.
+    if (error instanceof ConfigSyntaxError) whole()
+    throw error
+  }
+}
+
+/** Past this many keys a section's duplicate check uses a map (below it a scan of the few keys is cheaper). */
+const MANY_KEYS = 16
+
+/**
+ * The session a line names when the parser would read it as an `[sso-session NAME]` header (indentation aside:
+ * an indented one may be a continuation line); undefined for any other line.
+ */
+export function ssoSessionHeaderName(line: string): string | undefined {
+  const trimmed = strip(line)
+  const close = trimmed.startsWith('[') ? trimmed.lastIndexOf(']') : -1
+  if (close < 2) return undefined
+  const header = classifyHeader(trimmed.slice(1, close))
+  return header.type === 'sso-session' ? header.name : undefined
+}
+
+const isLineBreak = (c: number): boolean => c === 0x0a || c === 0x0d
+
+/**
+ * The line parser behind parseConfig and findSsoSessionSection: reads text from offset `from` (a line start) to
+ * the end, or with `single` to the header after the first section's. One pass, each line cut with indexOf and
+ * scanned once from each end, one object per line: linear with a small constant even before V8 optimises it
+ * (a CLI parses once per process).
+ */
+function parseLines(text: string, from: number, path: string, single: boolean) {
   const fail: (lineIndex: number, reason: string) => never = (lineIndex, reason) => {
     throw new ConfigSyntaxError(path, lineIndex + 1, reason)
   }
-
   const lines: ConfigLine[] = []
   const sections: ConfigSection[] = []
   const ignored: ConfigDocument['ignored'] = []
   const seen = new Map<string, number>()
   let current: ConfigSection | undefined
-  let option: {index: number; indent: number; nested: boolean} | undefined
-
-  for (const [i, {text: lineText, eol}] of raw.entries()) {
-    const base = {text: lineText, eol, lineNumber: i + 1, section: sections.length - 1}
-    const trimmed = strip(lineText)
-    if (trimmed === '') {
-      lines.push({...base, kind: 'blank'})
+  // The current section's keys by name once it has many: a duplicate is found in constant time however long it is.
+  let keyMap: Map<string, ConfigKey> | undefined
+  // The key line continuation lines belong to (-1: none since the header), its indent, and whether it opens a nested block.
+  let option = -1
+  let optionIndent = 0
+  let optionNested = false
+  let crlf = 0
+  let lf = 0
+  const n = text.length
+  let nextCr = text.indexOf('\r', from)
+  if (nextCr < 0) nextCr = n
+  let pos = from
+  for (let i = 0; pos < n; i++) {
+    // The line: up to the next LF, CRLF or lone CR (Python's universal newlines).
+    if (nextCr < pos) {
+      nextCr = text.indexOf('\r', pos)
+      if (nextCr < 0) nextCr = n
+    }
+    let nl = text.indexOf('\n', pos)
+    if (nl < 0) nl = n
+    let end: number
+    let eol: LineEnding
+    if (nextCr < nl) {
+      end = nextCr
+      eol = nextCr + 1 === nl ? '\r\n' : '\r'
+    } else {
+      end = nl
+      eol = nl === n ? '' : '\n'
+    }
+    if (eol === '\r\n') crlf++
+    else if (eol === '\n') lf++
+    const lineText = text.slice(pos, end)
+    const lineStart = pos
+    pos = end + eol.length
+    const section = sections.length - 1
+    const len = lineText.length
+    let first = 0
+    while (first < len && isSpace(lineText.charCodeAt(first))) first++
+    if (first === len) {
+      lines.push({text: lineText, eol, lineNumber: i + 1, section, kind: 'blank'})
       continue
     }
-    if (trimmed.startsWith('#') || trimmed.startsWith(';')) {
-      lines.push({...base, kind: 'comment'})
+    const c = lineText.charCodeAt(first)
+    if (c === 0x23 || c === 0x3b) {
+      lines.push({text: lineText, eol, lineNumber: i + 1, section, kind: 'comment'})
       continue
     }
-    const indent = indentOf(lineText)
-    if (current && option && indent > option.indent) {
-      const parentLine = lines[option.index] as ConfigLine
-      const kv = splitKeyLine(lineText)
+    let last = len
+    while (isSpace(lineText.charCodeAt(last - 1))) last--
+    const indent = first
+    if (current && option >= 0 && indent > optionIndent) {
+      const kv = keyValue(lineText, first, last)
       // botocore splits a nested block's lines at the first `=` (not `:`) and fails on a line without one.
-      if (option.nested && !trimmed.includes('=')) {
-        fail(i, `${quoteLine(trimmed)} is not a "name = value" line inside the nested "${parentLine.key}" block`)
+      if (optionNested && !lineText.includes('=')) {
+        const parentKey = (lines[option] as ConfigLine).key
+        fail(i, `${quoteLine(lineText.slice(first, last))} is not a "name = value" line inside the nested "${parentKey}" block`)
       }
-      lines.push({...base, kind: 'subkey', key: kv?.key, value: kv?.value, parent: option.index})
+      lines.push({text: lineText, eol, lineNumber: i + 1, section, kind: 'subkey', key: kv?.key, value: kv?.value, parent: option})
       const key = current.keys.at(-1) as ConfigKey
       key.end = i + 1
       current.bodyEnd = i + 1
       continue
     }
     // configparser's SECTCRE, `\[(.+)\]` matched at the start of the stripped line (greedy: to the last `]`).
-    const close = trimmed.startsWith('[') ? trimmed.lastIndexOf(']') : -1
+    const close = c === 0x5b ? lineText.lastIndexOf(']', last - 1) - first : -1
     if (close >= 2) {
-      const header = trimmed.slice(1, close)
+      // findSsoSessionSection: the next header ends the one section it wants.
+      if (single && current) break
+      const header = lineText.slice(first + 1, first + close)
       const {type, name, ignored: why} = classifyHeader(header)
       const identity = sectionIdentity({type, name, header})
-      const first = seen.get(identity)
-      if (first !== undefined) {
+      const previous = seen.get(identity)
+      if (previous !== undefined) {
         fail(
           i,
-          `duplicate section ${describe({type, name, header})} (first at line ${first + 1}); ` +
+          `duplicate section ${describe({type, name, header})} (first at line ${previous + 1}); ` +
             'AWS tools reject or merge duplicates, so keyless will not edit this file until one is removed',
         )
       }
@@ -296,41 +422,66 @@ export function parseConfig(input: string, options: ParseOptions = {}): ConfigDo
       current = {header, type, name, start: i, bodyEnd: i + 1, end: i + 1, keys: []}
       sections.push(current)
       if (why !== undefined) ignored.push({section: sections.length - 1, reason: why})
-      option = undefined
-      lines.push({...base, section: sections.length - 1, kind: 'section'})
+      option = -1
+      keyMap = undefined
+      lines.push({text: lineText, eol, lineNumber: i + 1, section: sections.length - 1, kind: 'section'})
       continue
     }
-    const kv = splitKeyLine(lineText)
-    if (!kv && trimmed.startsWith('[')) {
+    if (single && !current) throw new Error(`parseLines: offset ${lineStart} is not a section header`)
+    // The name up to the first `=` or `:` (configparser's OPTCRE), both sides stripped.
+    const eq = lineText.indexOf('=', first)
+    const colon = lineText.indexOf(':', first)
+    const at = eq < 0 ? colon : colon < 0 ? eq : eq < colon ? eq : colon
+    if (at < 0 && c === 0x5b) {
+      const trimmed = lineText.slice(first, last)
       fail(i, close === 1 ? `"${trimmed}" is an empty section header` : `${quoteLine(trimmed)} is not a section header (missing "]")`)
     }
     if (!current) {
-      fail(i, `${quoteLine(trimmed)} is outside any section (add a [default] or [profile NAME] header above it)`)
+      fail(i, `${quoteLine(lineText.slice(first, last))} is outside any section (add a [default] or [profile NAME] header above it)`)
     }
-    if (!kv) fail(i, `${quoteLine(trimmed)} is neither a section header, a "name = value" line nor a comment`)
-    if (kv.key === '') fail(i, `${quoteLine(trimmed)} has no name before the "${trimmed[0]}"`)
-    const name = kv.key.toLowerCase()
-    const dup = current.keys.find((k) => k.name === name)
-    if (dup) {
-      fail(i, `"${kv.key}" is set twice in ${describe(current)} (first at line ${dup.line + 1}); AWS tools reject that`)
-    }
-    current.keys.push({name, value: kv.value, line: i, end: i + 1})
+    if (at < 0) fail(i, `${quoteLine(lineText.slice(first, last))} is neither a section header, a "name = value" line nor a comment`)
+    if (at === first) fail(i, `${quoteLine(lineText.slice(first, last))} has no name before the "${lineText[first]}"`)
+    let keyEnd = at
+    while (isSpace(lineText.charCodeAt(keyEnd - 1))) keyEnd--
+    let valueStart = at + 1
+    while (valueStart < last && isSpace(lineText.charCodeAt(valueStart))) valueStart++
+    const written = lineText.slice(first, keyEnd)
+    const value = valueStart < last ? lineText.slice(valueStart, last) : ''
+    const name = written.toLowerCase()
+    const keys = current.keys
+    let dup: ConfigKey | undefined
+    if (keyMap) dup = keyMap.get(name)
+    else for (let k = 0; k < keys.length && !dup; k++) if ((keys[k] as ConfigKey).name === name) dup = keys[k]
+    if (dup) fail(i, `"${written}" is set twice in ${describe(current)} (first at line ${dup.line + 1}); AWS tools reject that`)
+    const key: ConfigKey = {name, value, line: i, end: i + 1}
+    keys.push(key)
+    if (keyMap) keyMap.set(name, key)
+    else if (keys.length === MANY_KEYS) keyMap = new Map(keys.map((k) => [k.name, k]))
     current.bodyEnd = i + 1
-    option = {index: i, indent, nested: kv.value === ''}
-    lines.push({...base, kind: 'key', key: kv.key, value: kv.value})
+    option = i
+    optionIndent = indent
+    optionNested = value === ''
+    lines.push({text: lineText, eol, lineNumber: i + 1, section, kind: 'key', key: written, value})
   }
 
-  for (const [n, s] of sections.entries()) s.end = sections[n + 1]?.start ?? lines.length
+  for (let k = 0; k < sections.length; k++) (sections[k] as ConfigSection).end = sections[k + 1]?.start ?? lines.length
+  return {lines, sections, ignored, crlf, lf}
+}
 
-  let crlf = 0
-  let lf = 0
-  for (const l of lines) {
-    if (l.eol === '\r\n') crlf++
-    else if (l.eol === '\n') lf++
-  }
-  const eol = crlf > lf || (crlf === lf && lines[0]?.eol === '\r\n') ? '\r\n' : '\n'
-  const finalNewline = lines.length === 0 || (lines.at(-1) as ConfigLine).eol !== ''
-  return {bom, lines, sections, eol, finalNewline, ignored}
+/**
+ * splitKeyLine for a line whose first and one-past-last non-blank characters are known: the name up to the first
+ * `=` or `:`, both sides stripped; undefined without either.
+ */
+function keyValue(text: string, first: number, last: number): {key: string; value: string} | undefined {
+  const eq = text.indexOf('=', first)
+  const colon = text.indexOf(':', first)
+  const at = eq < 0 ? colon : colon < 0 ? eq : Math.min(eq, colon)
+  if (at < 0) return undefined
+  let keyEnd = at
+  while (keyEnd > first && isSpace(text.charCodeAt(keyEnd - 1))) keyEnd--
+  let valueStart = at + 1
+  while (valueStart < last && isSpace(text.charCodeAt(valueStart))) valueStart++
+  return {key: text.slice(first, keyEnd), value: valueStart < last ? text.slice(valueStart, last) : ''}
 }
 
 /** The exact text of a document (a parsed document serialises to its input, byte for byte). */

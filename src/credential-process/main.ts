@@ -1,12 +1,14 @@
 /**
  * `keyless credential-process`: the entry bin/run.js imports directly, without oclif, because the AWS CLI and
- * SDKs run it before every call. The cached path loads only this file, the argument parser, the config parser, the
+ * SDKs run it before every call. The cached path loads only this file, the argument parser, the config parser (of
+ * which it runs only the one-section scan), the
  * module of the session's store (keytar only for the keychain store) and the session store's key layout; the AWS SDK, the lock library and the login UI load only on a cache miss.
  */
-import {readFileSync, writeSync} from 'node:fs'
+import {writeSync} from 'node:fs'
 
-import {getKey, parseConfig} from '../aws-config/ini.js'
+import {getKey} from '../aws-config/ini.js'
 import {configFilePath} from '../aws-config/paths.js'
+import {readSsoSessionSection} from '../aws-config/session-section.js'
 import {bindingOf, currentBinding, isServableFor, processCredentialsJson} from '../credentials/process-credentials.js'
 import {EXIT, KeylessError, toUserLine} from '../errors.js'
 import {DEFAULT_STORE, parseStoreKind, STORE_KEY, type StoreKind} from '../keychain/stores.js'
@@ -63,15 +65,16 @@ export async function roleCredentials(args: CredentialProcessArgs, io: Credentia
 
 /**
  * The session's start URL, region and store as the config file says now; undefined when it cannot tell (no such
- * section, an unreadable file, an unknown keyless_store: the full path reports each of these).
+ * section, an unreadable file or section, an unknown keyless_store: the full path reports each of these). Only
+ * the session's own section is read: with thousands of synced profiles, a model of the whole file would cost
+ * more than the rest of the cache hit (and the file is read through a small buffer, never whole).
  */
 async function configuredSession(
   name: string,
   env: NodeJS.ProcessEnv,
 ): Promise<{startUrl: string; region: string; store: StoreKind} | undefined> {
   try {
-    const doc = parseConfig(readFileSync(configFilePath(env), 'utf8'))
-    const section = doc.sections.find((s) => s.type === 'sso-session' && s.name === name)
+    const section = readSsoSessionSection(configFilePath(env), name)
     if (!section) return undefined
     return {
       startUrl: getKey(section, 'sso_start_url') ?? '',

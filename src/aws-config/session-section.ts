@@ -1,0 +1,130 @@
+import {closeSync, openSync, readFileSync, readSync} from 'node:fs'
+
+import {type ConfigSection, findSsoSessionSection, ssoSessionHeaderName} from './ini.js'
+
+/** How much of the file is in memory at once (grown for a longer line). */
+const CHUNK_BYTES = 64 * 1024
+const NEEDLE = Buffer.from('[sso-session')
+const LF = 0x0a
+const CR = 0x0d
+
+/**
+ * The `[sso-session NAME]` section of the config file at `path`, as findSsoSessionSection reads it from the whole
+ * text, without holding the whole file in memory: credential-process's cache hit, where a 650 KB file of 3,000
+ * synced profiles would otherwise cost two fresh 650 KB allocations (the bytes, then the string), on a busy
+ * machine the largest part of its time. The file goes through one 64 KB buffer; only lines naming
+ * `[sso-session` and the section's own lines become text, and findSsoSessionSection reads the section's text.
+ * Where a line elsewhere could change the answer (the session's header indented, or written twice) it reads the
+ * whole file as findSsoSessionSection does. Undefined when there is no such section; throws what readFileSync and
+ * findSsoSessionSection throw.
+ */
+export function readSsoSessionSection(path: string, name: string, chunkBytes = CHUNK_BYTES): ConfigSection | undefined {
+  const fd = openSync(path, 'r')
+  let section: string[] | undefined
+  let collecting = false
+  let whole = false
+  try {
+    let buf = Buffer.allocUnsafe(chunkBytes)
+    let filled = 0
+    let eof = false
+    let first = true
+    while (!whole) {
+      if (filled === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2)
+        buf.copy(bigger, 0, 0, filled)
+        buf = bigger
+      }
+      const n = readSync(fd, buf, filled, buf.length - filled, null)
+      eof = n === 0
+      filled += n
+      // Complete lines only: up to the last line break (all that is left, at the end of the file).
+      const end = eof ? filled : lastLineEnd(buf, filled)
+      if (end === 0) {
+        if (eof) break
+        continue // a line longer than the buffer so far: read more
+      }
+      const block = buf.subarray(0, end)
+      // The BOM is not part of line 1 (as in parseConfig).
+      const floor = first && block[0] === 0xef && block[1] === 0xbb && block[2] === 0xbf ? 3 : 0
+      first = false
+      let start = floor
+      if (collecting) {
+        start = collectSection(block, start, section as string[])
+        collecting = start < 0
+      }
+      for (let at = collecting ? -1 : block.indexOf(NEEDLE, start); at >= 0; at = block.indexOf(NEEDLE, at + 1)) {
+        let lineStart = at
+        while (lineStart > floor && block[lineStart - 1] !== LF && block[lineStart - 1] !== CR) lineStart--
+        const lineEnd = lineEndOf(block, at)
+        // Only the session's own header matters; a line that merely mentions another is skipped unread.
+        if (lineStart < at && !onlyBlanksBefore(block, lineStart, at)) continue
+        if (ssoSessionHeaderName(block.toString('utf8', lineStart, lineEnd)) !== name) continue
+        // Indented (a header, or a continuation of the key above: only the whole file tells), or a second one.
+        if (lineStart < at || section) {
+          whole = true
+          break
+        }
+        section = [block.toString('utf8', lineStart, lineEnd)]
+        const next = collectSection(block, lineEnd, section)
+        if (next < 0) {
+          collecting = true
+          break
+        }
+        at = next - 1
+      }
+      buf.copy(buf, 0, end, filled)
+      filled -= end
+      if (eof) break
+    }
+  } finally {
+    closeSync(fd)
+  }
+  if (whole) return findSsoSessionSection(readFileSync(path, 'utf8'), name)
+  return section && findSsoSessionSection(section.join('\n'), name)
+}
+
+/** Index of the line break ending the line that holds `at` (or the block's end). */
+function lineEndOf(block: Buffer, at: number): number {
+  const lf = block.indexOf(LF, at)
+  const end = lf < 0 ? block.length : lf
+  // A CR only where it could end the line first: a file without CRs is not searched to its end for each line.
+  const cr = block.subarray(at, end).indexOf(CR)
+  return cr < 0 ? end : at + cr
+}
+
+/** One past the last line break in buf's first `filled` bytes (0 when there is none). */
+function lastLineEnd(buf: Buffer, filled: number): number {
+  const lf = buf.lastIndexOf(LF, filled - 1)
+  const cr = buf.subarray(lf + 1, filled).lastIndexOf(CR)
+  return cr < 0 ? lf + 1 : lf + 1 + cr + 1
+}
+
+/** Whether bytes [from, to) are all blanks to the parser (then a `[` after them is an indented header, maybe). */
+function onlyBlanksBefore(block: Buffer, from: number, to: number): boolean {
+  // Bytes of a non-ASCII blank (U+00A0, U+3000...) count too: the parser decides on the decoded line.
+  for (let i = from; i < to; i++) {
+    const c = block[i] as number
+    if (!(c === 0x20 || (c >= 0x09 && c <= 0x0c) || (c >= 0x1c && c <= 0x1f) || c >= 0x80)) return false
+  }
+  return true
+}
+
+/**
+ * Appends the section's lines from `from` to `lines`, up to a line that is a header wherever it stands (`[` in
+ * column 0 with a `]` after it: never a continuation line). Returns that line's start, or -1 when the block ended
+ * first (the section goes on in the next block).
+ */
+function collectSection(block: Buffer, from: number, lines: string[]): number {
+  let pos = from
+  while (pos < block.length) {
+    if (block[pos] === CR || block[pos] === LF) {
+      pos++
+      continue
+    }
+    const end = lineEndOf(block, pos)
+    if (block[pos] === 0x5b && block.lastIndexOf(0x5d, end - 1) >= pos + 2) return pos
+    lines.push(block.toString('utf8', pos, end))
+    pos = end
+  }
+  return -1
+}

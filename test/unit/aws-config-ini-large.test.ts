@@ -1,0 +1,222 @@
+import fc from 'fast-check'
+import {describe, expect, it} from 'vitest'
+
+import {ConfigSyntaxError} from '../../src/aws-config/errors.js'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {readSsoSessionSection} from '../../src/aws-config/session-section.js'
+import {type ConfigSection, findSection, findSsoSessionSection, parseConfig, serializeConfig} from '../../src/aws-config/ini.js'
+import {parseConfig as referenceParse} from '../helpers/ini-reference.js'
+
+// The parser was rewritten for speed (issue 22); test/helpers/ini-reference.ts is the parser as it was, kept as
+// the reference: the new one must build the very same model. Timing itself is in `npm run bench`.
+
+/** A config of `sections` sections of every kind keyless meets, about 100 bytes each, with CRLF, comments, nesting. */
+function largeConfig(sections: number): string {
+  const out: string[] = ['# a large organisation', '[default]', 'region = us-east-1', '']
+  for (let n = 0; out.length < sections * 6; n++) {
+    const id = String(100_000_000_000 + n * 7919)
+    switch (n % 10) {
+      case 0:
+        out.push(
+          `[sso-session s${n}]`,
+          `sso_start_url = https://s${n}.awsapps.com/start`,
+          'sso_region : eu-west-1',
+          'keyless_store=keychain',
+        )
+        break
+      case 1:
+        out.push(
+          `[profile "quoted ${n}"]  `,
+          '; a comment',
+          `Region = us-west-2`,
+          's3 =',
+          '  max_concurrent_requests = 20',
+          '\tsigned = yes',
+        )
+        break
+      case 2:
+        out.push(`[profile two words ${n}]`, `  [indented ${n}]`, `x = y`, '', '# dropped by botocore')
+        break
+      case 3:
+        out.push(`[services svc${n}]`, 'ec2 =', '  endpoint_url = https://localhost')
+        break
+      case 4:
+        out.push(`[plain section ${n}] trailing text`, 'key: value with = and : inside   ', '    continued line')
+        break
+      default:
+        out.push(
+          `[profile acct-${n}.AdministratorAccess]`,
+          `credential_process = /usr/local/bin/keyless credential-process --session acme --account-id ${id} --role-name AdministratorAccess`,
+          'region = us-east-1',
+          'keyless_session = acme',
+          '',
+        )
+    }
+  }
+  // Every line ending botocore reads, mixed, and no final newline.
+  return out.map((line, i) => line + (i % 7 === 0 ? '\r\n' : i % 13 === 0 ? '\r' : '\n')).join('') + '[profile last]\nregion = x'
+}
+
+describe('the AWS config parser on a large file', () => {
+  it('gives the same model as the previous parser for a 1 MB config of 10,000 sections and round-trips it byte for byte', () => {
+    const text = largeConfig(10_000)
+    const doc = parseConfig(text)
+    expect(text.length).toBeGreaterThan(1_000_000)
+    expect(doc.sections.length).toBeGreaterThanOrEqual(10_000)
+    expect(doc).toStrictEqual(referenceParse(text))
+    expect(serializeConfig(doc)).toBe(text)
+    const bom = '\ufeff' + text.replaceAll(/\r\n?/g, '\n')
+    expect(parseConfig(bom)).toStrictEqual(referenceParse(bom))
+    expect(serializeConfig(parseConfig(bom))).toBe(bom)
+  }, 300_000) // comparing two models of 60,000 lines takes seconds on a busy machine
+
+  it('fails where the previous parser fails, with the same line and reason', () => {
+    const base = largeConfig(300).split('\n')
+    const bad = [
+      '[profile acct-5.AdministratorAccess]',
+      'REGION = dup',
+      'no delimiter',
+      '[]',
+      '[unclosed',
+      '= novalue',
+      '  nested-no-eq',
+      ' ',
+    ]
+    for (const [k, line] of bad.entries()) {
+      const lines = [...base]
+      lines.splice(100 + k * 97, 0, line)
+      const text = lines.join('\n')
+      const reference = (() => {
+        try {
+          return referenceParse(text)
+        } catch (error) {
+          return error as Error
+        }
+      })()
+      if (reference instanceof Error) expect(() => parseConfig(text)).toThrow(reference.message)
+      else expect(parseConfig(text)).toStrictEqual(reference)
+    }
+  })
+})
+
+// findSsoSessionSection (credential-process's cache hit) must read the section exactly as parseConfig does (its
+// line indexes count from the header, so the keys are compared by name and value).
+const SESSION = 'acme'
+const keysOf = (section: ConfigSection | undefined) => section?.keys.map(({name, value}) => ({name, value}))
+const eol = fc.constantFrom('\n', '\r\n', '\r')
+const blank = fc.constantFrom('', ' ', '\t', '   ')
+const indent = fc.constantFrom('', '', '', ' ', '  ', '\t', '\u00a0', '\u3000', '\f')
+const sessionHeader = fc.constantFrom(
+  `[sso-session ${SESSION}]`,
+  `[sso-session "${SESSION}"]`,
+  `[sso-session '${SESSION}']`,
+  `[sso-session  ${SESSION} ]`,
+  `[sso-sessionX ${SESSION}]`,
+  `[sso-session ${SESSION}] trailing`,
+  `[sso-session ${SESSION}`,
+  `[sso-session ${SESSION} extra]`,
+  `[sso-session ${SESSION}x]`,
+  `# [sso-session ${SESSION}]`,
+  `key = [sso-session ${SESSION}]`,
+  `[ sso-session ${SESSION}]`,
+)
+const otherHeader = fc.constantFrom('[default]', '[profile dev]', '[sso-session other]', '[services s]', '[profile "a b"]', '[x]')
+const keyLine = fc
+  .tuple(
+    fc.constantFrom('sso_start_url', 'SSO_Region', 'sso_region', 'keyless_store', 'Keyless_Store', 's3', 'x'),
+    fc.constantFrom(' = ', '=', ': ', ' :', '\t=\t'),
+    fc.constantFrom('https://acme.awsapps.com/start', 'us-east-1', '', 'kernel-keyring', 'a = b : c', ' spaced  ', '[sso-session acme]'),
+  )
+  .map(([k, d, v]) => `${k}${d}${v}`)
+const line = fc.oneof(
+  {weight: 2, arbitrary: sessionHeader},
+  {weight: 2, arbitrary: otherHeader},
+  {weight: 6, arbitrary: keyLine},
+  {weight: 1, arbitrary: fc.constantFrom('# comment', '; comment', '  # indented comment', 'not a key', '[]', '\ufeff[x]')},
+  {weight: 2, arbitrary: blank},
+)
+const config = fc
+  .tuple(fc.boolean(), fc.array(fc.tuple(indent, line, eol), {maxLength: 30}), fc.boolean())
+  .map(([bom, lines, finalEol]) => {
+    const text = lines.map(([i, l, e]) => i + l + e).join('')
+    return (bom ? '\ufeff' : '') + (finalEol ? text : text.replace(/(\r\n|\n|\r)$/, ''))
+  })
+
+describe('findSsoSessionSection', () => {
+  it('reads the [sso-session] section exactly as parseConfig does (differential, random files)', () => {
+    fc.assert(
+      fc.property(config, (text) => {
+        let full
+        try {
+          full = findSection(parseConfig(text), 'sso-session', SESSION)
+        } catch (error) {
+          if (!(error instanceof ConfigSyntaxError)) throw error
+          // The whole file is unreadable: the scan answers for the section alone, or fails with the same error.
+          try {
+            findSsoSessionSection(text, SESSION)
+          } catch (scanError) {
+            expect(scanError).toBeInstanceOf(ConfigSyntaxError)
+          }
+          return
+        }
+        const section = findSsoSessionSection(text, SESSION)
+        expect(keysOf(section)).toStrictEqual(keysOf(full))
+        expect(section && {header: section.header, name: section.name, type: section.type}).toStrictEqual(
+          full && {header: full.header, name: full.name, type: full.type},
+        )
+      }),
+      {numRuns: 3000},
+    )
+  })
+
+  it('reads the same from the file in chunks (readSsoSessionSection: the cache hit), whatever the chunk size', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keyless-ini-'))
+    const file = join(dir, 'config')
+    try {
+      fc.assert(
+        fc.property(config, fc.constantFrom(8, 16, 64, 65536), (text, chunk) => {
+          writeFileSync(file, text)
+          let full
+          try {
+            full = findSection(parseConfig(text), 'sso-session', SESSION)
+          } catch (error) {
+            if (!(error instanceof ConfigSyntaxError)) throw error
+            try {
+              readSsoSessionSection(file, SESSION, chunk)
+            } catch (scanError) {
+              expect(scanError).toBeInstanceOf(ConfigSyntaxError)
+            }
+            return
+          }
+          expect(keysOf(readSsoSessionSection(file, SESSION, chunk))).toStrictEqual(keysOf(full))
+        }),
+        {numRuns: 1000},
+      )
+      writeFileSync(file, largeConfig(3000) + `\n[sso-session ${SESSION}]\nsso_region = eu-west-1\n[profile after]\nx = 1\n`)
+      expect(keysOf(readSsoSessionSection(file, SESSION))).toStrictEqual([{name: 'sso_region', value: 'eu-west-1'}])
+      expect(readSsoSessionSection(file, 'missing')).toBeUndefined()
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
+    }
+  })
+
+  it('refuses what parseConfig refuses about the section itself: a duplicate, a repeated key, a bad line', () => {
+    const dup = `[sso-session ${SESSION}]\nsso_region = a\n[profile x]\n[sso-session "${SESSION}"]\n`
+    expect(() => findSsoSessionSection(dup, SESSION)).toThrow(/duplicate section \[sso-session acme\] \(first at line 1\)/)
+    const twice = `[default]\nx = 1\n\n[sso-session ${SESSION}]\nsso_region = a\nSSO_REGION = b\n`
+    expect(() => findSsoSessionSection(twice, SESSION)).toThrow(/line 6: "SSO_REGION" is set twice/)
+    const bad = `[sso-session ${SESSION}]\ns3 =\n  no-equals\n`
+    expect(() => findSsoSessionSection(bad, SESSION)).toThrow(ConfigSyntaxError)
+  })
+
+  it('finds the section in a large file, and nothing when the session is not there', () => {
+    const text =
+      largeConfig(10_000) +
+      `\n[sso-session ${SESSION}]\r\nsso_start_url = https://acme.awsapps.com/start\r\n  # note\r\nsso_region=eu-west-1\n`
+    expect(keysOf(findSsoSessionSection(text, SESSION))).toStrictEqual(keysOf(findSection(parseConfig(text), 'sso-session', SESSION)))
+    expect(findSsoSessionSection(text, 'missing')).toBeUndefined()
+  })
+})
