@@ -5,7 +5,7 @@ import type {RoleChoice, RoleFlags} from '../role/select.js'
 import {reasonNotToOpenBrowser} from '../ui/browser.js'
 import {openThroughHandOff} from '../ui/browser-handoff.js'
 import {registerSecret} from '../ui/debug.js'
-import {KeylessError} from '../errors.js'
+import {EXIT, KeylessError} from '../errors.js'
 import {consoleDestination, federationEndpoint, getSigninToken, loginUrl} from './signin.js'
 
 export interface ConsoleOptions {
@@ -65,8 +65,10 @@ export async function openConsole(flags: RoleFlags, options: ConsoleOptions): Pr
     )
   }
   process.stderr.write(`Opening the AWS console as ${choice.label} in your browser...\n`)
-  if (!(await followedWithNotice(redirect.used))) {
+  const outcome = await followedWithNotice(redirect.used)
+  if (outcome !== 'followed') {
     await redirect.close()
+    if (outcome === 'interrupted') throw new KeylessError('cancelled: the sign-in link was withdrawn', undefined, EXIT.interrupted)
     throw new KeylessError(
       'the browser did not open the sign-in link within 2 minutes',
       'run: keyless console again, or --print --reveal to open it yourself',
@@ -75,12 +77,20 @@ export async function openConsole(flags: RoleFlags, options: ConsoleOptions): Pr
   return {choice}
 }
 
+/** The signals that end the wait for the browser: Ctrl-C, and a terminal or service manager closing keyless. */
+const WAIT_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+
 /**
  * Waits for the browser to follow the sign-in link; once that takes longer than a working browser would, says on
  * stderr what keyless waits for, how long at most, and what to do instead. Never a silent wait of minutes.
  */
-async function followedWithNotice(used: Promise<boolean>): Promise<boolean> {
+async function followedWithNotice(used: Promise<boolean>): Promise<'followed' | 'timeout' | 'interrupted'> {
   const minutes = Math.round(CONSOLE_REDIRECT_WAIT_MS / 60_000)
+  // The wait decides what a signal means, so the link is withdrawn and keyless exits 130: left to the defaults, a
+  // signal would meet the hand-off's listener and proper-lockfile's signal-exit, each of which defers to the other.
+  let interrupt: () => void = () => {}
+  const interrupted = new Promise<'interrupted'>((resolve) => (interrupt = () => resolve('interrupted')))
+  for (const signal of WAIT_SIGNALS) process.on(signal, interrupt)
   const notice = setTimeout(() => {
     process.stderr.write(
       `keyless: no browser has opened the sign-in link yet; waiting up to ${minutes} minutes in all (Ctrl-C stops). ` +
@@ -88,8 +98,9 @@ async function followedWithNotice(used: Promise<boolean>): Promise<boolean> {
     )
   }, CONSOLE_BROWSER_NOTICE_MS)
   try {
-    return await used
+    return await Promise.race([used.then((followed) => (followed ? 'followed' : 'timeout')), interrupted])
   } finally {
     clearTimeout(notice)
+    for (const signal of WAIT_SIGNALS) process.removeListener(signal, interrupt)
   }
 }

@@ -38,6 +38,10 @@ describe('keyless console without a working browser (issue 21 item 14)', () => {
       },
     })
     expect(r.signal ?? r.code, r.stderr).not.toBe('SIGKILL') // ended by our Ctrl-C, not the test's timeout
+    // Ctrl-C withdraws the link and exits 130 (the hand-off's listener and the lock library's signal-exit must not
+    // each leave the signal to the other and keep waiting).
+    expect(r.code, r.stderr).toBe(130)
+    expect(r.stderr).toMatch(/^keyless: cancelled: the sign-in link was withdrawn$/m)
     expect(r.stdout).toBe('')
     expect(r.stderr.split('\n').slice(0, 2)).toEqual([
       'Opening the AWS console as production.ReadOnlyAccess in your browser...',

@@ -4,7 +4,8 @@
  * every loopback URL it sees (a console sign-in link answers with a 302 to the federation login), reads every file
  * a path or file:// URL names (and follows any loopback link inside), and answers every login callback whose state
  * it learnt with error=access_denied (the least a login CSRF can do). It records what it got, as booleans and
- * status codes: never the secret itself.
+ * status codes: never the secret itself. It watches only the processes the calling test starts (the descendants of
+ * the test worker), so that test files running at the same time neither show up in its report nor get attacked.
  */
 import {spawn} from 'node:child_process'
 import {readFileSync} from 'node:fs'
@@ -29,6 +30,7 @@ export interface ThiefReport {
 const SCRIPT = String.raw`
 const fs = require('node:fs')
 const out = process.argv[1]
+const root = process.argv[2]
 const old = new Set(fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)))
 const seen = new Set(), tried = new Set()
 const report = {polls: 0, cmdlines: [], loopback: [], loginUrls: 0, cancels: [], files: []}
@@ -72,10 +74,24 @@ function steal(text) {
     } catch (e) { report.files.push({path, read: false, error: e.code}) }
   }
 }
+// Only the test's own processes (descendants of the test worker): the thief must neither count nor attack what
+// other test files, running at the same time, start. Ancestry is read from /proc/PID/stat (readable by anyone).
+const parentOf = new Map()
+function ppid(pid) {
+  if (parentOf.has(pid)) return parentOf.get(pid)
+  const stat = read('/proc/' + pid + '/stat')
+  const parent = stat ? stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] : undefined
+  parentOf.set(pid, parent)
+  return parent
+}
+function mine(pid) {
+  for (let p = pid, depth = 0; p && p !== '0' && depth < 64; p = ppid(p), depth++) if (p === root) return true
+  return false
+}
 function poll() {
   report.polls++
   for (const pid of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid) || old.has(pid) || pid === String(process.pid)) continue
+    if (!/^\d+$/.test(pid) || old.has(pid) || pid === String(process.pid) || !mine(pid)) continue
     const cmd = read('/proc/' + pid + '/cmdline')
     if (!cmd || seen.has(cmd)) continue
     seen.add(cmd)
@@ -93,10 +109,14 @@ poll()
 /** Starts the thief as `user`; resolves once it polls. stop() ends it and returns what it got. */
 export async function startCmdlineThief(user: OtherUser): Promise<{stop: () => Promise<ThiefReport>}> {
   const out = join(user.home, `thief-${Date.now()}.json`)
-  const child = spawn('setpriv', [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', process.execPath, '-e', SCRIPT, out], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: {PATH: process.env.PATH, HOME: user.home},
-  })
+  const child = spawn(
+    'setpriv',
+    [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', process.execPath, '-e', SCRIPT, out, String(process.pid)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: {PATH: process.env.PATH, HOME: user.home},
+    },
+  )
   await new Promise((resolve) => child.stdout.once('data', resolve))
   return {
     stop: () =>
