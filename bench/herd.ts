@@ -34,7 +34,7 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }
 
-/** Starts every command at once; resolves with each one's time to exit, its code and stderr. Kills any left at 150 s. */
+/** Starts every command at once; resolves with each one's time to exit, its code and stderr. Kills any left at 300 s. */
 function herd(commands: Array<readonly [string, readonly string[]]>, env: NodeJS.ProcessEnv) {
   const started = performance.now()
   return Promise.all(
@@ -44,7 +44,7 @@ function herd(commands: Array<readonly [string, readonly string[]]>, env: NodeJS
           const child = spawn(command, [...args], {env, stdio: ['ignore', 'ignore', 'pipe']})
           let stderr = ''
           child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-          const timer = setTimeout(() => child.kill('SIGKILL'), 150_000)
+          const timer = setTimeout(() => child.kill('SIGKILL'), 300_000)
           child.on('close', (code) => {
             clearTimeout(timer)
             resolve({ms: performance.now() - started, code, stderr})

@@ -20,6 +20,11 @@ export const KEYCHAIN_TIMEOUT_MS = Number(process.env.KEYLESS_KEYCHAIN_TIMEOUT_M
  * holder that waits on the keychain outlast it. */
 export const KEYCHAIN_BUSY_TIMEOUT_MS = Number(process.env.KEYLESS_KEYCHAIN_BUSY_TIMEOUT_MS) || 30_000
 
+/** Longest one `keyctl` may take (the kernel-keyring store). The kernel answers in microseconds and has no locked
+ * state to report quickly: a keyctl that takes seconds was not scheduled (a herd of 200 processes on 2 cores starts
+ * it late and reaps it late), so it gets the same bound as a busy keychain rather than KEYCHAIN_TIMEOUT_MS. */
+export const KERNEL_KEYRING_TIMEOUT_MS = KEYCHAIN_BUSY_TIMEOUT_MS
+
 /** Waiting on a busy keychain longer than this earns one line on stderr (the AWS tool seems to hang otherwise);
  * shorter waits stay silent, as credential_process must be. */
 export const KEYCHAIN_SLOW_NOTICE_MS = Number(process.env.KEYLESS_KEYCHAIN_SLOW_NOTICE_MS) || 10_000

@@ -83,17 +83,17 @@ for (const store of ['keychain', 'kernel-keyring'] as const) {
       expect(leaks).toEqual([])
     })
 
-    it('every caller gets its role credentials; one CreateToken, one GetRoleCredentials per role', {timeout: 240_000}, async () => {
+    it('every caller gets its role credentials; one CreateToken, one GetRoleCredentials per role', {timeout: 420_000}, async () => {
       const env = envFor(store)
       const before = await ops()
-      // All at once, as the AWS tools start them. Each is killed after 150 s (runKeyless), so the test ends bounded
+      // All at once, as the AWS tools start them. Each is killed after 300 s (runKeyless), so the test ends bounded
       // and leaves no process behind even if keyless hung.
       outputs = await Promise.all(
         Array.from({length: HERD}, (_, i) => {
           const role = ROLES[i % ROLES.length]!
           return runKeyless(['credential-process', '--session', SESSION, '--account-id', role.accountId, '--role-name', role.roleName], {
             env,
-            timeoutMs: 150_000,
+            timeoutMs: 300_000,
           })
         }),
       )
