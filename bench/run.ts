@@ -198,6 +198,18 @@ for (const [script, toRows] of [
       ],
     ],
   ],
+  [
+    'herd.ts',
+    (r: Record<string, any>): Row[] =>
+      (['keychain', 'kernel-keyring'] as const).map((store): Row => [
+        `credential-process herd: ${r.herd} cold callers over 4 roles, token due for refresh, ${store} store: the slowest (${r[store].failed} failed, ${r[store].CreateToken} CreateToken, ${r[store].GetRoleCredentials} GetRoleCredentials; ${r.herd} x \`node -e 0\` at once: ${ms(r.concurrentNodeMs)})`,
+        ms(r[store].slowestMs),
+        `node -e 0 x ${r.herd} / ${r.cores} cores: ${ms(r.floorMs)}`,
+        ratio(r[store].slowestMs, r.floorMs),
+        '<= 2x, 0 failed',
+        ok(r[store].slowestMs / r.floorMs <= 2 && r[store].failed === 0),
+      ]),
+  ],
 ] as const) {
   try {
     rows.push(...toRows(await runBench(script)))

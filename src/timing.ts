@@ -24,11 +24,38 @@ export const REGISTRATION_EXPIRY_WINDOW_MS = 15 * 60 * 1000
  * for a prompt nobody sees, dead D-Bus peer) must not hang every AWS command. */
 export const KEYCHAIN_TIMEOUT_MS = Number(process.env.KEYLESS_KEYCHAIN_TIMEOUT_MS) || 5000
 
+/** Longest a keychain call may take in all once the Secret Service has answered, past KEYCHAIN_TIMEOUT_MS, that its
+ * collection is unlocked: it is alive and working through a queue (a herd of AWS commands on a loaded machine reads
+ * at once; on a 2-core machine gnome-keyring took over 5 s for some of 120 concurrent reads). Just past libsecret's
+ * own D-Bus timeout (25 s), after which the call fails anyway; under LOCK_WAIT_MS, so those queued behind a lock
+ * holder that waits on the keychain outlast it. */
+export const KEYCHAIN_BUSY_TIMEOUT_MS = Number(process.env.KEYLESS_KEYCHAIN_BUSY_TIMEOUT_MS) || 30_000
+
+/** Longest one `keyctl` may take (the kernel-keyring store). The kernel answers in microseconds and has no locked
+ * state to report quickly: a keyctl that takes seconds was not scheduled (a herd of 200 processes on 2 cores starts
+ * it late and reaps it late), so it gets the same bound as a busy keychain rather than KEYCHAIN_TIMEOUT_MS. */
+export const KERNEL_KEYRING_TIMEOUT_MS = KEYCHAIN_BUSY_TIMEOUT_MS
+
+/** Waiting on a busy keychain longer than this earns one line on stderr (the AWS tool seems to hang otherwise);
+ * shorter waits stay silent, as credential_process must be. */
+export const KEYCHAIN_SLOW_NOTICE_MS = Number(process.env.KEYLESS_KEYCHAIN_SLOW_NOTICE_MS) || 10_000
+
+/** How often a caller waiting behind another process's lock looks whether it has been released (a stat of the lock
+ * directory). Not inotify: a herd of 200 waiters would exhaust the default 128 inotify instances per user. Often
+ * enough to add little to a wait of seconds, rarely enough that 200 waiters cost no noticeable CPU. */
+export const LOCK_POLL_MS = 100
+
 /** Added to the poll interval on each `slow_down`, as RFC 8628 section 3.5 says. */
 export const SLOW_DOWN_INCREMENT_MS = 5000
 
 /** A lock whose holder stopped touching it for this long is stale (its holder crashed). */
 export const LOCK_STALE_MS = 10_000
+
+/** A lock whose holder is still alive (its pid, on this host) is taken over only once it has not been touched for
+ * this long: then the holder is hung, not slow. A herd of 200 processes on 2 cores stalls a holder's event loop for
+ * well over LOCK_STALE_MS while it loads the AWS SDK; the same as LOCK_WAIT_MS, so a waiter gives up rather than
+ * run a second refresh beside a live one. */
+export const LOCK_ALIVE_STALE_MS = 60_000
 
 /** Longest a caller waits for another process's lock before giving up with a clear error.
  * Longer than a device-authorization flow is not sensible for credential_process callers. */

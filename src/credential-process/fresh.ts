@@ -46,10 +46,11 @@ export async function freshRoleCredentials(
       now: io.now,
       warn: io.warn,
       withSessionLock: (name, fn, waitMs) => runtime.withSessionLock(name, fn, waitMs),
-      withRoleLock: (request, fn, waitMs) =>
+      withRoleLock: (request, fn, waitMs, afterRelease) =>
         withFileLock(runtime.lockDir, `role-${encodeURIComponent(request.session.name)}-${request.accountId}-${request.roleName}`, fn, {
           waitMs,
           what: `role credentials of ${request.accountId}/${request.roleName}`,
+          afterRelease,
         }),
       fetch: (s, accessToken, accountId, roleName) => fetchRoleCredentials(s, accessToken, accountId, roleName),
       login: async (s, options) => {

@@ -7,7 +7,7 @@ import type {SessionStore} from '../sso/session-store.js'
 import type {RoleCredentials, SsoSession} from '../sso/types.js'
 import {AUTO_LOGIN_LOCK_WAIT_MS, EXPIRY_WINDOW_MS, LOCK_WAIT_MS} from '../timing.js'
 import {debug} from '../ui/debug.js'
-import {currentBinding, isServableFor} from './process-credentials.js'
+import {bindingOf, currentBinding, isServableFor} from './process-credentials.js'
 
 export interface RoleRequest {
   session: SsoSession
@@ -23,8 +23,11 @@ export interface RoleCredentialsDeps {
   store: SessionStore
   /** Holds the session's cross-process lock (the same one login and token refresh take). */
   withSessionLock: <T>(session: string, fn: () => Promise<T>, waitMs: number) => Promise<T>
-  /** Holds a cross-process lock for one account and role of a session. */
-  withRoleLock: <T>(request: RoleRequest, fn: () => Promise<T>, waitMs: number) => Promise<T>
+  /**
+   * Holds a cross-process lock for one account and role of a session. afterRelease, when given, is tried each time
+   * another holder releases the lock, before taking it (see withLockFile).
+   */
+  withRoleLock: <T>(request: RoleRequest, fn: () => Promise<T>, waitMs: number, afterRelease?: () => Promise<T | undefined>) => Promise<T>
   /** GetRoleCredentials. */
   fetch: (session: SsoSession, accessToken: string, accountId: string, roleName: string) => Promise<RoleCredentials>
   /** `keyless login` without its own locking (the caller holds the session lock). Needed for autoLogin. */
@@ -108,6 +111,17 @@ export async function obtainRoleCredentials(request: RoleRequest, deps: RoleCred
       }
     },
     waitMs,
+    // A caller queued behind another's fetch: what that fetch stored, read once, checked against the sign-in as the
+    // cache hit checks it (the marker; the token only without one). No second read of anything the holder must redo.
+    async () => {
+      const cached = await deps.store.readRoleCredentials(session.name, accountId, roleName)
+      if (!cached) return undefined
+      const signIn = deps.store.readSignIn(session.name)
+      const binding = signIn !== undefined ? bindingOf(session, signIn) : currentBinding(session, await deps.store.readToken(session.name))
+      if (!isServableFor(cached, binding, now())) return undefined
+      debug('role', `${accountId}/${roleName}: served what another process fetched while this one waited`)
+      return cached
+    },
   )
 }
 

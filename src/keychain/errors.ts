@@ -20,3 +20,8 @@ export class KeychainUnavailableError extends KeylessError {
 export class KeychainTimeoutError extends KeychainUnavailableError {
   override name = 'KeychainTimeoutError'
 }
+
+/** A live, unlocked keychain that was too slow to answer (a busy machine): not a locked one. */
+export class KeychainSlowError extends KeychainTimeoutError {
+  override name = 'KeychainSlowError'
+}

@@ -1,7 +1,7 @@
 import {readFileSync} from 'node:fs'
 import {createRequire} from 'node:module'
 
-import {KEYCHAIN_TIMEOUT_MS} from '../timing.js'
+import {KERNEL_KEYRING_TIMEOUT_MS} from '../timing.js'
 import {KeychainTimeoutError, KeychainUnavailableError} from './errors.js'
 import type {SecretStore, SetOptions} from './keychain.js'
 
@@ -27,7 +27,7 @@ export const MAX_KERNEL_KEY_BYTES = 32_767
 const DEFAULT_TIMEOUT_S = 90 * 24 * 3600
 
 export function openKernelKeyring(options: {service: string; timeoutMs?: number}): SecretStore {
-  return new KernelKeyring(options.service, options.timeoutMs ?? KEYCHAIN_TIMEOUT_MS)
+  return new KernelKeyring(options.service, options.timeoutMs ?? KERNEL_KEYRING_TIMEOUT_MS)
 }
 
 type ChildProcessModule = typeof import('node:child_process')

@@ -1,7 +1,8 @@
 import {createRequire} from 'node:module'
 
-import {KEYCHAIN_TIMEOUT_MS} from '../timing.js'
-import {KeychainTimeoutError, KeychainUnavailableError} from './errors.js'
+import {KEYCHAIN_BUSY_TIMEOUT_MS, KEYCHAIN_SLOW_NOTICE_MS, KEYCHAIN_TIMEOUT_MS} from '../timing.js'
+import {KeychainSlowError, KeychainTimeoutError, KeychainUnavailableError} from './errors.js'
+import type {SecretServiceProbe} from './secret-service-probe.js'
 
 /**
  * The only door to the OS keychain (keytar: macOS Keychain, Windows Credential Manager, Secret Service).
@@ -60,8 +61,43 @@ export function keychainService(env: NodeJS.ProcessEnv = process.env): string {
   return env.KEYLESS_KEYCHAIN_SERVICE || 'keyless'
 }
 
-export function openKeychain(options: {service?: string; timeoutMs?: number} = {}): SecretStore {
-  return new Keychain(options.service ?? keychainService(), options.timeoutMs ?? KEYCHAIN_TIMEOUT_MS)
+export interface KeychainOptions {
+  service?: string
+  /** How long a call may take before keyless asks the Secret Service whether it is locked or just busy. */
+  timeoutMs?: number
+  /** How long a call may take in all once the Secret Service has shown it is alive and unlocked. */
+  busyTimeoutMs?: number
+  /** After this long waiting on a busy keychain, one line on stderr says so. */
+  noticeMs?: number
+  /** Where that line goes (default stderr). */
+  notice?: (line: string) => void
+  /** Asks the Secret Service whether it is locked (default: over D-Bus, Linux only). */
+  probe?: SecretServiceProbe
+  /** keytar itself, for unit tests of the timing logic only. */
+  keytar?: Keytar
+}
+
+export function openKeychain(options: KeychainOptions = {}): SecretStore {
+  return new Keychain(options.service ?? keychainService(), {
+    timeoutMs: options.timeoutMs ?? KEYCHAIN_TIMEOUT_MS,
+    busyTimeoutMs: Math.max(options.busyTimeoutMs ?? KEYCHAIN_BUSY_TIMEOUT_MS, options.timeoutMs ?? KEYCHAIN_TIMEOUT_MS),
+    noticeMs: options.noticeMs ?? KEYCHAIN_SLOW_NOTICE_MS,
+    notice: options.notice ?? ((line) => process.stderr.write(line + '\n')),
+    probe: options.probe ?? (process.platform === 'linux' ? defaultProbe : undefined),
+    keytar: options.keytar,
+  })
+}
+
+/** The D-Bus probe, loaded only when a call has already been slow. */
+const defaultProbe: SecretServiceProbe = async (timeoutMs) => (await import('./secret-service-probe.js')).probeSecretService(timeoutMs)
+
+interface Timing {
+  timeoutMs: number
+  busyTimeoutMs: number
+  noticeMs: number
+  notice: (line: string) => void
+  probe?: SecretServiceProbe
+  keytar?: Keytar
 }
 
 class Keychain implements SecretStore {
@@ -71,10 +107,16 @@ class Keychain implements SecretStore {
    * and Node cannot exit before its worker threads return: every further call would add another one.
    */
   private hung?: KeychainTimeoutError
+  /** Set once the Secret Service answered the probe as unlocked: later slow calls of this process wait without asking again. */
+  private alive = false
+  /** The busy line is written once per process, however many calls are slow. */
+  private noticed = false
   constructor(
     private readonly service: string,
-    private readonly timeoutMs: number,
-  ) {}
+    private readonly timing: Timing,
+  ) {
+    if (timing.keytar) this.keytar = Promise.resolve(timing.keytar)
+  }
 
   async get(key: string): Promise<string | undefined> {
     let head = await this.call('read', (k) => k.getPassword(this.service, key))
@@ -137,23 +179,83 @@ class Keychain implements SecretStore {
       .sort()
   }
 
+  /**
+   * One keytar call, bounded. Three cases look alike from here (the call just does not return) and are told apart:
+   * - no D-Bus or no Secret Service: keytar itself fails at once (classify), as before;
+   * - a locked collection: the call waits for an unlock prompt nobody sees. After timeoutMs (5 s) the Secret
+   *   Service is asked whether it is locked; it says so, and the call fails with the unlock line, as before;
+   * - a live keyring that is merely busy (a herd of AWS commands reading at once on a loaded machine): it answers the
+   *   probe as unlocked, and the call gets up to busyTimeoutMs (30 s) in all, with one line on stderr past noticeMs.
+   * A Secret Service that answers neither the call nor the probe is treated as before (hung: the unlock line).
+   */
   private async call<T>(what: 'read' | 'write', fn: (keytar: Keytar) => Promise<T>): Promise<T> {
     if (this.hung) throw this.hung
     const keytar = await this.load()
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        this.hung = new KeychainTimeoutError(`the OS keychain did not answer within ${this.timeoutMs / 1000} s (${what})`, unlockHint())
-        reject(this.hung)
-      }, this.timeoutMs)
-      // A hung keychain call must not keep the process alive once keyless has given up on it.
-      timer.unref()
-    })
-    try {
-      return await Promise.race([fn(keytar).catch((error: unknown) => Promise.reject(classify(error))), timeout])
-    } finally {
-      clearTimeout(timer)
+    const started = Date.now()
+    let settled = false
+    const pending = fn(keytar).then(
+      (value) => {
+        settled = true
+        return value
+      },
+      (error: unknown) => {
+        settled = true
+        return Promise.reject(this.alive && isDbusTimeout(error) ? this.slow(what, started) : classify(error))
+      },
+    )
+    const timers: NodeJS.Timeout[] = []
+    // A timer that fires only once pending I/O had its turn: on a starved machine a process may wake long after the
+    // answer arrived, and libuv runs expired timers before it delivers that answer. One turn of the event loop
+    // (setImmediate runs after the poll phase) lets an answer that is already there win.
+    const after = (ms: number) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => setImmediate(resolve), Math.max(0, ms - (Date.now() - started)))
+        // A hung keychain call must not keep the process alive once keyless has given up on it.
+        timer.unref()
+        timers.push(timer)
+      })
+    const verdict = async (): Promise<never> => {
+      await after(this.timing.timeoutMs)
+      if (!settled && !this.alive && this.timing.probe) {
+        const state = await Promise.race([
+          this.timing.probe(this.timing.timeoutMs),
+          after(2 * this.timing.timeoutMs).then(() => 'unknown' as const),
+        ])
+        if (state === 'unlocked') this.alive = true
+      }
+      if (!settled && this.alive) {
+        const notice = after(this.timing.noticeMs).then(() => {
+          if (!settled && !this.noticed) {
+            this.noticed = true
+            this.timing.notice('keyless: the OS keychain is busy and answering slowly; waiting for it')
+          }
+        })
+        void notice
+        await after(this.timing.busyTimeoutMs)
+        if (!settled) throw (this.hung = this.slow(what, started))
+      }
+      // The unlock line, as before: locked, hung, or no way to tell.
+      if (!settled) {
+        throw (this.hung = new KeychainTimeoutError(
+          `the OS keychain did not answer within ${this.timing.timeoutMs / 1000} s (${what})`,
+          unlockHint(),
+        ))
+      }
+      return new Promise<never>(() => {})
     }
+    try {
+      return await Promise.race([pending, verdict()])
+    } finally {
+      for (const timer of timers) clearTimeout(timer)
+    }
+  }
+
+  /** A live, unlocked keychain that still did not answer: says it was slow, not that it is locked. */
+  private slow(what: 'read' | 'write', started: number): KeychainTimeoutError {
+    return new KeychainSlowError(
+      `the OS keychain is unlocked but too busy: no answer within ${Math.round((Date.now() - started) / 1000)} s (${what})`,
+      'try again in a moment; if it persists, restart the keyring (e.g. log out and in) and see README: Troubleshooting',
+    )
   }
 
   private load(): Promise<Keytar> {
@@ -175,6 +277,11 @@ function unlockHint(): string {
   if (process.platform === 'darwin') return 'unlock the login keychain (Keychain Access) and try again'
   if (process.platform === 'win32') return 'check that Windows Credential Manager is available to this user'
   return 'unlock your keyring (e.g. log in to the desktop once, or run gnome-keyring-daemon --unlock) and try again'
+}
+
+/** libsecret's own D-Bus timeout (25 s, GLib's "Timeout was reached"): on a live keyring, a slow answer. */
+function isDbusTimeout(error: unknown): boolean {
+  return /Timeout was reached|NoReply|did not receive a reply/i.test(error instanceof Error ? error.message : String(error))
 }
 
 /** Turns keytar's platform messages into one error that says what is wrong and how to fix it. */

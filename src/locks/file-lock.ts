@@ -1,8 +1,10 @@
-import {mkdirSync} from 'node:fs'
+import {mkdirSync, type Stats} from 'node:fs'
+import {readFile, rename, rm, rmdir, stat, writeFile} from 'node:fs/promises'
+import {hostname} from 'node:os'
 import {dirname, join} from 'node:path'
 
 import {KeylessError} from '../errors.js'
-import {LOCK_STALE_MS, LOCK_WAIT_MS} from '../timing.js'
+import {LOCK_ALIVE_STALE_MS, LOCK_POLL_MS, LOCK_STALE_MS, LOCK_WAIT_MS} from '../timing.js'
 
 export interface LockOptions {
   /** Longest to wait for another holder (default LOCK_WAIT_MS). */
@@ -14,12 +16,26 @@ export interface LockOptions {
   what?: string
 }
 
+export interface WaiterOptions<T> extends LockOptions {
+  /**
+   * Called, without the lock, each time another holder has released it: what that holder left behind (read from
+   * the cache), or undefined to go on and take the lock. So the callers queued behind one fetch are served as soon as
+   * it ends, all at once, instead of taking the lock one after another only to find the work done.
+   */
+  afterRelease?: () => Promise<T | undefined>
+}
+
 /**
  * Runs fn holding a cross-process lock: proper-lockfile's atomic mkdir of `lockPath`, whose mtime the holder
  * keeps fresh. A holder that crashed stops refreshing it, and after `staleMs` the next caller takes it over.
  * Waiting is bounded. The one lock primitive of keyless: session/role single flight and config-file edits.
+ *
+ * Stale means crashed, not slow: the holder notes its host and pid beside the lock (`<lock>.owner`), and a lock
+ * whose mtime is old but whose holder is alive on this host is left alone (up to LOCK_ALIVE_STALE_MS). On a machine
+ * starved by a herd of processes a holder's event loop can stall past staleMs while it loads the AWS SDK; taking
+ * its lock over then ran a second token refresh, whose rotated-out refresh token ended the session for everyone.
  */
-export async function withLockFile<T>(lockPath: string, fn: () => Promise<T>, options: LockOptions = {}): Promise<T> {
+export async function withLockFile<T>(lockPath: string, fn: () => Promise<T>, options: WaiterOptions<T> = {}): Promise<T> {
   const lockfile = await import('proper-lockfile')
   mkdirSync(dirname(lockPath), {recursive: true, mode: 0o700})
   const waitMs = options.waitMs ?? LOCK_WAIT_MS
@@ -28,14 +44,18 @@ export async function withLockFile<T>(lockPath: string, fn: () => Promise<T>, op
   let release: () => Promise<void>
   for (;;) {
     try {
+      // proper-lockfile's own stale rule only as the backstop (a holder alive but hung); abandoned() decides first.
+      const held = await stat(lockPath).catch(() => undefined)
+      if (held && (await abandoned(lockPath, staleMs, held))) await removeAbandoned(lockPath, held)
       release = await lockfile.lock(lockPath, {
         lockfilePath: lockPath,
         realpath: false,
-        stale: staleMs,
+        stale: Math.max(LOCK_ALIVE_STALE_MS, staleMs),
         update: Math.floor(staleMs / 4),
         // A lock lost while the machine slept past `stale`: finish the work rather than crash half-way.
         onCompromised: () => {},
       })
+      await noteOwner(lockPath)
       break
     } catch (error) {
       if ((error as {code?: string}).code !== 'ELOCKED') throw error
@@ -48,6 +68,13 @@ export async function withLockFile<T>(lockPath: string, fn: () => Promise<T>, op
           )
         )
       }
+      if (options.afterRelease) {
+        if (await waitForRelease(lockPath, deadline, staleMs)) {
+          const left = await options.afterRelease()
+          if (left !== undefined) return left
+        }
+        continue
+      }
       // Jittered, short: waiters on one lock must not wake in lock-step.
       await new Promise((resolve) => setTimeout(resolve, 20 + Math.random() * 60))
     }
@@ -55,11 +82,76 @@ export async function withLockFile<T>(lockPath: string, fn: () => Promise<T>, op
   try {
     return await fn()
   } finally {
+    // The note first, while the lock is still ours: afterwards it would be the next holder's.
+    await rm(ownerPath(lockPath), {force: true}).catch(() => {})
     await release().catch(() => {})
   }
 }
 
+const ownerPath = (lockPath: string) => `${lockPath}.owner`
+
+/** `host pid ino` of the lock just taken (atomically: a reader sees a whole note or none). */
+async function noteOwner(lockPath: string): Promise<void> {
+  try {
+    const {ino} = await stat(lockPath)
+    const temp = `${ownerPath(lockPath)}.${process.pid}.tmp`
+    await writeFile(temp, `${hostname()} ${process.pid} ${ino}\n`, {mode: 0o600})
+    await rename(temp, ownerPath(lockPath))
+  } catch {
+    // Without a note the lock is judged by its mtime alone, as before.
+  }
+}
+
+/**
+ * True when the lock is held by nobody alive: its mtime is older than staleMs and its owner note does not name a
+ * live process of this host holding this very lock (no note, another lock's note, another host: the mtime decides).
+ */
+async function abandoned(lockPath: string, staleMs: number, held?: Stats): Promise<boolean> {
+  const lock = held ?? (await stat(lockPath).catch(() => undefined))
+  if (!lock || lock.mtimeMs >= Date.now() - staleMs) return false
+  if (lock.mtimeMs < Date.now() - Math.max(LOCK_ALIVE_STALE_MS, staleMs)) return true
+  const [host, pid, ino] = (await readFile(ownerPath(lockPath), 'utf8').catch(() => '')).trim().split(' ')
+  if (host !== hostname() || Number(ino) !== lock.ino || !/^\d+$/.test(pid ?? '')) return true
+  return !alive(Number(pid))
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Removes an abandoned lock (and its note), so that the next attempt takes it; not one taken anew meanwhile. */
+async function removeAbandoned(lockPath: string, judged: Stats): Promise<void> {
+  const now = await stat(lockPath).catch(() => undefined)
+  if (!now || now.ino !== judged.ino || now.mtimeMs !== judged.mtimeMs) return
+  await rm(ownerPath(lockPath), {force: true}).catch(() => {})
+  await rmdir(lockPath).catch(() => {})
+}
+
+/**
+ * Waits, without taking it, until the lock held now is released (gone, or taken anew by someone else): true; false
+ * when it was free already. A lock left by a crashed holder (see abandoned) counts as released: the caller then
+ * takes it over. At the deadline it returns too, and the caller's next attempt
+ * reports the timeout.
+ */
+async function waitForRelease(lockPath: string, deadline: number, staleMs: number): Promise<boolean> {
+  const held = await stat(lockPath).catch(() => undefined)
+  if (!held) return false
+  while (Date.now() < deadline) {
+    // Jittered: waiters on one lock must not wake in lock-step.
+    await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS * (0.5 + Math.random())))
+    const now = await stat(lockPath).catch(() => undefined)
+    if (!now || now.ino !== held.ino || now.birthtimeMs !== held.birthtimeMs) return true
+    if (await abandoned(lockPath, staleMs, now)) return true
+  }
+  return true
+}
+
 /** withLockFile for a named lock in a directory (the cache dir's locks/): `session-acme`, `role-...`. */
-export function withFileLock<T>(dir: string, name: string, fn: () => Promise<T>, options: LockOptions = {}): Promise<T> {
+export function withFileLock<T>(dir: string, name: string, fn: () => Promise<T>, options: WaiterOptions<T> = {}): Promise<T> {
   return withLockFile(join(dir, `${name.replace(/[^\w.-]/g, '_')}.lock`), fn, options)
 }

@@ -1,0 +1,125 @@
+import {describe, expect, it} from 'vitest'
+
+import {KeychainSlowError, KeychainTimeoutError, KeychainUnavailableError} from '../../src/keychain/errors.js'
+import {openKeychain} from '../../src/keychain/keychain.js'
+import {probeSecretService, type SecretServiceState} from '../../src/keychain/secret-service-probe.js'
+
+// Issue 28: a keychain call that does not return in time is one of three things, told apart, each with its own line.
+// keytar is faked here (pure timing logic: a call answering after N ms); the probe is faked too, and the real probe is
+// checked against the real gnome-keyring of scripts/with-keychain.sh at the end.
+
+type Keytar = typeof import('keytar')
+const later = <T>(ms: number, value: T) => new Promise<T>((resolve) => setTimeout(() => resolve(value), ms))
+
+/** A keytar whose getPassword answers `value` after `ms` (never, for Infinity). */
+function slowKeytar(ms: number, value: string | null = 'the value'): Keytar {
+  return {getPassword: () => (Number.isFinite(ms) ? later(ms, value) : new Promise(() => {}))} as unknown as Keytar
+}
+
+function keychain(keytar: Keytar, probe: SecretServiceState | 'never', lines: string[]) {
+  let probes = 0
+  const store = openKeychain({
+    service: 'keyless-test-busy',
+    keytar,
+    timeoutMs: 100,
+    noticeMs: 300,
+    busyTimeoutMs: 800,
+    notice: (line) => lines.push(line),
+    probe: async () => {
+      probes++
+      return probe === 'never' ? new Promise<SecretServiceState>(() => {}) : probe
+    },
+  })
+  return {store, probes: () => probes}
+}
+
+describe('a keychain call that is slow', () => {
+  it('a live, unlocked Secret Service that answers late: the value, silently while under the notice threshold', async () => {
+    const lines: string[] = []
+    const {store, probes} = keychain(slowKeytar(250), 'unlocked', lines)
+    expect(await store.get('k')).toBe('the value')
+    expect(probes()).toBe(1)
+    expect(lines).toEqual([])
+  })
+
+  it('past the notice threshold: one line on stderr, however many calls are slow, and still the value', async () => {
+    const lines: string[] = []
+    const {store, probes} = keychain(slowKeytar(500), 'unlocked', lines)
+    expect(await Promise.all([store.get('a'), store.get('b')])).toEqual(['the value', 'the value'])
+    expect(await store.get('c')).toBe('the value')
+    expect(lines).toEqual(['keyless: the OS keychain is busy and answering slowly; waiting for it'])
+    // Once it has said it is alive, later slow calls wait without asking again.
+    expect(probes()).toBeLessThanOrEqual(2)
+  })
+
+  it('a live keychain that never answers: a bounded wait, then a line that says it was slow, not locked', async () => {
+    const lines: string[] = []
+    const {store} = keychain(slowKeytar(Infinity), 'unlocked', lines)
+    const error = await store.get('k').then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(KeychainSlowError)
+    expect((error as KeychainSlowError).message).toMatch(/^the OS keychain is unlocked but too busy: no answer within \d+ s \(read\)$/)
+    expect((error as KeychainSlowError).fix).not.toMatch(/unlock/)
+    expect(lines).toHaveLength(1)
+    // Further calls fail at once (a hung call holds a worker thread; no second one is started).
+    await expect(store.get('k2')).rejects.toBe(error)
+  })
+
+  it.each([
+    ['a locked collection', 'locked'],
+    ['a Secret Service that does not answer the probe either', 'never'],
+    ['no way to ask (no dbus-send or gdbus)', 'unknown'],
+  ] as const)('%s: the unlock line, as before, and no busy line', async (_, probe) => {
+    const lines: string[] = []
+    const {store} = keychain(slowKeytar(Infinity), probe, lines)
+    const error = await store.get('k').then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(KeychainTimeoutError)
+    expect(error).not.toBeInstanceOf(KeychainSlowError)
+    expect((error as KeychainTimeoutError).message).toBe('the OS keychain did not answer within 0.1 s (read)')
+    expect((error as KeychainTimeoutError).fix).toMatch(/unlock your keyring/)
+    expect(lines).toEqual([])
+  })
+
+  it('libsecret giving up on a live keychain (its D-Bus timeout) says slow, too', async () => {
+    const lines: string[] = []
+    const keytar = {getPassword: () => later(300, null).then(() => Promise.reject(new Error('Timeout was reached')))} as unknown as Keytar
+    const {store} = keychain(keytar, 'unlocked', lines)
+    await expect(store.get('k')).rejects.toBeInstanceOf(KeychainSlowError)
+  })
+
+  it('an error from keytar itself (no Secret Service) fails at once, as before, without asking the probe', async () => {
+    const lines: string[] = []
+    const keytar = {
+      getPassword: () => Promise.reject(new Error('The name org.freedesktop.secrets was not provided by any .service files')),
+    } as unknown as Keytar
+    const {store, probes} = keychain(keytar, 'unlocked', lines)
+    const error = await store.get('k').then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(KeychainUnavailableError)
+    expect(error).not.toBeInstanceOf(KeychainTimeoutError)
+    expect(probes()).toBe(0)
+  })
+})
+
+describe.runIf(process.platform === 'linux' && process.env.DBUS_SESSION_BUS_ADDRESS)('the real probe', () => {
+  it('finds the unlocked gnome-keyring of the test session unlocked', async () => {
+    expect(await probeSecretService(5000)).toBe('unlocked')
+  })
+
+  it('finds nothing on a bus without a Secret Service', async () => {
+    const saved = process.env.DBUS_SESSION_BUS_ADDRESS
+    process.env.DBUS_SESSION_BUS_ADDRESS = 'unix:path=/nonexistent/keyless-bus'
+    try {
+      expect(await probeSecretService(1000)).toBe('unknown')
+    } finally {
+      process.env.DBUS_SESSION_BUS_ADDRESS = saved
+    }
+  })
+})
