@@ -17,10 +17,18 @@ fi
 status=0
 echo "keyless: tests on Node.js $(node --version)" >&2
 bash scripts/with-keychain.sh npx vitest run "$@" || status=$?
+# The tests that load the whole machine (*.alone.test.ts, vitest.config.ts) run by themselves, after the rest.
+if [ $# -eq 0 ]; then
+  echo "keyless: the tests that need the machine to themselves, on Node.js $(node --version)" >&2
+  KEYLESS_TEST_ALONE=1 bash scripts/with-keychain.sh npx vitest run || status=$?
+fi
 if [ -n "$node24" ]; then
   echo "keyless: e2e, interop and reliability tests on Node.js $("$node24" --version)" >&2
   # Node 24 first on the PATH too, so a `node` any test or tool starts is the same one.
   [ $# -gt 0 ] || set -- test/e2e test/interop test/reliability
   PATH="$(dirname "$node24"):$PATH" bash scripts/with-keychain.sh "$node24" node_modules/vitest/vitest.mjs run "$@" || status=$?
+  if [ "$*" = "test/e2e test/interop test/reliability" ]; then
+    KEYLESS_TEST_ALONE=1 PATH="$(dirname "$node24"):$PATH" bash scripts/with-keychain.sh "$node24" node_modules/vitest/vitest.mjs run || status=$?
+  fi
 fi
 exit $status
