@@ -4,6 +4,7 @@ import {EXPIRY_WINDOW_MS} from '../timing.js'
 import {debug, registerSecret} from '../ui/debug.js'
 import {oidcClient} from './clients.js'
 import {SessionExpiredError, explainSdkError, networkCause} from './errors.js'
+import {hasStoredSignIn} from './signed-in.js'
 import type {SessionStore} from './session-store.js'
 import {checkTokenReply} from './token-reply.js'
 import type {SessionToken, SsoSession} from './types.js'
@@ -50,8 +51,7 @@ export async function getValidAccessToken(session: SsoSession, deps: AccessToken
 /** "Has expired" when something of the session is stored; "is not signed in" when nothing is (never, or after logout). */
 async function goneError(session: string, token: SessionToken | undefined, store: SessionStore): Promise<SessionExpiredError> {
   if (token) return new SessionExpiredError(session)
-  const registration = await store.readRegistration(session).catch(() => undefined)
-  return new SessionExpiredError(session, {signedIn: registration !== undefined})
+  return new SessionExpiredError(session, {signedIn: await hasStoredSignIn(store, session)})
 }
 
 /**

@@ -3,16 +3,20 @@ import {redactSecrets} from '../ui/secrets.js'
 
 export class SessionExpiredError extends KeylessError {
   override name = 'SessionExpiredError'
-  /** `signedIn: false`: nothing of the session is stored (never signed in, or signed out): "not signed in". */
+  /** False when nothing of the session is stored (never signed in, or signed out): "not signed in". */
+  readonly signedIn: boolean
   constructor(
     readonly session: string,
     options: {signedIn?: boolean} = {},
   ) {
-    super(
-      `SSO session "${session}" ${options.signedIn === false ? 'is not signed in' : 'has expired'}`,
-      `run: keyless login --session ${session}`,
-    )
+    super(`SSO session "${session}" ${sessionGone(options.signedIn !== false)}`, `run: keyless login --session ${session}`)
+    this.signedIn = options.signedIn !== false
   }
+}
+
+/** The words for a session without a usable sign-in: "has expired" only when there was one (README wording). */
+export function sessionGone(signedIn: boolean): string {
+  return signedIn ? 'has expired' : 'is not signed in'
 }
 
 const NETWORK_CODES: Record<string, string> = {
