@@ -1,7 +1,8 @@
 import {Command, Flags} from '@oclif/core'
 
-import {KeylessError, printable, terminalSafeJson, toUserLine} from './errors.js'
+import {KeylessError, terminalSafeJson, toUserLine} from './errors.js'
 import {debugEnabled, enableDebug, redact} from './ui/debug.js'
+import {usageReasons} from './usage-errors.js'
 
 /**
  * Common error handling for every keyless command: a known failure becomes one line on stderr and its exit
@@ -28,7 +29,7 @@ export abstract class KeylessCommand extends Command {
     // oclif's own parse errors (unknown flag, missing value, conflicting flags) keep their exit code 2, as one line.
     if (error.oclif?.exit !== undefined && !(error instanceof KeylessError) && (error as {code?: string}).code !== 'EEXIT') {
       const help = ['keyless', ...(this.id ?? '').split(':').filter(Boolean), '--help'].join(' ')
-      process.stderr.write(`keyless: ${parseErrorReasons(error.message)}; run: ${help}\n`)
+      process.stderr.write(`keyless: ${usageReasons(error.message)}; run: ${help}\n`)
       this.exit(error.oclif.exit)
     }
     if ((error as {code?: string}).code === 'EEXIT') return super.catch(error)
@@ -40,13 +41,4 @@ export abstract class KeylessCommand extends Command {
     }
     this.exit(error instanceof KeylessError ? error.exitCode : 1)
   }
-}
-
-/** oclif's multi-line parse error ("The following errors occurred:\n  a\n  b\nSee more help with --help") as `a; b`. */
-function parseErrorReasons(message: string): string {
-  return printable(message.replace(/\u001b\[[0-9;]*m/g, ''))
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line && !/^See more help with --help$|^The following errors? occurred:$/.test(line))
-    .join('; ')
 }

@@ -26,6 +26,18 @@ export function accountsTable(
   return table.toString()
 }
 
+/**
+ * The listing for a pipe (`keyless accounts | head`, `| cut -f2`, `| grep prod`): one line per account, no header
+ * (as gh prints for a pipe: `wc -l` counts accounts, `sort` sorts them), fields separated by a tab: name, id,
+ * email, roles joined by commas. printable() turns a tab or newline a server put in a name into a space, so a
+ * row is always one line of four fields. --json is the exact form.
+ */
+export function accountsRows(accounts: AccountWithRoles[]): string {
+  return accounts
+    .map((a) => [printable(a.accountName), a.accountId, printable(a.emailAddress), a.roles.map(printable).join(',')].join('\t'))
+    .join('\n')
+}
+
 function terminalWidth(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): number | undefined {
   if (stream.isTTY && stream.columns) return stream.columns
   const columns = Number(env.COLUMNS)

@@ -1,11 +1,14 @@
 import {stat} from 'node:fs/promises'
 import {resolve} from 'node:path'
 
+import {readConfigText} from '../aws-config/atomic-write.js'
+import {configFilePath, displayPath} from '../aws-config/paths.js'
+import {keylessConversionBlocker} from '../aws-config/remove-keys.js'
 import {EXIT, KeylessError} from '../errors.js'
 import {pollingSpinner} from '../ui/spinner.js'
 import {applyFixes, type Decision, type FixedItem} from './fix.js'
 import {failsAudit, takeInventory, type Entry, type Inventory} from './inventory.js'
-import {renderFixOutcome, renderReport, whereOf} from './render.js'
+import {afterFixLine, beforeFixLine, renderFixOutcome, renderReport, whereOf} from './render.js'
 import type {AuditReport} from './types.js'
 
 export interface AuditOptions {
@@ -36,7 +39,7 @@ export type AuditResult = AuditReport & {fixed?: FixedItem[]}
  * The inventory, printed; with --fix, the fixes (asked per finding on a terminal, the safe default with --yes),
  * then the inventory again: what is left. Returns the --json value and whether it fails (exit 3).
  */
-export async function runAudit(options: AuditOptions, io: AuditIo): Promise<{result: AuditResult; failed: boolean; incomplete?: boolean}> {
+export async function runAudit(options: AuditOptions, io: AuditIo): Promise<{result: AuditResult; failed: boolean; notApplied: number}> {
   if (options.fix && !options.yes && (!io.stdinTTY || options.json)) {
     throw new KeylessError(
       '--fix asks before removing anything, and there is no terminal to ask on',
@@ -53,20 +56,24 @@ export async function runAudit(options: AuditOptions, io: AuditIo): Promise<{res
     scan.push(path)
   }
   const first = await inventory(options, io, scan)
-  if (!options.json) io.stdout(renderReport(first.report, {colour: io.stdoutColour}))
-  if (!options.fix) return {result: first.report, failed: failsAudit(first.report)}
+  const colour = io.stdoutColour
+  if (!options.json) io.stdout(renderReport(first.report, {colour, closing: options.fix ? beforeFixLine(first.report) : undefined}))
+  if (!options.fix) return {result: first.report, failed: failsAudit(first.report), notApplied: 0}
 
   const fixable = first.entries.filter((e) => e.draft.action)
   const decisions = options.yes ? fixable.map((entry): Decision => ({entry, action: 'fix'})) : await ask(fixable, io)
   if (decisions.length === 0) {
-    if (!options.json) io.stdout('Nothing changed.\n')
-    return {result: {...first.report, fixed: []}, failed: failsAudit(first.report)}
+    if (!options.json) io.stdout(afterFixLine(first.report, {changed: false, notApplied: 0}) + '\n')
+    return {result: {...first.report, fixed: []}, failed: failsAudit(first.report), notApplied: 0}
   }
   const outcome = await applyFixes(decisions, {env: io.env, command: options.command})
   if (!options.json) io.stdout('\n' + renderFixOutcome(outcome))
   const after = await inventory(options, io, scan, first.identities)
-  if (!options.json) io.stdout('\nWhat is left:\n' + renderReport(after.report, {colour: io.stdoutColour}))
-  return {result: {...after.report, fixed: outcome.fixed}, failed: failsAudit(after.report), incomplete: outcome.failed.length > 0}
+  const notApplied = outcome.failed.length
+  if (!options.json) {
+    io.stdout('\nWhat is left:\n' + renderReport(after.report, {colour, closing: afterFixLine(after.report, {changed: true, notApplied})}))
+  }
+  return {result: {...after.report, fixed: outcome.fixed}, failed: failsAudit(after.report), notApplied}
 }
 
 async function inventory(options: AuditOptions, io: AuditIo, scan: string[], known?: Inventory['identities']): Promise<Inventory> {
@@ -89,6 +96,7 @@ async function inventory(options: AuditOptions, io: AuditIo, scan: string[], kno
 /** One question per fixable finding, worst first. Keys of an account keyless has roles in may become keyless profiles. */
 async function ask(entries: Entry[], io: AuditIo): Promise<Decision[]> {
   const roles = entries.some((e) => e.identity?.account) && io.roles ? await io.roles() : new Map()
+  const convertible = await convertibleProfiles(io.env)
   const decisions: Decision[] = []
   for (const entry of entries) {
     const {finding, draft} = entry
@@ -101,9 +109,14 @@ async function ask(entries: Entry[], io: AuditIo): Promise<Decision[]> {
           ? 'Delete the file'
           : 'Make it readable by you only (chmod 600)'
     choices.push({name: offer, value: 'fix'})
-    // A name keyless can write as [profile NAME] (what profiles sync writes), for a long-term key of a known account.
-    const convertible = action.type === 'remove-key' && /^[A-Za-z0-9._+-]+$/.test(finding.location.profile ?? '') && !draft.temporary
-    const options = convertible && entry.identity?.account ? (roles.get(entry.identity.account) ?? []) : []
+    // A name keyless can write as [profile NAME] (what profiles sync writes), for a long-term key of a known account,
+    // whose config section can take the credential_process line.
+    const canConvert =
+      action.type === 'remove-key' &&
+      /^[A-Za-z0-9._+-]+$/.test(finding.location.profile ?? '') &&
+      !draft.temporary &&
+      convertible(finding.location.profile!, action.file)
+    const options = canConvert && entry.identity?.account ? (roles.get(entry.identity.account) ?? []) : []
     for (const [n, role] of options.entries()) {
       choices.push({
         name: `Turn [${finding.location.profile}] into a keyless profile for ${role.accountName}/${role.roleName} (the key is removed)`,
@@ -116,4 +129,22 @@ async function ask(entries: Entry[], io: AuditIo): Promise<Decision[]> {
     else if (answer.startsWith('role:')) decisions.push({entry, action: 'convert', role: options[Number(answer.slice(5))]!})
   }
   return decisions
+}
+
+/**
+ * Offer to turn a profile into a keyless profile only when that can be done: not when its config section already
+ * gets credentials another way (`sso_session`, `credential_process`, `role_arn`...), which applyFixes would refuse
+ * after removing the key. A config file that cannot be read or parsed offers no conversion.
+ */
+async function convertibleProfiles(env: NodeJS.ProcessEnv): Promise<(profile: string, keyFile: 'credentials' | 'config') => boolean> {
+  const path = configFilePath(env)
+  const text = await readConfigText(path).catch(() => undefined)
+  return (profile, keyFile) => {
+    if (text === undefined) return false
+    try {
+      return keylessConversionBlocker(text, profile, {path: displayPath(path, env), keysRemovedFirst: keyFile === 'config'}) === undefined
+    } catch {
+      return false
+    }
+  }
 }

@@ -22,8 +22,11 @@ export function whereOf(f: Finding): string {
   return parts.join(', ')
 }
 
-/** The findings grouped by severity, worst first, each with where, key, whose and fix; then the summary. */
-export function renderReport(report: AuditReport, options: RenderOptions): string {
+/**
+ * The findings grouped by severity, worst first, each with where, key, whose and fix; then the closing line
+ * (`closing`, else the summary line of a plain audit).
+ */
+export function renderReport(report: AuditReport, options: RenderOptions & {closing?: string}): string {
   const out: string[] = []
   for (const severity of SEVERITIES) {
     const group = report.findings.filter((f) => f.severity === severity)
@@ -54,16 +57,50 @@ export function renderReport(report: AuditReport, options: RenderOptions): strin
     }
     out.push('')
   }
-  out.push(summaryLine(report))
+  out.push(options.closing ?? summaryLine(report))
   return out.join('\n') + '\n'
+}
+
+function counts(report: AuditReport): string {
+  const s = report.summary
+  const total = s.critical + s.high + s.medium + s.info
+  return `${total} finding${total === 1 ? '' : 's'}: ${s.critical} critical, ${s.high} high, ${s.medium} medium, ${s.info} info.`
 }
 
 export function summaryLine(report: AuditReport): string {
   const s = report.summary
+  if (s.critical + s.high + s.medium + s.info === 0) return 'No AWS credentials found on this machine.'
+  return s.critical + s.high + s.medium > 0
+    ? `${counts(report)} Remove what --fix can: keyless audit --fix`
+    : `${counts(report)} Nothing to fix.`
+}
+
+/** The inventory's last line when --fix is about to ask: the counts only (the fixes come next). */
+export function beforeFixLine(report: AuditReport): string {
+  const s = report.summary
+  return s.critical + s.high + s.medium + s.info === 0 ? 'No AWS credentials found on this machine.' : counts(report)
+}
+
+/** What --fix leaves, in one sentence: its stderr line (exit 3, or 1 when a fix failed) says the same. */
+export const LEFT_BY_HAND = 'fix what is left by hand: each finding says how'
+
+/**
+ * The one closing line after --fix, for what is left (`notApplied`: fixes that failed, listed above). It agrees
+ * with the exit code and the stderr line: never "nothing to fix" when a fix failed, never "run --fix" after it.
+ */
+export function afterFixLine(report: AuditReport, options: {changed: boolean; notApplied: number}): string {
+  const s = report.summary
   const total = s.critical + s.high + s.medium + s.info
-  if (total === 0) return 'No AWS credentials found on this machine.'
-  const counts = `${total} finding${total === 1 ? '' : 's'}: ${s.critical} critical, ${s.high} high, ${s.medium} medium, ${s.info} info.`
-  return s.critical + s.high + s.medium > 0 ? `${counts} Remove what --fix can: keyless audit --fix` : `${counts} Nothing to fix.`
+  // Unchanged, the counts are those of the inventory just printed.
+  const parts = [!options.changed ? 'Nothing changed.' : total === 0 ? 'No AWS credentials left on this machine.' : counts(report)]
+  if (options.notApplied > 0) parts.push(`${notAppliedText(options.notApplied)} (see above).`)
+  if (s.critical + s.high + s.medium > 0) parts.push(`${LEFT_BY_HAND[0]!.toUpperCase()}${LEFT_BY_HAND.slice(1)}.`)
+  else if (options.notApplied === 0 && total > 0) parts.push('Nothing left to fix.')
+  return parts.join(' ')
+}
+
+export function notAppliedText(count: number): string {
+  return `${count} fix${count === 1 ? '' : 'es'} could not be applied`
 }
 
 /** What --fix did, the deactivation steps at AWS, and what failed. */
@@ -86,4 +123,25 @@ export function renderFixOutcome(outcome: FixOutcome): string {
   for (const line of outcome.failed) out.push(line)
   // Each line sanitised on its own: file names and STS answers in them become one safe line each.
   return out.map(printable).join('\n') + (out.length > 0 ? '\n' : '')
+}
+
+/**
+ * The one-line failure of `audit` on stderr, or undefined for exit 0: exit 3 when a critical or high finding is
+ * (still) there, else exit 1 when a fix failed. After --fix it repeats the closing line's advice.
+ */
+export function auditFailure(
+  report: AuditReport,
+  outcome: {fix: boolean; failed: boolean; notApplied: number},
+): {message: string; hint: string; exit: 1 | 3} | undefined {
+  const {critical, high} = report.summary
+  const findings = `${critical} critical and ${high} high finding${critical + high === 1 ? '' : 's'}`
+  if (outcome.failed && !outcome.fix) return {message: `audit found ${findings}`, hint: 'run: keyless audit --fix', exit: 3}
+  if (outcome.failed) {
+    const also = outcome.notApplied > 0 ? ` (and ${notAppliedText(outcome.notApplied)})` : ''
+    return {message: `audit --fix left ${findings}${also}`, hint: LEFT_BY_HAND, exit: 3}
+  }
+  if (outcome.notApplied > 0) {
+    return {message: `${notAppliedText(outcome.notApplied)} (see above)`, hint: 'fix the cause and run: keyless audit --fix', exit: 1}
+  }
+  return undefined
 }

@@ -58,6 +58,26 @@ const CREDENTIAL_SOURCES = [
   ...STATIC_KEY_NAMES,
 ]
 
+/** The key that keeps a config section from becoming a keyless profile (keyless's own profiles have none). */
+function conversionBlocker(section: ConfigSection, ignoring: readonly string[] = []): string | undefined {
+  if (getKey(section, 'keyless_session') !== undefined) return undefined
+  return CREDENTIAL_SOURCES.find((k) => !ignoring.includes(k) && getKey(section, k) !== undefined)
+}
+
+/**
+ * Whether convertToKeylessProfile would refuse the profile: the credential key its config section already has
+ * (`sso_session`, `credential_process`...), else undefined. `keysRemovedFirst`: its static keys in the config file
+ * go in the same edit (they are the finding being fixed), so they do not count. For offering only what can be done.
+ */
+export function keylessConversionBlocker(
+  text: string,
+  name: string,
+  options: ParseOptions & {keysRemovedFirst: boolean},
+): string | undefined {
+  const section = parseConfig(text, options).sections.find((s) => sectionProfileName(s, 'config') === name)
+  return section && conversionBlocker(section, options.keysRemovedFirst ? STATIC_KEY_NAMES : [])
+}
+
 /**
  * Makes `[profile NAME]` (or `[default]`) a keyless profile: `credential_process`, `region` (only if it has
  * none) and `keyless_session`, in the order `profiles sync` writes them. A section the user already has keeps
@@ -83,8 +103,8 @@ export function convertToKeylessProfile(
     {name: 'keyless_session', value: profile.session, mode: 'set' as const},
   ]
   if (section) {
-    const own = CREDENTIAL_SOURCES.find((k) => getKey(section, k) !== undefined)
-    if (own && getKey(section, 'keyless_session') === undefined) {
+    const own = conversionBlocker(section)
+    if (own) {
       throw new InvalidConfigValueError(
         `[${section.header}] in ${options.path ?? 'the config file'} already has ${own}: keyless will not turn it into a keyless profile`,
         `remove ${own} from it first, or keep using it as it is`,

@@ -3,6 +3,9 @@ import {InvalidConfigValueError, SsoSessionNotFoundError} from './errors.js'
 import {type ConfigDocument, getKey, parseConfig, type ParseOptions} from './ini.js'
 import {LineEditor, writeSectionKeys} from './line-editor.js'
 
+/** `configure --login-flow auto`: no saved flow; each login chooses by the machine (PRODUCT.md section 10). */
+export const AUTO_LOGIN_FLOW = 'auto'
+
 /** Without this scope Identity Center issues no refresh token (PRODUCT.md section 2). */
 export const DEFAULT_SSO_SCOPES: readonly string[] = ['sso:account:access']
 
@@ -29,7 +32,7 @@ export interface SsoSessionInput {
   region: string
   /** Written when given; a new section gets DEFAULT_SSO_SCOPES, an existing one keeps what it has. */
   scopes?: readonly string[]
-  /** `keyless_login_flow`: written when given, left as it is otherwise. */
+  /** `keyless_login_flow`: written when given, left as it is otherwise; `auto` removes it (the default choice). */
   loginFlow?: string
   /** `keyless_store`, written when given (PRODUCT.md section 13). */
   store?: string
@@ -92,21 +95,25 @@ export function upsertSsoSession(text: string, session: SsoSessionInput, options
   const editor = new LineEditor(doc)
   const section = doc.sections.find((s) => s.type === 'sso-session' && s.name === session.name)
   const scopes = session.scopes?.join(',')
+  const automatic = session.loginFlow === AUTO_LOGIN_FLOW
+  const loginFlow = automatic ? undefined : session.loginFlow
   if (section) {
     writeSectionKeys(editor, doc, section, [
       {name: 'sso_start_url', value: session.startUrl, mode: 'set'},
       {name: 'sso_region', value: session.region, mode: 'set'},
       {name: 'sso_registration_scopes', value: scopes, mode: 'set'},
-      {name: 'keyless_login_flow', value: session.loginFlow, mode: 'set'},
+      {name: 'keyless_login_flow', value: loginFlow, mode: 'set'},
       {name: 'keyless_store', value: session.store, mode: 'set'},
     ])
+    // Back to automatic: no key at all, as before any --login-flow (the machine decides at each login).
+    if (automatic) for (const key of section.keys.filter((k) => k.name === 'keyless_login_flow')) editor.remove(key.line, key.end)
   } else {
     editor.appendSection([
       `[sso-session ${session.name}]`,
       `sso_start_url = ${session.startUrl}`,
       `sso_region = ${session.region}`,
       `sso_registration_scopes = ${scopes ?? DEFAULT_SSO_SCOPES.join(',')}`,
-      ...(session.loginFlow ? [`keyless_login_flow = ${session.loginFlow}`] : []),
+      ...(loginFlow ? [`keyless_login_flow = ${loginFlow}`] : []),
       ...(session.store ? [`keyless_store = ${session.store}`] : []),
     ])
   }

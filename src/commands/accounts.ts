@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {getAccounts, type AccountsResult} from '../accounts/accounts.js'
 import {accountsProgressBar} from '../accounts/progress.js'
-import {accountsTable, changeLines, summaryLine} from '../accounts/render.js'
+import {accountsRows, accountsTable, changeLines, summaryLine} from '../accounts/render.js'
 import {accountsRuntime} from '../accounts/runtime.js'
 import {KeylessCommand} from '../base-command.js'
 import {KeylessError} from '../errors.js'
@@ -41,8 +41,12 @@ export default class Accounts extends KeylessCommand {
       const {accounts} = outcome.result
       if (outcome.changes) process.stderr.write(changeLines(outcome.changes, outcome.previousFetchedAt!).join('\n') + '\n')
       if (!this.jsonEnabled()) {
-        if (accounts.length === 0) this.log(`No accounts are assigned to you in session ${session.name}.`)
-        else this.log(accountsTable(accounts))
+        // The table for people at a terminal; plain tab-separated rows for a pipe, where a message is no row.
+        const terminal = Boolean(process.stdout.isTTY)
+        const none = `No accounts are assigned to you in session ${session.name}.`
+        if (accounts.length > 0) this.log(terminal ? accountsTable(accounts) : accountsRows(accounts))
+        else if (terminal) this.log(none)
+        else process.stderr.write(none + '\n')
         process.stderr.write(summaryLine(accounts, outcome.source, outcome.fetchedAt, Date.now()) + '\n')
       }
       return outcome.result

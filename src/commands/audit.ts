@@ -39,7 +39,7 @@ Exit codes: 0 nothing critical or high; 1 runtime failure; 2 usage; 3 a critical
     const {flags} = await this.parse(Audit)
     const {runAudit} = await import('../audit/audit.js')
     const json = this.jsonEnabled()
-    const {result, failed, incomplete} = await runAudit(
+    const {result, failed, notApplied} = await runAudit(
       {
         json,
         offline: flags.offline,
@@ -66,18 +66,13 @@ Exit codes: 0 nothing critical or high; 1 runtime failure; 2 usage; 3 a critical
         roles: async () => (await import('../audit/roles.js')).rolesByAccount(process.env),
       },
     )
-    if (failed) {
+    // The stderr line says what the closing line on stdout says (render.ts): exit 3 for what is left, else 1 for a
+    // fix that failed.
+    const {auditFailure} = await import('../audit/render.js')
+    const failure = auditFailure(result, {fix: flags.fix, failed, notApplied})
+    if (failure) {
       if (json) this.logJson(result)
-      const {critical, high} = result.summary
-      throw new KeylessError(
-        `audit found ${critical} critical and ${high} high finding${critical + high === 1 ? '' : 's'}`,
-        flags.fix ? 'fix what is left by hand (see above)' : 'run: keyless audit --fix',
-        EXIT.strictViolation,
-      )
-    }
-    if (incomplete) {
-      if (json) this.logJson(result)
-      throw new KeylessError('some fixes could not be applied (see above)', 'fix the cause and run: keyless audit --fix', EXIT.failure)
+      throw new KeylessError(failure.message, failure.hint, failure.exit === 3 ? EXIT.strictViolation : EXIT.failure)
     }
     return result
   }

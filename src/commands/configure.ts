@@ -23,11 +23,15 @@ export default class Configure extends KeylessCommand {
     session: Flags.string({description: 'name of the [sso-session] section', helpValue: 'NAME'}),
     'start-url': Flags.string({description: 'the AWS access portal URL (https://....awsapps.com/start)', helpValue: 'URL'}),
     region: Flags.string({description: 'the region of the IAM Identity Center instance', helpValue: 'REGION'}),
-    scopes: Flags.string({description: 'comma-separated registration scopes', default: 'sso:account:access', helpValue: 'SCOPES'}),
+    scopes: Flags.string({
+      description: 'comma-separated registration scopes (a new session gets sso:account:access)',
+      helpValue: 'SCOPES',
+    }),
     'login-flow': Flags.string({
-      description: 'how keyless login signs in to this session from now on (saved as keyless_login_flow); login flags still win',
-      options: ['auth-code', 'device-code'],
-      helpValue: 'auth-code|device-code',
+      description:
+        'how keyless login signs in to this session from now on (saved as keyless_login_flow; auto removes it: the machine decides); login flags still win',
+      options: ['auto', 'auth-code', 'device-code'],
+      helpValue: 'auto|auth-code|device-code',
     }),
     store: Flags.string({
       description:
@@ -60,8 +64,9 @@ export default class Configure extends KeylessCommand {
     const current = existing.find((s) => s.name === name)
     const startUrl = flags['start-url'] ?? current?.startUrl ?? (await ask('start-url', 'AWS access portal URL', validateStartUrl))
     const region = flags.region ?? current?.region ?? (await ask('region', 'Identity Center region', validateRegion, 'us-east-1'))
+    // Only when given: a run that changes one thing (--store, --login-flow) leaves the section's scopes as they are.
     const scopes = flags.scopes
-      .split(',')
+      ?.split(',')
       .map((s) => s.trim())
       .filter(Boolean)
     // Re-pointing the session clears its cached role credentials from the store it uses now.
@@ -71,9 +76,11 @@ export default class Configure extends KeylessCommand {
       process.env,
       store,
     )
+    // A new login is needed only for a new session, another start URL or region, or another store.
+    const next = result.created || result.repointed || result.previousStore ? ` Next: keyless login --session ${name}` : ''
     this.log(
       result.changed
-        ? `${result.created ? 'Added' : 'Updated'} [sso-session ${name}] in ${result.configFile}. Next: keyless login --session ${name}`
+        ? `${result.created ? 'Added' : 'Updated'} [sso-session ${name}] in ${result.configFile}.${next}`
         : `[sso-session ${name}] in ${result.configFile} is already up to date.`,
     )
     if (result.previousStore) {

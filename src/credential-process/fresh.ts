@@ -1,4 +1,6 @@
 import {KeylessError} from '../errors.js'
+import {sessionGone} from '../sso/errors.js'
+import {hasStoredSignIn} from '../sso/signed-in.js'
 import {fetchRoleCredentials} from '../credentials/fetch-role-credentials.js'
 import {obtainRoleCredentials} from '../credentials/role-credentials.js'
 import {withFileLock} from '../locks/file-lock.js'
@@ -11,9 +13,9 @@ import type {CredentialProcessArgs} from './args.js'
 /** --auto-login with nobody to approve a sign-in: the usual expired-session line, at once, with the reason. */
 export class AutoLoginUnreachableError extends KeylessError {
   override name = 'AutoLoginUnreachableError'
-  constructor(session: string, reason: string) {
+  constructor(session: string, reason: string, signedIn: boolean) {
     super(
-      `SSO session "${session}" has expired and --auto-login cannot sign in here (${reason})`,
+      `SSO session "${session}" ${sessionGone(signedIn)} and --auto-login cannot sign in here (${reason})`,
       `run: keyless login --session ${session}`,
     )
   }
@@ -64,7 +66,14 @@ export async function freshRoleCredentials(
         const choice = chooseLoginFlow({deviceCode: false, noBrowser: false, session: s}, io.env)
         // The AWS CLI shows a credential_process's stderr only once it ends: the prompt goes to the terminal.
         const reach = loginPromptReach(io.env)
-        const expired = () => reach.write('keyless: the SSO session has expired; --auto-login is signing you in again\n')
+        // "has expired" only when a sign-in was stored; after logout (or before any login) "is not signed in".
+        const signedIn = await hasStoredSignIn(store, s.name)
+        const expired = () =>
+          reach.write(
+            signedIn
+              ? 'keyless: the SSO session has expired; --auto-login is signing you in again\n'
+              : `keyless: SSO session "${s.name}" is not signed in; --auto-login is signing you in\n`,
+          )
         try {
           // No withSessionLock here: obtainRoleCredentials already holds the session lock around this call.
           return await login(
@@ -73,7 +82,7 @@ export async function freshRoleCredentials(
               store,
               now: io.now,
               beforeSignIn: () => {
-                if (reach.kind === 'none') throw new AutoLoginUnreachableError(s.name, reach.reason!)
+                if (reach.kind === 'none') throw new AutoLoginUnreachableError(s.name, reach.reason!, signedIn)
               },
               present: async (prompt) => {
                 expired()

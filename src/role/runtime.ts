@@ -2,7 +2,7 @@ import {readAccountsCache} from '../accounts/cache.js'
 import {readConfigText} from '../aws-config/atomic-write.js'
 import {configFilePath} from '../aws-config/paths.js'
 import {roleCredentials} from '../credential-process/main.js'
-import {SessionExpiredError} from '../sso/errors.js'
+import {SessionExpiredError, sessionGone} from '../sso/errors.js'
 import {loadSession} from '../sso/session-config.js'
 import type {RoleCredentials, SsoSession} from '../sso/types.js'
 import {registerSecret} from '../ui/debug.js'
@@ -65,12 +65,14 @@ export async function credentialsFor(
 
 /** Runs fn; when the session has expired, signs in (as `keyless login` does, on stderr) and runs it once more. */
 async function loginWhenExpired<T>(session: SsoSession, fn: () => Promise<T>): Promise<T> {
+  let signedIn: boolean
   try {
     return await fn()
   } catch (error) {
     if (!(error instanceof SessionExpiredError)) throw error
+    signedIn = error.signedIn
   }
-  process.stderr.write(`keyless: the SSO session ${session.name} has expired; signing in first\n`)
+  process.stderr.write(`keyless: the SSO session ${session.name} ${sessionGone(signedIn)}; signing in first\n`)
   await interactiveLogin(session)
   return fn()
 }

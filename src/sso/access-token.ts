@@ -5,6 +5,7 @@ import {AWS_CALL_DEADLINE_MS, EXPIRY_WINDOW_MS, REFRESH_ANSWER_GRACE_MS} from '.
 import {debug, registerSecret} from '../ui/debug.js'
 import {oidcClient, type OidcClientOptions} from './clients.js'
 import {SessionExpiredError, endpointFor, explainSdkError, networkCause} from './errors.js'
+import {hasStoredSignIn} from './signed-in.js'
 import type {SessionStore} from './session-store.js'
 import {checkTokenReply} from './token-reply.js'
 import type {SessionToken, SsoSession} from './types.js'
@@ -53,8 +54,7 @@ export async function getValidAccessToken(session: SsoSession, deps: AccessToken
 /** "Has expired" when something of the session is stored; "is not signed in" when nothing is (never, or after logout). */
 async function goneError(session: string, token: SessionToken | undefined, store: SessionStore): Promise<SessionExpiredError> {
   if (token) return new SessionExpiredError(session)
-  const registration = await store.readRegistration(session).catch(() => undefined)
-  return new SessionExpiredError(session, {signedIn: registration !== undefined})
+  return new SessionExpiredError(session, {signedIn: await hasStoredSignIn(store, session)})
 }
 
 /**

@@ -2,7 +2,14 @@ import {existsSync} from 'node:fs'
 
 import {readConfigText, withConfigFileLock, writeFileAtomic} from '../aws-config/atomic-write.js'
 import {configFilePath, displayPath} from '../aws-config/paths.js'
-import {listSsoSessions, upsertSsoSession, validateRegion, validateStartUrl} from '../aws-config/sso-sessions.js'
+import {
+  AUTO_LOGIN_FLOW,
+  DEFAULT_SSO_SCOPES,
+  listSsoSessions,
+  upsertSsoSession,
+  validateRegion,
+  validateStartUrl,
+} from '../aws-config/sso-sessions.js'
 import {parseConfig} from '../aws-config/ini.js'
 import {debug} from '../ui/debug.js'
 import type {SessionStore} from './session-store.js'
@@ -23,6 +30,8 @@ export interface ConfigureResult {
   /** False when the section already said exactly this (nothing was written). */
   changed: boolean
   created: boolean
+  /** The start URL or region changed: the session's sign-in belongs to the old one. */
+  repointed: boolean
   /** Cached role credentials deleted because the start URL or region changed (they belonged to the old one). */
   clearedRoleCredentials: number
 }
@@ -32,7 +41,7 @@ export interface ConfigureResult {
  * (two terminals cannot lose each other's edit), written atomically with a backup, no other byte touched.
  */
 export async function configureSession(
-  input: {name: string; startUrl: string; region: string; scopes: string[]; loginFlow?: string; store?: StoreKind},
+  input: {name: string; startUrl: string; region: string; scopes?: string[]; loginFlow?: string; store?: StoreKind},
   env: NodeJS.ProcessEnv = process.env,
   store?: SessionStore,
 ): Promise<ConfigureResult> {
@@ -55,20 +64,23 @@ export async function configureSession(
           : parseStoreKind(written, input.name)
         : undefined
       const store = input.store ?? was ?? DEFAULT_STORE
+      // The store the session already uses (the keychain when keyless_store is absent) is no change: no byte
+      // written, and its signed-in tokens stay where they are.
+      const writeStore = input.store !== undefined && input.store !== was ? input.store : undefined
       const after = upsertSsoSession(
         before,
-        {name: input.name, startUrl, region, scopes: input.scopes, loginFlow: input.loginFlow, store: input.store},
+        {name: input.name, startUrl, region, scopes: input.scopes, loginFlow: input.loginFlow, store: writeStore},
         {path: shown},
       )
       const changed = after !== before || !existsSync(path) ? await writeFileAtomic(path, after, {backup: true}) : false
       const repointed = Boolean(previous && (previous.startUrl !== startUrl || previous.region !== region))
-      const loginFlow = input.loginFlow ?? previous?.loginFlow
+      const loginFlow = input.loginFlow === AUTO_LOGIN_FLOW ? undefined : (input.loginFlow ?? previous?.loginFlow)
       const previousStore = was !== undefined && was !== store ? was : undefined
       return {
         session: input.name,
         startUrl,
         region,
-        scopes: input.scopes,
+        scopes: input.scopes ?? previous?.scopes ?? [...DEFAULT_SSO_SCOPES],
         ...(loginFlow ? {loginFlow} : {}),
         store,
         previousStore,
@@ -80,9 +92,8 @@ export async function configureSession(
     },
     {env},
   )
-  const {repointed, ...out} = result
   let clearedRoleCredentials = 0
-  if (repointed && store) {
+  if (result.repointed && store) {
     // Never served anyway (they are bound to the old start URL and region): this removes them from the keychain.
     try {
       clearedRoleCredentials = await store.deleteAllRoleCredentials(input.name)
@@ -90,7 +101,7 @@ export async function configureSession(
       debug('configure', `could not clear the old role credentials: ${(error as Error).message}`)
     }
   }
-  return {...out, clearedRoleCredentials}
+  return {...result, clearedRoleCredentials}
 }
 
 function safeKind(value: string, session: string): StoreKind | undefined {

@@ -2,17 +2,24 @@ import {KeylessError, printable, safeLines} from '../errors.js'
 
 export class SessionExpiredError extends KeylessError {
   override name = 'SessionExpiredError'
-  /** `signedIn: false`: nothing of the session is stored (never signed in, or signed out): "not signed in". */
-  /** `reason`: what ended it, when keyless knows more than "expired" (shown in brackets). */
+  /** False when nothing of the session is stored (never signed in, or signed out): "not signed in". */
+  readonly signedIn: boolean
   constructor(
     readonly session: string,
     options: {signedIn?: boolean; reason?: string} = {},
   ) {
+    // `reason`: what ended it, when keyless knows more than "expired" (shown in brackets).
     super(
-      `SSO session "${session}" ${options.signedIn === false ? 'is not signed in' : 'has expired'}${options.reason ? ` (${options.reason})` : ''}`,
+      `SSO session "${session}" ${sessionGone(options.signedIn !== false)}${options.reason ? ` (${options.reason})` : ''}`,
       `run: keyless login --session ${session}`,
     )
+    this.signedIn = options.signedIn !== false
   }
+}
+
+/** The words for a session without a usable sign-in: "has expired" only when there was one (README wording). */
+export function sessionGone(signedIn: boolean): string {
+  return signedIn ? 'has expired' : 'is not signed in'
 }
 
 const NETWORK_CODES: Record<string, string> = {

@@ -3,9 +3,10 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {accountsCachePath} from '../../src/accounts/cache.js'
 import {generateAccounts, type FixtureAccount} from '../emulator/fixture.js'
-import {runKeyless} from '../helpers/cli.js'
+import {KEYLESS_BIN, runKeyless} from '../helpers/cli.js'
 import {startEmulator, type EmulatorHandle, type Stats} from '../helpers/emulator.js'
 import {allFiles, findLeaks} from '../helpers/files.js'
+import {runInTerminal} from '../helpers/pty.js'
 import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
 import {seedSession, useSignedInEmulator, wipeSandboxKeychain} from '../helpers/seed-session.js'
 
@@ -48,21 +49,33 @@ describe('keyless accounts (default fixture)', () => {
     expect(JSON.parse(readFileSync(file, 'utf8')).accounts).toEqual(JSON.parse(run.stdout).accounts)
   })
 
-  it('serves the cache without any portal call, as a table with a summary on stderr', async () => {
+  it('serves the cache without any portal call; on a pipe plain tab-separated rows (no header), a summary on stderr', async () => {
     const before = await signedIn.emulator.stats()
     const run = await runKeyless(['accounts', '--session', 'acme'], {env: signedIn.env})
     expect(run.code).toBe(0)
     expect(portalCalls(await signedIn.emulator.stats())).toBe(portalCalls(before))
-    const lines = run.stdout.trimEnd().split('\n')
+    // Issue 21 item 11: `keyless accounts | head` gets rows, not box drawing.
+    expect(run.stdout).toBe(
+      [
+        'production\t333333333333\taws-production@keyless-demo.example.com\tReadOnlyAccess',
+        'sandbox\t111111111111\taws-sandbox@keyless-demo.example.com\tAdministratorAccess,ReadOnlyAccess',
+        'staging\t222222222222\taws-staging@keyless-demo.example.com\tPowerUserAccess,ReadOnlyAccess',
+        '',
+      ].join('\n'),
+    )
+    expect(run.stderr).toMatch(/^3 accounts, 5 roles; cached less than a minute ago \(run with --refresh to fetch again\)\n$/)
+  })
+
+  it('on a terminal: the table', async () => {
+    const {screen} = await runInTerminal([process.execPath, KEYLESS_BIN, 'accounts'], {env: {...signedIn.env, NO_COLOR: '1'}})
+    const lines = screen.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '').split(/\r?\n/)
     expect(lines[1]).toMatch(/^│ Account name +│ Account ID +│ Email +│ Roles +│$/)
     expect(lines.filter((l) => /^│ (production|sandbox|staging) /.test(l)).map((l) => l.split('│')[1]!.trim())).toEqual([
       'production',
       'sandbox',
       'staging',
     ])
-    expect(run.stdout).toContain('AdministratorAccess, ReadOnlyAccess')
-    expect(run.stdout).not.toContain('\u001b')
-    expect(run.stderr).toMatch(/^3 accounts, 5 roles; cached less than a minute ago \(run with --refresh to fetch again\)\n$/)
+    expect(screen).toContain('AdministratorAccess, ReadOnlyAccess')
   })
 
   it('--refresh fetches again and prints the added and removed roles on stderr; --json is unchanged in shape', async () => {

@@ -26,10 +26,15 @@ describe('a second session whose profile names are taken', () => {
     await seedSession(signedIn.emulator, signedIn.sandbox, {session: 'two'})
     const before = config()
     const result = await keyless(['profiles', 'sync', '--session', 'two'])
-    expect(result.code).toBe(0)
+    // Profiles were wanted and none could be written: exit 1 (issue 21 item 12), the fix in the last line.
+    expect(result.code).toBe(1)
     expect(config()).toBe(before)
     const lines = result.stderr.trimEnd().split('\n')
-    expect(lines).toHaveLength(1)
+    expect(lines).toHaveLength(2)
+    expect(lines[1]).toBe(
+      'keyless: no profile written: all 5 profile names keyless wanted are taken (see above); give this session its own names, ' +
+        "run: keyless profiles sync --session two --template '{session}.{account_name}.{role_name}'",
+    )
     expect(lines[0]).toBe(
       'keyless: 5 profile names are taken by keyless session "acme" (production.ReadOnlyAccess, sandbox.AdministratorAccess, ' +
         'sandbox.ReadOnlyAccess, staging.PowerUserAccess, staging.ReadOnlyAccess): left alone; give this session its own names, ' +

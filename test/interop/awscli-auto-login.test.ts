@@ -38,7 +38,7 @@ describe('credential-process --auto-login under the AWS CLI, no browser', () => 
     expect(result.code).not.toBe(0)
     expect(result.stdout).toBe('')
     expect(result.stderr).toContain(
-      'keyless: SSO session "acme" has expired and --auto-login cannot sign in here (no terminal to show the sign-in code on, and this is an SSH session); run: keyless login --session acme',
+      'keyless: SSO session "acme" is not signed in and --auto-login cannot sign in here (no terminal to show the sign-in code on, and this is an SSH session); run: keyless login --session acme',
     )
     expect((await signedIn.emulator.stats()).operations.StartDeviceAuthorization).toBe(before)
   })
@@ -59,7 +59,8 @@ describe('credential-process --auto-login under the AWS CLI, no browser', () => 
     const exitCode = await new Promise<number | null>((resolve) => child.on('close', resolve))
     clearTimeout(timer)
     await approved
-    expect(screen).toContain('--auto-login is signing you in again')
+    // After logout nothing is stored: "not signed in", not "expired" (issue 21 item 6).
+    expect(screen).toContain('keyless: SSO session "acme" is not signed in; --auto-login is signing you in')
     expect(screen).toContain(`${signedIn.emulator.url}/device?user_code=`)
     expect(exitCode).toBe(0)
     expect(JSON.parse(screen.slice(screen.indexOf('{'))).Account).toBe('333333333333')

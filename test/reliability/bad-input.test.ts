@@ -215,7 +215,7 @@ describe('bad flags and values', () => {
       'conflicting flags (logout --all --session)',
       ['logout', '--all', '--session', 'acme'],
       2,
-      /--all.*cannot also be provided when using --session.*keyless logout --help/,
+      /^keyless: --all and --session cannot be used together; run: keyless logout --help$/,
     ],
     ['an unknown flag (oclif command)', ['accounts', '--bogus'], 2, /Nonexistent flag: --bogus.*keyless accounts --help/],
     ['a flag without its value', ['login', '--session'], 2, /--session.*expects a value/],

@@ -8,7 +8,7 @@ import {accountsRuntime} from '../../accounts/runtime.js'
 import {DEFAULT_PROFILE_TEMPLATE, profileName, validateRegion, validateTemplate} from '../../aws-config/index.js'
 import {checkCredentialProcessCommand} from '../../aws-config/profiles.js'
 import {KeylessCommand} from '../../base-command.js'
-import {printable} from '../../errors.js'
+import {KeylessError, printable} from '../../errors.js'
 import {sessionFlag} from '../../flags.js'
 import {syncSessionProfiles, type ProfilesSyncResult} from '../../profiles/sync.js'
 import {notRunnable, optionFlags, syncCommandLine, syncOptionsInForce} from '../../profiles/options.js'
@@ -88,11 +88,11 @@ export default class ProfilesSync extends KeylessCommand {
     const rerun = (extra: string[]) =>
       syncCommandLine({session: session.name, sessionCount: sessions.length, options, remembered: !dryRun, extra})
     for (const warning of outcome.warnings) process.stderr.write(`keyless: ${printable(warning)}` + '\n')
+    const fix = options.template.includes('{session}')
+      ? 'choose another --template'
+      : `give this session its own names, run: ${syncCommandLine({session: session.name, sessionCount: 2, options: {...options, template: `{session}.${options.template}`}, remembered: false})}`
     for (const taken of outcome.takenBy) {
       const names = taken.names.length === 1 ? '1 profile name is' : `${taken.names.length} profile names are`
-      const fix = options.template.includes('{session}')
-        ? 'choose another --template'
-        : `give this session its own names, run: ${syncCommandLine({session: session.name, sessionCount: 2, options: {...options, template: `{session}.${options.template}`}, remembered: false})}`
       process.stderr.write(
         `keyless: ${names} taken by keyless session "${taken.session}" (${taken.names.join(', ')}): left alone; ${printable(fix)}` + '\n',
       )
@@ -121,6 +121,15 @@ export default class ProfilesSync extends KeylessCommand {
     else if (allTaken) this.log(`Nothing written to ${outcome.configFile}: ${counts} (every profile name is taken).`)
     else this.log(`No changes to ${outcome.configFile}: ${counts}.`)
     if (added.length > 0) this.log(`Try: aws sts get-caller-identity --profile ${added[0]}`)
+    if (allTaken) {
+      // Profiles were wanted and none could be written: a failure for the onboarding script that ran this.
+      if (this.jsonEnabled()) this.logJson(outcome.result)
+      const n = skipped.length
+      throw new KeylessError(
+        `no profile written: ${n === 1 ? 'the 1 profile name' : `all ${n} profile names`} keyless wanted ${n === 1 ? 'is' : 'are'} taken (see above)`,
+        printable(fix),
+      )
+    }
     return outcome.result
   }
 }
