@@ -111,7 +111,7 @@ export async function startCmdlineThief(user: OtherUser): Promise<{stop: () => P
   const out = join(user.home, `thief-${Date.now()}.json`)
   const child = spawn(
     'setpriv',
-    [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', process.execPath, '-e', SCRIPT, out, String(process.pid)],
+    [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', user.node, '-e', SCRIPT, out, String(process.pid)],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: {PATH: process.env.PATH, HOME: user.home},
