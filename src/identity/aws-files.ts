@@ -29,12 +29,18 @@ export function credentialsFilePath(env: NodeJS.ProcessEnv): string {
   return expandHome(env.AWS_SHARED_CREDENTIALS_FILE || join(homeDir(env), '.aws', 'credentials'), env)
 }
 
-/** Reads both files; a missing or unreadable file is an empty one, as for the SDK. */
-export async function loadAwsFiles(env: NodeJS.ProcessEnv = process.env): Promise<AwsFiles> {
+/** Reads both files; a missing or unreadable file is an empty one, as for the SDK. Also the config file's text. */
+export async function loadAwsFiles(env: NodeJS.ProcessEnv = process.env): Promise<AwsFiles & {configText: string}> {
   const configPath = configFilePath(env)
   const credentialsPath = credentialsFilePath(env)
   const [configText, credentialsText] = await Promise.all([readOrEmpty(configPath), readOrEmpty(credentialsPath)])
-  return {configPath, credentialsPath, ...parseConfigFile(configText), credentialProfiles: parseCredentialsFile(credentialsText)}
+  return {
+    configPath,
+    credentialsPath,
+    configText,
+    ...parseConfigFile(configText),
+    credentialProfiles: parseCredentialsFile(credentialsText),
+  }
 }
 
 export function parseConfigFile(text: string): Pick<AwsFiles, 'configProfiles' | 'ssoSessions'> {
@@ -66,7 +72,9 @@ export function parseIni(text: string): Array<[string, Section]> {
   let current: Section | undefined
   let subSection: string | undefined
   for (const rawLine of text.split(/\r?\n/)) {
-    const line = (rawLine.split(/(?:^|\s)[;#]/)[0] ?? '').trim()
+    // Most lines have no comment character: they skip the comment-splitting expression (issue 22).
+    const uncommented = rawLine.includes(';') || rawLine.includes('#') ? (rawLine.split(/(?:^|\s)[;#]/)[0] ?? '') : rawLine
+    const line = uncommented.trim()
     if (line.startsWith('[') && line.endsWith(']')) {
       const header = line.slice(1, -1).trim()
       if (header === '__proto__' || header === 'profile __proto__') {

@@ -7,6 +7,7 @@ import {explainResolutionError, explainStsError, missingProfileError, missingSou
 import {buildIdentity, type Identity} from './identity.js'
 import {ProviderTrail} from './provider-trail.js'
 import {awsCliUsesSso} from './cli-order.js'
+import {narrowSdkConfigView} from './sdk-config-view.js'
 import {describeSource, environmentSource, type CredentialSource} from './source.js'
 
 /** One retry for a dropped connection; more only delays the one-line error a script is waiting for. */
@@ -64,6 +65,12 @@ export async function whoami(options: WhoamiOptions = {}): Promise<Identity> {
   const source: CredentialSource = envKeys ? environmentSource(env) : describeSource({features: credentials.$source, profile, files, env})
   debug('whoami', 'credentials resolved', {source, features: credentials.$source})
 
+  // The STS client reads only this profile's settings (and default's): it gets the file without the others.
+  await narrowSdkConfigView(
+    files.configPath,
+    files.configText,
+    new Set([profile, ...(options.profile ? [options.profile] : []), ...(process.env.AWS_PROFILE ? [process.env.AWS_PROFILE] : [])]),
+  )
   const region = stsRegion(env, files, profile)
   const endpoint = env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL || `https://sts.${region}.amazonaws.com`
   const {STSClient, GetCallerIdentityCommand} = await stsModule

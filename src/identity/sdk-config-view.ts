@@ -1,0 +1,74 @@
+import {join} from 'node:path'
+
+/**
+ * The AWS SDK for JavaScript parses the whole config file again for each setting an STS client looks up (eight
+ * times for one GetCallerIdentity), with a regular expression per line: with 3,000 profiles that is most of
+ * whoami's time (issue 22). Once whoami holds its credentials, the client reads only the settings of one profile,
+ * so it is handed the file without the `[profile NAME]` sections of other profiles: the SDK reads the very same
+ * values from it, from a file a few hundred bytes long.
+ */
+
+/** The SDK's own header pattern (`@smithy/core` config, parseIni), copied as it is. */
+const SDK_PREFIXED_HEADER = /^([\w-]+)\s(["'])?([\w-@+.%:/]+)\2$/
+
+/**
+ * The config file as the SDK reads it for the profiles in `keep` (and `default`): every line except those of a
+ * `[profile NAME]` section, as the SDK finds section headers, for another NAME. A section the SDK could read under
+ * another key is kept: `__proto__` (the SDK rejects the whole file for it) and a NAME beginning `sso-session.` or
+ * `services.` (the SDK files profiles by bare NAME, so such a profile lands on an `[sso-session]`'s or
+ * `[services]`'s key). Lines are cut where the SDK cuts them (LF, with any CR before it kept in the line).
+ */
+export function configForProfiles(text: string, keep: ReadonlySet<string>): string {
+  const out: string[] = []
+  let dropping = false
+  for (let start = 0; start < text.length;) {
+    const lf = text.indexOf('\n', start)
+    const end = lf === -1 ? text.length : lf + 1
+    const line = text.slice(start, end)
+    // No "[", no header: only lines with one go through the SDK's own (slow) reading.
+    if (line.includes('[')) {
+      const name = sdkSectionName(lf === -1 ? line : line.slice(0, line.endsWith('\r\n') ? -2 : -1))
+      if (name !== undefined) dropping = name !== null && isOtherProfile(name, keep)
+    }
+    if (!dropping) out.push(line)
+    start = end
+  }
+  return out.join('')
+}
+
+/**
+ * For a line the SDK takes as a section header: the NAME of `[profile NAME]`, or null for any other section;
+ * undefined when the SDK does not take the line as a header.
+ */
+function sdkSectionName(iniLine: string): string | null | undefined {
+  const trimmed = (iniLine.split(/(^|\s)[;#]/)[0] ?? '').trim()
+  if (trimmed[0] !== '[' || trimmed.at(-1) !== ']') return undefined
+  const match = SDK_PREFIXED_HEADER.exec(trimmed.slice(1, -1))
+  return match?.[1] === 'profile' ? (match[3] ?? '') : null
+}
+
+function isOtherProfile(name: string, keep: ReadonlySet<string>): boolean {
+  if (keep.has(name) || name === 'default' || name === '__proto__') return false
+  return !name.startsWith('sso-session.') && !name.startsWith('services.')
+}
+
+/**
+ * From now on, the SDK in this process reads the config file through configForProfiles(text, keep): for the rest of
+ * a command that only calls STS with credentials it already holds. `text` was read from `readPath`; when the SDK
+ * would open another file (whoami given another environment than the process's), or its module cannot be found
+ * (another SDK layout), nothing changes but the speed.
+ */
+export async function narrowSdkConfigView(readPath: string, text: string, keep: ReadonlySet<string>): Promise<void> {
+  let sdk: typeof import('@smithy/core/config')
+  try {
+    sdk = await import('@smithy/core/config')
+  } catch {
+    return
+  }
+  // The path the SDK opens (its loadSharedConfigFiles): AWS_CONFIG_FILE of this process, ~/ expanded its way.
+  const home = sdk.getHomeDir()
+  const configured = process.env.AWS_CONFIG_FILE || join(home, '.aws', 'config')
+  const path = configured.startsWith('~/') ? join(home, configured.slice(2)) : configured
+  if (path !== readPath) return
+  sdk.externalDataInterceptor.interceptFile(path, configForProfiles(text, keep))
+}
