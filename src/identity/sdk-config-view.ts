@@ -70,5 +70,9 @@ export async function narrowSdkConfigView(readPath: string, text: string, keep: 
   const configured = process.env.AWS_CONFIG_FILE || join(home, '.aws', 'config')
   const path = configured.startsWith('~/') ? join(home, configured.slice(2)) : configured
   if (path !== readPath) return
-  sdk.externalDataInterceptor.interceptFile(path, configForProfiles(text, keep))
+  try {
+    sdk.externalDataInterceptor.interceptFile(path, configForProfiles(text, keep))
+  } catch {
+    // A later SDK that reshaped this hook: whoami reads the whole file as before, only slower.
+  }
 }
