@@ -219,7 +219,12 @@ describe('bad flags and values', () => {
     ],
     ['an unknown flag (oclif command)', ['accounts', '--bogus'], 2, /Nonexistent flag: --bogus.*keyless accounts --help/],
     ['a flag without its value', ['login', '--session'], 2, /--session.*expects a value/],
-    ['profiles sync --region not a region', ['profiles', 'sync', '--region', 'moon-1'], 2, /"moon-1" is not an AWS region name/],
+    [
+      'profiles sync --region not a region',
+      ['profiles', 'sync', '--region', 'moon-1'],
+      2,
+      /^keyless: "moon-1" is not an AWS region name; pass the AWS region the profiles should use, e.g. --region eu-west-1$/m,
+    ],
     [
       'whoami --expect-account not an id',
       ['whoami', '--expect-account', '12'],

@@ -70,7 +70,10 @@ export default class ProfilesSync extends KeylessCommand {
           '\n',
       )
     }
-    const region = options.region === undefined ? undefined : validateRegion(options.region)
+    const region =
+      options.region === undefined
+        ? undefined
+        : validateRegion(options.region, 'pass the AWS region the profiles should use, e.g. --region eu-west-1')
     const bar = accountsProgressBar()
     const listing = await getAccounts(session, {...accountsRuntime(session), onProgress: (p) => bar.update(p)}, {refresh: true}).finally(
       () => bar.stop(),
