@@ -154,15 +154,24 @@ function removeAll(): void {
 }
 
 /**
- * On a signal the pages go first. When nothing else listens for it (keyless console waiting for the browser), the
- * signal is raised again once this listener is gone, so the process ends as it would have (Ctrl-C: 130); when
- * something does (login's Ctrl-C handling), that listener decides.
+ * On a signal the pages go first. When no other listener decides what the signal means, the signal is raised
+ * again once this listener is gone, so the process ends as it would have (Ctrl-C: 130); when one does (login's
+ * Ctrl-C handling, console's wait), that listener decides. signal-exit's listeners (proper-lockfile loads it while a
+ * lock is held, e.g. in `credential-process --auto-login`) decide nothing: each re-raises only once it is alone, so
+ * counting them as deciders would leave the signal to them and them to us, and the process would go on.
  */
 function onSignal(signal: NodeJS.Signals): void {
-  const alone = process.listenerCount(signal) === 1
+  const deciders = process.listenerCount(signal) - 1 - signalExitListeners()
   removeAll()
   uninstallExitHooks()
-  if (alone) process.kill(process.pid, signal)
+  if (deciders <= 0) process.kill(process.pid, signal)
+}
+
+/** How many signal-exit listeners (v3 and v4) are on each signal: the count they keep, as signal-exit 4 adds them up. */
+function signalExitListeners(): number {
+  const v3 = (process as {__signal_exit_emitter__?: {count?: unknown}}).__signal_exit_emitter__?.count
+  const v4 = (globalThis as Record<symbol, {count?: unknown} | undefined>)[Symbol.for('signal-exit emitter')]?.count
+  return (typeof v3 === 'number' ? v3 : 0) + (typeof v4 === 'number' ? v4 : 0)
 }
 
 function installExitHooks(): void {

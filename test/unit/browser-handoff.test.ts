@@ -67,3 +67,31 @@ describe('the hand-off page', () => {
     expect(hostile).not.toContain('</script>\'")')
   })
 })
+
+describe('a signal while a hand-off page is open', () => {
+  // proper-lockfile loads signal-exit while a lock is held (credential-process --auto-login holds one during its
+  // sign-in). signal-exit re-raises only once its listener is alone; the hand-off's listener must not count it as a
+  // listener that decides, or each leaves the signal to the other and the process goes on after Ctrl-C.
+  it('with only signal-exit listening too: the page goes and the process ends by the signal', async () => {
+    const {spawnSync} = await import('node:child_process')
+    const root = join(dirname(new URL(import.meta.url).pathname), '..', '..')
+    const script = `
+      import {createRequire} from 'node:module'
+      const require = createRequire(${JSON.stringify(join(root, 'node_modules', 'proper-lockfile', 'index.js'))})
+      require('signal-exit')(() => {})
+      const {writeHandOffPage} = await import(${JSON.stringify(pathToFileURL(join(root, 'src', 'ui', 'browser-handoff.ts')).href)})
+      process.stdout.write(writeHandOffPage('http://127.0.0.1:41234/x').path + '\\n')
+      process.kill(process.pid, 'SIGINT')
+      setTimeout(() => { process.stdout.write('still running\\n'); process.exit(7) }, 3000)
+    `
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: root,
+      env: {...process.env, XDG_CACHE_HOME: cache},
+      encoding: 'utf8',
+    })
+    const [page, ...rest] = r.stdout.trim().split('\n')
+    expect(rest, r.stderr).toEqual([])
+    expect(r.signal).toBe('SIGINT')
+    expect(statSync(page!, {throwIfNoEntry: false})).toBeUndefined()
+  })
+})
