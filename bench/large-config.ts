@@ -1,10 +1,10 @@
 /**
  * Issue 22, a large organisation: 1,000 accounts x 3 roles synced into one AWS config file (3,000 profiles,
  * ~650 KB), measured side by side in one run against the same commands with a one-session config.
- *   sync         `profiles sync` of the 3,000 profiles: the first (no profile yet) and no-op re-syncs. Each sync
- *                lists the accounts again (1,010 portal calls to the local emulator, no latency, no rate
- *                limit): listingMs is that listing alone (`accounts --refresh`), so the sync's own cost is
- *                sync - listing. Targets: no-op <= 1 s, first <= 1.5 s (both without the listing).
+ *   sync         `profiles sync` of the 3,000 profiles: the first (no profile yet) and no-op re-syncs, both with
+ *                the listing cached (`accounts --refresh` first: 1,010 portal calls to the local emulator,
+ *                reported as listingMs), as `profiles sync` uses it within the hour. Targets: no-op <= 1 s,
+ *                first <= 1.5 s.
  *   parse        parseConfig of the file, in a fresh process (as every command pays it: cold code). Target <= 15 ms.
  *   cached       credential-process served from the keychain, with the large config and with the one-session
  *                config, alternating: target large <= 1.05x small, on this Node.js and on Node.js 24.
@@ -80,7 +80,8 @@ async function main() {
         check,
       )
 
-    // The listing alone, then the first sync and no-op re-syncs (each lists again: sync always refreshes).
+    // The listing alone (`accounts --refresh`, which caches it), then the first sync and no-op re-syncs, which use
+    // that cached listing (as `profiles sync` does within the hour): what they cost is keyless's own work.
     const cpuOf = <T>(fn: () => T): {value: T; cpuMs: number} => {
       const before = childCpuMs()
       const value = fn()
@@ -92,7 +93,6 @@ async function main() {
     const first = {ms: firstRun.value.ms, cpuMs: firstRun.cpuMs}
     const noop: Array<{ms: number; cpuMs: number}> = []
     for (let i = 0; i < SYNC_RUNS; i++) {
-      listings.push(listOnce())
       const run = cpuOf(() => sync((out) => JSON.parse(out).unchanged.length === ACCOUNTS * ROLES))
       noop.push({ms: run.value.ms, cpuMs: run.cpuMs})
     }
@@ -194,15 +194,11 @@ async function main() {
         profiles,
         listingMs: round(listing, 0),
         firstSyncMs: round(first.ms, 0),
-        firstSyncOwnMs: round(first.ms - listing, 0),
         noopSyncMs: round(median(noop.map((r) => r.ms)), 0),
-        noopSyncOwnMs: round(median(noop.map((r) => r.ms)) - listing, 0),
         cpuSync: {
           listingMs: listingCpuMs,
           firstSyncMs: first.cpuMs,
-          firstSyncOwnMs: first.cpuMs - listingCpuMs,
           noopSyncMs: median(noop.map((r) => r.cpuMs)),
-          noopSyncOwnMs: median(noop.map((r) => r.cpuMs)) - listingCpuMs,
         },
         parseMs: round(median(parseMs)),
         parseCpuMs: round(median(parseCpuMs)),

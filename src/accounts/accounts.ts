@@ -4,7 +4,8 @@ import type {SsoSession} from '../sso/types.js'
 import {debug} from '../ui/debug.js'
 import {type CachedAccounts, isFresh, readAccountsCache, writeAccountsCache} from './cache.js'
 import {type AccountsChanges, diffAccounts} from './diff.js'
-import {type AccountWithRoles, type ListOptions, type ListProgress, listAccountsWithRoles} from './list.js'
+// Types only: the listing (and the AWS SDK under it) loads when a listing is fetched, not when the cache serves.
+import type {AccountWithRoles, ListOptions, ListProgress, listAccountsWithRoles} from './list.js'
 import type {LimiterStats} from './limiter.js'
 
 /** `keyless accounts --json`: exactly this shape (PRODUCT.md section 4). */
@@ -71,7 +72,7 @@ export async function getAccounts(session: SsoSession, deps: AccountsDeps, optio
 export async function fetchAccounts(session: SsoSession, deps: AccountsDeps): Promise<{cached: CachedAccounts; stats?: LimiterStats}> {
   const now = deps.now ?? Date.now
   const accessToken = await deps.accessToken()
-  const client = await deps.portal()
+  const [client, {listAccountsWithRoles}] = await Promise.all([deps.portal(), import('./list.js')])
   let stats: LimiterStats | undefined
   try {
     const accounts = await listAccountsWithRoles(client, accessToken, {

@@ -50,6 +50,9 @@ const SAFE_NAME = /^[A-Za-z0-9._+-]+$/
 
 export const DEFAULT_PROFILE_TEMPLATE = '{account_name}.{role_name}'
 
+/** Safe characters, no `-` at either end and no `--`: what sanitizeProfileName leaves as it is. */
+const ALREADY_SAFE = /^[A-Za-z0-9._+]+(?:-[A-Za-z0-9._+]+)*$/
+
 export interface ProfileNameVars {
   session: string
   account_id: string
@@ -64,6 +67,8 @@ export interface ProfileNameVars {
  * `[\w-@+.%:/]+` (ASCII `\w`): a profile named `café` would be invisible to every Node.js tool.
  */
 export function sanitizeProfileName(value: string): string {
+  // Already safe (the usual account and role name): every step below would return it unchanged.
+  if (ALREADY_SAFE.test(value)) return value
   return value
     .normalize('NFKD')
     .replace(/\p{M}+/gu, '')
@@ -87,6 +92,9 @@ export function validateTemplate(template: string, rerun: string): string {
   return template
 }
 
+/** The last template profileName found free of unknown placeholders. */
+let lastCheckedTemplate: string | undefined
+
 /**
  * Expands a `--template` (`{session}`, `{account_id}`, `{account_name}`, `{role_name}`), each value and then
  * the whole name sanitised. An account name with nothing usable in it falls back to the account id.
@@ -94,7 +102,11 @@ export function validateTemplate(template: string, rerun: string): string {
 export function profileName(template: string | undefined, vars: ProfileNameVars): string {
   const tpl = template ?? DEFAULT_PROFILE_TEMPLATE
   const allowed = ['session', 'account_id', 'account_name', 'role_name'] as const
-  const unknown = [...tpl.matchAll(/\{([^}]*)\}/g)].map((m) => m[1] as string).filter((p) => !(allowed as readonly string[]).includes(p))
+  // A sync names thousands of profiles with one template: it is checked once.
+  const unknown =
+    tpl === lastCheckedTemplate
+      ? []
+      : [...tpl.matchAll(/\{([^}]*)\}/g)].map((m) => m[1] as string).filter((p) => !(allowed as readonly string[]).includes(p))
   if (unknown.length > 0) {
     throw new InvalidConfigValueError(
       `--template uses {${unknown[0]}}, which is not one of {session}, {account_id}, {account_name}, {role_name}`,
@@ -104,6 +116,7 @@ export function profileName(template: string | undefined, vars: ProfileNameVars)
   const values: Record<string, string> = {}
   for (const p of allowed) values[p] = sanitizeProfileName(vars[p])
   if (!values.account_name) values.account_name = values.account_id ?? ''
+  lastCheckedTemplate = tpl
   const name = sanitizeProfileName(tpl.replace(/\{([^}]*)\}/g, (_, p: string) => values[p] ?? ''))
   if (!name) {
     throw new InvalidConfigValueError(

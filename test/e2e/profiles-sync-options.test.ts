@@ -53,7 +53,7 @@ describe('a second session whose profile names are taken', () => {
   it('the prune hint names the session and works as printed (the template in force is remembered)', async () => {
     await signedIn.emulator.setAssignment('222222222222', 'PowerUserAccess', false)
     try {
-      const result = await keyless(['profiles', 'sync', '--session', 'two'])
+      const result = await keyless(['profiles', 'sync', '--session', 'two', '--refresh'])
       expect(result.code).toBe(0)
       const hint = result.stderr
         .trimEnd()

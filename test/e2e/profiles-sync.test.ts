@@ -113,6 +113,26 @@ describe('profiles sync', () => {
     expect(existsSync(sandbox.configFile + '.keyless.bak')).toBe(false)
   })
 
+  it('a second sync within the hour uses the cached listing; --refresh and --prune list afresh', async () => {
+    const listings = async () => (await emulator.stats()).operations.ListAccounts
+    const first = await keyless(['profiles', 'sync'])
+    expect(first.code).toBe(0)
+    expect(first.stderr).not.toContain('(cached)')
+    const afterFirst = await listings()
+    const second = await keyless(['profiles', 'sync'])
+    expect(second.code).toBe(0)
+    expect(second.stdout).toContain('4 unchanged')
+    expect(second.stderr).toMatch(
+      /^keyless: using the accounts and roles listed less than a minute ago \(cached\); to list them again, add --refresh$/m,
+    )
+    expect(await listings()).toBe(afterFirst)
+    expect((await keyless(['profiles', 'sync', '--refresh'])).stderr).not.toContain('(cached)')
+    expect(await listings()).toBeGreaterThan(afterFirst)
+    const beforePrune = await listings()
+    expect((await keyless(['profiles', 'sync', '--prune'])).code).toBe(0)
+    expect(await listings()).toBeGreaterThan(beforePrune)
+  })
+
   it("keeps keys a user added, and --prune removes only this session's profiles whose role is gone", async () => {
     await keyless(['profiles', 'sync'])
     // The user customises a keyless profile; another session's keyless profile sits in the file too.
@@ -125,7 +145,12 @@ describe('profiles sync', () => {
     writeFile(sandbox.configFile, customised)
     await emulator.setAssignment('222222222222', 'PowerUserAccess', false)
     try {
-      const stale = await keyless(['profiles', 'sync', '--json'])
+      // Within the hour the cached listing is used: the change is not seen yet, and stderr says how to see it.
+      const cached = await keyless(['profiles', 'sync', '--json'])
+      expect(cached.stderr).toContain('(cached); to list them again, add --refresh')
+      expect(cached.stderr).not.toContain('--prune')
+      const stale = await keyless(['profiles', 'sync', '--refresh', '--json'])
+      expect(stale.stderr).not.toContain('(cached)')
       expect(JSON.parse(stale.stdout).removed).toEqual([])
       expect(stale.stderr).toMatch(/1 profile\(s\) of session demo .*staging\.PowerUserAccess.*--prune/)
       const pruned = await keyless(['profiles', 'sync', '--prune', '--json'])

@@ -30,7 +30,10 @@ export default class ProfilesSync extends KeylessCommand {
       helpValue: 'TEMPLATE',
     }),
     region: Flags.string({description: 'region written into new profiles (default: the session region; remembered)', helpValue: 'REGION'}),
-    prune: Flags.boolean({description: "remove this session's keyless profiles whose role is gone (nothing else)"}),
+    prune: Flags.boolean({
+      description: "remove this session's keyless profiles whose role is gone (nothing else; always lists afresh)",
+    }),
+    refresh: Flags.boolean({description: 'list the accounts and roles afresh instead of using the listing cached within the hour'}),
     'dry-run': Flags.boolean({description: 'print the unified diff and write nothing'}),
     command: Flags.string({
       description: 'how credential_process runs keyless (default: the absolute path of this keyless; remembered)',
@@ -75,9 +78,17 @@ export default class ProfilesSync extends KeylessCommand {
         ? undefined
         : validateRegion(options.region, 'pass the AWS region the profiles should use, e.g. --region eu-west-1')
     const bar = accountsProgressBar()
-    const listing = await getAccounts(session, {...accountsRuntime(session), onProgress: (p) => bar.update(p)}, {refresh: true}).finally(
-      () => bar.stop(),
+    // A cached listing (under an hour old, what `keyless accounts` just showed) is used as it is: a full listing of a
+    // large organisation spends its shared rate limit for about a minute. Pruning deletes, so it lists afresh.
+    const refresh = flags.refresh || flags.prune
+    const listing = await getAccounts(session, {...accountsRuntime(session), onProgress: (p) => bar.update(p)}, {refresh}).finally(() =>
+      bar.stop(),
     )
+    if (listing.source === 'cache') {
+      process.stderr.write(
+        `keyless: using the accounts and roles listed ${listingAge(listing.fetchedAt)} (cached); to list them again, add --refresh` + '\n',
+      )
+    }
     const dryRun = flags['dry-run']
     const outcome = await syncSessionProfiles(session, listing.result.accounts, {
       template: options.template,
@@ -140,4 +151,11 @@ export default class ProfilesSync extends KeylessCommand {
 /** The running keyless as an absolute path; the symlink npm installed stays a symlink, so upgrades keep working. */
 function keylessExecutable(): string {
   return resolve(process.argv[1] ?? 'keyless')
+}
+
+/** "3 minutes ago", for the one line that says a cached listing was used. */
+function listingAge(fetchedAt: string): string {
+  const minutes = Math.max(0, Math.round((Date.now() - Date.parse(fetchedAt)) / 60_000))
+  if (minutes === 0) return 'less than a minute ago'
+  return minutes === 1 ? '1 minute ago' : `${minutes} minutes ago`
 }
