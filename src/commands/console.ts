@@ -42,7 +42,7 @@ export default class Console extends KeylessCommand {
     if (flags['forget-profiles']) {
       const {forgetProfiles} = await import('../console/browser-profiles.js')
       const {root, removed} = forgetProfiles()
-      process.stderr.write(`Deleted ${removed} browser profile${removed === 1 ? '' : 's'} of keyless console --isolate (${root}).\n`)
+      this.log(`Deleted ${removed} browser profile${removed === 1 ? '' : 's'} of keyless console --isolate (${root}).`)
       return
     }
     if (flags.print && process.stdout.isTTY && !flags.reveal) {

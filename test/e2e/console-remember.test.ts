@@ -93,7 +93,7 @@ describe('configure --browser / --isolate, then keyless console', () => {
     expect(existsSync(PROFILE())).toBe(true)
     const forget = await keyless(['console', '--forget-profiles'])
     expect(forget.code, forget.stderr).toBe(0)
-    expect(forget.stderr).toMatch(/^Deleted 1 browser profile of keyless console --isolate \(.*\)\.\n$/)
+    expect(forget.stdout).toMatch(/^Deleted 1 browser profile of keyless console --isolate \(.*\)\.\n$/)
     expect(existsSync(PROFILE())).toBe(false)
   })
 })
