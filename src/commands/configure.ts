@@ -8,6 +8,7 @@ import {configureSession, type ConfigureResult} from '../sso/configure-session.j
 import {sessionRuntime, type SessionRef} from '../sso/runtime.js'
 import {loadSessions} from '../sso/session-config.js'
 import {stdinIsTty} from '../ui/terminal.js'
+import {saveConsolePreferences, validateBrowserValue} from '../console/preferences.js'
 
 export default class Configure extends KeylessCommand {
   static override summary = 'Add or update an [sso-session] section in the AWS config file.'
@@ -16,6 +17,7 @@ export default class Configure extends KeylessCommand {
     '<%= config.bin %> configure --session acme --start-url https://acme.awsapps.com/start --region us-east-1',
     '<%= config.bin %> configure --session acme --login-flow device-code',
     '<%= config.bin %> configure --session acme --store kernel-keyring',
+    '<%= config.bin %> configure --session acme --browser chrome --isolate',
     '<%= config.bin %> configure',
   ]
   static override enableJsonFlag = true
@@ -38,10 +40,19 @@ export default class Configure extends KeylessCommand {
         'where the session keeps its secrets: keychain (the OS keychain) or kernel-keyring (Linux kernel memory, for SSH, WSL and containers)',
       options: [...STORE_KINDS],
     }),
+    browser: Flags.string({
+      description: 'the browser keyless console opens for this session (saved as keyless_browser)',
+      helpValue: 'chrome|chromium|edge|brave|firefox|safari|default|PATH',
+    }),
+    isolate: Flags.boolean({
+      description: 'keyless console opens each role in a browser profile or container of its own (saved as keyless_isolate)',
+      allowNo: true,
+    }),
   }
 
   async run(): Promise<ConfigureResult> {
     const {flags} = await this.parse(Configure)
+    const browser = flags.browser === undefined ? undefined : validateBrowserValue(flags.browser)
     const existing = await loadSessions()
     const interactive = stdinIsTty() && !flags.json
     const ask = async (flag: string, message: string, check: (value: string) => unknown, fallback?: string): Promise<string> => {
@@ -76,6 +87,8 @@ export default class Configure extends KeylessCommand {
       process.env,
       store,
     )
+    // The console's choices, written after the section exists (a new session gets them in the same run).
+    if (await saveConsolePreferences(name, {browser, isolate: flags.isolate})) result.changed = true
     // A new login is needed only for a new session, another start URL or region, or another store.
     const next = result.created || result.repointed || result.previousStore ? ` Next: keyless login --session ${name}` : ''
     this.log(

@@ -101,3 +101,15 @@ export function loginUrl(endpoint: string, signinToken: string, destination: str
   const params = new URLSearchParams({Action: 'login', Issuer: 'keyless', Destination: destination, SigninToken: signinToken})
   return `${endpoint}?${params.toString()}`
 }
+
+/**
+ * The sign-in's sign-out-first form, for a browser profile shared between roles: the sign-in host's
+ * `/oauth?Action=logout` ends the console session the browser holds, then redirects to `redirect_uri`, the login
+ * URL, so the console never lands half-switched between the old role and the new one. (The same host as the
+ * federation endpoint, as Leapp does it; the console's multi-session mode is a setting of each browser that the
+ * federation endpoint offers no parameter for.)
+ */
+export function signOutThenLoginUrl(endpoint: string, login: string): string {
+  const params = new URLSearchParams({Action: 'logout', redirect_uri: login})
+  return `${new URL(endpoint).origin}/oauth?${params.toString()}`
+}

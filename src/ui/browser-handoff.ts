@@ -38,8 +38,13 @@ export interface HandOffOptions {
    * came (true); a login waits for its callback instead, so its hand-off must not hold the process (false).
    */
   keepAlive?: boolean
-  /** Runs the opener (tests of the platform branches); default launchOpener. */
+  /** Runs the opener (tests of the platform branches; a browser keyless chose itself); default launchOpener. */
   launch?: (target: string) => Promise<boolean>
+  /**
+   * What the page sends the browser to, given the one-time loopback link (default: the link itself); a Firefox
+   * container URL wraps it, so that it too is only in the page, never on a command line.
+   */
+  pageLink?: (loopback: string) => string
 }
 
 /** Opens `target` (which must pass `policy`) in the browser through the hand-off page. Never throws for a refused URL. */
@@ -50,7 +55,7 @@ export async function openThroughHandOff(target: string, policy: UrlKind, option
   const redirect = await startOneTimeRedirect(checked.url, options.waitMs ?? BROWSER_HANDOFF_WAIT_MS, {keepAlive: options.keepAlive})
   let page: HandOffPage
   try {
-    page = writeHandOffPage(redirect.url, env)
+    page = writeHandOffPage(options.pageLink ? options.pageLink(redirect.url) : redirect.url, env)
   } catch (error) {
     await redirect.close()
     throw error

@@ -6,6 +6,7 @@
  */
 import {type ApiRequest, type ApiResponse, escapeHtml, html, json} from './http.js'
 import type {EmulatorState} from './state.js'
+import {startConsoleSession} from './console-session.js'
 
 /** A sign-in token is good for 15 minutes (AWS IAM User Guide, "custom identity broker"). */
 export const SIGNIN_TOKEN_TTL_MS = 15 * 60 * 1000
@@ -61,7 +62,7 @@ function login(state: EmulatorState, p: URLSearchParams): ApiResponse {
   }
   record.used = true
   const destination = p.get('Destination') ?? ''
-  return html(
+  const page = html(
     200,
     `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>AWS Management Console (emulator)</title></head>
@@ -72,4 +73,6 @@ function login(state: EmulatorState, p: URLSearchParams): ApiResponse {
 </body></html>
 `,
   )
+  // The browser is now signed in as this role: one console session per browser profile, the last sign-in wins.
+  return {...page, headers: {...page.headers, 'set-cookie': startConsoleSession(state, record.arn)}}
 }

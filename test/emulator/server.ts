@@ -11,6 +11,7 @@ import {approvalDecision, approvalPage, control} from './control.js'
 import {defaultFixture, type Fixture, generateAccounts, loadFixture} from './fixture.js'
 import {type ApiRequest, type ApiResponse, restJsonError} from './http.js'
 import {federation} from './federation.js'
+import {consoleHome, oauth} from './console-session.js'
 import {createToken, registerClient, startDeviceAuthorization} from './oidc.js'
 import {getRoleCredentials, listAccountRoles, listAccounts, logout} from './portal.js'
 import {DEFAULTS, type EmulatorConfig, EmulatorState} from './state.js'
@@ -86,6 +87,8 @@ const PAGE_ROUTES: Record<string, Handler> = {
   'POST /device': approvalDecision,
   'GET /authorize': authorize,
   'POST /authorize': authorizeDecision,
+  'GET /oauth': oauth,
+  'GET /console': consoleHome,
 }
 
 export interface RunningEmulator {

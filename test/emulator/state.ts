@@ -48,6 +48,7 @@ export const OPERATIONS = [
   'GetCallerIdentity',
   'GetSigninToken',
   'ConsoleLogin',
+  'ConsoleLogout',
 ] as const
 export type Operation = (typeof OPERATIONS)[number]
 

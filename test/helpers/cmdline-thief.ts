@@ -40,7 +40,7 @@ async function grab(url) {
   try {
     const r = await fetch(url, {redirect: 'manual'})
     const to = r.headers.get('location') || ''
-    report.loopback.push({status: r.status, signinToken: /SigninToken=/.test(to + url), state: /[?&]state=/.test(to)})
+    report.loopback.push({status: r.status, signinToken: /SigninToken(=|%3D)/i.test(to + url), state: /[?&]state=/.test(to)})
     if (/[?&]state=/.test(to)) await cancel(to)
   } catch (e) {
     report.loopback.push({status: String(e.cause && e.cause.code || e), signinToken: false, state: false})
