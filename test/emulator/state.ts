@@ -459,6 +459,7 @@ function staticCredentials(identity: StaticIdentity): IssuedCredentials {
     account: identity.account,
     arn: identity.arn,
     userId: identity.userId,
+    ...(identity.sessionToken ? {sessionToken: identity.sessionToken} : {}),
     ...(identity.status === 'Inactive' ? {inactive: true} : {}),
   }
 }
