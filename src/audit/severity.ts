@@ -69,7 +69,7 @@ function rule(draft: Draft, identity: KeyIdentity | undefined, status: FindingSt
       return {
         severity: 'info',
         title: `access key id ${masked} without its secret`,
-        fix: `nothing usable here; if it is a key of yours, its secret is elsewhere: deactivate the key if you no longer know where`,
+        fix: `nothing usable here; if it is a key of yours, its secret is kept in another place: deactivate the key if you no longer know which`,
       }
     case 'example-key':
       return {severity: 'info', title: `AWS's documented example key ${masked}`, fix: 'nothing to do: an example, not a key'}
@@ -174,7 +174,11 @@ function keyRule(draft: Draft, identity: KeyIdentity | undefined, status: Findin
   }
   if (status === 'rejected') {
     const why = identity?.reason === 'SignatureDoesNotMatch' ? 'its secret is wrong' : 'deleted or inactive'
-    return {severity: 'medium', title: `long-term key ${masked}${place} that AWS rejects (${why})`, fix: `${remove}; nothing to deactivate at AWS`}
+    return {
+      severity: 'medium',
+      title: `long-term key ${masked}${place} that AWS rejects (${why})`,
+      fix: `${remove}; nothing to deactivate at AWS`,
+    }
   }
   if (status === 'active' && identity?.principalKind === 'root') {
     return {

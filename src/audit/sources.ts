@@ -304,7 +304,9 @@ export function describeCache(kind: Draft['kind'], data: Record<string, unknown>
     registerSecret(secret)
     registerSecret(str(access.sessionToken))
     const key =
-      id && secret ? {accessKeyId: id, secretAccessKey: secret, ...(str(access.sessionToken) ? {sessionToken: str(access.sessionToken)} : {})} : undefined
+      id && secret
+        ? {accessKeyId: id, secretAccessKey: secret, ...(str(access.sessionToken) ? {sessionToken: str(access.sessionToken)} : {})}
+        : undefined
     return {kind, holds, expiresAt, status: expired(expiresAt) ? 'expired' : 'valid', ...(key ? {key, temporary: true} : {})}
   }
   // sso-cache: a token file (accessToken, refreshToken, and a copy of the client) or a registration file.

@@ -44,7 +44,12 @@ export function toolStores(env: Env): Store[] {
     ...text('s3fs', join(home, '.passwd-s3fs'), '/etc/passwd-s3fs'),
     ...text('AWS_CREDENTIAL_FILE', env.AWS_CREDENTIAL_FILE),
     ...ini('rclone', env.RCLONE_CONFIG, join(xdgConfig(env), 'rclone', 'rclone.conf'), join(home, '.rclone.conf')),
-    ...text('MinIO client', env.MC_CONFIG_DIR && join(env.MC_CONFIG_DIR, 'config.json'), join(home, '.mc', 'config.json'), join(home, '.mcli', 'config.json')),
+    ...text(
+      'MinIO client',
+      env.MC_CONFIG_DIR && join(env.MC_CONFIG_DIR, 'config.json'),
+      join(home, '.mc', 'config.json'),
+      join(home, '.mcli', 'config.json'),
+    ),
     ...ini('s3ql', join(home, '.s3ql', 'authinfo2')).map((s) => ({...s, secretNames: /secret|password/i})),
     ...text('Elastic Beanstalk CLI', join(home, '.elasticbeanstalk', 'aws_credential_file')),
   ]
@@ -101,7 +106,8 @@ function sectionsOf(text: string): (line: number) => string | null {
 }
 
 /** A line --fix can remove alone: one assignment, nothing else on it (`export NAME=value`, `set -gx NAME value`). */
-const ASSIGNMENT_LINE = /^\s*(?:export\s+|set\s+(?:-[A-Za-z]+\s+)*|setenv\s+|SETUVAR\s+(?:--export\s+)?)?[A-Za-z_]\w*(?:=|\s+|:)\S*\s*(?:#.*)?$/
+const ASSIGNMENT_LINE =
+  /^\s*(?:export\s+|set\s+(?:-[A-Za-z]+\s+)*|setenv\s+|SETUVAR\s+(?:--export\s+)?)?[A-Za-z_]\w*(?:=|\s+|:)\S*\s*(?:#.*)?$/
 
 /** The key hits of one store's text, read in its own format. */
 export function storeHits(text: string, store: Pick<Store, 'format' | 'secretNames'>): KeyHit[] {
@@ -172,7 +178,12 @@ export function awsDirectoryDrafts(env: Env, limits: WalkLimits): Draft[] {
       if (path.endsWith('.keyless.bak')) {
         const pairs = hits.filter((h) => h.type === 'pair').length
         if (pairs > 0)
-          drafts.push({kind: 'keyless-backup', location: {file: shown, line: null, profile: null, variable: null}, detail: String(pairs), path})
+          drafts.push({
+            kind: 'keyless-backup',
+            location: {file: shown, line: null, profile: null, variable: null},
+            detail: String(pairs),
+            path,
+          })
         return
       }
       drafts.push(
@@ -192,5 +203,11 @@ export function awsDirectoryDrafts(env: Env, limits: WalkLimits): Draft[] {
 }
 
 function unreadable(path: string, detail: string, env: Env): Draft {
-  return {kind: 'unreadable', location: {file: displayPath(path, env), line: null, profile: null, variable: null}, detail, severity: 'info', path}
+  return {
+    kind: 'unreadable',
+    location: {file: displayPath(path, env), line: null, profile: null, variable: null},
+    detail,
+    severity: 'info',
+    path,
+  }
 }

@@ -97,7 +97,8 @@ export function walkTextFiles(root: string, limits: WalkLimits, visit: WalkVisit
         continue
       }
       if (result.bytes >= limits.maxTotalBytes) {
-        result.stopped = `after ${Math.round(limits.maxTotalBytes / 1024 / 1024)} MiB read`
+        const mib = limits.maxTotalBytes / 1024 / 1024
+        result.stopped = `after ${mib >= 1 ? `${Math.round(mib)} MiB` : `${limits.maxTotalBytes} bytes`} read`
         return result
       }
       readOne(path, buffer, limits, result, visit)
