@@ -3,7 +3,7 @@ import {chmod, readFile} from 'node:fs/promises'
 import {backupPath, writeFileAtomic} from '../aws-config/atomic-write.js'
 
 /** A line that is one assignment and nothing else: INI `name = value`, `export NAME=value`, fish `set -gx NAME value`, `ID:SECRET`. */
-const ASSIGNMENT_LINE =
+export const ASSIGNMENT_LINE =
   /^\s*(?:export\s+|set\s+(?:-[A-Za-z]+\s+)*|setenv\s+|SETUVAR\s+(?:--export\s+)?)?["']?[\w.:-]+["']?\s*(?:[:=]|\s)\s*["']?[^\s"']*["']?\s*(?:[#;].*)?$/
 /** A JSON member on a line of its own: `"secretKey": "value",`. Its value is emptied, so the JSON stays valid. */
 const JSON_MEMBER = /^(\s*"[^"]+"\s*:\s*)"[^"]*"(\s*,?\s*)$/

@@ -22,6 +22,8 @@ const KEY_ID_EXACT = /^(?:AKIA|ASIA)[A-Z0-9]{16}$/
 const ASSIGNMENT = /["'`]?([A-Za-z_][\w.-]*)["'`]?\s*[:=]>?\s*["'`]?([^"'`\s,;}]+)/g
 /** `ID:SECRET` (s3fs), `bucket:ID:SECRET`: a whole line. */
 const COLON_PAIR = /^\s*(?:[\w.-]+:)?((?:AKIA|ASIA)[A-Z0-9]{16}):([A-Za-z0-9/+=_-]{16,})\s*$/
+/** `ID:SECRET` inside a line (a comment, a URL's user info): the secret must then be a whole 40-character one. */
+const COLON_INLINE = /(?<![A-Za-z0-9])((?:AKIA|ASIA)[A-Z0-9]{16}):([A-Za-z0-9/+=_-]{40})(?![A-Za-z0-9/+=_-])/
 /** A quoted 40-character secret after a key id on the same line: `new Credentials("AKIA...", "wJalr...")`. */
 const POSITIONAL_SECRET = /["'`]([A-Za-z0-9/+=_-]{40})["'`]/g
 const SECRET_NAME = /secret/i
@@ -78,7 +80,7 @@ export function findKeys(text: string, options: PairOptions = {}): KeyHit[] {
       if (hasId) for (const m of line.matchAll(KEY_ID_G)) ids.push({line: n, name: null, value: m[1]!, section})
       continue
     }
-    const colon = hasId ? COLON_PAIR.exec(line) : null
+    const colon = hasId ? (COLON_PAIR.exec(line) ?? COLON_INLINE.exec(line)) : null
     if (colon) {
       const id = {line: n, name: 'ID:SECRET', value: colon[1]!, section}
       ids.push(id)

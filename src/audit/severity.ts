@@ -213,7 +213,9 @@ function removeHow(draft: Draft): string {
     case 'tool-file-key':
       return `remove it from ${loc.file} line ${loc.line} (${draft.detail ?? 'another tool'}'s file: keyless audit --fix asks before editing it) and give ${draft.detail ?? 'that tool'} short-lived credentials`
     case 'shell-file-key':
-      return `remove its export lines from ${loc.file} line ${loc.line} (run: keyless audit --fix)`
+      return draft.action
+        ? `remove its export lines from ${loc.file} line ${loc.line} (run: keyless audit --fix)`
+        : `remove it from ${loc.file} line ${loc.line} by hand (the line holds more than the one assignment)`
     case 'aws-dir-key':
       return `delete ${loc.file} if it is an old copy, or remove the key at line ${loc.line} (keyless audit --fix asks)`
     default:

@@ -1,6 +1,7 @@
 import {join, resolve} from 'node:path'
 
 import {configFilePath, credentialsFilePath, displayPath, homeDir} from '../aws-config/paths.js'
+import {ASSIGNMENT_LINE} from './line-fix.js'
 import {findKeys, normaliseShell, type KeyHit, type PairOptions} from './pairs.js'
 import {hitDrafts, readBounded} from './scan.js'
 import type {Draft, FindingKind} from './types.js'
@@ -104,10 +105,6 @@ function sectionsOf(text: string): (line: number) => string | null {
     return name
   }
 }
-
-/** A line --fix can remove alone: one assignment, nothing else on it (`export NAME=value`, `set -gx NAME value`). */
-const ASSIGNMENT_LINE =
-  /^\s*(?:export\s+|set\s+(?:-[A-Za-z]+\s+)*|setenv\s+|SETUVAR\s+(?:--export\s+)?)?[A-Za-z_]\w*(?:=|\s+|:)\S*\s*(?:#.*)?$/
 
 /** The key hits of one store's text, read in its own format. */
 export function storeHits(text: string, store: Pick<Store, 'format' | 'secretNames'>): KeyHit[] {

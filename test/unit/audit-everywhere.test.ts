@@ -29,6 +29,7 @@ describe('findKeys: a key id next to a secret under any usual spelling is a pair
     ['SECRET_ACCESS_KEY (YAML)', `  ACCESS_KEY_ID: ${ID}\n  SECRET_ACCESS_KEY: ${SECRET}`, ['pair 1 ACCESS_KEY_ID true 1,2']],
     ['ID:SECRET (s3fs)', `${ID}:${SECRET}`, ['pair 1 ID:SECRET true 1']],
     ['bucket:ID:SECRET (s3fs)', `bucket:${ID}:${SECRET}`, ['pair 1 ID:SECRET true 1']],
+    ['ID:SECRET inside a line', `<!-- ${ID}:${SECRET} -->`, ['pair 1 ID:SECRET true 1']],
     ['positional arguments', `new BasicAWSCredentials("${ID}", "${SECRET}")`, ['pair 1 null true 1']],
     ['Ruby hash', `access_key_id => '${ID}',\nsecret_access_key => '${SECRET}'`, ['pair 1 access_key_id true 1,2']],
   ])('%s', (_, text, expected) => expect(summary(text)).toEqual(expected))
