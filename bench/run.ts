@@ -199,6 +199,31 @@ for (const [script, toRows] of [
     ],
   ],
   [
+    'audit-scan.ts',
+    // Issue 23: the scan of a real tree (node_modules files, nothing skipped) against ripgrep reading the same bytes
+    // for one pattern, and against secretlint on a 2,000-file slice.
+    (r: Record<string, any>): Row[] => [
+      [
+        `audit --scan of ${r.files} text files, ${r.megabytes} MB: scan time (scan - plain audit; CPU ${ms(r.cpu.scanMs)} vs rg ${ms(r.cpu.rgMs)}, ${r.cpu.ratioRg}x; load ${r.loadavg})`,
+        ms(r.scanMs),
+        `\`rg -j1 -l --no-ignore --hidden 'AKIA[0-9A-Z]{16}'\` ${ms(r.rgMs)}`,
+        ratio(r.scanMs, r.rgMs),
+        '<= 4x',
+        ok(r.scanMs / r.rgMs <= 4),
+      ],
+      [
+        `audit --scan of a ${r.sliceFiles}-file slice (vs secretlint, recommended preset)`,
+        ms(r.sliceScanMs),
+        `secretlint ${ms(r.secretlintMs)}`,
+        `${r.ratioSecretlint}x faster`,
+        '>= 20x faster',
+        ok(r.ratioSecretlint >= 20),
+      ],
+      ['audit --scan of the whole tree: peak RSS', `${r.peakRssMb} MB`, '', '', '<= 150 MB', ok(r.peakRssMb <= 150)],
+      ['audit --scan: planted key pairs found', `${r.found} of ${r.planted}`, '', '', 'all', ok(r.found === r.planted)],
+    ],
+  ],
+  [
     'herd.ts',
     (r: Record<string, any>): Row[] =>
       (['keychain', 'kernel-keyring'] as const).map((store): Row => [

@@ -6,7 +6,7 @@ import {configFilePath, displayPath} from '../aws-config/paths.js'
 import {keylessConversionBlocker} from '../aws-config/remove-keys.js'
 import {EXIT, KeylessError} from '../errors.js'
 import {pollingSpinner} from '../ui/spinner.js'
-import {applyFixes, type Decision, type FixedItem} from './fix.js'
+import {applyFixes, leftAloneItem, type Decision, type FixedItem} from './fix.js'
 import {failsAudit, takeInventory, type Entry, type Inventory} from './inventory.js'
 import {afterFixLine, beforeFixLine, renderFixOutcome, renderReport, whereOf} from './render.js'
 import type {AuditReport} from './types.js'
@@ -33,7 +33,7 @@ export interface AuditIo {
 }
 
 /** `keyless audit --json`: the report (PRODUCT.md section 12), plus with --fix what was done. */
-export type AuditResult = AuditReport & {fixed?: FixedItem[]}
+export type AuditResult = AuditReport & {fixed?: FixedItem[]; leftAlone?: FixedItem[]}
 
 /**
  * The inventory, printed; with --fix, the fixes (asked per finding on a terminal, the safe default with --yes),
@@ -61,19 +61,28 @@ export async function runAudit(options: AuditOptions, io: AuditIo): Promise<{res
   if (!options.fix) return {result: first.report, failed: failsAudit(first.report), notApplied: 0}
 
   const fixable = first.entries.filter((e) => e.draft.action)
-  const decisions = options.yes ? fixable.map((entry): Decision => ({entry, action: 'fix'})) : await ask(fixable, io)
+  // Another tool's file changes only with a yes to that finding on a terminal: --yes leaves it, and says where.
+  const needsYes = (e: Entry) => e.draft.action?.type === 'remove-lines' && e.draft.action.confirm
+  const decisions = options.yes
+    ? fixable.filter((e) => !needsYes(e)).map((entry): Decision => ({entry, action: 'fix'}))
+    : await ask(fixable, io)
+  const chosen = new Set(decisions.map((d) => d.entry))
+  const leftAlone = fixable.filter((e) => needsYes(e) && !chosen.has(e)).map(leftAloneItem)
   if (decisions.length === 0) {
-    if (!options.json) io.stdout(afterFixLine(first.report, {changed: false, notApplied: 0}) + '\n')
-    return {result: {...first.report, fixed: []}, failed: failsAudit(first.report), notApplied: 0}
+    if (!options.json) {
+      if (leftAlone.length > 0) io.stdout('\n' + renderFixOutcome({fixed: [], failed: [], backups: [], leftAlone}))
+      io.stdout(afterFixLine(first.report, {changed: false, notApplied: 0}) + '\n')
+    }
+    return {result: {...first.report, fixed: [], leftAlone}, failed: failsAudit(first.report), notApplied: 0}
   }
-  const outcome = await applyFixes(decisions, {env: io.env, command: options.command})
+  const outcome = {...(await applyFixes(decisions, {env: io.env, command: options.command})), leftAlone}
   if (!options.json) io.stdout('\n' + renderFixOutcome(outcome))
   const after = await inventory(options, io, scan, first.identities)
   const notApplied = outcome.failed.length
   if (!options.json) {
     io.stdout('\nWhat is left:\n' + renderReport(after.report, {colour, closing: afterFixLine(after.report, {changed: true, notApplied})}))
   }
-  return {result: {...after.report, fixed: outcome.fixed}, failed: failsAudit(after.report), notApplied}
+  return {result: {...after.report, fixed: outcome.fixed, leftAlone}, failed: failsAudit(after.report), notApplied}
 }
 
 async function inventory(options: AuditOptions, io: AuditIo, scan: string[], known?: Inventory['identities']): Promise<Inventory> {
@@ -105,9 +114,11 @@ async function ask(entries: Entry[], io: AuditIo): Promise<Decision[]> {
     const offer =
       action.type === 'remove-key'
         ? 'Remove the key'
-        : action.type === 'delete-cache'
-          ? 'Delete the file'
-          : 'Make it readable by you only (chmod 600)'
+        : action.type === 'remove-lines'
+          ? `Remove the key's line${action.lines.length === 1 ? '' : 's'} (${action.lines.join(', ')}) from ${finding.location.file}${draft.detail && action.confirm ? ` (${draft.detail} will no longer find it)` : ''}`
+          : action.type === 'delete-cache'
+            ? 'Delete the file'
+            : 'Make it readable by you only (chmod 600)'
     choices.push({name: offer, value: 'fix'})
     // A name keyless can write as [profile NAME] (what profiles sync writes), for a long-term key of a known account,
     // whose config section can take the credential_process line.

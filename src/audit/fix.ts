@@ -8,6 +8,7 @@ import {getKey, parseConfig} from '../aws-config/ini.js'
 import {printable, toUserLine} from '../errors.js'
 import {maskAccessKeyId} from '../identity/classify.js'
 import type {Entry} from './inventory.js'
+import {removeLinesFromFile} from './line-fix.js'
 import type {FindingLocation, FindingKind} from './types.js'
 
 /** A role a converted profile can use: from a keyless session's account listing. */
@@ -26,7 +27,7 @@ export interface FixedItem {
   kind: FindingKind
   location: FindingLocation
   accessKeyId: string | null
-  action: 'removed' | 'deleted' | 'converted' | 'chmod'
+  action: 'removed' | 'deleted' | 'converted' | 'chmod' | 'left-alone'
   /** For a converted profile: the role it now uses. */
   role?: string
   /** How to deactivate a removed long-term key at AWS (keyless cannot): a command, or what to do in the console. */
@@ -39,6 +40,8 @@ export interface FixOutcome {
   failed: string[]
   /** Backups that still hold removed keys (`credentials.keyless.bak`): the user deletes them once the keys are deactivated. */
   backups: string[]
+  /** Keys in files keyless does not own that --fix left there (no yes on a terminal): where, and how to deactivate. */
+  leftAlone?: FixedItem[]
 }
 
 /**
@@ -126,6 +129,32 @@ export async function applyFixes(decisions: Decision[], options: {env: NodeJS.Pr
     }
   }
 
+  // Key lines out of files keyless does not own (shell start-up files; other tools' files the user said yes to):
+  // one write per file, after a backup.
+  const byFile = new Map<string, Decision[]>()
+  for (const d of decisions) {
+    const action = d.entry.draft.action
+    if (action?.type === 'remove-lines') byFile.set(action.path, [...(byFile.get(action.path) ?? []), d])
+  }
+  for (const [path, list] of byFile) {
+    const shown = displayPath(path, env)
+    try {
+      const removals = list.map((d) => ({
+        lines: (d.entry.draft.action as {lines: number[]}).lines,
+        accessKeyId: d.entry.draft.key?.accessKeyId ?? '',
+      }))
+      const done = await removeLinesFromFile(path, removals)
+      if (done.error) {
+        outcome.failed.push(`keyless: ${shown} was left as it is: ${done.error}; to review it, run: keyless audit --fix`)
+        continue
+      }
+      if (done.backup) outcome.backups.push(displayPath(done.backup, env))
+      for (const d of list) outcome.fixed.push(removedItem(d))
+    } catch (error) {
+      outcome.failed.push(`${toUserLine(error)} (nothing in ${shown} was changed)`)
+    }
+  }
+
   for (const d of decisions) {
     const action = d.entry.draft.action
     if (action?.type !== 'delete-cache') continue
@@ -170,6 +199,11 @@ function currentKeyId(text: string, profile: string, file: 'credentials' | 'conf
     id = getKey(section, 'aws_access_key_id') ?? id
   }
   return id
+}
+
+/** A key --fix leaves in a file keyless does not own: its place and the deactivation step. */
+export function leftAloneItem(entry: Entry): FixedItem {
+  return {...removedItem({entry, action: 'fix'}), action: 'left-alone'}
 }
 
 function removedItem(d: Decision): FixedItem {

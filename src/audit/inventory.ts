@@ -1,6 +1,11 @@
+import {join, sep} from 'node:path'
+
+import {homeDir} from '../aws-config/paths.js'
 import {scanDirectory} from './scan.js'
 import {compareFindings, rateFinding} from './severity.js'
 import {awsFileDrafts, cacheDrafts, environmentDrafts} from './sources.js'
+import {awsDirectoryDrafts, toolAndShellDrafts} from './stores.js'
+import {SCAN_LIMITS} from './walk.js'
 import {identifyKeys, keyFingerprint} from './identify.js'
 import {SEVERITIES, type AuditReport, type Draft, type Finding, type KeyIdentity} from './types.js'
 
@@ -29,14 +34,36 @@ export interface Inventory {
   identities: Map<string, KeyIdentity>
 }
 
-/** Static keys STS is asked about: the ones with a secret, in the environment, AWS files and project files. */
-const IDENTIFIED = new Set(['environment-key', 'credentials-file-key', 'config-file-key', 'project-file-key'])
+/**
+ * Keys STS is asked about: the ones with a secret, wherever they are (the environment, AWS files, other tools'
+ * files, shell start-up files, project files), and the credentials an `aws login` cache holds.
+ */
+const IDENTIFIED = new Set([
+  'environment-key',
+  'credentials-file-key',
+  'config-file-key',
+  'project-file-key',
+  'tool-file-key',
+  'shell-file-key',
+  'aws-dir-key',
+  'login-cache',
+])
 
 /** Every credential on this machine, identified and rated. Changes nothing. */
 export async function takeInventory(options: InventoryOptions): Promise<Inventory> {
   const {env} = options
-  const drafts: Draft[] = [...environmentDrafts(env), ...(await awsFileDrafts(env)), ...(await cacheDrafts(env))]
-  for (const dir of options.scan) drafts.push(...(await scanDirectory(dir, env)))
+  const drafts: Draft[] = [
+    ...environmentDrafts(env),
+    ...(await awsFileDrafts(env)),
+    ...(await cacheDrafts(env)),
+    ...awsDirectoryDrafts(env, SCAN_LIMITS),
+    ...(await toolAndShellDrafts(env)),
+  ]
+  // A file read above is not found again by --scan (`--scan ~` reaches ~/.s3cfg and ~/.aws too).
+  const read = new Set(drafts.map((d) => d.path).filter(Boolean))
+  const awsDir = join(homeDir(env), '.aws') + sep
+  const covered = (path: string | undefined) => path !== undefined && (read.has(path) || path.startsWith(awsDir))
+  for (const dir of options.scan) drafts.push(...scanDirectory(dir, env).filter((d) => !covered(d.path)))
   const keys = drafts.filter((d) => d.key && d.key.secretAccessKey && IDENTIFIED.has(d.kind)).map((d) => d.key!)
   let identities = new Map<string, KeyIdentity>(options.known ?? [])
   if (!options.offline && keys.length > 0) {

@@ -6,6 +6,9 @@ export interface RenderOptions {
   colour: boolean
 }
 
+/** Findings located by line in a file keyless does not own (a shell start-up file, another tool's file). */
+const LINE_KINDS = new Set(['tool-file-key', 'shell-file-key', 'aws-dir-key'])
+
 const COLOURS: Record<Severity, string> = {critical: '1;31', high: '31', medium: '33', info: '2'}
 
 function paint(text: string, code: string, on: boolean): string {
@@ -107,7 +110,12 @@ export function notAppliedText(count: number): string {
 export function renderFixOutcome(outcome: FixOutcome): string {
   const out: string[] = []
   for (const item of outcome.fixed) {
-    const where = item.location.profile ? `[${item.location.profile}] in ${item.location.file}` : (item.location.file ?? '')
+    const byLine = LINE_KINDS.has(item.kind) && item.location.line
+    const where = byLine
+      ? `${item.location.file} line ${item.location.line}`
+      : item.location.profile
+        ? `[${item.location.profile}] in ${item.location.file}`
+        : (item.location.file ?? '')
     if (item.action === 'removed') out.push(`Removed ${item.accessKeyId} from ${where}.`)
     if (item.action === 'converted') out.push(`Profile ${where.replace(/ in .*/, '')} now uses keyless: ${item.role}.`)
     if (item.action === 'deleted') out.push(`Deleted ${where}.`)
@@ -116,7 +124,16 @@ export function renderFixOutcome(outcome: FixOutcome): string {
   const steps = outcome.fixed.filter((i) => i.deactivate)
   if (steps.length > 0) {
     out.push('', 'keyless cannot deactivate keys at AWS. Do it now (a removed key still works for whoever copied it):')
-    for (const item of steps) out.push(`  ${item.deactivate}`)
+    // The same key removed from two files is deactivated once.
+    for (const step of new Set(steps.map((i) => i.deactivate))) out.push(`  ${step}`)
+  }
+  if ((outcome.leftAlone ?? []).length > 0) {
+    if (out.length > 0) out.push('')
+    out.push("Left alone: keyless edits another tool's file only when you say yes to that finding on a terminal (keyless audit --fix).")
+    for (const item of outcome.leftAlone!) {
+      out.push(`  ${item.accessKeyId} in ${item.location.file} line ${item.location.line}: remove it there by hand`)
+      if (item.deactivate) out.push(`    then: ${item.deactivate}`)
+    }
   }
   if (outcome.backups.length > 0) out.push('')
   for (const backup of outcome.backups) out.push(`${backup} holds the removed keys: delete it once they are deactivated (rm ${backup}).`)

@@ -1,7 +1,18 @@
-import {maskAccessKeyId} from '../identity/classify.js'
+import {classifyArn, maskAccessKeyId} from '../identity/classify.js'
 import type {Draft, Finding, FindingStatus, KeyIdentity, Severity} from './types.js'
 
-const KEY_KINDS = new Set(['environment-key', 'credentials-file-key', 'config-file-key', 'project-file-key'])
+const KEY_KINDS = new Set([
+  'environment-key',
+  'credentials-file-key',
+  'config-file-key',
+  'project-file-key',
+  'tool-file-key',
+  'shell-file-key',
+  'aws-dir-key',
+])
+
+/** `login_session` names the principal's ARN: `arn:aws:iam::111111111111:root` is the account root. */
+const ROOT_ARN = /^arn:aws[\w-]*:(?:iam|sts)::\d{12}:root$/
 
 /**
  * The severity, title and fix of one finding (PRODUCT.md section 12). Pure: a table test covers every rule.
@@ -15,16 +26,19 @@ const KEY_KINDS = new Set(['environment-key', 'credentials-file-key', 'config-fi
  */
 export function rateFinding(draft: Draft, identity: KeyIdentity | undefined): Finding {
   const masked = draft.key ? maskAccessKeyId(draft.key.accessKeyId) : null
-  const status: FindingStatus = identity?.status ?? draft.status ?? 'present'
+  // A cache keeps its own status (valid, expired); STS only says whose credentials it holds.
+  const status: FindingStatus = (KEY_KINDS.has(draft.kind) ? identity?.status : undefined) ?? draft.status ?? 'present'
   const {severity, title, fix} = rule(draft, identity, status, masked ?? '')
+  const named = draft.kind === 'login-session-profile' && draft.detail ? classifyArn(draft.detail) : undefined
+  const principal = named && named.kind !== 'unknown' ? {account: named.account, arn: draft.detail!, principalKind: named.kind} : undefined
   return {
     severity,
     kind: draft.kind,
     location: draft.location,
     accessKeyId: masked,
-    account: identity?.account ?? null,
-    arn: identity?.arn ?? null,
-    principalKind: identity?.principalKind ?? null,
+    account: identity?.account ?? principal?.account ?? null,
+    arn: identity?.arn ?? principal?.arn ?? null,
+    principalKind: identity?.principalKind ?? principal?.principalKind ?? null,
     status,
     expiresAt: draft.expiresAt ?? null,
     title,
@@ -41,8 +55,30 @@ interface Rated {
 
 function rule(draft: Draft, identity: KeyIdentity | undefined, status: FindingStatus, masked: string): Rated {
   const where = draft.location.file ?? 'the environment'
-  if (KEY_KINDS.has(draft.kind)) return keyRule(draft, identity, status, masked)
+  if (KEY_KINDS.has(draft.kind)) {
+    const place =
+      draft.kind === 'tool-file-key'
+        ? ` in ${draft.detail ?? 'another tool'}'s file`
+        : draft.kind === 'shell-file-key'
+          ? ` in a ${draft.detail ?? 'shell'} start-up file`
+          : ''
+    return keyRule(draft, identity, status, masked, place)
+  }
   switch (draft.kind) {
+    case 'key-id':
+      return {
+        severity: 'info',
+        title: `access key id ${masked} without its secret`,
+        fix: `nothing usable here; if it is a key of yours, its secret is kept in another place: deactivate the key if you no longer know which`,
+      }
+    case 'example-key':
+      return {severity: 'info', title: `AWS's documented example key ${masked}`, fix: 'nothing to do: an example, not a key'}
+    case 'keyless-backup':
+      return {
+        severity: 'info',
+        title: `keyless's backup ${where} holds ${draft.detail ?? 'the'} removed key${draft.detail === '1' ? '' : 's'}`,
+        fix: `once the keys are deactivated, run: rm ${where}`,
+      }
     case 'shadowed-profile':
       return {
         severity: 'medium',
@@ -68,9 +104,16 @@ function rule(draft: Draft, identity: KeyIdentity | undefined, status: FindingSt
         fix: 'its tokens live in plaintext in ~/.aws/sso/cache; keyless profiles sync writes profiles whose tokens stay in the keychain',
       }
     case 'login-session-profile':
+      if (draft.detail && ROOT_ARN.test(draft.detail)) {
+        return {
+          severity: 'critical',
+          title: `aws login profile [${draft.location.profile}] signs in as the root of account ${classifyArn(draft.detail).account}`,
+          fix: `stop using the root user: run aws logout --profile ${draft.location.profile}, delete its cache in ~/.aws/login/cache (keyless audit --fix), and use an IAM Identity Center role (keyless login)`,
+        }
+      }
       return {
         severity: 'info',
-        title: `aws login profile [${draft.location.profile}]`,
+        title: `aws login profile [${draft.location.profile}]${draft.detail ? ` as ${draft.detail}` : ''}`,
         fix: 'its tokens live in plaintext in ~/.aws/login/cache; prefer a keyless profile',
       }
     case 'assume-role-profile':
@@ -79,8 +122,16 @@ function rule(draft: Draft, identity: KeyIdentity | undefined, status: FindingSt
         title: `assume-role profile [${draft.location.profile}]`,
         fix: 'check what its source_profile or credential_source holds (findings above)',
       }
-    case 'sso-cache':
     case 'login-cache':
+      if (identity?.status === 'active' && identity.principalKind === 'root') {
+        return {
+          severity: 'critical',
+          title: `aws login cache with credentials of the root of account ${identity.account} in plaintext`,
+          fix: `delete ${where} (run: keyless audit --fix), run aws logout, and use an IAM Identity Center role (keyless login)`,
+        }
+      }
+      return tokenCacheRule(draft, status)
+    case 'sso-cache':
       return tokenCacheRule(draft, status)
     case 'cli-cache':
       return status === 'expired'
@@ -110,25 +161,29 @@ function rule(draft: Draft, identity: KeyIdentity | undefined, status: FindingSt
   }
 }
 
-function keyRule(draft: Draft, identity: KeyIdentity | undefined, status: FindingStatus, masked: string): Rated {
+function keyRule(draft: Draft, identity: KeyIdentity | undefined, status: FindingStatus, masked: string, place: string): Rated {
   const remove = removeHow(draft)
   if (draft.temporary) {
     if (status === 'expired' || status === 'rejected') {
-      return {severity: 'info', title: `expired temporary credentials ${masked}`, fix: remove}
+      return {severity: 'info', title: `expired temporary credentials ${masked}${place}`, fix: remove}
     }
     const who = identity?.arn ? ` of ${identity.arn}` : ''
     if (draft.kind === 'environment-key')
       return {severity: 'info', title: `temporary credentials ${masked}${who} in this shell`, fix: 'nothing to do: they expire'}
-    return {severity: 'medium', title: `temporary credentials ${masked}${who} in plaintext`, fix: remove}
+    return {severity: 'medium', title: `temporary credentials ${masked}${who}${place} in plaintext`, fix: remove}
   }
   if (status === 'rejected') {
     const why = identity?.reason === 'SignatureDoesNotMatch' ? 'its secret is wrong' : 'deleted or inactive'
-    return {severity: 'medium', title: `long-term key ${masked} that AWS rejects (${why})`, fix: `${remove}; nothing to deactivate at AWS`}
+    return {
+      severity: 'medium',
+      title: `long-term key ${masked}${place} that AWS rejects (${why})`,
+      fix: `${remove}; nothing to deactivate at AWS`,
+    }
   }
   if (status === 'active' && identity?.principalKind === 'root') {
     return {
       severity: 'critical',
-      title: `root key of account ${identity.account}`,
+      title: `root key of account ${identity.account}${place}`,
       fix: `${remove}, then delete the root access key: sign in as root, Security credentials, Access keys`,
     }
   }
@@ -137,7 +192,7 @@ function keyRule(draft: Draft, identity: KeyIdentity | undefined, status: Findin
       identity?.principalKind === 'iam-user' ? `IAM user ${identity.userName} in ${identity.account}` : (identity?.arn ?? 'unknown')
     return {
       severity: 'high',
-      title: `long-term key of ${owner}`,
+      title: `long-term key of ${owner}${place}`,
       fix: `${remove}, then deactivate it in IAM (keyless audit --fix prints the command)`,
     }
   }
@@ -145,7 +200,7 @@ function keyRule(draft: Draft, identity: KeyIdentity | undefined, status: Findin
     status === 'unchecked'
       ? 'not checked (--offline)'
       : `not identified (STS ${status === 'unreachable' ? 'unreachable' : (identity?.reason ?? 'error')})`
-  return {severity: 'high', title: `long-term key ${masked}, ${why}`, fix: `${remove}, then deactivate it in IAM`}
+  return {severity: 'high', title: `long-term key ${masked}${place}, ${why}`, fix: `${remove}, then deactivate it in IAM`}
 }
 
 function removeHow(draft: Draft): string {
@@ -155,6 +210,14 @@ function removeHow(draft: Draft): string {
       return 'run: unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN, and remove them from your shell start-up files'
     case 'project-file-key':
       return `delete it from ${loc.file} line ${loc.line} (and from version control history if committed)`
+    case 'tool-file-key':
+      return `remove it from ${loc.file} line ${loc.line} (${draft.detail ?? 'another tool'}'s file: keyless audit --fix asks before editing it) and give ${draft.detail ?? 'that tool'} short-lived credentials`
+    case 'shell-file-key':
+      return draft.action
+        ? `remove its export lines from ${loc.file} line ${loc.line} (run: keyless audit --fix)`
+        : `remove it from ${loc.file} line ${loc.line} by hand (the line holds more than the one assignment)`
+    case 'aws-dir-key':
+      return `delete ${loc.file} if it is an old copy, or remove the key at line ${loc.line} (keyless audit --fix asks)`
     default:
       return `remove it from ${loc.file} [${loc.profile}] (run: keyless audit --fix)`
   }

@@ -183,7 +183,8 @@ export async function awsFileDrafts(env: Env): Promise<Draft[]> {
     } else if (sso) {
       drafts.push({kind: 'sso-profile', location: at, path: config.path})
     }
-    if (getKey(section, 'login_session') !== undefined) drafts.push({kind: 'login-session-profile', location: at, path: config.path})
+    const loginSession = getKey(section, 'login_session')
+    if (loginSession !== undefined) drafts.push({kind: 'login-session-profile', location: at, detail: loginSession, path: config.path})
     if (getKey(section, 'role_arn') !== undefined) drafts.push({kind: 'assume-role-profile', location: at, path: config.path})
   }
 
@@ -217,7 +218,8 @@ export async function cacheDrafts(env: Env): Promise<Draft[]> {
   const dirs: Array<[Draft['kind'], string]> = [
     ['sso-cache', join(home, '.aws', 'sso', 'cache')],
     ['cli-cache', join(home, '.aws', 'cli', 'cache')],
-    ['login-cache', join(home, '.aws', 'login', 'cache')],
+    // The directory the JS SDK's login provider reads (AWS_LOGIN_CACHE_DIRECTORY overrides it there too).
+    ['login-cache', env.AWS_LOGIN_CACHE_DIRECTORY || join(home, '.aws', 'login', 'cache')],
   ]
   const now = Date.now()
   for (const [kind, dir] of dirs) {
@@ -296,7 +298,16 @@ export function describeCache(kind: Draft['kind'], data: Record<string, unknown>
       ...(str(data.refreshToken) ? ['refresh-token'] : []),
       ...(str(data.dpopKey) ? ['private-key'] : []),
     ]
-    return {kind, holds, expiresAt, status: expired(expiresAt) ? 'expired' : 'valid'}
+    // Its credentials are identified with STS like any key: whose they are decides how bad the file is.
+    const id = str(access.accessKeyId)
+    const secret = str(access.secretAccessKey)
+    registerSecret(secret)
+    registerSecret(str(access.sessionToken))
+    const key =
+      id && secret
+        ? {accessKeyId: id, secretAccessKey: secret, ...(str(access.sessionToken) ? {sessionToken: str(access.sessionToken)} : {})}
+        : undefined
+    return {kind, holds, expiresAt, status: expired(expiresAt) ? 'expired' : 'valid', ...(key ? {key, temporary: true} : {})}
   }
   // sso-cache: a token file (accessToken, refreshToken, and a copy of the client) or a registration file.
   const accessExpires = str(data.accessToken) ? iso(data.expiresAt) : null

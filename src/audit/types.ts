@@ -10,6 +10,12 @@ export type FindingKind =
   | 'credentials-file-key'
   | 'config-file-key'
   | 'project-file-key'
+  | 'tool-file-key'
+  | 'shell-file-key'
+  | 'aws-dir-key'
+  | 'key-id'
+  | 'example-key'
+  | 'keyless-backup'
   | 'shadowed-profile'
   | 'keyless-profile'
   | 'credential-process-profile'
@@ -95,6 +101,11 @@ export type FixAction =
   | {type: 'remove-key'; file: 'credentials' | 'config'; path: string; profile: string}
   | {type: 'delete-cache'; path: string}
   | {type: 'chmod'; path: string}
+  /**
+   * The lines of one key pair in a file keyless does not own (another tool's config, a copy under ~/.aws, a shell
+   * start-up file). `confirm`: only with the user's yes to this very finding on a terminal (never with --yes).
+   */
+  | {type: 'remove-lines'; path: string; lines: number[]; confirm: boolean}
 
 /** A finding before it is rated: where it came from, what --fix could do, and the key (kept out of output). */
 export interface Draft {

@@ -8,11 +8,11 @@ import type {AuditResult} from '../audit/audit.js'
 
 export default class Audit extends KeylessCommand {
   static override summary = 'Find every AWS credential on this machine, who it belongs to, and how to get rid of the dangerous ones.'
-  static override description = `Looks at the environment, the credentials and config files (static keys, credential_process, SSO, aws login and assume-role profiles, shadowed profiles, file permissions), the AWS CLI's plaintext caches (~/.aws/sso/cache, ~/.aws/cli/cache, ~/.aws/login/cache) and, with --scan, project files (.env, *.tfvars, *.tf, shell files). Each static key is identified with STS GetCallerIdentity signed with it (--offline skips that). No secret is ever printed.
+  static override description = `Looks at the environment, the credentials and config files (static keys, credential_process, SSO, aws login and assume-role profiles, shadowed profiles, file permissions), the AWS CLI's plaintext caches (~/.aws/sso/cache, ~/.aws/cli/cache, ~/.aws/login/cache), every other file under ~/.aws, the files of other tools that keep AWS keys (s3cmd, boto, s3fs, rclone, MinIO client, s3ql...), shell start-up files and, with --scan, every text file under DIR (binaries, dependency and VCS directories skipped; --debug says what was skipped). Each key is identified with STS GetCallerIdentity signed with it (--offline skips that). No secret is ever printed.
 
 Severity: critical a root key; high an IAM user's long-term key, a plaintext refresh token or client secret; medium plaintext temporary credentials or access tokens, a key AWS rejects, shadowed profiles; info the rest.
 
---fix asks, per finding, to remove the key (or turn that profile into a keyless profile for a role of the same account), delete the cache, or keep it; --fix --yes removes every key and cache without asking. Files are edited losslessly with a backup (credentials.keyless.bak, config.keyless.bak). keyless cannot deactivate keys at AWS: it prints the command to do so.
+--fix asks, per finding, to remove the key (or turn that profile into a keyless profile for a role of the same account), delete the cache, or keep it; --fix --yes removes every key and cache without asking, and the export lines of keys in shell start-up files, but leaves other tools' files alone (it prints where each key is and how to deactivate it). Files are edited losslessly with a backup (credentials.keyless.bak, config.keyless.bak). keyless cannot deactivate keys at AWS: it prints the command to do so.
 
 Exit codes: 0 nothing critical or high; 1 runtime failure; 2 usage; 3 a critical or high finding (after --fix: one that is left).`
 
@@ -27,7 +27,7 @@ Exit codes: 0 nothing critical or high; 1 runtime failure; 2 usage; 3 a critical
 
   static override flags = {
     offline: Flags.boolean({description: 'do not call STS: keys are listed, not identified'}),
-    scan: Flags.string({description: 'also look for key pairs in project files under DIR (repeatable)', helpValue: 'DIR', multiple: true}),
+    scan: Flags.string({description: 'also look for keys in every text file under DIR (repeatable)', helpValue: 'DIR', multiple: true}),
     fix: Flags.boolean({description: 'remove keys and plaintext caches (asks per finding on a terminal)'}),
     yes: Flags.boolean({
       description: 'with --fix: apply the safe default without asking (remove keys and caches, convert nothing)',

@@ -17,6 +17,8 @@ export interface StaticIdentity {
   userId: string
   /** `Inactive`: the key exists but IAM deactivated it; STS answers `InvalidClientTokenId` as for a deleted key. */
   status?: 'Active' | 'Inactive'
+  /** Temporary credentials (an `aws login` session of the root): STS wants this token with the key, as AWS does. */
+  sessionToken?: string
 }
 
 /** Everything the emulated Identity Center instance knows. The JSON a `--fixture FILE` holds. */

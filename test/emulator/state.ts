@@ -460,6 +460,7 @@ function staticCredentials(identity: StaticIdentity): IssuedCredentials {
     account: identity.account,
     arn: identity.arn,
     userId: identity.userId,
+    ...(identity.sessionToken ? {sessionToken: identity.sessionToken} : {}),
     ...(identity.status === 'Inactive' ? {inactive: true} : {}),
   }
 }

@@ -1,0 +1,173 @@
+import {registerSecret} from '../ui/debug.js'
+import type {FoundKey} from './types.js'
+
+/**
+ * What a text says about AWS keys: a `pair` (a key id with its secret: a credential), an `id` alone (it shows
+ * where a key was, and grants nothing), or an `example` (AWS's documented example keys, never sent anywhere).
+ */
+export type KeyHit =
+  | {type: 'pair'; line: number; variable: string | null; key: FoundKey; lines: number[]}
+  | {type: 'id' | 'example'; line: number; variable: string | null; accessKeyId: string}
+
+export interface PairOptions {
+  /** Names that hold a secret. Tools spell it their own way (s3ql's `backend-password`). */
+  secretNames?: RegExp
+  /** INI files pair a key id with the secret of the same section, however far apart (s3cmd sorts its keys). */
+  ini?: boolean
+}
+
+const KEY_ID_G = /(?<![A-Za-z0-9])((?:AKIA|ASIA)[A-Z0-9]{16})(?![A-Za-z0-9])/g
+const KEY_ID_EXACT = /^(?:AKIA|ASIA)[A-Z0-9]{16}$/
+/** `NAME = value`, `NAME: value`, `export NAME=value`, `"NAME": "value"`, `aws.secretKey=value`: the name, then the value. */
+const ASSIGNMENT = /["'`]?([A-Za-z_][\w.-]*)["'`]?\s*[:=]>?\s*["'`]?([^"'`\s,;}]+)/g
+/** `ID:SECRET` (s3fs), `bucket:ID:SECRET`: a whole line. */
+const COLON_PAIR = /^\s*(?:[\w.-]+:)?((?:AKIA|ASIA)[A-Z0-9]{16}):([A-Za-z0-9/+=_-]{16,})\s*$/
+/** `ID:SECRET` inside a line (a comment, a URL's user info): the secret must then be a whole 40-character one. */
+const COLON_INLINE = /(?<![A-Za-z0-9])((?:AKIA|ASIA)[A-Z0-9]{16}):([A-Za-z0-9/+=_-]{40})(?![A-Za-z0-9/+=_-])/
+/** A quoted 40-character secret after a key id on the same line: `new Credentials("AKIA...", "wJalr...")`. */
+const POSITIONAL_SECRET = /["'`]([A-Za-z0-9/+=_-]{40})["'`]/g
+const SECRET_NAME = /secret/i
+const TOKEN_NAME = /session_?token|security_?token|sessiontoken|access_token/i
+/** Lines longer than this (minified code) are searched for key ids only. */
+const LONG_LINE = 10_000
+/** A secret is paired with a key id at most this many lines away (outside INI sections). */
+const NEAR_LINES = 5
+
+/** AWS's documentation keys: `AKIAIOSFODNN7EXAMPLE`, `AKIAI44QH8DHBEXAMPLE`, `wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY`. */
+export const isExampleKeyId = (id: string): boolean => id.endsWith('EXAMPLE')
+
+/**
+ * A value that names a secret kept elsewhere, not the secret: `${{ secrets.X }}`, `$AWS_SECRET_ACCESS_KEY`,
+ * `process.env.X`, `os.environ["X"]`, `var.secret_key`, `ENV_NAME`, `<%= ... %>`, `{{ ... }}`.
+ */
+export function isReference(value: string): boolean {
+  return (
+    /[$%{}()<>[\]]/.test(value) ||
+    /^[A-Z][A-Z0-9_]*$/.test(value) ||
+    /^[A-Za-z_][\w]*(\.[A-Za-z_][\w-]*)+$/.test(value) ||
+    /^(true|false|null|none|nil|undefined|changeme|your[\w-]*)$/i.test(value) ||
+    value.includes('EXAMPLEKEY')
+  )
+}
+
+interface Item {
+  line: number
+  name: string | null
+  value: string
+  section: number
+}
+
+/**
+ * Every key id in `text`, paired with its secret where one is next to it under a usual spelling
+ * (`aws_secret_access_key`, `secretAccessKey`, `secret_key`, `aws.secretKey`, `secret-key`,
+ * `SECRET_ACCESS_KEY`...), on the same `ID:SECRET` line, or quoted right after it on the same line. Each
+ * secret belongs to one key id, the nearest. Cheap when there is no key id: one search, nothing else.
+ */
+export function findKeys(text: string, options: PairOptions = {}): KeyHit[] {
+  if (!text.includes('AKIA') && !text.includes('ASIA')) return []
+  const secretNames = options.secretNames ?? SECRET_NAME
+  const lines = text.split(/\r\n|\n|\r/)
+  const ids: Item[] = []
+  const secrets: Item[] = []
+  const tokens: Item[] = []
+  const direct = new Map<Item, Item>()
+  let section = 0
+  for (const [i, line] of lines.entries()) {
+    const n = i + 1
+    if (options.ini && /^\s*\[[^\]]*\]\s*$/.test(line)) section++
+    const hasId = line.includes('AKIA') || line.includes('ASIA')
+    if (line.length > LONG_LINE) {
+      if (hasId) for (const m of line.matchAll(KEY_ID_G)) ids.push({line: n, name: null, value: m[1]!, section})
+      continue
+    }
+    const colon = hasId ? (COLON_PAIR.exec(line) ?? COLON_INLINE.exec(line)) : null
+    if (colon) {
+      const id = {line: n, name: 'ID:SECRET', value: colon[1]!, section}
+      ids.push(id)
+      direct.set(id, {line: n, name: 'ID:SECRET', value: colon[2]!, section})
+      continue
+    }
+    const seen = new Set<string>()
+    for (const m of line.matchAll(ASSIGNMENT)) {
+      const name = m[1] ?? ''
+      const value = m[2] ?? ''
+      if (KEY_ID_EXACT.test(value)) {
+        ids.push({line: n, name, value, section})
+        seen.add(value)
+      } else if (secretNames.test(name) && value.length >= 16 && !isReference(value)) secrets.push({line: n, name, value, section})
+      else if (TOKEN_NAME.test(name) && value.length >= 16 && !isReference(value)) tokens.push({line: n, name, value, section})
+    }
+    if (!hasId) continue
+    // Key ids outside an assignment: function arguments, lists, XML values. A quoted 40-character string after
+    // one on the same line is its secret.
+    for (const m of line.matchAll(KEY_ID_G)) {
+      if (seen.has(m[1]!)) continue
+      const id = {line: n, name: null, value: m[1]!, section}
+      ids.push(id)
+      const after = line.slice((m.index ?? 0) + 20)
+      const positional = [...after.matchAll(POSITIONAL_SECRET)].find((s) => !isReference(s[1]!) && !KEY_ID_EXACT.test(s[1]!))
+      if (positional) direct.set(id, {line: n, name: null, value: positional[1]!, section})
+    }
+  }
+
+  const near = (a: Item, b: Item): boolean => (options.ini ? a.section === b.section : Math.abs(a.line - b.line) <= NEAR_LINES)
+  const candidates: Array<{id: Item; secret: Item; distance: number}> = []
+  for (const id of ids) {
+    if (direct.has(id) || isExampleKeyId(id.value)) continue
+    for (const secret of secrets) if (near(id, secret)) candidates.push({id, secret, distance: Math.abs(secret.line - id.line)})
+  }
+  candidates.sort((a, b) => a.distance - b.distance || a.id.line - b.id.line)
+  const paired = new Map<Item, Item>(direct)
+  const used = new Set<Item>()
+  for (const c of candidates) {
+    if (paired.has(c.id) || used.has(c.secret)) continue
+    paired.set(c.id, c.secret)
+    used.add(c.secret)
+  }
+
+  const out: KeyHit[] = []
+  for (const id of ids) {
+    if (isExampleKeyId(id.value)) {
+      out.push({type: 'example', line: id.line, variable: id.name, accessKeyId: id.value})
+      continue
+    }
+    const secret = paired.get(id)
+    if (!secret) {
+      out.push({type: 'id', line: id.line, variable: id.name, accessKeyId: id.value})
+      continue
+    }
+    const token = tokens.filter((t) => near(id, t)).sort((a, b) => Math.abs(a.line - id.line) - Math.abs(b.line - id.line))[0]
+    registerSecret(secret.value)
+    registerSecret(token?.value)
+    out.push({
+      type: 'pair',
+      line: id.line,
+      variable: id.name,
+      key: {accessKeyId: id.value, secretAccessKey: secret.value, ...(token ? {sessionToken: token.value} : {})},
+      lines: [...new Set([id.line, secret.line, ...(token ? [token.line] : [])])].sort((a, b) => a - b),
+    })
+  }
+  return out
+}
+
+/** The pairs only: what the AWS files' fallback search and older callers want. */
+export function findKeyPairs(text: string, options: PairOptions = {}): Array<{line: number; variable: string | null; key: FoundKey}> {
+  return findKeys(text, options).flatMap((h) => (h.type === 'pair' ? [{line: h.line, variable: h.variable, key: h.key}] : []))
+}
+
+/**
+ * Shell start-up syntax, rewritten line for line (numbers kept) as `NAME=value` so the pair search reads it:
+ * fish `set -gx NAME value`, fish universal variables `SETUVAR --export NAME:value`, csh `setenv NAME value`.
+ * Never executed: a value that is a command substitution stays what it is, a reference.
+ */
+export function normaliseShell(text: string): string {
+  return text
+    .split(/(\r\n|\n|\r)/)
+    .map((part) =>
+      part
+        .replace(/^(\s*)set\s+(?:-[A-Za-z]+\s+)*([A-Za-z_]\w*)\s+(.*)$/, '$1$2=$3')
+        .replace(/^(\s*)SETUVAR\s+(?:--export\s+)?([A-Za-z_]\w*):(.*)$/, '$1$2=$3')
+        .replace(/^(\s*)setenv\s+([A-Za-z_]\w*)\s+(.*)$/, '$1$2=$3'),
+    )
+    .join('')
+}

@@ -1,0 +1,210 @@
+import {join, resolve} from 'node:path'
+
+import {configFilePath, credentialsFilePath, displayPath, homeDir} from '../aws-config/paths.js'
+import {ASSIGNMENT_LINE} from './line-fix.js'
+import {findKeys, normaliseShell, type KeyHit, type PairOptions} from './pairs.js'
+import {hitDrafts, readBounded} from './scan.js'
+import type {Draft, FindingKind} from './types.js'
+import {walkTextFiles, type WalkLimits} from './walk.js'
+
+type Env = NodeJS.ProcessEnv
+
+/** Tool config files are small; anything bigger is read this far. */
+const STORE_MAX_BYTES = 1024 * 1024
+
+/** How a store is read (never executed): INI sections, shell start-up syntax, or plain text (`ID:SECRET`, JSON, `Name=value`). */
+export type StoreFormat = 'ini' | 'shell' | 'text'
+
+export interface Store {
+  /** Whose file it is, for people: `s3cmd`, `rclone`, `bash`. */
+  tool: string
+  path: string
+  format: StoreFormat
+  kind: FindingKind
+  /** Secret spellings beyond `secret` (s3ql's `backend-password`). */
+  secretNames?: RegExp
+  /** --fix may remove its export lines with --yes (a shell start-up file of this user); else only when confirmed. */
+  fixWithoutConfirm?: boolean
+}
+
+const xdgConfig = (env: Env): string => env.XDG_CONFIG_HOME || join(homeDir(env), '.config')
+
+/**
+ * The plain-file stores of the tools that keep AWS keys, at their documented default paths and the paths their
+ * environment variables name (README "Audit this machine" lists them with the reason for each).
+ */
+export function toolStores(env: Env): Store[] {
+  const home = homeDir(env)
+  const ini = (tool: string, ...paths: Array<string | undefined>) =>
+    paths.filter((p): p is string => Boolean(p)).map((path): Store => ({tool, path, format: 'ini', kind: 'tool-file-key'}))
+  const text = (tool: string, ...paths: Array<string | undefined>) =>
+    paths.filter((p): p is string => Boolean(p)).map((path): Store => ({tool, path, format: 'text', kind: 'tool-file-key'}))
+  return [
+    ...ini('s3cmd', env.S3CMD_CONFIG, join(home, '.s3cfg')),
+    ...ini('boto', env.BOTO_CONFIG, ...(env.BOTO_PATH ?? '').split(':'), join(home, '.boto'), '/etc/boto.cfg'),
+    ...text('s3fs', join(home, '.passwd-s3fs'), '/etc/passwd-s3fs'),
+    ...text('AWS_CREDENTIAL_FILE', env.AWS_CREDENTIAL_FILE),
+    ...ini('rclone', env.RCLONE_CONFIG, join(xdgConfig(env), 'rclone', 'rclone.conf'), join(home, '.rclone.conf')),
+    ...text(
+      'MinIO client',
+      env.MC_CONFIG_DIR && join(env.MC_CONFIG_DIR, 'config.json'),
+      join(home, '.mc', 'config.json'),
+      join(home, '.mcli', 'config.json'),
+    ),
+    ...ini('s3ql', join(home, '.s3ql', 'authinfo2')).map((s) => ({...s, secretNames: /secret|password/i})),
+    ...text('Elastic Beanstalk CLI', join(home, '.elasticbeanstalk', 'aws_credential_file')),
+  ]
+}
+
+/** Shell start-up files: `export AWS_SECRET_ACCESS_KEY=...` in one of them is in every shell the user opens. */
+export function shellStores(env: Env): Store[] {
+  const home = homeDir(env)
+  const zdot = env.ZDOTDIR || home
+  const fish = join(xdgConfig(env), 'fish')
+  const mine = (tool: string, path: string): Store => ({tool, path, format: 'shell', kind: 'shell-file-key', fixWithoutConfirm: true})
+  return [
+    ...['.bashrc', '.bash_profile', '.bash_login', '.bash_aliases'].map((n) => mine('bash', join(home, n))),
+    mine('sh', join(home, '.profile')),
+    ...['.zshrc', '.zshenv', '.zprofile', '.zlogin'].map((n) => mine('zsh', join(zdot, n))),
+    ...['.kshrc', '.mkshrc'].map((n) => mine('ksh', join(home, n))),
+    ...['.cshrc', '.tcshrc'].map((n) => mine('csh', join(home, n))),
+    mine('fish', join(fish, 'config.fish')),
+    mine('fish', join(fish, 'fish_variables')),
+    mine('direnv', join(home, '.envrc')),
+    mine('PAM', join(home, '.pam_environment')),
+    {tool: 'the system environment', path: '/etc/environment', format: 'shell', kind: 'shell-file-key'},
+  ]
+}
+
+/** Directories of more files of one kind (fish's conf.d, systemd's environment.d): their entries become stores. */
+async function expandDirectories(env: Env): Promise<Store[]> {
+  const {readdir} = await import('node:fs/promises')
+  const out: Store[] = []
+  const dirs: Array<[string, string, string]> = [
+    ['fish', join(xdgConfig(env), 'fish', 'conf.d'), '.fish'],
+    ['systemd environment.d', join(xdgConfig(env), 'environment.d'), '.conf'],
+  ]
+  for (const [tool, dir, ext] of dirs) {
+    const names = await readdir(dir).catch(() => [] as string[])
+    for (const name of names.filter((n) => n.endsWith(ext)).sort())
+      out.push({tool, path: join(dir, name), format: 'shell', kind: 'shell-file-key', fixWithoutConfirm: true})
+  }
+  return out
+}
+
+/** The section each line of an INI file is in (`[default]` -> `default`, `[profile x]` -> `profile x`). */
+function sectionsOf(text: string): (line: number) => string | null {
+  const starts: Array<[number, string]> = []
+  for (const [i, line] of text.split(/\r\n|\n|\r/).entries()) {
+    const m = /^\s*\[([^\]]*)\]\s*$/.exec(line)
+    if (m) starts.push([i + 1, m[1]!.trim()])
+  }
+  return (line) => {
+    let name: string | null = null
+    for (const [start, section] of starts) if (start <= line) name = section
+    return name
+  }
+}
+
+/** The key hits of one store's text, read in its own format. */
+export function storeHits(text: string, store: Pick<Store, 'format' | 'secretNames'>): KeyHit[] {
+  const options: PairOptions = {ini: store.format === 'ini', ...(store.secretNames ? {secretNames: store.secretNames} : {})}
+  return findKeys(store.format === 'shell' ? normaliseShell(text) : text, options)
+}
+
+/** Reads each store that exists; a missing one is nothing, an unreadable one an `info` finding. */
+async function storeDrafts(stores: Store[], env: Env): Promise<Draft[]> {
+  const drafts: Draft[] = []
+  const seen = new Set<string>()
+  for (const store of stores) {
+    const path = resolve(store.path)
+    if (seen.has(path)) continue
+    seen.add(path)
+    let read
+    try {
+      read = await readBounded(path, STORE_MAX_BYTES)
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') continue
+      drafts.push(unreadable(path, `${store.tool}'s file cannot be read (${code ?? 'error'}): not checked`, env))
+      continue
+    }
+    const lines = read.text.split(/\r\n|\n|\r/)
+    drafts.push(
+      ...hitDrafts(
+        storeHits(read.text, store),
+        {
+          kind: store.kind,
+          path,
+          shown: displayPath(path, env),
+          detail: store.tool,
+          ...(store.format === 'ini' ? {profileOf: sectionsOf(read.text)} : {}),
+        },
+        (hit) => {
+          // Shell lines go only when each is one assignment alone; tool files only with a yes per finding.
+          if (store.format === 'shell' && !hit.lines.every((n) => ASSIGNMENT_LINE.test(lines[n - 1] ?? ''))) return undefined
+          return {type: 'remove-lines', path, lines: hit.lines, confirm: !store.fixWithoutConfirm}
+        },
+      ),
+    )
+  }
+  return drafts
+}
+
+/** Other tools' stores and the shell start-up files. */
+export async function toolAndShellDrafts(env: Env): Promise<Draft[]> {
+  return storeDrafts([...toolStores(env), ...shellStores(env), ...(await expandDirectories(env))], env)
+}
+
+/**
+ * Every file under ~/.aws other than the credentials and config files and the caches (read on their own):
+ * copies and backups (`credentials.bak`, `credentials.old`, `config~`) hold keys the AWS tools no longer use
+ * and nobody remembers. keyless's own backups (`*.keyless.bak`) are one `info` finding each: --fix said so.
+ */
+export function awsDirectoryDrafts(env: Env, limits: WalkLimits): Draft[] {
+  const root = join(homeDir(env), '.aws')
+  const own = new Set([resolve(credentialsFilePath(env)), resolve(configFilePath(env))])
+  const caches = ['sso', 'cli', 'login'].map((d) => join(root, d, 'cache') + '/')
+  const drafts: Draft[] = []
+  walkTextFiles(root, limits, {
+    file(path, bytes, length) {
+      if (own.has(path) || caches.some((c) => path.startsWith(c)) || path.endsWith('.lock')) return
+      const text = bytes.toString('utf8', 0, length)
+      const hits = storeHits(text, {format: 'ini'})
+      const shown = displayPath(path, env)
+      if (path.endsWith('.keyless.bak')) {
+        const pairs = hits.filter((h) => h.type === 'pair').length
+        if (pairs > 0)
+          drafts.push({
+            kind: 'keyless-backup',
+            location: {file: shown, line: null, profile: null, variable: null},
+            detail: String(pairs),
+            path,
+          })
+        return
+      }
+      drafts.push(
+        ...hitDrafts(hits, {kind: 'aws-dir-key', path, shown, profileOf: sectionsOf(text), detail: 'a copy under ~/.aws'}, (hit) => ({
+          type: 'remove-lines',
+          path,
+          lines: hit.lines,
+          confirm: true,
+        })),
+      )
+    },
+    skip(path, reason, detail) {
+      if (reason === 'unreadable' && path !== root) drafts.push(unreadable(path, `cannot be read (${detail ?? 'error'}): not checked`, env))
+    },
+  })
+  return drafts
+}
+
+function unreadable(path: string, detail: string, env: Env): Draft {
+  return {
+    kind: 'unreadable',
+    location: {file: displayPath(path, env), line: null, profile: null, variable: null},
+    detail,
+    severity: 'info',
+    path,
+  }
+}

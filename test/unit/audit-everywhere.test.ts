@@ -1,0 +1,174 @@
+import {mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {afterAll, describe, expect, it} from 'vitest'
+
+import {removeKeyLines} from '../../src/audit/line-fix.js'
+import {findKeys, normaliseShell} from '../../src/audit/pairs.js'
+import {rateFinding} from '../../src/audit/severity.js'
+import {storeHits} from '../../src/audit/stores.js'
+import {walkTextFiles, type SkipReason} from '../../src/audit/walk.js'
+
+// Issue 23: the pair detector, the shell and INI readers, the walker's bounds and the lossless line remover.
+const ID = 'AKIAEMULATORUSER0001'
+const SECRET = 'emulator-user-secret-0000000000000000000'
+const summary = (text: string, options = {}) =>
+  findKeys(text, options).map((h) =>
+    h.type === 'pair'
+      ? `pair ${h.line} ${h.variable} ${h.key.secretAccessKey === SECRET} ${h.lines.join(',')}`
+      : `${h.type} ${h.line} ${h.variable}`,
+  )
+
+describe('findKeys: a key id next to a secret under any usual spelling is a pair', () => {
+  it.each([
+    ['aws_secret_access_key', `aws_access_key_id = ${ID}\naws_secret_access_key = ${SECRET}`, ['pair 1 aws_access_key_id true 1,2']],
+    ['secretAccessKey (JSON)', `{"accessKeyId": "${ID}",\n "secretAccessKey": "${SECRET}"}`, ['pair 1 accessKeyId true 1,2']],
+    ['secret_key (HCL)', `access_key = "${ID}"\nsecret_key = "${SECRET}"`, ['pair 1 access_key true 1,2']],
+    ['aws.secretKey (properties)', `aws.accessKeyId=${ID}\naws.secretKey=${SECRET}`, ['pair 1 aws.accessKeyId true 1,2']],
+    ['secret-key (TOML)', `access-key = "${ID}"\nsecret-key = "${SECRET}"`, ['pair 1 access-key true 1,2']],
+    ['SECRET_ACCESS_KEY (YAML)', `  ACCESS_KEY_ID: ${ID}\n  SECRET_ACCESS_KEY: ${SECRET}`, ['pair 1 ACCESS_KEY_ID true 1,2']],
+    ['ID:SECRET (s3fs)', `${ID}:${SECRET}`, ['pair 1 ID:SECRET true 1']],
+    ['bucket:ID:SECRET (s3fs)', `bucket:${ID}:${SECRET}`, ['pair 1 ID:SECRET true 1']],
+    ['ID:SECRET inside a line', `<!-- ${ID}:${SECRET} -->`, ['pair 1 ID:SECRET true 1']],
+    ['positional arguments', `new BasicAWSCredentials("${ID}", "${SECRET}")`, ['pair 1 null true 1']],
+    ['Ruby hash', `access_key_id => '${ID}',\nsecret_access_key => '${SECRET}'`, ['pair 1 access_key_id true 1,2']],
+  ])('%s', (_, text, expected) => expect(summary(text)).toEqual(expected))
+
+  it.each([
+    ['a key id alone is an id', `id = ${ID}`, ['id 1 id']],
+    ['a key id in prose is an id', `the key ${ID} was rotated`, ['id 1 null']],
+    ['a secret that is a CI reference is no secret', `access_key = "${ID}"\nsecret_key = "\${{ secrets.X }}"`, ['id 1 access_key']],
+    [
+      'an environment reference is no secret',
+      `accessKeyId: ${ID}\nsecretAccessKey: process.env.AWS_SECRET_ACCESS_KEY`,
+      ['id 1 accessKeyId'],
+    ],
+    ['a variable name is no secret', `AWS_ACCESS_KEY_ID=${ID}\nAWS_SECRET_ACCESS_KEY=MY_SECRET_VARIABLE`, ['id 1 AWS_ACCESS_KEY_ID']],
+    [
+      "AWS's documented example is an example",
+      'AKIAIOSFODNN7EXAMPLE\nsecret = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      ['example 1 null'],
+    ],
+    ["a secret six lines away is not this key's", `key = ${ID}\n\n\n\n\n\nsecret = ${SECRET}`, ['id 1 key']],
+    ['no key id: nothing', `secret = ${SECRET}`, []],
+  ])('%s', (_, text, expected) => expect(summary(text)).toEqual(expected))
+
+  it('INI pairs within a section however far apart (s3cmd sorts its keys), never across sections', () => {
+    const text = `[default]\naccess_key = ${ID}\n${'x = 1\n'.repeat(20)}secret_key = ${SECRET}\n[other]\naccess_key = AKIAEMULATORROOT0001\n`
+    expect(summary(text, {ini: true})).toEqual(['pair 2 access_key true 2,23', 'id 25 access_key'])
+  })
+
+  it('shell start-up syntax: fish set, fish universal variables, csh setenv; line numbers kept', () => {
+    const fish = `# c\nset -gx AWS_ACCESS_KEY_ID ${ID}\nset -x AWS_SECRET_ACCESS_KEY ${SECRET}\n`
+    expect(summary(normaliseShell(fish))).toEqual(['pair 2 AWS_ACCESS_KEY_ID true 2,3'])
+    const universal = `SETUVAR --export AWS_ACCESS_KEY_ID:${ID}\nSETUVAR --export AWS_SECRET_ACCESS_KEY:${SECRET}\n`
+    expect(summary(normaliseShell(universal))).toEqual(['pair 1 AWS_ACCESS_KEY_ID true 1,2'])
+    const csh = `setenv AWS_ACCESS_KEY_ID ${ID}\r\nsetenv AWS_SECRET_ACCESS_KEY ${SECRET}\r\n`
+    expect(summary(normaliseShell(csh))).toEqual(['pair 1 AWS_ACCESS_KEY_ID true 1,2'])
+  })
+
+  it("s3ql's backend-login and backend-password", () => {
+    const hits = storeHits(`[s3]\nbackend-login: ${ID}\nbackend-password: ${SECRET}\n`, {format: 'ini', secretNames: /secret|password/i})
+    expect(hits.map((h) => h.type)).toEqual(['pair'])
+  })
+})
+
+describe('removeKeyLines: the key lines go, every other byte stays', () => {
+  it.each([
+    [
+      'shell exports, CRLF kept',
+      `a=1\r\nexport AWS_ACCESS_KEY_ID=${ID}\r\nexport AWS_SECRET_ACCESS_KEY=${SECRET}\r\nb=2`,
+      [2, 3],
+      'a=1\r\nb=2',
+    ],
+    [
+      'INI lines, comments kept',
+      `[default]\n# mine\naccess_key = ${ID}\nregion = x\nsecret_key = ${SECRET}\n`,
+      [3, 5],
+      '[default]\n# mine\nregion = x\n',
+    ],
+    [
+      'JSON members are emptied (the JSON stays valid)',
+      `{\n  "accessKey": "${ID}",\n  "secretKey": "${SECRET}"\n}\n`,
+      [2, 3],
+      '{\n  "accessKey": "",\n  "secretKey": ""\n}\n',
+    ],
+    ['an s3fs line', `other:AKIAEMULATORROOT0001:x\n${ID}:${SECRET}`, [2], 'other:AKIAEMULATORROOT0001:x\n'],
+    [
+      'fish set with a comment',
+      `set -gx AWS_ACCESS_KEY_ID ${ID} # work\nset -gx AWS_SECRET_ACCESS_KEY ${SECRET}\necho hi\n`,
+      [1, 2],
+      'echo hi\n',
+    ],
+  ])('%s', (_, before, lines, after) => expect(removeKeyLines(before, lines, ID)).toEqual({text: after}))
+
+  it('refuses when the key is no longer on those lines, or a line holds more than the key', () => {
+    expect(removeKeyLines(`a=1\nb=2\n`, [1], ID)).toEqual({error: 'the key is no longer there (the file changed since)'})
+    expect(removeKeyLines(`{"accessKey": "${ID}", "secretKey": "${SECRET}"}\n`, [1], ID)).toEqual({
+      error: 'line 1 holds more than the key: edit it by hand',
+    })
+  })
+})
+
+describe('walkTextFiles: every text file, bounded, skips said', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'keyless-walk-'))
+  afterAll(() => rmSync(dir, {recursive: true, force: true}))
+
+  it('reads text whatever its name, tells binaries by content, skips dependency dirs and links, and stops at the total bound', () => {
+    writeFileSync(join(dir, 'a.weird-extension'), 'text one\n')
+    writeFileSync(join(dir, 'b.png'), 'text that is named like an image\n')
+    writeFileSync(join(dir, 'c.txt'), Buffer.from([0x00, 0x01, 0x02, 0x00, 0xff, 0xfe]))
+    writeFileSync(join(dir, 'd.log'), 'y'.repeat(300))
+    mkdirSync(join(dir, 'node_modules'))
+    writeFileSync(join(dir, 'node_modules', 'x.js'), 'x')
+    symlinkSync('/etc', join(dir, 'etc-link'))
+    mkdirSync(join(dir, 'z'))
+    writeFileSync(join(dir, 'z', 'late.txt'), 'never read: the total bound was reached\n')
+    const files: Array<[string, number, boolean]> = []
+    const skips: Array<[string, SkipReason]> = []
+    const result = walkTextFiles(
+      dir,
+      {maxFileBytes: 100, maxTotalBytes: 140, maxEntries: 100},
+      {
+        file: (p, _b, n, truncated) => files.push([p.slice(dir.length + 1), n, truncated]),
+        skip: (p, r) => skips.push([p.slice(dir.length + 1), r]),
+      },
+    )
+    expect(files).toEqual([
+      ['a.weird-extension', 9, false],
+      ['b.png', 33, false],
+      ['d.log', 100, true],
+    ])
+    expect(skips).toEqual([
+      ['c.txt', 'binary'],
+      ['etc-link', 'symlink'],
+      ['node_modules', 'dependency-or-vcs-dir'],
+    ])
+    expect(result.stopped).toBe('after 140 bytes read')
+  })
+})
+
+describe('severity of aws login sessions (issue 23, item 3)', () => {
+  const at = {file: '~/.aws/config', line: 4, profile: 'console', variable: null}
+  it('a login_session naming the root is critical; another principal is info', () => {
+    const root = rateFinding({kind: 'login-session-profile', location: at, detail: 'arn:aws:iam::111111111111:root'}, undefined)
+    expect(root).toMatchObject({severity: 'critical', account: '111111111111', principalKind: 'root'})
+    const user = rateFinding({kind: 'login-session-profile', location: at, detail: 'arn:aws:iam::111111111111:user/alice'}, undefined)
+    expect(user).toMatchObject({severity: 'info', principalKind: 'iam-user'})
+  })
+  it("a login cache whose credentials STS names as the root's is critical", () => {
+    const draft = {
+      kind: 'login-cache' as const,
+      location: {...at, line: null, profile: null},
+      holds: ['role-credentials'],
+      status: 'valid' as const,
+    }
+    expect(
+      rateFinding(draft, {status: 'active', account: '111111111111', arn: 'arn:aws:iam::111111111111:root', principalKind: 'root'})
+        .severity,
+    ).toBe('critical')
+    expect(
+      rateFinding(draft, {status: 'active', account: '1', arn: 'arn:aws:sts::1:assumed-role/x/y', principalKind: 'assumed-role'}).severity,
+    ).toBe('medium')
+  })
+})
