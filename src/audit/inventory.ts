@@ -1,3 +1,4 @@
+import {ciDrafts} from '../ci/audit-drafts.js'
 import {scanDirectory} from './scan.js'
 import {compareFindings, rateFinding} from './severity.js'
 import {awsFileDrafts, cacheDrafts, environmentDrafts} from './sources.js'
@@ -36,7 +37,7 @@ const IDENTIFIED = new Set(['environment-key', 'credentials-file-key', 'config-f
 export async function takeInventory(options: InventoryOptions): Promise<Inventory> {
   const {env} = options
   const drafts: Draft[] = [...environmentDrafts(env), ...(await awsFileDrafts(env)), ...(await cacheDrafts(env))]
-  for (const dir of options.scan) drafts.push(...(await scanDirectory(dir, env)))
+  for (const dir of options.scan) drafts.push(...(await scanDirectory(dir, env)), ...(await ciDrafts(dir, env)))
   const keys = drafts.filter((d) => d.key && d.key.secretAccessKey && IDENTIFIED.has(d.kind)).map((d) => d.key!)
   let identities = new Map<string, KeyIdentity>(options.known ?? [])
   if (!options.offline && keys.length > 0) {

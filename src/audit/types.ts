@@ -10,6 +10,7 @@ export type FindingKind =
   | 'credentials-file-key'
   | 'config-file-key'
   | 'project-file-key'
+  | 'ci-static-key'
   | 'shadowed-profile'
   | 'keyless-profile'
   | 'credential-process-profile'
@@ -36,6 +37,8 @@ export interface FindingLocation {
   line: number | null
   profile: string | null
   variable: string | null
+  /** A CI job (`ci-static-key`); null for a workflow's own `env:`. */
+  job?: string | null
 }
 
 /** One line of `keyless audit --json` (PRODUCT.md section 12). Never holds a secret: key ids are masked. */
