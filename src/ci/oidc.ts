@@ -68,6 +68,8 @@ export interface CiOidcResult {
   workflows: Array<{file: string; rewritten: string[]; skipped: Array<{job: string | null; why: string}>; changed: boolean}>
   trustPolicy: Record<string, unknown>
   trustPolicyChecks: TrustFinding[]
+  /** What would keep the moved workflows from assuming the role. */
+  warnings: string[]
   files: string[]
   apply?: ApplyOutcome
   next: string[]
@@ -99,6 +101,13 @@ export async function runCiOidc(options: CiOidcOptions, io: CiOidcIo): Promise<C
   const checkout = await readCheckout(options.dir, options.repo)
   const {repo, root} = checkout
   const role = await resolveRole(options, repo, io)
+  if (options.apply && options.roleArn && (await io.profileAccount(options.profile!)) !== role.accountId) {
+    throw new KeylessError(
+      `--role-arn names account ${role.accountId}, but --profile ${printable(options.profile!)} is in another account`,
+      "pass a profile of the role's account, or --role-name instead of --role-arn",
+      EXIT.usage,
+    )
+  }
   if (options.allowPattern !== undefined && !options.allowPattern.startsWith(`repo:${repo}:`)) {
     throw new KeylessError(
       `--allow-pattern ${printable(options.allowPattern)} does not start with repo:${repo}:`,
@@ -138,11 +147,19 @@ export async function runCiOidc(options: CiOidcOptions, io: CiOidcIo): Promise<C
   const results: CiOidcResult['workflows'] = []
   const after = new Map(texts)
   const released: KeySource[] = []
+  const warnings: string[] = []
   for (const [path, text] of withKeys) {
     const rewrite = rewriteWorkflow(text, {roleArn: role.arn, region: options.region})
     after.set(path, rewrite.text)
     released.push(...rewrite.released)
     results.push({file: relative(root, path), rewritten: rewrite.rewritten, skipped: rewrite.skipped, changed: rewrite.text !== text})
+    // A job in an environment gets a token whose sub names the environment: a branch-pinned role would refuse it.
+    for (const e of rewrite.environments ?? []) {
+      if (!options.allowPattern && options.environment !== e.environment)
+        warnings.push(
+          `${relative(root, path)} job ${e.job} runs in environment ${e.environment}: its token's sub is repo:${repo}:environment:${e.environment}, which this role does not accept; run again with --environment ${e.environment}`,
+        )
+    }
   }
   const input = {partition: role.partition, accountId: role.accountId, subject}
   const policy = trustPolicy(input)
@@ -200,11 +217,13 @@ export async function runCiOidc(options: CiOidcOptions, io: CiOidcIo): Promise<C
     workflows: results,
     trustPolicy: policy,
     trustPolicyChecks: checks,
+    warnings,
     files,
     ...(applied ? {apply: applied} : {}),
     next,
   }
   io.stdout(render(result, {json, tf, printPolicy: !options.out, dryRun: options.dryRun}))
+  for (const w of warnings) io.stderr(`keyless: warning: ${printable(w)}\n`)
   for (const c of checks.filter((c) => c.severity === 'critical' || c.severity === 'high'))
     io.stderr(`keyless: warning: the trust policy ${c.message} (--allow-pattern); ${c.fix}\n`)
   return result
@@ -293,7 +312,7 @@ function render(result: CiOidcResult, options: {json: string; tf: string; printP
   const keys = result.next.filter((l) => !l.startsWith('gh '))
   out.push('', 'What is left to do:')
   out.push(
-    `  1. ${result.apply || options.dryRun ? '' : 'Create the role (keyless ci oidc --apply --profile NAME, or the Terraform above), then '}commit and push the workflows, and check that the run is green.`,
+    `  1. ${result.apply || options.dryRun ? 'Commit' : 'Create the role (keyless ci oidc --apply --profile NAME, or apply the Terraform), then commit'} and push the workflows, and check that the run is green.`,
   )
   if (secrets.length > 0) out.push('  2. Delete the secrets the workflows no longer use:', ...secrets.map((l) => `     ${l}`))
   out.push(

@@ -29,6 +29,8 @@ export interface RewriteResult {
   skipped: Array<{job: string | null; why: string}>
   /** The secrets and variables the rewritten jobs no longer read. */
   released: KeySource[]
+  /** Rewritten jobs that run in a GitHub environment: their token's `sub` names it, not the branch. */
+  environments?: Array<{job: string; environment: string}>
 }
 
 interface Edit {
@@ -99,6 +101,12 @@ export function rewriteWorkflow(text: string, options: RewriteOptions): RewriteR
     }
   }
   result.released = releasedSources(uses.filter((u) => u.job === null || result.rewritten.includes(u.job)))
+  const environments = result.rewritten.flatMap((job) => {
+    const body = mapAt(jobs, job)
+    const environment = stringAt(body, 'environment') ?? stringAt(mapAt(body, 'environment'), 'name')
+    return environment ? [{job, environment}] : []
+  })
+  if (environments.length > 0) result.environments = environments
   return result
 }
 

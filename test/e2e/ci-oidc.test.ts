@@ -93,6 +93,7 @@ describe('keyless ci oidc', () => {
     expect(result.subject).toBe('repo:acme/site:environment:production')
     expect(result.workflows).toEqual([{file: '.github/workflows/one-job.yml', rewritten: ['deploy'], skipped: [], changed: true}])
     expect(result.trustPolicyChecks).toEqual([])
+    expect(result.warnings).toEqual([])
     expect(workflow(dir, 'one-job.yml')).toBe(fixture('one-job.yml'))
     const text = await ci(['oidc', dir, '--role-arn', ROLE, '--dry-run'])
     expect(text.stdout).toContain(`-        aws-access-key-id: \${{ secrets.AWS_ACCESS_KEY_ID }}\n`)

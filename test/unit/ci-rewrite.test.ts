@@ -124,6 +124,33 @@ describe('rewriteWorkflow', () => {
     expect(result).toEqual({text: before, rewritten: [], skipped: [], released: []})
   })
 
+  it('names the rewritten jobs that run in a GitHub environment (their token names it, not the branch)', () => {
+    const before = [
+      'on: push',
+      'jobs:',
+      '  prod:',
+      '    runs-on: ubuntu-latest',
+      '    environment: production',
+      '    env: {AWS_ACCESS_KEY_ID: "${{ secrets.K }}"}',
+      '    steps: [{run: aws s3 ls}]',
+      '  staging:',
+      '    runs-on: ubuntu-latest',
+      '    environment:',
+      '      name: staging',
+      '      url: https://staging.example.com',
+      '    steps:',
+      '      - uses: aws-actions/configure-aws-credentials@v4',
+      '        with:',
+      '          aws-access-key-id: ${{ secrets.K }}',
+      '          aws-region: us-east-1',
+      '',
+    ].join('\n')
+    const result = rewriteWorkflow(before, {roleArn: ROLE, region: 'us-east-1'})
+    expect(result.skipped).toEqual([{job: 'prod', why: 'has no block list of steps'}])
+    expect(result.rewritten).toEqual(['staging'])
+    expect(result.environments).toEqual([{job: 'staging', environment: 'staging'}])
+  })
+
   it('YAML it cannot parse is refused', () => {
     expect(() => rewriteWorkflow('on: push\njobs:\n  a: [\n', {roleArn: ROLE, region: 'us-east-1'})).toThrow(/YAML error at line/)
   })
