@@ -61,6 +61,8 @@ export async function applyRole(plan: ApplyPlan, options: {env: NodeJS.ProcessEn
   const {iam, client} = await iamClientFor(plan.profile, plan.partition, options)
   const outcome: ApplyOutcome = {calls: []}
   const send = async <T>(call: string, command: unknown): Promise<T> => {
+    // --dry-run shows every call, the reads too; a real run lists what it created or found.
+    if (plan.dryRun) outcome.calls.push({call, done: 'read'})
     try {
       return (await client.send(command as never)) as T
     } catch (error) {
@@ -91,6 +93,7 @@ export async function applyRole(plan: ApplyPlan, options: {env: NodeJS.ProcessEn
 
     // The role.
     let roleExists = true
+    if (plan.dryRun) outcome.calls.push({call: `GetRole ${plan.roleName}`, done: 'read'})
     try {
       await client.send(new iam.GetRoleCommand({RoleName: plan.roleName}))
     } catch (error) {
@@ -132,7 +135,7 @@ export async function applyRole(plan: ApplyPlan, options: {env: NodeJS.ProcessEn
         new iam.GetAccessKeyLastUsedCommand({AccessKeyId: plan.accessKeyId}),
       )
       outcome.userName = last.UserName
-      outcome.calls.push({call: `GetAccessKeyLastUsed ${plan.accessKeyId}`, done: 'read'})
+      if (!plan.dryRun) outcome.calls.push({call: `GetAccessKeyLastUsed ${plan.accessKeyId}`, done: 'read'})
     }
     if (plan.copyUserPolicies) {
       if (!outcome.userName) {

@@ -234,7 +234,13 @@ describe('keyless ci oidc --apply (IAM on the emulator)', () => {
     const r = await ci(['oidc', dir, '--profile', 'sandbox.AdministratorAccess', '--apply', '--dry-run'])
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toContain(
-      '  CreateOpenIDConnectProvider https://token.actions.githubusercontent.com: would-create\n  CreateRole github-actions-acme-site: would-create\n',
+      [
+        '  ListOpenIDConnectProviders: read',
+        '  CreateOpenIDConnectProvider https://token.actions.githubusercontent.com: would-create',
+        '  GetRole github-actions-acme-site: read',
+        '  CreateRole github-actions-acme-site: would-create',
+        '',
+      ].join('\n'),
     )
     expect(writes().length).toBe(before)
     expect(workflow(dir, 'one-job.yml')).toBe(fixture('one-job.yml'))
