@@ -170,6 +170,9 @@ describe('IAM through the SDK v3 client', () => {
       .send(new GetRoleCommand({RoleName: 'nope'}))
       .catch((e: {name: string; $metadata: {httpStatusCode: number}}) => e)
     expect(error).toMatchObject({name: 'NoSuchEntityException', $metadata: {httpStatusCode: 404}})
+    // POST /_emulator/reset forgets IAM too.
+    await emulator.reset()
+    expect((await iam.send(new ListRolesCommand({}))).Roles).toEqual([])
     iam.destroy()
   })
 })
