@@ -1,6 +1,7 @@
 import {join, sep} from 'node:path'
 
 import {homeDir} from '../aws-config/paths.js'
+import {ciDrafts} from '../ci/audit-drafts.js'
 import {scanDirectory} from './scan.js'
 import {compareFindings, rateFinding} from './severity.js'
 import {awsFileDrafts, cacheDrafts, environmentDrafts} from './sources.js'
@@ -63,7 +64,7 @@ export async function takeInventory(options: InventoryOptions): Promise<Inventor
   const read = new Set(drafts.map((d) => d.path).filter(Boolean))
   const awsDir = join(homeDir(env), '.aws') + sep
   const covered = (path: string | undefined) => path !== undefined && (read.has(path) || path.startsWith(awsDir))
-  for (const dir of options.scan) drafts.push(...scanDirectory(dir, env).filter((d) => !covered(d.path)))
+  for (const dir of options.scan) drafts.push(...scanDirectory(dir, env).filter((d) => !covered(d.path)), ...(await ciDrafts(dir, env)))
   const keys = drafts.filter((d) => d.key && d.key.secretAccessKey && IDENTIFIED.has(d.kind)).map((d) => d.key!)
   let identities = new Map<string, KeyIdentity>(options.known ?? [])
   if (!options.offline && keys.length > 0) {

@@ -1,3 +1,4 @@
+import {ciStaticKeyRule} from '../ci/audit-drafts.js'
 import {classifyArn, maskAccessKeyId} from '../identity/classify.js'
 import type {Draft, Finding, FindingStatus, KeyIdentity, Severity} from './types.js'
 
@@ -122,6 +123,8 @@ function rule(draft: Draft, identity: KeyIdentity | undefined, status: FindingSt
         title: `assume-role profile [${draft.location.profile}]`,
         fix: 'check what its source_profile or credential_source holds (findings above)',
       }
+    case 'ci-static-key':
+      return ciStaticKeyRule(draft)
     case 'login-cache':
       if (identity?.status === 'active' && identity.principalKind === 'root') {
         return {

@@ -16,6 +16,7 @@ export type FindingKind =
   | 'key-id'
   | 'example-key'
   | 'keyless-backup'
+  | 'ci-static-key'
   | 'shadowed-profile'
   | 'keyless-profile'
   | 'credential-process-profile'
@@ -42,6 +43,8 @@ export interface FindingLocation {
   line: number | null
   profile: string | null
   variable: string | null
+  /** A CI job (`ci-static-key`); null for a workflow's own `env:`. */
+  job?: string | null
 }
 
 /** One line of `keyless audit --json` (PRODUCT.md section 12). Never holds a secret: key ids are masked. */

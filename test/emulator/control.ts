@@ -2,6 +2,7 @@
  * What is not AWS: the device approval page (the browser side of the device flow) and the `/_emulator/*`
  * endpoints tests use to steer and inspect the emulator.
  */
+import {resetIam} from './iam.js'
 import {type ApiRequest, type ApiResponse, escapeHtml, html, json, parseJsonObject} from './http.js'
 import type {EmulatorState} from './state.js'
 
@@ -80,6 +81,7 @@ export function control(state: EmulatorState, request: ApiRequest): ApiResponse 
       return json(200, {...state.config.fixture, accounts: state.assignedAccounts()})
     case 'POST /_emulator/reset':
       state.reset()
+      resetIam(state)
       return json(200, {ok: true})
     case 'POST /_emulator/revoke-all':
       state.revokeAllTokens()

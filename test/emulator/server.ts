@@ -12,6 +12,7 @@ import {defaultFixture, type Fixture, generateAccounts, loadFixture} from './fix
 import {type ApiRequest, type ApiResponse, restJsonError} from './http.js'
 import {federation} from './federation.js'
 import {consoleHome, oauth} from './console-session.js'
+import {handleIam, isIamRequest} from './iam.js'
 import {createToken, registerClient, startDeviceAuthorization} from './oidc.js'
 import {getRoleCredentials, listAccountRoles, listAccounts, logout} from './portal.js'
 import {DEFAULTS, type EmulatorConfig, EmulatorState} from './state.js'
@@ -110,7 +111,8 @@ async function dispatch(state: EmulatorState, request: ApiRequest): Promise<ApiR
   const route = `${request.method} ${request.path}`
   const page = PAGE_ROUTES[route]
   if (page) return page(state, request)
-  const api = API_ROUTES[route]
+  // IAM and STS share `POST /` (the query protocol); the signing scope or API version tells them apart.
+  const api = isIamRequest(request) ? handleIam : API_ROUTES[route]
   const sts = api === handleSts
   if (sts) state.stsPeak = Math.max(state.stsPeak, ++state.stsInFlight)
   try {

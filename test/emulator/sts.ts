@@ -99,8 +99,9 @@ function parseAmzDate(value: string | undefined): Date | undefined {
   return new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!))
 }
 
-/** The caller's principal, or the error STS would give. Order as AWS: key known, token valid, unexpired, signature. */
-async function authenticate(state: EmulatorState, request: ApiRequest): Promise<IssuedCredentials | ApiResponse> {
+/** The caller's principal, or the error STS would give. Order as AWS: key known, token valid, unexpired, signature.
+ * IAM (iam.ts) checks its callers the same way. */
+export async function authenticate(state: EmulatorState, request: ApiRequest): Promise<IssuedCredentials | ApiResponse> {
   const authorization = header(request, 'authorization')
   if (!authorization) return stsError(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token')
   const auth = parseAuthorization(authorization)
