@@ -64,7 +64,12 @@ export async function takeInventory(options: InventoryOptions): Promise<Inventor
   const read = new Set(drafts.map((d) => d.path).filter(Boolean))
   const awsDir = join(homeDir(env), '.aws') + sep
   const covered = (path: string | undefined) => path !== undefined && (read.has(path) || path.startsWith(awsDir))
-  for (const dir of options.scan) drafts.push(...scanDirectory(dir, env).filter((d) => !covered(d.path)), ...(await ciDrafts(dir, env)))
+  for (const dir of options.scan) {
+    const found = scanDirectory(dir, env).filter((d) => !covered(d.path))
+    // A key written out in a workflow is a key pair, found above; ci-static-key is the job fed keys from secrets or variables.
+    const pairs = new Set(found.filter((d) => d.key).map((d) => `${d.path}:${d.location.line}`))
+    drafts.push(...found, ...(await ciDrafts(dir, env)).filter((d) => !pairs.has(`${d.path}:${d.location.line}`)))
+  }
   const keys = drafts.filter((d) => d.key && d.key.secretAccessKey && IDENTIFIED.has(d.kind)).map((d) => d.key!)
   let identities = new Map<string, KeyIdentity>(options.known ?? [])
   if (!options.offline && keys.length > 0) {
