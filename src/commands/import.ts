@@ -18,10 +18,11 @@ export default class Import extends KeylessCommand {
 
   async run(): Promise<ImportResult> {
     const {flags} = await this.parse(Import)
-    const [{importPeerProfiles}, {rolesOfSession}] = await Promise.all([import('../import/import.js'), import('../import/roles.js')])
+    const {importPeerProfiles} = await import('../import/import.js')
     const outcome = await importPeerProfiles(
       {dryRun: flags['dry-run'], command: resolve(process.argv[1] ?? 'keyless')},
-      {rolesOf: (session) => rolesOfSession(session, process.env)},
+      // Loaded only when a profile's role needs checking.
+      {rolesOf: async (session) => (await import('../import/roles.js')).rolesOfSession(session, process.env)},
     )
     const {result} = outcome
     for (const n of result.notImported) {

@@ -19,6 +19,7 @@ export interface ImportResult {
 
 export interface ImportOutcome {
   result: ImportResult
+  /** The unified diff, on --dry-run ('' otherwise, and when nothing changes). */
   diff: string
   wrote: boolean
   configFile: string
@@ -52,7 +53,8 @@ export async function importPeerProfiles(options: {dryRun: boolean; command: str
   }
 
   // Which roles each existing session really offers; sessions import adds are not signed in yet.
-  const first = plan(await readConfigText(path))
+  const firstText = await readConfigText(path)
+  const first = plan(firstText)
   const verdicts = new Map<string, Set<string> | Error>()
   for (const session of first.sessions) {
     if (!first.scan.candidates.some((c) => c.session.name === session.name && !c.session.created)) continue
@@ -64,7 +66,8 @@ export async function importPeerProfiles(options: {dryRun: boolean; command: str
 
   const run = async (): Promise<ImportOutcome> => {
     const before = await readConfigText(path)
-    const {sessions, scan} = plan(before)
+    // Unchanged since the first read (the usual case): its plan stands; parsing 3,000 profiles again is not free.
+    const {sessions, scan} = before === firstText ? first : plan(before)
     const accepted: ImportCandidate[] = []
     const refused: ImportRefusal[] = [...scan.refused]
     for (const c of scan.candidates) {
@@ -86,7 +89,8 @@ export async function importPeerProfiles(options: {dryRun: boolean; command: str
     // Sessions for start URLs the file has no [sso-session] for are added even when their profiles wait for a login.
     const newSessions = scan.candidates.filter((c) => c.session.created).map((c) => c.session)
     const after = applyImport(before, accepted, newSessions, commandFor, {path: shown})
-    const diff = after === before ? '' : await unifiedDiff(shown, before, after)
+    // Only --dry-run shows it: a diff of thousands of scattered edits costs seconds (Myers is O(N·D)).
+    const diff = after === before || !options.dryRun ? '' : await unifiedDiff(shown, before, after)
     const wrote = options.dryRun ? false : await writeFileAtomic(path, after, {backup: true})
     const sessionsAdded = [...new Set(scan.candidates.filter((c) => c.session.created).map((c) => c.session.name))]
     return {
