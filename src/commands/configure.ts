@@ -8,6 +8,8 @@ import {configureSession, type ConfigureResult} from '../sso/configure-session.j
 import {sessionRuntime, type SessionRef} from '../sso/runtime.js'
 import {loadSessions} from '../sso/session-config.js'
 import {stdinIsTty} from '../ui/terminal.js'
+import {applyTeamFileCommand} from '../team-file/command.js'
+import type {TeamFileResult} from '../team-file/team-file.js'
 
 export default class Configure extends KeylessCommand {
   static override summary = 'Add or update an [sso-session] section in the AWS config file.'
@@ -17,6 +19,8 @@ export default class Configure extends KeylessCommand {
     '<%= config.bin %> configure --session acme --login-flow device-code',
     '<%= config.bin %> configure --session acme --store kernel-keyring',
     '<%= config.bin %> configure',
+    '<%= config.bin %> configure --from https://example.com/platform/keyless-team.yaml',
+    '<%= config.bin %> configure --from keyless-team.yaml --check',
   ]
   static override enableJsonFlag = true
   static override flags = {
@@ -38,10 +42,18 @@ export default class Configure extends KeylessCommand {
         'where the session keeps its secrets: keychain (the OS keychain) or kernel-keyring (Linux kernel memory, for SSH, WSL and containers)',
       options: [...STORE_KINDS],
     }),
+    from: Flags.string({
+      description:
+        'apply a team file (sessions, name template, regions, role chains) from a path or an https URL; nothing changes unless it validates whole',
+      helpValue: 'PATH|URL',
+      exclusive: ['session', 'start-url', 'region', 'scopes', 'login-flow', 'store'],
+    }),
+    check: Flags.boolean({description: 'with --from: only validate the team file (exit 0, or 1 with the error)', dependsOn: ['from']}),
   }
 
-  async run(): Promise<ConfigureResult> {
+  async run(): Promise<ConfigureResult | TeamFileResult> {
     const {flags} = await this.parse(Configure)
+    if (flags.from !== undefined) return applyTeamFileCommand(this, flags.from, flags.check)
     const existing = await loadSessions()
     const interactive = stdinIsTty() && !flags.json
     const ask = async (flag: string, message: string, check: (value: string) => unknown, fallback?: string): Promise<string> => {
