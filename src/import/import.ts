@@ -91,7 +91,8 @@ export async function importPeerProfiles(options: {dryRun: boolean; command: str
     const after = applyImport(before, accepted, newSessions, commandFor, {path: shown})
     // Only --dry-run shows it: a diff of thousands of scattered edits costs seconds (Myers is O(N·D)).
     const diff = after === before || !options.dryRun ? '' : await unifiedDiff(shown, before, after)
-    const wrote = options.dryRun ? false : await writeFileAtomic(path, after, {backup: true})
+    // Nothing to change writes nothing (not even an empty file where there was none).
+    const wrote = options.dryRun || after === before ? false : await writeFileAtomic(path, after, {backup: true})
     const sessionsAdded = [...new Set(scan.candidates.filter((c) => c.session.created).map((c) => c.session.name))]
     return {
       result: {
