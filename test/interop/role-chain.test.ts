@@ -111,6 +111,15 @@ describe('a chained profile', () => {
     expect(arnOf(audit.stdout)).toBe('arn:aws:sts::111111111111:assumed-role/Auditor/auditor')
   })
 
+  it("keyless env prints the chained role's variables", {timeout: 120_000}, async () => {
+    const out = await runKeyless(['env', '--profile', 'deploy', '--format', 'json'], {env: env()})
+    expect(out.code, out.stderr).toBe(0)
+    const vars = JSON.parse(out.stdout) as Record<string, string>
+    const cli = await runProcess('/usr/bin/aws', ['sts', 'get-caller-identity', '--output', 'json'], {env: {...env(), ...vars}})
+    expect(cli.code, cli.stderr).toBe(0)
+    expect(arnOf(cli.stdout)).toBe(DEPLOYER)
+  })
+
   it("AssumeRole's real errors reach the user as one line, and the command does not run", {timeout: 120_000}, async () => {
     const denied = await runKeyless(['exec', '--profile', 'deploy-denied', '--', '/bin/echo', 'ran'], {env: env()})
     expect(denied.code).toBe(1)
