@@ -178,6 +178,19 @@ for (const [script, toRows] of [
     },
   ],
   [
+    'import.ts',
+    (r: Record<string, any>): Row[] => [
+      [
+        `import, ${r.profiles} AWS CLI SSO profiles, listing cached (CPU)`,
+        ms(r.importCpuMs),
+        `wall ${ms(r.importMedianMs)}`,
+        '',
+        '<= 1000 ms',
+        ok(r.importCpuMs <= 1000),
+      ],
+    ],
+  ],
+  [
     'accounts.ts',
     (r: Record<string, any>): Row[] => [
       [

@@ -9,6 +9,8 @@ import {sessionRuntime, type SessionRef} from '../sso/runtime.js'
 import {loadSessions} from '../sso/session-config.js'
 import {stdinIsTty} from '../ui/terminal.js'
 import {saveConsolePreferences, validateBrowserValue} from '../console/preferences.js'
+import {applyTeamFileCommand} from '../team-file/command.js'
+import type {TeamFileResult} from '../team-file/team-file.js'
 
 export default class Configure extends KeylessCommand {
   static override summary = 'Add or update an [sso-session] section in the AWS config file.'
@@ -19,6 +21,8 @@ export default class Configure extends KeylessCommand {
     '<%= config.bin %> configure --session acme --store kernel-keyring',
     '<%= config.bin %> configure --session acme --browser chrome --isolate',
     '<%= config.bin %> configure',
+    '<%= config.bin %> configure --from https://example.com/platform/keyless-team.yaml',
+    '<%= config.bin %> configure --from keyless-team.yaml --check',
   ]
   static override enableJsonFlag = true
   static override flags = {
@@ -48,10 +52,18 @@ export default class Configure extends KeylessCommand {
       description: 'keyless console opens each role in a browser profile or container of its own (saved as keyless_isolate)',
       allowNo: true,
     }),
+    from: Flags.string({
+      description:
+        'apply a team file (sessions, name template, regions, role chains) from a path or an https URL; nothing changes unless it validates whole',
+      helpValue: 'PATH|URL',
+      exclusive: ['session', 'start-url', 'region', 'scopes', 'login-flow', 'store', 'browser', 'isolate'],
+    }),
+    check: Flags.boolean({description: 'with --from: only validate the team file (exit 0, or 1 with the error)', dependsOn: ['from']}),
   }
 
-  async run(): Promise<ConfigureResult> {
+  async run(): Promise<ConfigureResult | TeamFileResult> {
     const {flags} = await this.parse(Configure)
+    if (flags.from !== undefined) return applyTeamFileCommand(this, flags.from, flags.check)
     const browser = flags.browser === undefined ? undefined : validateBrowserValue(flags.browser)
     const existing = await loadSessions()
     const interactive = stdinIsTty() && !flags.json

@@ -3,6 +3,7 @@ import {configFilePath, displayPath} from '../aws-config/paths.js'
 import {buildWantedProfiles, isWritableAssignment, syncProfiles} from '../aws-config/profiles.js'
 import {setSessionKeys} from '../aws-config/sso-sessions.js'
 import type {AccountWithRoles} from '../accounts/list.js'
+import {regionFor} from '../team-file/regions.js'
 import type {SsoSession} from '../sso/types.js'
 
 /** `profiles sync --json`: exactly these lists (PRODUCT.md section 4). */
@@ -64,6 +65,14 @@ export async function syncSessionProfiles(
     command: options.command,
     autoLogin: options.autoLogin,
   })
+  // A team file's per-account or per-role regions (keyless_regions) for new profiles, over the session default.
+  const rules = session.keyless?.keyless_regions
+  if (rules) {
+    const names = new Map(accounts.map((a) => [a.accountId, a.accountName]))
+    for (const w of wanted) {
+      w.keys.region = regionFor(rules, {accountId: w.accountId, accountName: names.get(w.accountId)}, w.roleName) ?? w.keys.region
+    }
+  }
   const sync = async () => {
     const before = await readConfigText(path)
     const synced = syncProfiles(before, {session: session.name, profiles: wanted, prune: options.prune, path: displayPath(path, env)})

@@ -15,6 +15,19 @@ export interface RoleProfile {
   accountId: string
   roleName: string
   region?: string
+  /**
+   * A role chain (`role_arn` + `source_profile`, PRODUCT.md section 15): session, account and role are the keyless
+   * source's; these roles are assumed in turn from its credentials.
+   */
+  chain?: ChainHop[]
+}
+
+/** One `role_arn` hop of a chain, with the keys botocore reads for it. */
+export interface ChainHop {
+  roleArn: string
+  sessionName?: string
+  externalId?: string
+  durationSeconds?: number
 }
 
 /** A profile keyless found but cannot use, and why (for the one-line error). */
@@ -97,5 +110,41 @@ export function roleProfiles(configText: string): ProfileIndex {
       fix: 'pass --account NAME|ID --role NAME instead',
     })
   }
+  chainProfiles(doc.sections, usable, unusable)
   return {usable, unusable}
+}
+
+/**
+ * Profiles that assume a role from another profile (`role_arn` + `source_profile`), usable when the chain ends at a
+ * profile keyless can use. Resolved in passes so that a chain may name a chain (a loop never resolves).
+ */
+function chainProfiles(sections: readonly ConfigSection[], usable: RoleProfile[], unusable: UnusableProfile[]): void {
+  const pending = sections.filter(
+    (s) =>
+      (s.type === 'profile' || s.type === 'default') &&
+      getKey(s, 'role_arn') &&
+      getKey(s, 'source_profile') &&
+      !getKey(s, 'keyless_session'),
+  )
+  for (let progress = true; progress && pending.length > 0;) {
+    progress = false
+    for (const section of [...pending]) {
+      const source = usable.find((p) => p.name === getKey(section, 'source_profile'))
+      if (!source) continue
+      const name = profileName(section)
+      const duration = Number(getKey(section, 'duration_seconds'))
+      const hop: ChainHop = {
+        roleArn: getKey(section, 'role_arn')!,
+        sessionName: getKey(section, 'role_session_name') || undefined,
+        externalId: getKey(section, 'external_id') || undefined,
+        durationSeconds: Number.isInteger(duration) && duration > 0 ? duration : undefined,
+      }
+      const at = unusable.findIndex((p) => p.name === name)
+      if (at >= 0) unusable.splice(at, 1)
+      const {chain, ...base} = source
+      usable.push({...base, name, region: getKey(section, 'region') || source.region, chain: [...(chain ?? []), hop]})
+      pending.splice(pending.indexOf(section), 1)
+      progress = true
+    }
+  }
 }

@@ -34,8 +34,11 @@ export async function useRole(flags: RoleFlags, options: UseRoleOptions): Promis
     cachedAccounts: async (session) => (await readAccountsCache(session, env))?.accounts,
     pick: interactive ? async (session, accounts) => (await import('../ui/role-picker.js')).pickRole(session, accounts) : undefined,
   })
-  const credentials = await onExpiry(choice.session, () => credentialsFor(choice, options.debug, env))
-  return {choice, credentials}
+  const source = await onExpiry(choice.session, () => credentialsFor(choice, options.debug, env))
+  if (!choice.chain) return {choice, credentials: source}
+  const {assumeChain} = await import('./assume.js')
+  const region = choice.profileRegion ?? choice.session.region
+  return {choice, credentials: await assumeChain(source, choice.chain, {region, profile: choice.label, env})}
 }
 
 /** The session's accounts (cached listing, else fetched); loaded only when a name has to be looked up. */

@@ -4,7 +4,7 @@ import {parseCredentialProcess} from '../aws-config/profiles.js'
 import {EXIT, KeylessError, printable} from '../errors.js'
 import type {SsoSession} from '../sso/types.js'
 import {closestNames} from './closest.js'
-import {roleProfiles} from './profiles.js'
+import {type ChainHop, roleProfiles} from './profiles.js'
 
 /** The role `exec`, `env` and `console` work with (PRODUCT.md section 4, ROLE). */
 export interface RoleChoice {
@@ -17,6 +17,8 @@ export interface RoleChoice {
   profileRegion?: string
   /** For people and prompts (KEYLESS_ROLE): the profile's name, else `<account name or id>.<role>`, e.g. `production.ReadOnlyAccess`. */
   label: string
+  /** A role-chain profile: the roles assumed in turn from this role's credentials. */
+  chain?: ChainHop[]
 }
 
 export interface RoleFlags {
@@ -131,7 +133,8 @@ async function byProfile(name: string, deps: SelectDeps, options: {fallback: boo
   if (profile) {
     const session = await deps.loadSession(options.session ?? profile.session)
     const accountName = (await deps.cachedAccounts(session))?.find((a) => a.accountId === profile.accountId)?.accountName
-    return choice(session, profile.accountId, profile.roleName, accountName, profile.region, profile.name)
+    const chosen = choice(session, profile.accountId, profile.roleName, accountName, profile.region, profile.name)
+    return profile.chain ? {...chosen, chain: profile.chain} : chosen
   }
   const dot = name.lastIndexOf('.')
   if (options.fallback && dot > 0 && dot < name.length - 1) {

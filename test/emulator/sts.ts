@@ -9,14 +9,15 @@ import {SignatureV4} from '@smithy/signature-v4'
 import {XMLBuilder} from 'fast-xml-parser'
 
 import {type ApiRequest, type ApiResponse, header} from './http.js'
+import {handleAssumeRole} from './sts-assume-role.js'
 import type {EmulatorState, IssuedCredentials} from './state.js'
 
-const NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/'
+export const NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/'
 const API_VERSION = '2011-06-15'
 
 const xml = new XMLBuilder({ignoreAttributes: false, format: false, suppressEmptyNode: false})
 
-function xmlResponse(status: number, document: Record<string, unknown>, requestId: string): ApiResponse {
+export function xmlResponse(status: number, document: Record<string, unknown>, requestId: string): ApiResponse {
   return {
     status,
     headers: {'content-type': 'text/xml', 'x-amzn-requestid': requestId},
@@ -44,6 +45,7 @@ export function stsError(status: number, code: string, message: string): ApiResp
 export async function handleSts(state: EmulatorState, request: ApiRequest): Promise<ApiResponse> {
   const params = request.method === 'POST' ? new URLSearchParams(request.body.toString('utf8')) : request.query
   const action = params.get('Action')
+  if (action === 'AssumeRole') return handleAssumeRole(state, request, params)
   if (action !== 'GetCallerIdentity') {
     return stsError(400, 'InvalidAction', `Could not find operation ${action ?? '(none)'} for version ${API_VERSION}`)
   }
