@@ -1,10 +1,11 @@
-import {chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {afterAll, describe, expect, it} from 'vitest'
 
 import {credentialProcessCommand} from '../../src/aws-config/profiles.js'
+import {runChild} from '../../src/exec/run-child.js'
 import {openKeychain} from '../../src/keychain/keychain.js'
 import {cacheDir, homeDir, homeMismatch} from '../../src/aws-config/paths.js'
 import {caseOnlyClash} from '../../src/platform/case-clash.js'
@@ -232,5 +233,25 @@ describe('the keychain per platform', () => {
       notice: () => {},
     })
     await expect(store.get('token')).rejects.toThrow(/^the macOS Keychain did not answer within 0 s \(read\): its dialog was not answered/)
+  })
+})
+
+describe('signals to the command exec runs', () => {
+  // The child reports when it is running, then waits; keyless's handler sees the signal while it waits.
+  const run = async (platform: NodeJS.Platform) => {
+    const dir = mkdtempSync(join(tmpdir(), 'keyless-signal-'))
+    const ready = join(dir, 'ready')
+    const code = runChild('sh', ['-c', `: > ${ready}; sleep 2`], {PATH: process.env.PATH}, platform)
+    while (!existsSync(ready)) await new Promise((resolve) => setTimeout(resolve, 20))
+    process.emit('SIGHUP')
+    const result = await code
+    rmSync(dir, {recursive: true, force: true})
+    return result
+  }
+  it('Linux: SIGHUP is passed on (the child ends by it)', async () => {
+    expect(await run('linux')).toBe(129)
+  })
+  it('Windows: nothing is passed on (child.kill would end it at once); keyless waits for it', async () => {
+    expect(await run('win32')).toBe(0)
   })
 })
