@@ -12,20 +12,56 @@ import {caseOnlyClash} from '../../src/platform/case-clash.js'
 import {findCommand, pathExtensions} from '../../src/platform/command-path.js'
 import {defaultLauncher} from '../../src/platform/launcher.js'
 import {FileBusyError, renameRetrying} from '../../src/platform/rename.js'
+import {brokenLaunchers} from '../../src/profiles/launcher-check.js'
 import {notRunnable} from '../../src/profiles/options.js'
 
 // Every platform branch of src/platform and the modules that take a platform, with the platform injected.
 const base = {session: 'acme', accountId: '111111111111', roleName: 'Admin'}
 
 describe('the credential_process launcher', () => {
-  it('Linux and macOS: the absolute path of run.js, double-quoted, as before', () => {
-    for (const platform of ['linux', 'darwin'] as const) {
-      const launcher = defaultLauncher({platform, script: '/usr/lib/node_modules/keyless/bin/run.js'})
-      expect(launcher).toEqual({parts: ['/usr/lib/node_modules/keyless/bin/run.js']})
-      expect(credentialProcessCommand({...base, command: launcher.parts}, platform)).toBe(
-        '"/usr/lib/node_modules/keyless/bin/run.js" credential-process --session acme --account-id=111111111111 --role-name=Admin',
-      )
-    }
+  it('Linux: the absolute path of run.js, double-quoted, as before', () => {
+    const launcher = defaultLauncher({platform: 'linux', script: '/usr/lib/node_modules/keyless/bin/run.js'})
+    expect(launcher).toEqual({parts: ['/usr/lib/node_modules/keyless/bin/run.js']})
+    expect(credentialProcessCommand({...base, command: launcher.parts}, 'linux')).toBe(
+      '"/usr/lib/node_modules/keyless/bin/run.js" credential-process --session acme --account-id=111111111111 --role-name=Admin',
+    )
+  })
+
+  it("macOS: node by Homebrew's stable path (not the Cellar's), then run.js: no PATH needed (launchd GUI apps)", () => {
+    const cellar = '/opt/homebrew/Cellar/node/22.11.0/bin/node'
+    const launcher = defaultLauncher({
+      platform: 'darwin',
+      execPath: cellar,
+      script: '/opt/homebrew/lib/node_modules/keyless/bin/run.js',
+      nodeCandidates: ['/usr/bin/node', '/opt/homebrew/bin/node'],
+      realPath: (p) => ({'/opt/homebrew/bin/node': cellar, [cellar]: cellar})[p],
+    })
+    expect(launcher.warning).toBeUndefined()
+    expect(credentialProcessCommand({...base, command: launcher.parts}, 'darwin')).toBe(
+      '"/opt/homebrew/bin/node" "/opt/homebrew/lib/node_modules/keyless/bin/run.js" credential-process --session acme --account-id=111111111111 --role-name=Admin',
+    )
+  })
+
+  it("macOS: the installer's /usr/local/bin/node as it is; nvm only with a warning at sync time", () => {
+    const plain = defaultLauncher({
+      platform: 'darwin',
+      execPath: '/usr/local/bin/node',
+      script: '/usr/local/lib/node_modules/keyless/bin/run.js',
+      realPath: (p) => p,
+    })
+    expect(plain).toEqual({parts: ['/usr/local/bin/node', '/usr/local/lib/node_modules/keyless/bin/run.js'], warning: undefined})
+    const nvm = '/Users/jane/.nvm/versions/node/v22.11.0'
+    const launcher = defaultLauncher({
+      platform: 'darwin',
+      execPath: `${nvm}/bin/node`,
+      script: `${nvm}/lib/node_modules/keyless/bin/run.js`,
+      nodeCandidates: [`${nvm}/bin/node`],
+      realPath: (p) => p,
+    })
+    expect(launcher.parts).toEqual([`${nvm}/bin/node`, `${nvm}/lib/node_modules/keyless/bin/run.js`])
+    expect(launcher.warning).toMatch(
+      /^\/Users\/jane\/\.nvm\/versions\/node\/v22\.11\.0\/bin\/node and .* belong to one Node\.js version: the profiles stop working when it is removed or switched/,
+    )
   })
 
   it('Windows: node.exe then run.js, no quote, 8.3 names where a path has a space', () => {
@@ -253,5 +289,31 @@ describe('signals to the command exec runs', () => {
   })
   it('Windows: nothing is passed on (child.kill would end it at once); keyless waits for it', async () => {
     expect(await run('win32')).toBe(0)
+  })
+})
+
+describe('profile lines that no longer start', () => {
+  it('names the missing program per session (Node.js moved), and nothing for lines that still start', () => {
+    const cellar = '/opt/homebrew/Cellar/node/22.1.0/bin/node'
+    const text = [
+      '[profile a]',
+      `credential_process = "${cellar}" "/opt/k/run.js" credential-process --session acme --account-id=111111111111 --role-name=A`,
+      'keyless_session = acme',
+      '[profile b]',
+      `credential_process = "${cellar}" "/opt/k/run.js" credential-process --session acme --account-id=111111111111 --role-name=B`,
+      'keyless_session = acme',
+      '[profile mine]',
+      `credential_process = ${cellar} something`,
+      '[profile w]',
+      'credential_process = C:\\PROGRA~1\\nodejs\\node.exe C:\\k\\run.js credential-process --session win --account-id=111111111111 --role-name=A',
+      'keyless_session = win',
+      '',
+    ].join('\n')
+    const exists = (p: string) => p === '/opt/k/run.js' || p === 'C:\\k\\run.js'
+    expect(brokenLaunchers(text, {platform: 'darwin', exists})).toEqual([{session: 'acme', missing: cellar, profiles: ['a', 'b']}])
+    expect(brokenLaunchers(text, {platform: 'win32', exists})).toEqual([
+      {session: 'acme', missing: cellar, profiles: ['a', 'b']},
+      {session: 'win', missing: 'C:\\PROGRA~1\\nodejs\\node.exe', profiles: ['w']},
+    ])
   })
 })
