@@ -153,7 +153,8 @@ async function refuseReadOnly(path: string, target: string, st: {mode: number; u
       )
 }
 
-function writeError(path: string, error: unknown): ConfigWriteError {
+/** The one-line error for a failed write of `path` (exported for its unit test). */
+export function writeError(path: string, error: unknown): ConfigWriteError {
   const shown = displayPath(path)
   const code = errno(error)
   if (error instanceof FileBusyError) {

@@ -4,6 +4,7 @@ import {join} from 'node:path'
 
 import {afterAll, describe, expect, it} from 'vitest'
 
+import {writeError} from '../../src/aws-config/atomic-write.js'
 import {credentialProcessCommand} from '../../src/aws-config/profiles.js'
 import {runChild} from '../../src/exec/run-child.js'
 import {openKeychain} from '../../src/keychain/keychain.js'
@@ -315,5 +316,13 @@ describe('profile lines that no longer start', () => {
       {session: 'acme', missing: cellar, profiles: ['a', 'b']},
       {session: 'win', missing: 'C:\\PROGRA~1\\nodejs\\node.exe', profiles: ['w']},
     ])
+  })
+})
+
+describe('a write that another program blocks', () => {
+  it('says what happened, not "permission denied"', () => {
+    const error = writeError('/home/me/.aws/config', new FileBusyError(Object.assign(new Error('EPERM'), {code: 'EPERM'})))
+    expect(error.message).toMatch(/: another program kept it open for 10 s \(antivirus, the search indexer, an editor; it is unchanged\)$/)
+    expect(writeError('/home/me/.aws/config', Object.assign(new Error('EPERM'), {code: 'EPERM'})).message).toMatch(/permission denied/)
   })
 })
