@@ -1,4 +1,4 @@
-import {chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -15,6 +15,7 @@ import {defaultLauncher} from '../../src/platform/launcher.js'
 import {FileBusyError, renameRetrying} from '../../src/platform/rename.js'
 import {brokenLaunchers} from '../../src/profiles/launcher-check.js'
 import {notRunnable} from '../../src/profiles/options.js'
+import {loginPromptReach} from '../../src/ui/prompt-reach.js'
 
 // Every platform branch of src/platform and the modules that take a platform, with the platform injected.
 const base = {session: 'acme', accountId: '111111111111', roleName: 'Admin'}
@@ -324,5 +325,25 @@ describe('a write that another program blocks', () => {
     const error = writeError('/home/me/.aws/config', new FileBusyError(Object.assign(new Error('EPERM'), {code: 'EPERM'})))
     expect(error.message).toMatch(/: another program kept it open for 10 s \(antivirus, the search indexer, an editor; it is unchanged\)$/)
     expect(writeError('/home/me/.aws/config', Object.assign(new Error('EPERM'), {code: 'EPERM'})).message).toMatch(/permission denied/)
+  })
+})
+
+describe('the sign-in prompt of credential-process --auto-login', () => {
+  it('Windows: reaches the console through CONOUT$ (Linux: /dev/tty); without one, falls back as before', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'keyless-conout-'))
+    const opened: string[] = []
+    const open = (path: string) => (opened.push(path), openSync(join(dir, 'console'), 'w'))
+    const reach = loginPromptReach({}, 'win32', open)
+    expect(reach.kind).toBe('tty')
+    reach.write('code ABCD-EFGH\n')
+    reach.close()
+    expect(readFileSync(join(dir, 'console'), 'utf8')).toBe('code ABCD-EFGH\n')
+    loginPromptReach({}, 'linux', open).close()
+    expect(opened).toEqual(['\\\\.\\CONOUT$', '/dev/tty'])
+    const none = loginPromptReach({}, 'win32', () => {
+      throw Object.assign(new Error('no console'), {code: 'ENOENT'})
+    })
+    expect(none.kind).toBe('browser')
+    rmSync(dir, {recursive: true, force: true})
   })
 })
