@@ -4,11 +4,14 @@ import {configDefaults, defineConfig} from 'vitest/config'
 // its timeouts fire. scripts/test.sh runs them on their own afterwards, with KEYLESS_TEST_ALONE=1.
 const alone = 'test/**/*.alone.test.ts'
 const aloneRun = Boolean(process.env.KEYLESS_TEST_ALONE)
+// test/windows runs the CLI on a Windows node.exe under Wine: scripts/test.sh runs it on its own, with KEYLESS_TEST_WINE=1.
+const wine = 'test/windows/**/*.test.ts'
+const wineRun = Boolean(process.env.KEYLESS_TEST_WINE)
 
 export default defineConfig({
   test: {
-    include: aloneRun ? [alone] : ['test/**/*.test.ts'],
-    exclude: aloneRun ? configDefaults.exclude : [...configDefaults.exclude, alone],
+    include: wineRun ? [wine] : aloneRun ? [alone] : ['test/**/*.test.ts'],
+    exclude: wineRun || aloneRun ? configDefaults.exclude : [...configDefaults.exclude, alone, wine],
     // The suites spawn the real CLI, a real keychain and the emulator: processes, not threads.
     pool: 'forks',
     // Most files spend their time waiting on child processes, the emulator and polling intervals, not on a core:

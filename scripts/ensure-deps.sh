@@ -2,7 +2,7 @@
 # Installs what keyless's build, tests and demo need and a fresh machine lacks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-debs=(libsecret-1-dev gnome-keyring dbus awscli python3-boto3 python3-dbus fish zsh chromium keyutils wine64 ripgrep)
+debs=(libsecret-1-dev gnome-keyring dbus awscli python3-boto3 python3-dbus fish zsh chromium keyutils wine wine64 ripgrep)
 missing=()
 for pkg in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

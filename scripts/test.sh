@@ -2,7 +2,8 @@
 # npm test: self-sufficient on a fresh clone. Installs what is missing (Debian packages when root, npm
 # packages, Node.js 24 into a cache directory), builds, lints, starts its own D-Bus session and unlocked
 # gnome-keyring when no Secret Service is reachable, then runs the whole suite on this machine's Node.js
-# (the default, 20) and the e2e, interop and reliability suites again on Node.js 24.
+# (the default, 20), then the Windows suite under Wine, and the e2e, interop and reliability suites again on
+# Node.js 24.
 # Extra arguments go to vitest and select the tests of the Node.js 20 run; the Node.js 24 run then runs only
 # with KEYLESS_TEST_NODE24=1 (same arguments). KEYLESS_TEST_NODE24=0 skips it.
 set -euo pipefail
@@ -21,6 +22,10 @@ bash scripts/with-keychain.sh npx vitest run "$@" || status=$?
 if [ $# -eq 0 ]; then
   echo "keyless: the tests that need the machine to themselves, on Node.js $(node --version)" >&2
   KEYLESS_TEST_ALONE=1 bash scripts/with-keychain.sh npx vitest run || status=$?
+  # The built CLI on a real Windows node.exe under Wine (test/windows): fetches node.exe into a cache once, boots a
+  # private Wine prefix, and needs no keychain (keytar's Windows binary cannot be installed here; see the README).
+  echo "keyless: the Windows suite under Wine" >&2
+  KEYLESS_TEST_WINE=1 npx vitest run || status=$?
 fi
 if [ -n "$node24" ]; then
   echo "keyless: e2e, interop and reliability tests on Node.js $("$node24" --version)" >&2

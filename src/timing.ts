@@ -141,3 +141,19 @@ export const BROWSER_HANDOFF_WAIT_MS = 120_000
  * lives (Identity Center's expiresIn is 600 s), so both flows give a person the same time to sign in.
  * KEYLESS_AUTH_CODE_TIMEOUT_MS shortens it for tests. */
 export const AUTH_CODE_TIMEOUT_MS = Number(process.env.KEYLESS_AUTH_CODE_TIMEOUT_MS) || 10 * 60 * 1000
+
+/**
+ * Windows: how long a rename onto a file another process holds open (Defender, the search indexer, an editor
+ * reading it) is retried before keyless says so. graceful-fs retries such renames for up to 60 s; a scan ends
+ * in well under a second, and a person waits on this, so 10 s, polling every RENAME_RETRY_STEP_MS at most.
+ */
+export const RENAME_RETRY_MS = 10_000
+export const RENAME_RETRY_STEP_MS = 100
+
+/**
+ * macOS: a Keychain call may be an "allow node to access" dialog waiting for a person, not a hung keychain. It
+ * gets 55 s (under the Go SDK's 1-minute credential_process timeout, so that SDK shows keyless's message rather
+ * than its own), with a line on stderr after 2 s saying what it waits for.
+ */
+export const KEYCHAIN_PROMPT_TIMEOUT_MS = Number(process.env.KEYLESS_KEYCHAIN_PROMPT_TIMEOUT_MS) || 55_000
+export const KEYCHAIN_PROMPT_NOTICE_MS = 2000

@@ -1,10 +1,11 @@
 import {randomBytes} from 'node:crypto'
-import {open, readFile, rename, rm} from 'node:fs/promises'
+import {open, readFile, rm} from 'node:fs/promises'
 import {basename, join} from 'node:path'
 
 import {cacheDir, ensureCacheDir} from '../aws-config/paths.js'
 import {KeylessError} from '../errors.js'
 import type {SsoSession} from '../sso/types.js'
+import {renameRetrying} from '../platform/rename.js'
 import {debug} from '../ui/debug.js'
 import type {AccountWithRoles} from './list.js'
 
@@ -85,7 +86,7 @@ export async function writeAccountsCache(
     await file.writeFile(JSON.stringify(cached, null, 1) + '\n')
     await file.sync()
     await file.close()
-    await rename(temp, path)
+    await renameRetrying(temp, path)
   } catch (error) {
     await file.close().catch(() => {})
     await rm(temp, {force: true})

@@ -1,10 +1,11 @@
 import {createHash, randomBytes} from 'node:crypto'
 import {constants, realpathSync} from 'node:fs'
-import {access, mkdir, open, readdir, readFile, realpath, rename, stat, unlink} from 'node:fs/promises'
+import {access, mkdir, open, readdir, readFile, realpath, stat, unlink} from 'node:fs/promises'
 import {basename, dirname, join, resolve} from 'node:path'
 
 import {withLockFile} from '../locks/file-lock.js'
-import {LOCK_STALE_MS, LOCK_WAIT_MS} from '../timing.js'
+import {FileBusyError, renameRetrying} from '../platform/rename.js'
+import {LOCK_STALE_MS, LOCK_WAIT_MS, RENAME_RETRY_MS} from '../timing.js'
 import {ConfigLockTimeoutError, ConfigReadError, ConfigWriteError} from './errors.js'
 import {displayPath, ensureCacheDir} from './paths.js'
 
@@ -42,7 +43,7 @@ async function replaceFile(target: string, data: Buffer, mode: number, owner?: {
     } finally {
       await handle.close()
     }
-    await rename(temp, target)
+    await renameRetrying(temp, target)
   } catch (error) {
     await unlink(temp).catch(() => {})
     throw error
@@ -152,9 +153,16 @@ async function refuseReadOnly(path: string, target: string, st: {mode: number; u
       )
 }
 
-function writeError(path: string, error: unknown): ConfigWriteError {
+/** The one-line error for a failed write of `path` (exported for its unit test). */
+export function writeError(path: string, error: unknown): ConfigWriteError {
   const shown = displayPath(path)
   const code = errno(error)
+  if (error instanceof FileBusyError) {
+    return new ConfigWriteError(
+      `cannot write ${shown}: another program kept it open for ${RENAME_RETRY_MS / 1000} s (antivirus, the search indexer, an editor; it is unchanged)`,
+      'close the program that has it open, or wait a moment, and run the command again',
+    )
+  }
   if (code === 'EACCES' || code === 'EPERM') {
     return new ConfigWriteError(`cannot write ${shown}: permission denied (it is unchanged)`, `check the permissions of ${dirname(shown)}`)
   }

@@ -1,14 +1,34 @@
 import {chmodSync, lstatSync, mkdirSync, readdirSync, statSync} from 'node:fs'
 import {homedir} from 'node:os'
-import {isAbsolute, join, sep} from 'node:path'
+import {isAbsolute, join, sep, win32} from 'node:path'
 
 import {KeylessError} from '../errors.js'
 
 type Env = Record<string, string | undefined>
 
-/** The user's home directory as the AWS tools see it: `$HOME`, else the OS's idea of it. */
-export function homeDir(env: Env = process.env): string {
+/**
+ * The user's home directory as the AWS tools see it: `$HOME`, else the OS's idea of it. On Windows the AWS CLI
+ * (Python's expanduser) and the Go SDK read `USERPROFILE` and not `HOME`, which Git Bash, MSYS and corporate
+ * home drives set to somewhere else: there `USERPROFILE` wins, so keyless edits the file the AWS tools read.
+ */
+export function homeDir(env: Env = process.env, platform: NodeJS.Platform = process.platform): string {
+  if (platform === 'win32') return env.USERPROFILE || env.HOME || homedir()
   return env.HOME || env.USERPROFILE || homedir()
+}
+
+/**
+ * Windows with `HOME` and `USERPROFILE` both set to different directories: one line saying which one keyless
+ * and the AWS CLI use, for `whoami` and `audit` (tools that read `HOME`, such as the JS SDK, see other files).
+ */
+export function homeMismatch(env: Env = process.env, platform: NodeJS.Platform = process.platform): string | undefined {
+  if (platform !== 'win32' || !env.HOME || !env.USERPROFILE) return undefined
+  const norm = (p: string) =>
+    p
+      .replace(/[\\/]+$/, '')
+      .replace(/\//g, '\\')
+      .toLowerCase()
+  if (norm(env.HOME) === norm(env.USERPROFILE)) return undefined
+  return `HOME (${env.HOME}) and USERPROFILE (${env.USERPROFILE}) differ: keyless, the AWS CLI and the Go SDK use USERPROFILE's .aws folder; tools that read HOME (the AWS SDK for JavaScript) use the other one; unset HOME or make the two the same`
 }
 
 /** Expands a leading `~` (`~` alone or `~/...`), as botocore and the AWS SDKs do for these variables. */
@@ -29,12 +49,16 @@ export function credentialsFilePath(env: Env = process.env): string {
 }
 
 /**
- * keyless's non-secret cache and lock directory: `$XDG_CACHE_HOME/keyless`, else `~/.cache/keyless`.
+ * keyless's non-secret cache and lock directory: `$XDG_CACHE_HOME/keyless`, else `~/.cache/keyless`
+ * (Windows: `%LOCALAPPDATA%\keyless`).
  * A relative `$XDG_CACHE_HOME` is ignored, as the XDG spec says.
  */
-export function cacheDir(env: Env = process.env): string {
+export function cacheDir(env: Env = process.env, platform: NodeJS.Platform = process.platform): string {
   const xdg = env.XDG_CACHE_HOME ? expandHome(env.XDG_CACHE_HOME, env) : ''
-  return xdg && isAbsolute(xdg) ? join(xdg, 'keyless') : join(homeDir(env), '.cache', 'keyless')
+  if (xdg && isAbsolute(xdg)) return join(xdg, 'keyless')
+  // Windows keeps per-machine caches in %LOCALAPPDATA% (not roamed to other machines, unlike the profile).
+  if (platform === 'win32' && env.LOCALAPPDATA && win32.isAbsolute(env.LOCALAPPDATA)) return win32.join(env.LOCALAPPDATA, 'keyless')
+  return join(homeDir(env, platform), '.cache', 'keyless')
 }
 
 /**

@@ -170,7 +170,7 @@ export function checkCredentialProcessCommand(command: string, platform: NodeJS.
       'pass --command with a plain path, e.g. --command keyless',
     )
   }
-  const ambiguous = [...new Set(command.match(platform === 'win32' ? /[%]/g : /[$`\\]/g) ?? [])]
+  const ambiguous = [...new Set(command.match(platform === 'win32' ? /[%&|<>^]/g : /[$`\\]/g) ?? [])]
   if (ambiguous.length > 0) {
     // The JS SDK runs credential_process through a shell (/bin/sh, cmd.exe), the AWS CLI splits it itself: in
     // double quotes sh expands $ and backticks and eats backslashes, cmd.exe expands %VAR%; the AWS CLI does none
@@ -188,7 +188,8 @@ export function checkCredentialProcessCommand(command: string, platform: NodeJS.
  */
 export function credentialProcessCommand(
   input: {
-    command: string
+    /** The keyless executable; several words (Windows: node.exe and run.js) when an array. */
+    command: string | readonly string[]
     session: string
     accountId: string
     roleName: string
@@ -196,8 +197,9 @@ export function credentialProcessCommand(
   },
   platform: NodeJS.Platform = process.platform,
 ): string {
-  const {command, session, accountId, roleName} = input
-  checkCredentialProcessCommand(command, platform)
+  const {session, accountId, roleName} = input
+  const command = typeof input.command === 'string' ? [input.command] : input.command
+  for (const part of command) checkCredentialProcessCommand(part, platform)
   validateSessionName(session)
   if (!ACCOUNT_ID.test(accountId))
     throw new InvalidConfigValueError(`"${accountId}" is not an AWS account id`, 'report this: the portal returned it')
@@ -206,7 +208,15 @@ export function credentialProcessCommand(
   }
   // VALUE joined with `=`: a role name starting with `-` must not read as a flag ("argument is ambiguous").
   const args = `credential-process --session ${session} --account-id=${accountId} --role-name=${roleName}`
-  return `"${command}" ${args}${input.autoLogin ? ' --auto-login' : ''}`
+  return `${launcherText(command, platform)} ${args}${input.autoLogin ? ' --auto-login' : ''}`
+}
+
+/**
+ * The launcher words as they open a credential_process line. Linux and macOS: each double-quoted (as before).
+ * Windows: quoted only where a space leaves no choice (src/platform/launcher.ts: a quote breaks the Go SDK there).
+ */
+export function launcherText(parts: readonly string[], platform: NodeJS.Platform = process.platform): string {
+  return parts.map((p) => (platform !== 'win32' || /\s/.test(p) ? `"${p}"` : p)).join(' ')
 }
 
 /** Reads `--account-id` / `--role-name` back from a credential_process line keyless wrote. */
@@ -228,9 +238,10 @@ export function buildWantedProfiles(input: {
   template?: string
   /** Written into new profiles only. */
   region?: string
-  /** The keyless executable as it should appear in credential_process (absolute path, or `keyless`). */
-  command: string
+  /** The keyless executable as it should appear in credential_process (absolute path, or `keyless`; Windows: node.exe and run.js). */
+  command: string | readonly string[]
   autoLogin?: boolean
+  platform?: NodeJS.Platform
 }): WantedProfile[] {
   const sorted = [...input.assignments].sort(
     (a, b) =>
@@ -251,13 +262,16 @@ export function buildWantedProfiles(input: {
   return disambiguate(named).map((p) => ({
     ...p,
     keys: {
-      credential_process: credentialProcessCommand({
-        command: input.command,
-        session: input.session,
-        accountId: p.accountId,
-        roleName: p.roleName,
-        autoLogin: input.autoLogin,
-      }),
+      credential_process: credentialProcessCommand(
+        {
+          command: input.command,
+          session: input.session,
+          accountId: p.accountId,
+          roleName: p.roleName,
+          autoLogin: input.autoLogin,
+        },
+        input.platform,
+      ),
       region: input.region,
       keyless_session: input.session,
     },

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {KeylessCommand} from '../base-command.js'
 import {validateRegion} from '../aws-config/sso-sessions.js'
-import {ENV_FORMATS, formatUnset, formatVariables} from '../env/format.js'
+import {defaultEnvFormat, ENV_FORMATS, formatUnset, formatVariables} from '../env/format.js'
 import {EXIT, KeylessError} from '../errors.js'
 import {credentialVariables, roleRegion, UNSET_VARIABLES} from '../exec/environment.js'
 import {roleArg, roleFlags} from '../flags.js'
@@ -22,7 +22,8 @@ The credentials come from the same keychain cache as credential-process.`
   static override args = roleArg
   static override flags = {
     ...roleFlags,
-    format: Flags.string({description: 'output format', options: [...ENV_FORMATS], default: 'sh'}),
+    // PowerShell on Windows (its default shell), sh elsewhere; evaluated per platform, so the manifest built on Linux says sh.
+    format: Flags.string({description: 'output format', options: [...ENV_FORMATS], default: async () => defaultEnvFormat()}),
     reveal: Flags.boolean({description: 'print even when stdout is a terminal (the secret key and token are shown)'}),
     unset: Flags.boolean({description: 'print the lines that clear the variables instead (no role needed)'}),
   }

@@ -27,6 +27,11 @@ export default class Status extends KeylessCommand {
     }
     if (sessions.length === 0) this.log('No [sso-session] in the AWS config file; run: keyless configure')
     for (const s of sessions) this.log(formatStatus(s, Date.now()))
+    // macOS and Windows: a profile line that names a Node.js that moved (brew upgrade, nvm) no longer starts.
+    if (process.platform !== 'linux') {
+      const {brokenLauncherLines} = await import('../profiles/launcher-check.js')
+      for (const line of await brokenLauncherLines()) process.stderr.write(printable(line) + '\n')
+    }
     return {sessions}
   }
 }

@@ -1,6 +1,11 @@
 import {KeylessError} from '../errors.js'
 
 export const ENV_FORMATS = ['sh', 'fish', 'powershell', 'windows-cmd', 'dotenv', 'json'] as const
+
+/** `env`'s format when none is given: the platform's own shell (PowerShell is Windows' default). */
+export function defaultEnvFormat(platform: NodeJS.Platform = process.platform): (typeof ENV_FORMATS)[number] {
+  return platform === 'win32' ? 'powershell' : 'sh'
+}
 export type EnvFormat = (typeof ENV_FORMATS)[number]
 
 /** Profile variables a shell should drop so that nothing but the keys counts (as exec's child has it). */

@@ -1,10 +1,16 @@
+import {homeMismatch} from '../aws-config/paths.js'
 import type {AwsFiles, Section} from './aws-files.js'
 import type {KeyKind, Principal} from './classify.js'
 import type {CredentialSource} from './source.js'
 
 /** The warning codes of PRODUCT.md section 4 (whoami `--json`): stable, scripts match on them. */
 export type WarningCode =
-  'root' | 'long-term-key' | 'env-overrides-profile' | 'credentials-file-shadows-profile' | 'sso-keys-shadow-credential-process'
+  | 'root'
+  | 'long-term-key'
+  | 'env-overrides-profile'
+  | 'credentials-file-shadows-profile'
+  | 'sso-keys-shadow-credential-process'
+  | 'home-differs'
 
 export interface Warning {
   code: WarningCode
@@ -22,6 +28,7 @@ export interface WarningInput {
   profileFromFlag: boolean
   files: AwsFiles
   env: NodeJS.ProcessEnv
+  platform?: NodeJS.Platform
 }
 
 /** Keys that make a config-file profile produce credentials by itself. */
@@ -90,6 +97,9 @@ export function warningsFor(input: WarningInput): Warning[] {
         `use SSO and never run credential_process; remove the sso_* keys from [profile ${profile}] in ${files.configPath}`,
     })
   }
+  // Windows: tools that read HOME and tools that read USERPROFILE see different ~/.aws folders.
+  const home = homeMismatch(env, input.platform)
+  if (home) warnings.push({code: 'home-differs', message: home})
   return warnings
 }
 

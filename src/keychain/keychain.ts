@@ -1,6 +1,12 @@
 import {createRequire} from 'node:module'
 
-import {KEYCHAIN_BUSY_TIMEOUT_MS, KEYCHAIN_SLOW_NOTICE_MS, KEYCHAIN_TIMEOUT_MS} from '../timing.js'
+import {
+  KEYCHAIN_BUSY_TIMEOUT_MS,
+  KEYCHAIN_PROMPT_NOTICE_MS,
+  KEYCHAIN_PROMPT_TIMEOUT_MS,
+  KEYCHAIN_SLOW_NOTICE_MS,
+  KEYCHAIN_TIMEOUT_MS,
+} from '../timing.js'
 import {KeychainSlowError, KeychainTimeoutError, KeychainUnavailableError} from './errors.js'
 import type {SecretServiceProbe} from './secret-service-probe.js'
 
@@ -11,6 +17,15 @@ import type {SecretServiceProbe} from './secret-service-probe.js'
 
 /** Windows Credential Manager rejects blobs over 2,560 bytes; keep a margin. */
 export const MAX_ENTRY_BYTES = 2400
+
+/**
+ * The most one entry holds before a value is split, per platform. Windows: Credential Manager's limit. macOS:
+ * no split, since every item of the login Keychain may ask "allow node to access" on its own, so one value is
+ * one item (one prompt). Linux keeps the Windows size it always had: its stored entries read back unchanged.
+ */
+export function entryLimit(platform: NodeJS.Platform = process.platform): number {
+  return platform === 'darwin' ? MAX_VALUE_BYTES : MAX_ENTRY_BYTES
+}
 /**
  * A value too large for one entry is stored as parts `key#GEN#1..N` plus, in the main entry, the header
  * `keyless-chunked:v2:GEN:N`. Every write uses a new random generation GEN and points the header at it only
@@ -75,6 +90,11 @@ export interface KeychainOptions {
   probe?: SecretServiceProbe
   /** keytar itself, for unit tests of the timing logic only. */
   keytar?: Keytar
+  platform?: NodeJS.Platform
+  /** macOS: how long a call may wait for a person to answer the Keychain's "allow access" dialog. */
+  promptTimeoutMs?: number
+  /** macOS: after this long, one line on stderr says the Keychain is waiting for that answer. */
+  promptNoticeMs?: number
 }
 
 export function openKeychain(options: KeychainOptions = {}): SecretStore {
@@ -83,8 +103,11 @@ export function openKeychain(options: KeychainOptions = {}): SecretStore {
     busyTimeoutMs: Math.max(options.busyTimeoutMs ?? KEYCHAIN_BUSY_TIMEOUT_MS, options.timeoutMs ?? KEYCHAIN_TIMEOUT_MS),
     noticeMs: options.noticeMs ?? KEYCHAIN_SLOW_NOTICE_MS,
     notice: options.notice ?? ((line) => process.stderr.write(line + '\n')),
-    probe: options.probe ?? (process.platform === 'linux' ? defaultProbe : undefined),
+    probe: options.probe ?? ((options.platform ?? process.platform) === 'linux' ? defaultProbe : undefined),
     keytar: options.keytar,
+    platform: options.platform ?? process.platform,
+    promptTimeoutMs: options.promptTimeoutMs ?? KEYCHAIN_PROMPT_TIMEOUT_MS,
+    promptNoticeMs: options.promptNoticeMs ?? KEYCHAIN_PROMPT_NOTICE_MS,
   })
 }
 
@@ -98,6 +121,9 @@ interface Timing {
   notice: (line: string) => void
   probe?: SecretServiceProbe
   keytar?: Keytar
+  platform: NodeJS.Platform
+  promptTimeoutMs: number
+  promptNoticeMs: number
 }
 
 class Keychain implements SecretStore {
@@ -145,7 +171,7 @@ class Keychain implements SecretStore {
         'report this: no keyless value is that large',
       )
     }
-    const chunks = splitUtf8(value, MAX_ENTRY_BYTES)
+    const chunks = splitUtf8(value, entryLimit(this.timing.platform))
     const previous = partsOf(key, await this.call('read', (k) => k.getPassword(this.service, key)))
     if (chunks.length === 1 && !value.startsWith(CHUNK_PREFIX)) {
       await this.call('write', (k) => k.setPassword(this.service, key, value))
@@ -215,6 +241,7 @@ class Keychain implements SecretStore {
         timers.push(timer)
       })
     const verdict = async (): Promise<never> => {
+      if (this.timing.platform === 'darwin') return this.waitForPerson(what, after, () => settled)
       await after(this.timing.timeoutMs)
       if (!settled && !this.alive && this.timing.probe) {
         const state = await Promise.race([
@@ -248,6 +275,29 @@ class Keychain implements SecretStore {
     } finally {
       for (const timer of timers) clearTimeout(timer)
     }
+  }
+
+  /**
+   * macOS: a call that has not returned may be a Keychain dialog waiting for a person ("allow node to access").
+   * It gets KEYCHAIN_PROMPT_TIMEOUT_MS, and one line on stderr says what it waits for once it is not instant.
+   */
+  private async waitForPerson(what: 'read' | 'write', after: (ms: number) => Promise<void>, settled: () => boolean): Promise<never> {
+    void after(this.timing.promptNoticeMs).then(() => {
+      if (!settled() && !this.noticed) {
+        this.noticed = true
+        this.timing.notice(
+          'keyless: waiting for the macOS Keychain: answer its dialog ("Always Allow" lets this node binary read keyless\'s items without asking again)',
+        )
+      }
+    })
+    await after(this.timing.promptTimeoutMs)
+    if (!settled()) {
+      throw (this.hung = new KeychainTimeoutError(
+        `the macOS Keychain did not answer within ${Math.round(this.timing.promptTimeoutMs / 1000)} s (${what}): its dialog was not answered, or the keychain is locked`,
+        'run the command again in a terminal and answer the dialog, or unlock the login keychain (Keychain Access)',
+      ))
+    }
+    return new Promise<never>(() => {})
   }
 
   /** A live, unlocked keychain that still did not answer: says it was slow, not that it is locked. */

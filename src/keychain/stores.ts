@@ -1,6 +1,7 @@
 import {KeylessError} from '../errors.js'
 import {openKernelKeyring} from './kernel-keyring.js'
-import {keychainService, openKeychain, type SecretStore} from './keychain.js'
+import {type KeychainOptions, keychainService, openKeychain, type SecretStore} from './keychain.js'
+import {testFileKeytar} from './test-file-keytar.js'
 
 /**
  * Where a session's secrets live (PRODUCT.md section 13), chosen per SSO session by `keyless_store` in its
@@ -15,9 +16,9 @@ export const STORE_KEY = 'keyless_store'
 /** Opens the store of that kind under the keychain service name ($KEYLESS_KEYCHAIN_SERVICE, else `keyless`). */
 export function openStore(kind: StoreKind, options: {service?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv} = {}): SecretStore {
   const service = options.service ?? keychainService(options.env)
-  return kind === 'kernel-keyring'
-    ? openKernelKeyring({service, timeoutMs: options.timeoutMs})
-    : openKeychain({service, timeoutMs: options.timeoutMs})
+  if (kind === 'kernel-keyring') return openKernelKeyring({service, timeoutMs: options.timeoutMs})
+  const keytar = testFileKeytar(options.env ?? process.env, service) as KeychainOptions['keytar']
+  return openKeychain({service, timeoutMs: options.timeoutMs, ...(keytar ? {keytar} : {})})
 }
 
 /** The other store: where a session's secrets were before a switch. */

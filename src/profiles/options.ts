@@ -1,8 +1,7 @@
-import {constants} from 'node:fs'
-import {access, stat} from 'node:fs/promises'
-import {delimiter, isAbsolute, join, resolve} from 'node:path'
+import {isAbsolute, win32} from 'node:path'
 
 import {DEFAULT_PROFILE_TEMPLATE} from '../aws-config/profiles.js'
+import {type CommandLookup, findCommand} from '../platform/command-path.js'
 import type {SsoSession} from '../sso/types.js'
 
 /**
@@ -97,23 +96,32 @@ export function syncCommandLine(input: {
   ].join(' ')
 }
 
+/** What CreateProcess starts (the AWS CLI's way): programs and, through cmd.exe, batch files. */
+const PROGRAM_EXTENSIONS = ['.exe', '.com', '.cmd', '.bat']
+
 /**
  * Why the AWS tools could not run `command` (as written into credential_process), or undefined when they can:
  * a path must be an executable file; a bare name must be one on PATH (the AWS tools search the same PATH).
+ * Windows has no execute bit: there a file runs by its extension (PATHEXT), and the AWS CLI, which starts the
+ * line without a shell (CreateProcess), adds `.exe` and nothing else to a name written without its extension.
  */
-export async function notRunnable(command: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
-  const executable = async (path: string) =>
-    (await stat(path).then(
-      (s) => s.isFile(),
-      () => false,
-    )) &&
-    (await access(path, constants.X_OK).then(
-      () => true,
-      () => false,
-    ))
-  if (command.includes('/') || isAbsolute(command)) {
-    return (await executable(resolve(command))) ? undefined : 'is not an executable file'
+export async function notRunnable(
+  command: string,
+  env: NodeJS.ProcessEnv = process.env,
+  lookup: Omit<CommandLookup, 'env'> = {},
+): Promise<string | undefined> {
+  const platform = lookup.platform ?? process.platform
+  const found = await findCommand(command, {...lookup, env, platform})
+  const hasDir = platform === 'win32' ? /[\\/]/.test(command) || win32.isAbsolute(command) : command.includes('/') || isAbsolute(command)
+  if (!found) return hasDir ? 'is not an executable file' : 'is not on PATH'
+  if (platform === 'win32') {
+    const ext = win32.extname(found).toLowerCase()
+    if (!PROGRAM_EXTENSIONS.includes(ext)) {
+      return `is ${win32.basename(found)}, which Windows opens with the program associated with ${ext || 'it'} instead of running it; pass --command with the path of an .exe or .cmd`
+    }
+    if (win32.extname(command).toLowerCase() !== ext && ext !== '.exe') {
+      return `is ${win32.basename(found)} (${found}), which the AWS CLI cannot start without its extension; pass --command ${found}`
+    }
   }
-  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) if (await executable(join(dir, command))) return undefined
-  return 'is not on PATH'
+  return undefined
 }

@@ -35,8 +35,8 @@ export interface ProfilesSyncOptions {
   region?: string
   prune: boolean
   dryRun: boolean
-  /** The keyless executable as credential_process should run it. */
-  command: string
+  /** The keyless executable as credential_process should run it (Windows: node.exe and run.js). */
+  command: string | readonly string[]
   autoLogin: boolean
   /** `keyless_*` keys to set in the session's `[sso-session]` section in the same write (remembered options). */
   remember?: Record<string, string | undefined>

@@ -12,6 +12,8 @@ import {
 } from '../aws-config/sso-sessions.js'
 import {parseConfig} from '../aws-config/ini.js'
 import {debug} from '../ui/debug.js'
+import {KeylessError} from '../errors.js'
+import {caseOnlyClash} from '../platform/case-clash.js'
 import type {SessionStore} from './session-store.js'
 import {checkStoreSupported, DEFAULT_STORE, parseStoreKind, type StoreKind} from '../keychain/stores.js'
 
@@ -44,6 +46,7 @@ export async function configureSession(
   input: {name: string; startUrl: string; region: string; scopes?: string[]; loginFlow?: string; store?: StoreKind},
   env: NodeJS.ProcessEnv = process.env,
   store?: SessionStore,
+  platform: NodeJS.Platform = process.platform,
 ): Promise<ConfigureResult> {
   if (input.store) checkStoreSupported(input.store)
   const startUrl = validateStartUrl(input.startUrl)
@@ -55,7 +58,20 @@ export async function configureSession(
     path,
     async () => {
       const before = await readConfigText(path)
-      const previous = listSsoSessions(parseConfig(before, {path: shown})).find((s) => s.name === input.name)
+      const sessions = listSsoSessions(parseConfig(before, {path: shown}))
+      const clash = caseOnlyClash(
+        input.name,
+        sessions.map((s) => s.name),
+        platform,
+      )
+      if (clash !== undefined) {
+        throw new KeylessError(
+          `session "${input.name}" differs from the existing session "${clash}" only by case, and on ${platform === 'win32' ? 'Windows' : 'macOS'} the keychain and the file system would take them for one (shared secrets and markers)`,
+          `use the existing one (--session ${clash}), or choose a name that differs by more than case`,
+          2,
+        )
+      }
+      const previous = sessions.find((s) => s.name === input.name)
       const written = previous?.keyless?.keyless_store
       // An unknown keyless_store in the file is replaced by --store, and is an error without it.
       const was = previous

@@ -19,8 +19,12 @@ export interface PromptReach {
   close: () => void
 }
 
-export function loginPromptReach(env: NodeJS.ProcessEnv = process.env, platform = process.platform): PromptReach {
-  const tty = platform === 'win32' ? undefined : openControllingTerminal()
+export function loginPromptReach(
+  env: NodeJS.ProcessEnv = process.env,
+  platform = process.platform,
+  openTerminal: (path: string) => number = (path) => openSync(path, 'w'),
+): PromptReach {
+  const tty = openControllingTerminal(platform, openTerminal)
   if (tty !== undefined) {
     return {
       kind: 'tty',
@@ -40,10 +44,14 @@ export function loginPromptReach(env: NodeJS.ProcessEnv = process.env, platform 
   return {kind: 'none', write: stderr, reason: `no terminal to show the sign-in code on, and ${noBrowser}`, close: () => {}}
 }
 
-/** The process's controlling terminal, open for writing, or undefined without one (ENXIO, as under cron or a daemon). */
-function openControllingTerminal(): number | undefined {
+/**
+ * The process's controlling terminal, open for writing, or undefined without one (ENXIO, as under cron or a daemon).
+ * Windows: the console the process is attached to (`CONOUT$`), which a credential_process started from a terminal
+ * shares with it, whatever its stdio; none for a GUI app.
+ */
+function openControllingTerminal(platform: NodeJS.Platform, open: (path: string) => number): number | undefined {
   try {
-    return openSync('/dev/tty', 'w')
+    return open(platform === 'win32' ? '\\\\.\\CONOUT$' : '/dev/tty')
   } catch {
     return undefined
   }

@@ -162,6 +162,12 @@ describe('warningsFor', () => {
     const regionOnly = files('[default]\nregion = us-east-1\n', '[default]\naws_access_key_id = AKIAD\n')
     expect(codes(warningInput({files: regionOnly, profile: 'default', source: {...source, profile: 'default'}}))).toEqual([])
   })
+  it('warns on Windows when HOME and USERPROFILE name different folders (platform injected)', () => {
+    const env = {HOME: 'C:\\Users\\me\\gitbash', USERPROFILE: 'C:\\Users\\me'}
+    expect(codes(warningInput({env, platform: 'win32'}))).toEqual(['home-differs'])
+    expect(codes(warningInput({env, platform: 'linux'}))).toEqual([])
+    expect(codes(warningInput({env: {HOME: 'C:\\Users\\me', USERPROFILE: 'C:\\Users\\me'}, platform: 'win32'}))).toEqual([])
+  })
   it('warns when sso_* keys shadow credential_process', () => {
     const mixed = files(KEYLESS_PROFILE + 'sso_session = acme\nsso_account_id = 111111111111\n')
     const [warning] = warningsFor(warningInput({files: mixed}))

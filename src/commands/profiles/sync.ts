@@ -1,5 +1,3 @@
-import {resolve} from 'node:path'
-
 import {Flags} from '@oclif/core'
 
 import {getAccounts} from '../../accounts/accounts.js'
@@ -12,6 +10,7 @@ import {KeylessError, printable} from '../../errors.js'
 import {sessionFlag} from '../../flags.js'
 import {syncSessionProfiles, type ProfilesSyncResult} from '../../profiles/sync.js'
 import {notRunnable, optionFlags, syncCommandLine, syncOptionsInForce} from '../../profiles/options.js'
+import {defaultLauncher} from '../../platform/launcher.js'
 import {loadSession, loadSessions} from '../../sso/session-config.js'
 
 export default class ProfilesSync extends KeylessCommand {
@@ -77,6 +76,9 @@ export default class ProfilesSync extends KeylessCommand {
       options.region === undefined
         ? undefined
         : validateRegion(options.region, 'pass the AWS region the profiles should use, e.g. --region eu-west-1')
+    // The default line (this keyless, as each platform's AWS tools can start it), with why it may not start everywhere.
+    const launcher = defaultLauncher()
+    if (options.command === undefined && launcher.warning) process.stderr.write(`keyless: warning: ${printable(launcher.warning)}` + '\n')
     const bar = accountsProgressBar()
     // A cached listing (under an hour old, what `keyless accounts` just showed) is used as it is: a full listing of a
     // large organisation spends its shared rate limit for about a minute. Pruning deletes, so it lists afresh.
@@ -95,7 +97,7 @@ export default class ProfilesSync extends KeylessCommand {
       region,
       prune: flags.prune,
       dryRun,
-      command: options.command ?? keylessExecutable(),
+      command: options.command ?? launcher.parts,
       autoLogin: options.autoLogin,
       remember: options.remember,
     })
@@ -146,11 +148,6 @@ export default class ProfilesSync extends KeylessCommand {
     }
     return outcome.result
   }
-}
-
-/** The running keyless as an absolute path; the symlink npm installed stays a symlink, so upgrades keep working. */
-function keylessExecutable(): string {
-  return resolve(process.argv[1] ?? 'keyless')
 }
 
 /** "3 minutes ago", for the one line that says a cached listing was used. */
