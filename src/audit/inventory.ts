@@ -1,6 +1,6 @@
 import {join, sep} from 'node:path'
 
-import {homeDir} from '../aws-config/paths.js'
+import {homeDir, homeMismatch} from '../aws-config/paths.js'
 import {ciDrafts} from '../ci/audit-drafts.js'
 import {scanDirectory} from './scan.js'
 import {compareFindings, rateFinding} from './severity.js'
@@ -20,6 +20,8 @@ export interface InventoryOptions {
   known?: Map<string, KeyIdentity>
   onIdentifyStart?: (total: number) => void
   onProgress?: (done: number, total: number) => void
+  /** For tests of the Windows rules; process.platform otherwise. */
+  platform?: NodeJS.Platform
 }
 
 /** A finding with what it was made from (the draft keeps the key and the fix action; neither is output). */
@@ -59,6 +61,7 @@ export async function takeInventory(options: InventoryOptions): Promise<Inventor
     ...(await cacheDrafts(env)),
     ...awsDirectoryDrafts(env, SCAN_LIMITS),
     ...(await toolAndShellDrafts(env)),
+    ...homeDrafts(env, options.platform),
   ]
   // A file read above is not found again by --scan (`--scan ~` reaches ~/.s3cfg and ~/.aws too).
   const read = new Set(drafts.map((d) => d.path).filter(Boolean))
@@ -101,3 +104,13 @@ export function failsAudit(report: AuditReport): boolean {
 }
 
 export {SEVERITIES}
+
+/**
+ * Windows: with HOME and USERPROFILE apart, keyless, the AWS CLI and the Go SDK read USERPROFILE's .aws folder and
+ * the JavaScript SDK HOME's, so a key removed from one may live on in the other.
+ */
+function homeDrafts(env: NodeJS.ProcessEnv, platform?: NodeJS.Platform): Draft[] {
+  const mismatch = homeMismatch(env, platform)
+  if (!mismatch) return []
+  return [{kind: 'home-differs', location: {file: null, line: null, profile: null, variable: 'HOME'}, detail: mismatch}]
+}

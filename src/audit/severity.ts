@@ -74,6 +74,12 @@ function rule(draft: Draft, identity: KeyIdentity | undefined, status: FindingSt
       }
     case 'example-key':
       return {severity: 'info', title: `AWS's documented example key ${masked}`, fix: 'nothing to do: an example, not a key'}
+    case 'home-differs':
+      return {
+        severity: 'medium',
+        title: 'HOME and USERPROFILE name different folders: AWS tools read different .aws folders',
+        fix: draft.detail ?? 'unset HOME or make it the same as USERPROFILE',
+      }
     case 'keyless-backup':
       return {
         severity: 'info',

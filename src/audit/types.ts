@@ -16,6 +16,7 @@ export type FindingKind =
   | 'key-id'
   | 'example-key'
   | 'keyless-backup'
+  | 'home-differs'
   | 'ci-static-key'
   | 'shadowed-profile'
   | 'keyless-profile'

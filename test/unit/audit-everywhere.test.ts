@@ -172,3 +172,29 @@ describe('severity of aws login sessions (issue 23, item 3)', () => {
     ).toBe('medium')
   })
 })
+
+describe('HOME and USERPROFILE apart on Windows (issue 24 item 4)', () => {
+  const base = mkdtempSync(join(tmpdir(), 'keyless-home-differs-'))
+  afterAll(() => rmSync(base, {recursive: true, force: true}))
+  const env = {
+    HOME: join(base, 'home'),
+    USERPROFILE: join(base, 'profile'),
+    AWS_CONFIG_FILE: join(base, 'none', 'config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(base, 'none', 'credentials'),
+  }
+
+  it('audit says so on Windows, as a medium finding whose fix names both folders; nothing on Linux', async () => {
+    const {takeInventory} = await import('../../src/audit/inventory.js')
+    const kinds = async (platform: NodeJS.Platform) =>
+      (await takeInventory({env, offline: true, scan: [], platform})).entries.map((e) => e.finding)
+    const win = (await kinds('win32')).filter((f) => f.kind === 'home-differs')
+    expect(win).toHaveLength(1)
+    expect(win[0]).toMatchObject({severity: 'medium', location: {variable: 'HOME'}})
+    expect(win[0]!.fix).toContain(`HOME (${env.HOME}) and USERPROFILE (${env.USERPROFILE}) differ`)
+    expect((await kinds('linux')).some((f) => f.kind === 'home-differs')).toBe(false)
+    // The same folder written another way (case, a trailing separator) is not a difference.
+    const same = {...env, HOME: env.USERPROFILE.toUpperCase() + '\\'}
+    const again = await takeInventory({env: same, offline: true, scan: [], platform: 'win32'})
+    expect(again.entries.some((e) => e.finding.kind === 'home-differs')).toBe(false)
+  })
+})
