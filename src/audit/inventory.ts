@@ -3,7 +3,7 @@ import {join, sep} from 'node:path'
 import {homeDir, homeMismatch} from '../aws-config/paths.js'
 import {ciDrafts} from '../ci/audit-drafts.js'
 import {scanDirectory} from './scan.js'
-import {compareFindings, rateFinding} from './severity.js'
+import {compareFindings, KEY_KINDS, rateFinding} from './severity.js'
 import {awsFileDrafts, cacheDrafts, environmentDrafts} from './sources.js'
 import {awsDirectoryDrafts, toolAndShellDrafts} from './stores.js'
 import {SCAN_LIMITS} from './walk.js'
@@ -41,16 +41,7 @@ export interface Inventory {
  * Keys STS is asked about: the ones with a secret, wherever they are (the environment, AWS files, other tools'
  * files, shell start-up files, project files), and the credentials an `aws login` cache holds.
  */
-const IDENTIFIED = new Set([
-  'environment-key',
-  'credentials-file-key',
-  'config-file-key',
-  'project-file-key',
-  'tool-file-key',
-  'shell-file-key',
-  'aws-dir-key',
-  'login-cache',
-])
+const IDENTIFIED: ReadonlySet<string> = new Set([...KEY_KINDS, 'login-cache'])
 
 /** Every credential on this machine, identified and rated. Changes nothing. */
 export async function takeInventory(options: InventoryOptions): Promise<Inventory> {

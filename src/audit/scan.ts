@@ -99,7 +99,7 @@ export function scanDirectory(root: string, env: NodeJS.ProcessEnv, limits: Walk
   return drafts
 }
 
-function unreadable(path: string, detail: string, env: NodeJS.ProcessEnv): Draft {
+export function unreadable(path: string, detail: string, env: NodeJS.ProcessEnv): Draft {
   return {
     kind: 'unreadable',
     location: {file: displayPath(path, env), line: null, profile: null, variable: null},

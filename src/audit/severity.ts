@@ -2,7 +2,8 @@ import {ciStaticKeyRule} from '../ci/audit-drafts.js'
 import {classifyArn, maskAccessKeyId} from '../identity/classify.js'
 import type {Draft, Finding, FindingStatus, KeyIdentity, Severity} from './types.js'
 
-const KEY_KINDS = new Set([
+/** Kinds that are an access key found in a file or the environment: rated by what STS says of the key. */
+export const KEY_KINDS: ReadonlySet<string> = new Set([
   'environment-key',
   'credentials-file-key',
   'config-file-key',

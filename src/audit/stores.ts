@@ -3,7 +3,7 @@ import {join, resolve} from 'node:path'
 import {configFilePath, credentialsFilePath, displayPath, homeDir} from '../aws-config/paths.js'
 import {ASSIGNMENT_LINE} from './line-fix.js'
 import {findKeys, normaliseShell, type KeyHit, type PairOptions} from './pairs.js'
-import {hitDrafts, readBounded} from './scan.js'
+import {hitDrafts, readBounded, unreadable} from './scan.js'
 import type {Draft, FindingKind} from './types.js'
 import {walkTextFiles, type WalkLimits} from './walk.js'
 
@@ -197,14 +197,4 @@ export function awsDirectoryDrafts(env: Env, limits: WalkLimits): Draft[] {
     },
   })
   return drafts
-}
-
-function unreadable(path: string, detail: string, env: Env): Draft {
-  return {
-    kind: 'unreadable',
-    location: {file: displayPath(path, env), line: null, profile: null, variable: null},
-    detail,
-    severity: 'info',
-    path,
-  }
 }
