@@ -103,10 +103,21 @@ function checkOwnDir(dir: string, env: Env): void {
   chmodSync(dir, 0o700)
 }
 
-/** A path as shown to users: the home directory becomes `~` (`~/.aws/config`). */
-export function displayPath(path: string, env: Env = process.env): string {
-  const home = homeDir(env)
-  if (path === home) return '~'
-  if (home && path.startsWith(home.endsWith(sep) ? home : home + sep)) return `~${sep}${path.slice(home.length).replace(/^[\\/]+/, '')}`
-  return path
+/**
+ * A path as shown to users: the home directory becomes `~` (`~/.aws/config`). On Windows the home is matched as
+ * the file system matches it, whatever the case and separators (`c:/users/me` is `C:\Users\Me`), and the rest
+ * keeps backslashes (`~\.aws\credentials`, which PowerShell reads as it is).
+ */
+export function displayPath(path: string, env: Env = process.env, platform: NodeJS.Platform = process.platform): string {
+  const home = homeDir(env, platform)
+  if (!home) return path
+  const windows = platform === 'win32'
+  const separator = windows ? '\\' : sep
+  const norm = (p: string) => (windows ? p.replace(/\//g, '\\').toLowerCase() : p)
+  const h = norm(home).replace(/[\\/]+$/, '')
+  const p = norm(path)
+  if (p === h) return '~'
+  if (!p.startsWith(h + separator)) return path
+  const rest = path.slice(home.replace(/[\\/]+$/, '').length).replace(/^[\\/]+/, '')
+  return `~${separator}${windows ? rest.replace(/\//g, '\\') : rest}`
 }

@@ -347,3 +347,25 @@ describe('the sign-in prompt of credential-process --auto-login', () => {
     rmSync(dir, {recursive: true, force: true})
   })
 })
+
+describe('displayPath (issue 24 item 7: audit and every message show Windows paths as Windows has them)', () => {
+  it('matches the home whatever its case and separators on Windows, and keeps backslashes', async () => {
+    const {displayPath} = await import('../../src/aws-config/paths.js')
+    const env = {USERPROFILE: 'C:\\Users\\Me'}
+    expect(displayPath('C:\\Users\\Me\\.aws\\credentials', env, 'win32')).toBe('~\\.aws\\credentials')
+    expect(displayPath('c:/users/me/.aws/credentials.bak', env, 'win32')).toBe('~\\.aws\\credentials.bak')
+    expect(displayPath('C:\\Users\\Me', env, 'win32')).toBe('~')
+    expect(displayPath('C:\\Users\\Melissa\\.aws\\config', env, 'win32')).toBe('C:\\Users\\Melissa\\.aws\\config')
+    expect(displayPath('D:\\src\\app\\.env', env, 'win32')).toBe('D:\\src\\app\\.env')
+  })
+
+  it('is unchanged on Linux: the home as written, case-sensitive', async () => {
+    const {displayPath} = await import('../../src/aws-config/paths.js')
+    const env = {HOME: '/home/me'}
+    expect(displayPath('/home/me/.aws/config', env, 'linux')).toBe('~/.aws/config')
+    expect(displayPath('/home/me', env, 'linux')).toBe('~')
+    expect(displayPath('/Home/me/.aws/config', env, 'linux')).toBe('/Home/me/.aws/config')
+    expect(displayPath('/home/melissa/.aws/config', env, 'linux')).toBe('/home/melissa/.aws/config')
+    expect(displayPath('/home/me/.aws/config', {HOME: '/home/me/'}, 'linux')).toBe('~/.aws/config')
+  })
+})
