@@ -317,6 +317,7 @@ describe('control endpoints', () => {
         GetCallerIdentity: 0,
         GetSigninToken: 0,
         ConsoleLogin: 0,
+        ConsoleLogout: 0,
       },
       grants: {authorization_code: 0, [DEVICE_GRANT]: 2, refresh_token: 0},
       throttled: 0,

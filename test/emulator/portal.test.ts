@@ -272,6 +272,7 @@ describe('stats', () => {
         GetCallerIdentity: 0,
         GetSigninToken: 0,
         ConsoleLogin: 0,
+        ConsoleLogout: 0,
       },
       grants: {authorization_code: 0, 'urn:ietf:params:oauth:grant-type:device_code': 1, refresh_token: 0},
       throttled: 0,
