@@ -27,6 +27,9 @@ async function roleCredentials(accountId: string, roleName: string): Promise<Cre
   return {accessKeyId: c!.accessKeyId!, secretAccessKey: c!.secretAccessKey!, sessionToken: c!.sessionToken!}
 }
 
+/** The secret with its first character changed (always changed: a secret that starts with `x` gets `y`). */
+const otherFirstCharacter = (secret: string) => `${secret.startsWith('x') ? 'y' : 'x'}${secret.slice(1)}`
+
 async function failure(promise: Promise<unknown>) {
   try {
     await promise
@@ -84,7 +87,7 @@ describe('GetCallerIdentity', () => {
   it('SignatureDoesNotMatch (403) for a wrong secret', async () => {
     const creds = await roleCredentials('111111111111', 'ReadOnlyAccess')
     expect(
-      await failure(sts({...creds, secretAccessKey: `x${creds.secretAccessKey.slice(1)}`}).send(new GetCallerIdentityCommand({}))),
+      await failure(sts({...creds, secretAccessKey: otherFirstCharacter(creds.secretAccessKey)}).send(new GetCallerIdentityCommand({}))),
     ).toEqual({
       name: 'SignatureDoesNotMatch',
       status: 403,
