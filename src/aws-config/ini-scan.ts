@@ -1,0 +1,468 @@
+import {ConfigSyntaxError} from './errors.js'
+import type {ConfigDocument, ConfigKey, ConfigLine, ConfigSection, LineEnding, LineKind, SectionType} from './ini.js'
+import {classifyHeader, describeSection, isSpace, keyValue, NEEDS_SHLEX, quoteLine, sectionIdentity} from './ini-syntax.js'
+
+/*
+ * The whole-file scanner behind parseConfig, and the document it returns.
+ *
+ * A command runs once per process, so the parse runs as cold code (V8's interpreter, then baseline code), and on a
+ * 650 KB file of 3,000 profiles the old parser spent most of its time allocating: an object and a string or three per
+ * line, copied by every young-generation GC while they were all still alive. This scanner validates the whole file
+ * in one pass but records what it finds as numbers in typed arrays: where each line starts and what kind it is, where
+ * each key's name and value lie, each section's lines and keys. The only objects it makes are one header and one
+ * name string per section (a duplicated section is found through a Map of names). Line, section and key objects are
+ * built from those numbers when asked for: `sections` all at once or `section(i)` / findSection one at a time (every
+ * command), `lines` (only an edit needs them). The model they make is the one documented in ini.ts, the same as the
+ * old parser's to the last field (test/unit/aws-config-ini-large.test.ts holds them against each other).
+ */
+
+const BLANK = 0
+const COMMENT = 1
+const SECTION = 2
+const KEY = 3
+const SUBKEY = 4
+const KINDS: readonly LineKind[] = ['blank', 'comment', 'section', 'key', 'subkey']
+/** Line endings by code: line info is kind | eol << 3. */
+const EOLS: readonly LineEnding[] = ['', '\n', '\r\n', '\r']
+
+/** A key record in ScanResult.keys: its line, its name's and its value's offsets in the text, one past its last line. */
+const K_LINE = 0
+const K_NAME = 1
+const K_NAME_END = 2
+const K_VALUE = 3
+const K_VALUE_END = 4
+const K_END = 5
+const K_SIZE = 6
+
+/** A section record in ScanResult.sections: its lines, its keys (indexes of key records). */
+const S_START = 0
+const S_BODY_END = 1
+const S_END = 2
+const S_KEY_FROM = 3
+const S_KEY_TO = 4
+const S_SIZE = 5
+
+/** Past this many keys a section's duplicate check uses a set of names (below it a scan of the few keys is cheaper). */
+const MANY_KEYS = 16
+
+/** An Int32Array that doubles when full. */
+function grow(array: Int32Array<ArrayBuffer>, needed: number): Int32Array<ArrayBuffer> {
+  if (needed <= array.length) return array
+  const bigger = new Int32Array(Math.max(needed, array.length * 2))
+  bigger.set(array)
+  return bigger
+}
+
+export interface ScanResult {
+  /** The text scanned (without a byte order mark); every offset below is into it. */
+  text: string
+  lineCount: number
+  /** Offset of each line's first character; lineStart[lineCount] is the text's length. */
+  lineStart: Int32Array
+  /** Each line's kind | its line ending's code << 3. */
+  lineInfo: Uint8Array
+  keys: Int32Array
+  sections: Int32Array
+  sectionCount: number
+  headers: string[]
+  types: SectionType[]
+  names: string[]
+  /** Section index by name, for profiles and sso-sessions (what findSection is asked for). */
+  profiles: Map<string, number>
+  ssoSessions: Map<string, number>
+  ignored: ConfigDocument['ignored']
+  crlf: number
+  lf: number
+}
+
+/**
+ * Scans text from offset `from` (a line start) to the end, or with `single` to the header after the first section's.
+ * Throws ConfigSyntaxError, naming the line, where botocore fails or an edit would be ambiguous (see ini.ts).
+ */
+export function scanConfig(text: string, from: number, path: string, single: boolean): ScanResult {
+  const fail: (lineIndex: number, reason: string) => never = (lineIndex, reason) => {
+    throw new ConfigSyntaxError(path, lineIndex + 1, reason)
+  }
+  const n = text.length
+  // About 40 bytes a line in a keyless-written file; grown when wrong.
+  let lineStart = new Int32Array(Math.max(64, (n - from) >> 5))
+  let lineInfo = new Uint8Array(lineStart.length)
+  let keys = new Int32Array(Math.max(64, ((n - from) >> 6) * K_SIZE))
+  let sections = new Int32Array(Math.max(16, ((n - from) >> 8) * S_SIZE))
+  let keyCount = 0
+  let sectionCount = 0
+  const headers: string[] = []
+  const types: SectionType[] = []
+  const names: string[] = []
+  const profiles = new Map<string, number>()
+  const ssoSessions = new Map<string, number>()
+  /** Identities of the sections that are neither profiles nor sso-sessions (services, default, other, ignored). */
+  const others = new Map<string, number>()
+  const ignored: ConfigDocument['ignored'] = []
+  // Non-ASCII text: key names compared through toLowerCase (it may change their length), not by length first.
+  const ascii = !/[^\0-\x7f]/.test(text)
+  let sectionKeyFrom = 0
+  // The current section's lower-cased key names once it has many.
+  let keyNames: Set<string> | undefined
+  // The key line continuation lines belong to (-1: none since the header), its indent, and whether it opens a nested block.
+  let option = -1
+  let optionIndent = 0
+  let optionNested = false
+  let crlf = 0
+  let lf = 0
+  // The next CR, LF, `=`, `:` and `]` at or after the current line, each searched for again only once passed:
+  // every character is searched over once per kind, however long the lines or the distances.
+  let nextCr = -1
+  let nextEq = -1
+  let nextColon = -1
+  let nextClose = -1
+  let pos = from
+  let i = 0
+  for (; pos < n; i++) {
+    if (i + 1 >= lineStart.length) {
+      lineStart = grow(lineStart, i + 2)
+      const info = new Uint8Array(lineStart.length)
+      info.set(lineInfo)
+      lineInfo = info
+    }
+    // The line: up to the next LF, CRLF or lone CR (Python's universal newlines).
+    if (nextCr < pos) {
+      nextCr = text.indexOf('\r', pos)
+      if (nextCr < 0) nextCr = n
+    }
+    let nl = text.indexOf('\n', pos)
+    if (nl < 0) nl = n
+    let end: number
+    let eol: number
+    let eolLength: number
+    if (nextCr < nl) {
+      end = nextCr
+      if (nextCr + 1 === nl) {
+        eol = 2
+        eolLength = 2
+        crlf++
+      } else {
+        eol = 3
+        eolLength = 1
+      }
+    } else if (nl < n) {
+      end = nl
+      eol = 1
+      eolLength = 1
+      lf++
+    } else {
+      end = n
+      eol = 0
+      eolLength = 0
+    }
+    const start = pos
+    lineStart[i] = start
+    pos = end + eolLength
+    let first = start
+    let c = text.charCodeAt(first)
+    // Most lines start with a printable ASCII character: isSpace is called only for the others.
+    while (first < end && (c <= 0x20 || c >= 0x85) && isSpace(c)) c = text.charCodeAt(++first)
+    if (first === end) {
+      lineInfo[i] = BLANK | (eol << 3)
+      continue
+    }
+    if (c === 0x23 || c === 0x3b) {
+      lineInfo[i] = COMMENT | (eol << 3)
+      continue
+    }
+    let last = end
+    let d = text.charCodeAt(last - 1)
+    while ((d <= 0x20 || d >= 0x85) && isSpace(d)) d = text.charCodeAt(--last - 1)
+    if (nextEq < first) {
+      nextEq = text.indexOf('=', first)
+      if (nextEq < 0) nextEq = n
+    }
+    const indent = first - start
+    if (sectionCount > 0 && option >= 0 && indent > optionIndent) {
+      // botocore splits a nested block's lines at the first `=` (not `:`) and fails on a line without one.
+      if (optionNested && nextEq >= end) {
+        const parentKey = text.slice(keys[(keyCount - 1) * K_SIZE + K_NAME], keys[(keyCount - 1) * K_SIZE + K_NAME_END])
+        fail(i, `${quoteLine(text.slice(first, last))} is not a "name = value" line inside the nested "${parentKey}" block`)
+      }
+      lineInfo[i] = SUBKEY | (eol << 3)
+      keys[(keyCount - 1) * K_SIZE + K_END] = i + 1
+      sections[(sectionCount - 1) * S_SIZE + S_BODY_END] = i + 1
+      continue
+    }
+    // configparser's SECTCRE, `\[(.+)\]` matched at the start of the stripped line (greedy: to the last `]`).
+    let close = -1
+    if (c === 0x5b) {
+      if (nextClose < first) {
+        nextClose = text.indexOf(']', first)
+        if (nextClose < 0) nextClose = n
+      }
+      // The last `]` of the line: searched backwards from its end, never past the line's first one.
+      if (nextClose < last) close = text.lastIndexOf(']', last - 1) - first
+    }
+    if (close >= 2) {
+      // findSsoSessionSection: the next header ends the one section it wants.
+      if (single && sectionCount > 0) {
+        pos = start
+        break
+      }
+      const header = text.slice(first + 1, first + close)
+      // `[profile NAME]` as keyless writes it (one space, nothing to unquote) without shlex's words.
+      const plainProfile = header.length > 8 && header.startsWith('profile ') && header.indexOf(' ', 8) < 0 && !NEEDS_SHLEX.test(header)
+      const {
+        type,
+        name,
+        ignored: why,
+      } = plainProfile ? {type: 'profile' as const, name: header.slice(8), ignored: undefined} : classifyHeader(header)
+      const index = sectionCount
+      const byName = type === 'profile' ? profiles : type === 'sso-session' ? ssoSessions : others
+      const identity = byName === others ? sectionIdentity({type, name, header}) : name
+      const previous = byName.get(identity)
+      if (previous !== undefined) {
+        const at = sections[previous * S_SIZE + S_START] as number
+        fail(
+          i,
+          `duplicate section ${describeSection({type, name, header})} (first at line ${at + 1}); ` +
+            'AWS tools reject or merge duplicates, so keyless will not edit this file until one is removed',
+        )
+      }
+      byName.set(identity, index)
+      sections = grow(sections, (index + 1) * S_SIZE)
+      const s = index * S_SIZE
+      sections[s + S_START] = i
+      sections[s + S_BODY_END] = i + 1
+      sections[s + S_END] = i + 1
+      sections[s + S_KEY_FROM] = keyCount
+      sections[s + S_KEY_TO] = keyCount
+      headers.push(header)
+      types.push(type)
+      names.push(name)
+      sectionCount++
+      if (why !== undefined) ignored.push({section: index, reason: why})
+      option = -1
+      sectionKeyFrom = keyCount
+      keyNames = undefined
+      lineInfo[i] = SECTION | (eol << 3)
+      continue
+    }
+    if (single && sectionCount === 0) throw new Error(`scanConfig: offset ${start} is not a section header`)
+    // The name up to the first `=` or `:` (configparser's OPTCRE), both sides stripped.
+    if (nextColon < first) {
+      nextColon = text.indexOf(':', first)
+      if (nextColon < 0) nextColon = n
+    }
+    const delimiter = Math.min(nextEq, nextColon)
+    const at = delimiter < end ? delimiter : -1
+    if (at < 0 && c === 0x5b) {
+      const trimmed = text.slice(first, last)
+      fail(i, close === 1 ? `"${trimmed}" is an empty section header` : `${quoteLine(trimmed)} is not a section header (missing "]")`)
+    }
+    if (sectionCount === 0) {
+      fail(i, `${quoteLine(text.slice(first, last))} is outside any section (add a [default] or [profile NAME] header above it)`)
+    }
+    if (at < 0) fail(i, `${quoteLine(text.slice(first, last))} is neither a section header, a "name = value" line nor a comment`)
+    if (at === first) fail(i, `${quoteLine(text.slice(first, last))} has no name before the "${text[first]}"`)
+    let nameEnd = at
+    while (isSpace(text.charCodeAt(nameEnd - 1))) nameEnd--
+    let valueStart = at + 1
+    while (valueStart < last && isSpace(text.charCodeAt(valueStart))) valueStart++
+    // A key set twice in the section: names compared as botocore does, lower-cased; by length first when ASCII.
+    const nameLength = nameEnd - first
+    const count = keyCount - sectionKeyFrom
+    if (keyNames || count >= MANY_KEYS || !ascii) {
+      if (!keyNames) {
+        keyNames = new Set()
+        for (let k = sectionKeyFrom; k < keyCount; k++) keyNames.add(keyName(text, keys, k))
+      }
+      const lower = text.slice(first, nameEnd).toLowerCase()
+      if (keyNames.has(lower)) duplicateKey(fail, i, text, first, nameEnd, keys, sectionKeyFrom, keyCount, lower, headers, types, names)
+      keyNames.add(lower)
+    } else {
+      for (let k = sectionKeyFrom; k < keyCount; k++) {
+        const r = k * K_SIZE
+        if ((keys[r + K_NAME_END] as number) - (keys[r + K_NAME] as number) !== nameLength) continue
+        const lower = text.slice(first, nameEnd).toLowerCase()
+        if (keyName(text, keys, k) === lower)
+          duplicateKey(fail, i, text, first, nameEnd, keys, sectionKeyFrom, keyCount, lower, headers, types, names)
+      }
+    }
+    keys = grow(keys, (keyCount + 1) * K_SIZE)
+    const r = keyCount * K_SIZE
+    keys[r + K_LINE] = i
+    keys[r + K_NAME] = first
+    keys[r + K_NAME_END] = nameEnd
+    keys[r + K_VALUE] = valueStart
+    keys[r + K_VALUE_END] = valueStart < last ? last : valueStart
+    keys[r + K_END] = i + 1
+    keyCount++
+    const s = (sectionCount - 1) * S_SIZE
+    sections[s + S_KEY_TO] = keyCount
+    sections[s + S_BODY_END] = i + 1
+    option = i
+    optionIndent = indent
+    optionNested = valueStart >= last
+    lineInfo[i] = KEY | (eol << 3)
+  }
+  lineStart[i] = pos
+  for (let k = 0; k < sectionCount; k++) {
+    sections[k * S_SIZE + S_END] = k + 1 < sectionCount ? (sections[(k + 1) * S_SIZE + S_START] as number) : i
+  }
+  return {
+    text,
+    lineCount: i,
+    lineStart,
+    lineInfo,
+    keys,
+    sections,
+    sectionCount,
+    headers,
+    types,
+    names,
+    profiles,
+    ssoSessions,
+    ignored,
+    crlf,
+    lf,
+  }
+}
+
+const keyName = (text: string, keys: Int32Array, k: number): string =>
+  text.slice(keys[k * K_SIZE + K_NAME], keys[k * K_SIZE + K_NAME_END]).toLowerCase()
+
+function duplicateKey(
+  fail: (lineIndex: number, reason: string) => never,
+  line: number,
+  text: string,
+  first: number,
+  nameEnd: number,
+  keys: Int32Array,
+  from: number,
+  to: number,
+  lower: string,
+  headers: string[],
+  types: SectionType[],
+  names: string[],
+): never {
+  let k = from
+  while (k < to && keyName(text, keys, k) !== lower) k++
+  const s = headers.length - 1
+  const section = {header: headers[s] as string, type: types[s] as SectionType, name: names[s] as string}
+  return fail(
+    line,
+    `"${text.slice(first, nameEnd)}" is set twice in ${describeSection(section)} (first at line ${(keys[k * K_SIZE + K_LINE] as number) + 1}); AWS tools reject that`,
+  )
+}
+
+/**
+ * The parsed AWS config file: what ConfigDocument promises, built from a scan on demand. Sections are made once
+ * each and shared (the same object however it is reached); lines are made all at once, the first time an edit asks.
+ */
+export class ScannedConfig implements ConfigDocument {
+  readonly bom: boolean
+  readonly eol: '\n' | '\r\n'
+  readonly finalNewline: boolean
+  readonly ignored: ConfigDocument['ignored']
+  readonly #scan: ScanResult
+  readonly #made: Array<ConfigSection | undefined>
+  #all: ConfigSection[] | undefined
+  #lines: ConfigLine[] | undefined
+
+  constructor(scan: ScanResult, bom: boolean) {
+    this.#scan = scan
+    this.#made = new Array<ConfigSection | undefined>(scan.sectionCount)
+    this.bom = bom
+    this.ignored = scan.ignored
+    const lastEol = scan.lineCount === 0 ? 1 : (scan.lineInfo[scan.lineCount - 1] as number) >> 3
+    const firstEol = scan.lineCount === 0 ? 0 : (scan.lineInfo[0] as number) >> 3
+    this.eol = scan.crlf > scan.lf || (scan.crlf === scan.lf && firstEol === 2) ? '\r\n' : '\n'
+    this.finalNewline = lastEol !== 0
+  }
+
+  get sections(): ConfigSection[] {
+    if (!this.#all) {
+      const all = new Array<ConfigSection>(this.#scan.sectionCount)
+      for (let s = 0; s < all.length; s++) all[s] = this.section(s)
+      this.#all = all
+    }
+    return this.#all
+  }
+
+  /** Section number `index`, made on first use. */
+  section(index: number): ConfigSection {
+    const made = this.#made[index]
+    if (made) return made
+    const {text, keys, sections, headers, types, names} = this.#scan
+    const s = index * S_SIZE
+    const from = sections[s + S_KEY_FROM] as number
+    const to = sections[s + S_KEY_TO] as number
+    const sectionKeys = new Array<ConfigKey>(to - from)
+    for (let k = from; k < to; k++) {
+      const r = k * K_SIZE
+      sectionKeys[k - from] = {
+        name: keyName(text, keys, k),
+        value: text.slice(keys[r + K_VALUE], keys[r + K_VALUE_END]),
+        line: keys[r + K_LINE] as number,
+        end: keys[r + K_END] as number,
+      }
+    }
+    const section: ConfigSection = {
+      header: headers[index] as string,
+      type: types[index] as SectionType,
+      name: names[index] as string,
+      start: sections[s + S_START] as number,
+      bodyEnd: sections[s + S_BODY_END] as number,
+      end: sections[s + S_END] as number,
+      keys: sectionKeys,
+    }
+    this.#made[index] = section
+    return section
+  }
+
+  /** A profile or sso-session section by name without making the others; undefined for other types (use `sections`). */
+  lookup(type: 'profile' | 'sso-session', name: string): ConfigSection | undefined {
+    const index = (type === 'profile' ? this.#scan.profiles : this.#scan.ssoSessions).get(name)
+    return index === undefined ? undefined : this.section(index)
+  }
+
+  get lines(): ConfigLine[] {
+    if (!this.#lines) this.#lines = this.#makeLines()
+    return this.#lines
+  }
+
+  #makeLines(): ConfigLine[] {
+    const {text, lineCount, lineStart, lineInfo, keys} = this.#scan
+    const lines = new Array<ConfigLine>(lineCount)
+    let section = -1
+    let key = 0
+    let option = -1
+    for (let i = 0; i < lineCount; i++) {
+      const info = lineInfo[i] as number
+      const kind = info & 7
+      const eol = EOLS[info >> 3] as LineEnding
+      const lineText = text.slice(lineStart[i], (lineStart[i + 1] as number) - eol.length)
+      if (kind === SECTION) section++
+      if (kind === KEY) {
+        const r = key++ * K_SIZE
+        option = i
+        lines[i] = {
+          text: lineText,
+          eol,
+          lineNumber: i + 1,
+          section,
+          kind: 'key',
+          key: text.slice(keys[r + K_NAME], keys[r + K_NAME_END]),
+          value: text.slice(keys[r + K_VALUE], keys[r + K_VALUE_END]),
+        }
+      } else if (kind === SUBKEY) {
+        let first = 0
+        while (isSpace(lineText.charCodeAt(first))) first++
+        let last = lineText.length
+        while (isSpace(lineText.charCodeAt(last - 1))) last--
+        const kv = keyValue(lineText, first, last)
+        lines[i] = {text: lineText, eol, lineNumber: i + 1, section, kind: 'subkey', key: kv?.key, value: kv?.value, parent: option}
+      } else {
+        lines[i] = {text: lineText, eol, lineNumber: i + 1, section, kind: KINDS[kind] as LineKind}
+      }
+    }
+    return lines
+  }
+}
