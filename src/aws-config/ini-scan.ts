@@ -1,6 +1,6 @@
 import {ConfigSyntaxError} from './errors.js'
 import type {ConfigDocument, ConfigKey, ConfigLine, ConfigSection, LineEnding, LineKind, SectionType} from './ini.js'
-import {classifyHeader, describeSection, isSpace, keyValue, NEEDS_SHLEX, quoteLine, sectionIdentity} from './ini-syntax.js'
+import {classifyHeader, describeSection, isSpace, keyValue, quoteLine} from './ini-syntax.js'
 
 /*
  * The whole-file scanner behind parseConfig, and the document it returns.
@@ -34,13 +34,25 @@ const K_VALUE_END = 4
 const K_END = 5
 const K_SIZE = 6
 
-/** A section record in ScanResult.sections: its lines, its keys (indexes of key records). */
+/** A section record in SectionTable.records: its lines, its keys (indexes of key records), its header's offsets, its type. */
 const S_START = 0
 const S_BODY_END = 1
 const S_END = 2
 const S_KEY_FROM = 3
 const S_KEY_TO = 4
-const S_SIZE = 5
+const S_HEADER = 5
+const S_HEADER_END = 6
+const S_TYPE = 7
+const S_SIZE = 8
+
+const TYPES: readonly SectionType[] = ['default', 'profile', 'sso-session', 'services', 'other', 'ignored']
+const PROFILE = 1
+const SSO_SESSION = 2
+/**
+ * A name as `[profile NAME]` and `[sso-session NAME]` hold it when shlex has nothing to do (no blank, no quote, no
+ * backslash), up to the header's `]` (a name with a `]` in it takes the slow way).
+ */
+const PLAIN_NAME = /[^ \t\r\n'"\\\]]+/y
 
 /** Past this many keys a section's duplicate check uses a set of names (below it a scan of the few keys is cheaper). */
 const MANY_KEYS = 16
@@ -62,14 +74,7 @@ export interface ScanResult {
   /** Each line's kind | its line ending's code << 3. */
   lineInfo: Uint8Array
   keys: Int32Array
-  sections: Int32Array
-  sectionCount: number
-  headers: string[]
-  types: SectionType[]
-  names: string[]
-  /** Section index by name, for profiles and sso-sessions (what findSection is asked for). */
-  profiles: Map<string, number>
-  ssoSessions: Map<string, number>
+  sections: SectionTable
   ignored: ConfigDocument['ignored']
   crlf: number
   lf: number
@@ -84,20 +89,13 @@ export function scanConfig(text: string, from: number, path: string, single: boo
     throw new ConfigSyntaxError(path, lineIndex + 1, reason)
   }
   const n = text.length
-  // About 40 bytes a line in a keyless-written file; grown when wrong.
-  let lineStart = new Int32Array(Math.max(64, (n - from) >> 5))
+  // Sized for the shortest lines usual in a config file (a line of 16 bytes, a key of 32, a section of 128), so that
+  // they rarely grow: a copy costs more than the untouched memory, which is never written.
+  let lineStart = new Int32Array(Math.max(64, (n - from) >> 4))
   let lineInfo = new Uint8Array(lineStart.length)
-  let keys = new Int32Array(Math.max(64, ((n - from) >> 6) * K_SIZE))
-  let sections = new Int32Array(Math.max(16, ((n - from) >> 8) * S_SIZE))
+  let keys = new Int32Array(Math.max(16, (n - from) >> 5) * K_SIZE)
+  const sections = new SectionTable(text, Math.max(4, (n - from) >> 7))
   let keyCount = 0
-  let sectionCount = 0
-  const headers: string[] = []
-  const types: SectionType[] = []
-  const names: string[] = []
-  const profiles = new Map<string, number>()
-  const ssoSessions = new Map<string, number>()
-  /** Identities of the sections that are neither profiles nor sso-sessions (services, default, other, ignored). */
-  const others = new Map<string, number>()
   const ignored: ConfigDocument['ignored'] = []
   // Non-ASCII text: key names compared through toLowerCase (it may change their length), not by length first.
   const ascii = !/[^\0-\x7f]/.test(text)
@@ -178,7 +176,7 @@ export function scanConfig(text: string, from: number, path: string, single: boo
       if (nextEq < 0) nextEq = n
     }
     const indent = first - start
-    if (sectionCount > 0 && option >= 0 && indent > optionIndent) {
+    if (sections.count > 0 && option >= 0 && indent > optionIndent) {
       // botocore splits a nested block's lines at the first `=` (not `:`) and fails on a line without one.
       if (optionNested && nextEq >= end) {
         const parentKey = text.slice(keys[(keyCount - 1) * K_SIZE + K_NAME], keys[(keyCount - 1) * K_SIZE + K_NAME_END])
@@ -186,7 +184,7 @@ export function scanConfig(text: string, from: number, path: string, single: boo
       }
       lineInfo[i] = SUBKEY | (eol << 3)
       keys[(keyCount - 1) * K_SIZE + K_END] = i + 1
-      sections[(sectionCount - 1) * S_SIZE + S_BODY_END] = i + 1
+      sections.records[(sections.count - 1) * S_SIZE + S_BODY_END] = i + 1
       continue
     }
     // configparser's SECTCRE, `\[(.+)\]` matched at the start of the stripped line (greedy: to the last `]`).
@@ -201,42 +199,20 @@ export function scanConfig(text: string, from: number, path: string, single: boo
     }
     if (close >= 2) {
       // findSsoSessionSection: the next header ends the one section it wants.
-      if (single && sectionCount > 0) {
+      if (single && sections.count > 0) {
         pos = start
         break
       }
-      const header = text.slice(first + 1, first + close)
-      // `[profile NAME]` as keyless writes it (one space, nothing to unquote) without shlex's words.
-      const plainProfile = header.length > 8 && header.startsWith('profile ') && header.indexOf(' ', 8) < 0 && !NEEDS_SHLEX.test(header)
-      const {
-        type,
-        name,
-        ignored: why,
-      } = plainProfile ? {type: 'profile' as const, name: header.slice(8), ignored: undefined} : classifyHeader(header)
-      const index = sectionCount
-      const byName = type === 'profile' ? profiles : type === 'sso-session' ? ssoSessions : others
-      const identity = byName === others ? sectionIdentity({type, name, header}) : name
-      const previous = byName.get(identity)
-      if (previous !== undefined) {
-        const at = sections[previous * S_SIZE + S_START] as number
+      const previous = sections.add(i, first + 1, first + close, keyCount)
+      const index = sections.count - 1
+      if (previous >= 0) {
         fail(
           i,
-          `duplicate section ${describeSection({type, name, header})} (first at line ${at + 1}); ` +
+          `duplicate section ${describeSection(sections.identity(index))} (first at line ${sections.start(previous) + 1}); ` +
             'AWS tools reject or merge duplicates, so keyless will not edit this file until one is removed',
         )
       }
-      byName.set(identity, index)
-      sections = grow(sections, (index + 1) * S_SIZE)
-      const s = index * S_SIZE
-      sections[s + S_START] = i
-      sections[s + S_BODY_END] = i + 1
-      sections[s + S_END] = i + 1
-      sections[s + S_KEY_FROM] = keyCount
-      sections[s + S_KEY_TO] = keyCount
-      headers.push(header)
-      types.push(type)
-      names.push(name)
-      sectionCount++
+      const why = sections.ignoredReason(index)
       if (why !== undefined) ignored.push({section: index, reason: why})
       option = -1
       sectionKeyFrom = keyCount
@@ -244,7 +220,7 @@ export function scanConfig(text: string, from: number, path: string, single: boo
       lineInfo[i] = SECTION | (eol << 3)
       continue
     }
-    if (single && sectionCount === 0) throw new Error(`scanConfig: offset ${start} is not a section header`)
+    if (single && sections.count === 0) throw new Error(`scanConfig: offset ${start} is not a section header`)
     // The name up to the first `=` or `:` (configparser's OPTCRE), both sides stripped.
     if (nextColon < first) {
       nextColon = text.indexOf(':', first)
@@ -256,7 +232,7 @@ export function scanConfig(text: string, from: number, path: string, single: boo
       const trimmed = text.slice(first, last)
       fail(i, close === 1 ? `"${trimmed}" is an empty section header` : `${quoteLine(trimmed)} is not a section header (missing "]")`)
     }
-    if (sectionCount === 0) {
+    if (sections.count === 0) {
       fail(i, `${quoteLine(text.slice(first, last))} is outside any section (add a [default] or [profile NAME] header above it)`)
     }
     if (at < 0) fail(i, `${quoteLine(text.slice(first, last))} is neither a section header, a "name = value" line nor a comment`)
@@ -274,19 +250,18 @@ export function scanConfig(text: string, from: number, path: string, single: boo
         for (let k = sectionKeyFrom; k < keyCount; k++) keyNames.add(keyName(text, keys, k))
       }
       const lower = text.slice(first, nameEnd).toLowerCase()
-      if (keyNames.has(lower)) duplicateKey(fail, i, text, first, nameEnd, keys, sectionKeyFrom, keyCount, lower, headers, types, names)
+      if (keyNames.has(lower)) duplicateKey(fail, i, text, first, nameEnd, keys, sectionKeyFrom, keyCount, lower, sections)
       keyNames.add(lower)
     } else {
       for (let k = sectionKeyFrom; k < keyCount; k++) {
         const r = k * K_SIZE
         if ((keys[r + K_NAME_END] as number) - (keys[r + K_NAME] as number) !== nameLength) continue
         const lower = text.slice(first, nameEnd).toLowerCase()
-        if (keyName(text, keys, k) === lower)
-          duplicateKey(fail, i, text, first, nameEnd, keys, sectionKeyFrom, keyCount, lower, headers, types, names)
+        if (keyName(text, keys, k) === lower) duplicateKey(fail, i, text, first, nameEnd, keys, sectionKeyFrom, keyCount, lower, sections)
       }
     }
-    keys = grow(keys, (keyCount + 1) * K_SIZE)
     const r = keyCount * K_SIZE
+    if (r + K_SIZE > keys.length) keys = grow(keys, r + K_SIZE)
     keys[r + K_LINE] = i
     keys[r + K_NAME] = first
     keys[r + K_NAME_END] = nameEnd
@@ -294,18 +269,16 @@ export function scanConfig(text: string, from: number, path: string, single: boo
     keys[r + K_VALUE_END] = valueStart < last ? last : valueStart
     keys[r + K_END] = i + 1
     keyCount++
-    const s = (sectionCount - 1) * S_SIZE
-    sections[s + S_KEY_TO] = keyCount
-    sections[s + S_BODY_END] = i + 1
+    const s = (sections.count - 1) * S_SIZE
+    sections.records[s + S_KEY_TO] = keyCount
+    sections.records[s + S_BODY_END] = i + 1
     option = i
     optionIndent = indent
     optionNested = valueStart >= last
     lineInfo[i] = KEY | (eol << 3)
   }
   lineStart[i] = pos
-  for (let k = 0; k < sectionCount; k++) {
-    sections[k * S_SIZE + S_END] = k + 1 < sectionCount ? (sections[(k + 1) * S_SIZE + S_START] as number) : i
-  }
+  sections.close(i)
   return {
     text,
     lineCount: i,
@@ -313,15 +286,114 @@ export function scanConfig(text: string, from: number, path: string, single: boo
     lineInfo,
     keys,
     sections,
-    sectionCount,
-    headers,
-    types,
-    names,
-    profiles,
-    ssoSessions,
     ignored,
     crlf,
     lf,
+  }
+}
+
+/**
+ * The sections of a scan, as records of numbers, and the maps that find them by identity (a profile or sso-session by
+ * name, any other section by its header: the identity a duplicate shares). Per section only its name is cut from the
+ * text (V8 hashes a string natively, faster than any hash cold JavaScript computes); headers are cut when asked for.
+ */
+export class SectionTable {
+  records: Int32Array<ArrayBuffer>
+  count = 0
+  readonly #names: string[] = []
+  readonly #profiles = new Map<string, number>()
+  readonly #ssoSessions = new Map<string, number>()
+  /** Sections that are neither profiles nor sso-sessions, by header (services, default, other, ignored). */
+  readonly #others = new Map<string, number>()
+  /** The reasons botocore drops a header, by section index. */
+  readonly #ignored = new Map<number, string>()
+
+  constructor(
+    readonly text: string,
+    capacity: number,
+  ) {
+    this.records = new Int32Array(capacity * S_SIZE)
+  }
+
+  /**
+   * Records the section whose header lies at [headerStart, headerEnd) of the text. Returns the earlier section with the
+   * same identity, or -1: botocore keeps the last of two, the JS SDK merges them, so the caller refuses the file.
+   */
+  add(line: number, headerStart: number, headerEnd: number, keyFrom: number): number {
+    const index = this.count++
+    const s = index * S_SIZE
+    if (s + S_SIZE > this.records.length) this.records = grow(this.records, s + S_SIZE)
+    const r = this.records
+    r[s + S_START] = line
+    r[s + S_BODY_END] = line + 1
+    r[s + S_END] = line + 1
+    r[s + S_KEY_FROM] = keyFrom
+    r[s + S_KEY_TO] = keyFrom
+    r[s + S_HEADER] = headerStart
+    r[s + S_HEADER_END] = headerEnd
+    const {text} = this
+    // What botocore's build_profile_map makes of the header (ini-syntax.ts's classifyHeader): the common
+    // `[profile NAME]` and `[sso-session NAME]` without cutting out the header and splitting it into shlex's words.
+    let type = text.startsWith('profile ', headerStart) ? PROFILE : text.startsWith('sso-session ', headerStart) ? SSO_SESSION : 0
+    let name: string | undefined
+    if (type !== 0) {
+      const nameFrom = headerStart + (type === PROFILE ? 8 : 12)
+      PLAIN_NAME.lastIndex = nameFrom
+      if (PLAIN_NAME.test(text) && PLAIN_NAME.lastIndex === headerEnd) name = text.slice(nameFrom, headerEnd)
+    }
+    let identity: string
+    if (name === undefined) {
+      const header = text.slice(headerStart, headerEnd)
+      const classified = classifyHeader(header)
+      name = classified.name
+      type = TYPES.indexOf(classified.type)
+      if (classified.ignored !== undefined) this.#ignored.set(index, classified.ignored)
+      identity = type === PROFILE || type === SSO_SESSION ? name : header
+    } else {
+      identity = name
+    }
+    r[s + S_TYPE] = type
+    this.#names.push(name)
+    const byIdentity = type === PROFILE ? this.#profiles : type === SSO_SESSION ? this.#ssoSessions : this.#others
+    const previous = byIdentity.get(identity)
+    if (previous !== undefined) return previous
+    byIdentity.set(identity, index)
+    return -1
+  }
+
+  /** The section of this type (a profile or an sso-session) and name; -1 when there is none. */
+  find(type: 'profile' | 'sso-session', name: string): number {
+    return (type === 'profile' ? this.#profiles : this.#ssoSessions).get(name) ?? -1
+  }
+
+  start(index: number): number {
+    return this.records[index * S_SIZE + S_START] as number
+  }
+
+  type(index: number): SectionType {
+    return TYPES[this.records[index * S_SIZE + S_TYPE] as number] as SectionType
+  }
+
+  header(index: number): string {
+    return this.text.slice(this.records[index * S_SIZE + S_HEADER], this.records[index * S_SIZE + S_HEADER_END])
+  }
+
+  name(index: number): string {
+    return this.#names[index] as string
+  }
+
+  identity(index: number): {type: SectionType; name: string; header: string} {
+    return {type: this.type(index), name: this.name(index), header: this.header(index)}
+  }
+
+  ignoredReason(index: number): string | undefined {
+    return this.#ignored.get(index)
+  }
+
+  /** Each section ends where the next one's header is, the last at line `lineCount`. */
+  close(lineCount: number): void {
+    const r = this.records
+    for (let k = 0; k < this.count; k++) r[k * S_SIZE + S_END] = k + 1 < this.count ? (r[(k + 1) * S_SIZE + S_START] as number) : lineCount
   }
 }
 
@@ -338,14 +410,11 @@ function duplicateKey(
   from: number,
   to: number,
   lower: string,
-  headers: string[],
-  types: SectionType[],
-  names: string[],
+  sections: SectionTable,
 ): never {
   let k = from
   while (k < to && keyName(text, keys, k) !== lower) k++
-  const s = headers.length - 1
-  const section = {header: headers[s] as string, type: types[s] as SectionType, name: names[s] as string}
+  const section = sections.identity(sections.count - 1)
   return fail(
     line,
     `"${text.slice(first, nameEnd)}" is set twice in ${describeSection(section)} (first at line ${(keys[k * K_SIZE + K_LINE] as number) + 1}); AWS tools reject that`,
@@ -368,7 +437,7 @@ export class ScannedConfig implements ConfigDocument {
 
   constructor(scan: ScanResult, bom: boolean) {
     this.#scan = scan
-    this.#made = new Array<ConfigSection | undefined>(scan.sectionCount)
+    this.#made = new Array<ConfigSection | undefined>(scan.sections.count)
     this.bom = bom
     this.ignored = scan.ignored
     const lastEol = scan.lineCount === 0 ? 1 : (scan.lineInfo[scan.lineCount - 1] as number) >> 3
@@ -379,7 +448,7 @@ export class ScannedConfig implements ConfigDocument {
 
   get sections(): ConfigSection[] {
     if (!this.#all) {
-      const all = new Array<ConfigSection>(this.#scan.sectionCount)
+      const all = new Array<ConfigSection>(this.#scan.sections.count)
       for (let s = 0; s < all.length; s++) all[s] = this.section(s)
       this.#all = all
     }
@@ -390,10 +459,11 @@ export class ScannedConfig implements ConfigDocument {
   section(index: number): ConfigSection {
     const made = this.#made[index]
     if (made) return made
-    const {text, keys, sections, headers, types, names} = this.#scan
+    const {text, keys, sections} = this.#scan
     const s = index * S_SIZE
-    const from = sections[s + S_KEY_FROM] as number
-    const to = sections[s + S_KEY_TO] as number
+    const record = sections.records
+    const from = record[s + S_KEY_FROM] as number
+    const to = record[s + S_KEY_TO] as number
     const sectionKeys = new Array<ConfigKey>(to - from)
     for (let k = from; k < to; k++) {
       const r = k * K_SIZE
@@ -405,12 +475,12 @@ export class ScannedConfig implements ConfigDocument {
       }
     }
     const section: ConfigSection = {
-      header: headers[index] as string,
-      type: types[index] as SectionType,
-      name: names[index] as string,
-      start: sections[s + S_START] as number,
-      bodyEnd: sections[s + S_BODY_END] as number,
-      end: sections[s + S_END] as number,
+      header: sections.header(index),
+      type: sections.type(index),
+      name: sections.name(index),
+      start: record[s + S_START] as number,
+      bodyEnd: record[s + S_BODY_END] as number,
+      end: record[s + S_END] as number,
       keys: sectionKeys,
     }
     this.#made[index] = section
@@ -419,8 +489,8 @@ export class ScannedConfig implements ConfigDocument {
 
   /** A profile or sso-session section by name without making the others; undefined for other types (use `sections`). */
   lookup(type: 'profile' | 'sso-session', name: string): ConfigSection | undefined {
-    const index = (type === 'profile' ? this.#scan.profiles : this.#scan.ssoSessions).get(name)
-    return index === undefined ? undefined : this.section(index)
+    const index = this.#scan.sections.find(type, name)
+    return index < 0 ? undefined : this.section(index)
   }
 
   get lines(): ConfigLine[] {

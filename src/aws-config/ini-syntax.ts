@@ -120,11 +120,6 @@ export function classifyHeader(header: string): {type: SectionType; name: string
   return {type: 'other', name: header}
 }
 
-/** Identity used to detect duplicated sections (the same profile written twice, however it is quoted). */
-export function sectionIdentity(s: {type: SectionType; name: string; header: string}): string {
-  return s.type === 'profile' || s.type === 'sso-session' ? `${s.type}\0${s.name}` : `header\0${s.header}`
-}
-
 export function describeSection(s: {type: SectionType; name: string; header: string}): string {
   return s.type === 'profile' || s.type === 'sso-session' || s.type === 'services' ? `[${s.type} ${s.name}]` : `[${s.header}]`
 }
