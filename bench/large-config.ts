@@ -6,6 +6,8 @@
  *                reported as listingMs), as `profiles sync` uses it within the hour. Targets: no-op <= 1 s,
  *                first <= 1.5 s.
  *   parse        parseConfig of the file, in a fresh process (as every command pays it: cold code). Target <= 15 ms.
+ *                Reported beside it: the time to make every section object too (what a command that reads every
+ *                profile, like sync or audit, pays on top; a command that looks one profile up does not).
  *   cached       credential-process served from the keychain, with the large config and with the one-session
  *                config, alternating: target large <= 1.05x small, on this Node.js and on Node.js 24.
  *   own cost     cached (large config) - bareKeytar, where bareKeytar is the least any credential_process can
@@ -115,10 +117,12 @@ async function main() {
     const envLarge = {...env, AWS_CONFIG_FILE: large}
 
     // The parse on its own, cold, in a fresh process each time.
-    const parseScript = `const {readFileSync} = require('node:fs'); import(${JSON.stringify(join(ROOT, 'dist', 'aws-config', 'ini.js'))}).then(({parseConfig}) => { const text = readFileSync(${JSON.stringify(large)}, 'utf8'); const t = performance.now(); const c = process.cpuUsage(); parseConfig(text); const u = process.cpuUsage(c); process.stdout.write(JSON.stringify([performance.now() - t, (u.user + u.system) / 1000])) })`
+    const parseScript = `const {readFileSync} = require('node:fs'); import(${JSON.stringify(join(ROOT, 'dist', 'aws-config', 'ini.js'))}).then(({parseConfig}) => { const text = readFileSync(${JSON.stringify(large)}, 'utf8'); const t = performance.now(); const c = process.cpuUsage(); const doc = parseConfig(text); const parsed = performance.now(); const u = process.cpuUsage(c); let keys = 0; for (const s of doc.sections) keys += s.keys.length; process.stdout.write(JSON.stringify([parsed - t, (u.user + u.system) / 1000, keys > 0 ? performance.now() - parsed : -1])) })`
     const parseMs: number[] = []
     /** The parse's CPU time, all of the process's threads (V8's GC and compiler threads too). */
     const parseCpuMs: number[] = []
+    /** Making every section and key object after the parse. */
+    const sectionsMs: number[] = []
 
     const cachedArgs = ['credential-process', '--session', SESSION, '--account-id', role.accountId, '--role-name', role.roleName]
     keyless(cachedArgs, envLarge) // fills the keychain cache
@@ -140,9 +144,10 @@ async function main() {
         : {}),
       parse: () => {
         const r = timed(process.execPath, ['-e', parseScript], env)
-        const [wallMs, cpuMs] = JSON.parse(r.stdout) as [number, number]
+        const [wallMs, cpuMs, allMs] = JSON.parse(r.stdout) as [number, number, number]
         parseMs.push(wallMs)
         parseCpuMs.push(cpuMs)
+        sectionsMs.push(allMs)
         return r.ms
       },
       // whoami with the emulator's static IAM-user key in the environment: it still reads the config file.
@@ -155,6 +160,7 @@ async function main() {
     for (const name of names) subjects[name]!() // warm-up
     parseMs.length = 0
     parseCpuMs.length = 0
+    sectionsMs.length = 0
     const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]))
     const cpu: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]))
     for (let i = 0; i < RUNS; i++) {
@@ -202,6 +208,7 @@ async function main() {
         },
         parseMs: round(median(parseMs)),
         parseCpuMs: round(median(parseCpuMs)),
+        sectionsMs: round(median(sectionsMs)),
         nodeMs: m('node'),
         node20: perNode('', process.version),
         node24: node24 ? perNode('24', spawnSync(node24, ['--version'], {encoding: 'utf8'}).stdout.trim()) : null,

@@ -137,7 +137,7 @@ for (const [script, toRows] of [
         [
           `parseConfig of the ${size} file, cold, on its own (wall, in-process)`,
           `${r.parseMs} ms`,
-          `CPU ${r.parseCpuMs} ms`,
+          `CPU ${r.parseCpuMs} ms; every section and key made afterwards: +${r.sectionsMs} ms`,
           '',
           '<= 15 ms',
           ok(r.parseMs <= 15),

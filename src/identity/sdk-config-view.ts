@@ -21,18 +21,22 @@ const SDK_PREFIXED_HEADER = /^([\w-]+)\s(["'])?([\w-@+.%:/]+)\2$/
 export function configForProfiles(text: string, keep: ReadonlySet<string>): string {
   const out: string[] = []
   let dropping = false
-  for (let start = 0; start < text.length;) {
-    const lf = text.indexOf('\n', start)
-    const end = lf === -1 ? text.length : lf + 1
-    const line = text.slice(start, end)
-    // No "[", no header: only lines with one go through the SDK's own (slow) reading.
-    if (line.includes('[')) {
-      const name = sdkSectionName(lf === -1 ? line : line.slice(0, line.endsWith('\r\n') ? -2 : -1))
-      if (name !== undefined) dropping = name !== null && isOtherProfile(name, keep)
+  let keptFrom = 0
+  // Only a line with a "[" can be a header: the scan jumps from one such line to the next and copies whole runs.
+  for (let at = text.indexOf('['); at >= 0;) {
+    const lineStart = text.lastIndexOf('\n', at - 1) + 1
+    const lf = text.indexOf('\n', at)
+    const line = text.slice(lineStart, lf === -1 ? text.length : lf)
+    const name = sdkSectionName(lf !== -1 && line.endsWith('\r') ? line.slice(0, -1) : line)
+    if (name !== undefined) {
+      const drop = name !== null && isOtherProfile(name, keep)
+      if (drop && !dropping) out.push(text.slice(keptFrom, lineStart))
+      if (!drop && dropping) keptFrom = lineStart
+      dropping = drop
     }
-    if (!dropping) out.push(line)
-    start = end
+    at = lf === -1 ? -1 : text.indexOf('[', lf + 1)
   }
+  if (!dropping) out.push(text.slice(keptFrom))
   return out.join('')
 }
 
@@ -41,7 +45,9 @@ export function configForProfiles(text: string, keep: ReadonlySet<string>): stri
  * undefined when the SDK does not take the line as a header.
  */
 function sdkSectionName(iniLine: string): string | null | undefined {
-  const trimmed = (iniLine.split(/(^|\s)[;#]/)[0] ?? '').trim()
+  // A line without a comment character skips the splitting expression, which costs more than the rest (cold code).
+  const uncommented = iniLine.includes(';') || iniLine.includes('#') ? (iniLine.split(/(^|\s)[;#]/)[0] ?? '') : iniLine
+  const trimmed = uncommented.trim()
   if (trimmed[0] !== '[' || trimmed.at(-1) !== ']') return undefined
   const match = SDK_PREFIXED_HEADER.exec(trimmed.slice(1, -1))
   return match?.[1] === 'profile' ? (match[3] ?? '') : null
