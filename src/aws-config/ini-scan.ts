@@ -487,6 +487,14 @@ export class ScannedConfig implements ConfigDocument {
     return section
   }
 
+  /** The sections of one type, in file order, without making the others. */
+  ofType(type: SectionType): ConfigSection[] {
+    const {sections} = this.#scan
+    const out: ConfigSection[] = []
+    for (let index = 0; index < sections.count; index++) if (sections.type(index) === type) out.push(this.section(index))
+    return out
+  }
+
   /** A profile or sso-session section by name without making the others; undefined for other types (use `sections`). */
   lookup(type: 'profile' | 'sso-session', name: string): ConfigSection | undefined {
     const index = this.#scan.sections.find(type, name)

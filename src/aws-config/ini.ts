@@ -211,6 +211,11 @@ export function findSection(doc: ConfigDocument, type: SectionType, name: string
   return doc.sections.find((s) => s.type === type && s.name === name)
 }
 
+/** The sections of one type, in file order (of a parsed document, without making the others). */
+export function sectionsOfType(doc: ConfigDocument, type: SectionType): ConfigSection[] {
+  return doc instanceof ScannedConfig ? doc.ofType(type) : doc.sections.filter((s) => s.type === type)
+}
+
 /** Section number `index` of a document (of a parsed one, without making the others). */
 export function sectionAt(doc: ConfigDocument, index: number): ConfigSection {
   return (doc instanceof ScannedConfig ? doc.section(index) : doc.sections[index]) as ConfigSection

@@ -1,6 +1,6 @@
 import {EXIT} from '../errors.js'
 import {InvalidConfigValueError, SsoSessionNotFoundError} from './errors.js'
-import {type ConfigDocument, getKey, parseConfig, type ParseOptions} from './ini.js'
+import {type ConfigDocument, findSection, getKey, parseConfig, type ParseOptions, sectionsOfType} from './ini.js'
 import {LineEditor, writeSectionKeys} from './line-editor.js'
 
 /** `configure --login-flow auto`: no saved flow; each login chooses by the machine (PRODUCT.md section 10). */
@@ -49,19 +49,17 @@ export function parseScopes(value: string | undefined): string[] {
 
 /** Every `[sso-session NAME]` in file order. */
 export function listSsoSessions(doc: ConfigDocument): SsoSession[] {
-  return doc.sections
-    .filter((s) => s.type === 'sso-session')
-    .map((s) => {
-      const keyless = s.keys.filter((k) => k.name.startsWith('keyless_'))
-      return {
-        name: s.name,
-        startUrl: getKey(s, 'sso_start_url') ?? '',
-        region: getKey(s, 'sso_region') ?? '',
-        scopes: parseScopes(getKey(s, 'sso_registration_scopes')),
-        ...(keyless.length > 0 ? {keyless: Object.fromEntries(keyless.map((k) => [k.name, k.value]))} : {}),
-        ...(getKey(s, 'keyless_login_flow') !== undefined ? {loginFlow: getKey(s, 'keyless_login_flow')} : {}),
-      }
-    })
+  return sectionsOfType(doc, 'sso-session').map((s) => {
+    const keyless = s.keys.filter((k) => k.name.startsWith('keyless_'))
+    return {
+      name: s.name,
+      startUrl: getKey(s, 'sso_start_url') ?? '',
+      region: getKey(s, 'sso_region') ?? '',
+      scopes: parseScopes(getKey(s, 'sso_registration_scopes')),
+      ...(keyless.length > 0 ? {keyless: Object.fromEntries(keyless.map((k) => [k.name, k.value]))} : {}),
+      ...(getKey(s, 'keyless_login_flow') !== undefined ? {loginFlow: getKey(s, 'keyless_login_flow')} : {}),
+    }
+  })
 }
 
 /**
@@ -70,7 +68,7 @@ export function listSsoSessions(doc: ConfigDocument): SsoSession[] {
  */
 export function setSessionKeys(text: string, name: string, keys: Record<string, string | undefined>, options: ParseOptions = {}): string {
   const doc = parseConfig(text, options)
-  const section = doc.sections.find((s) => s.type === 'sso-session' && s.name === name)
+  const section = findSection(doc, 'sso-session', name)
   if (!section)
     throw new SsoSessionNotFoundError(`no [sso-session ${name}] in ${options.path ?? 'the AWS config file'}`, CONFIGURE_HINT, [])
   const editor = new LineEditor(doc)
@@ -93,7 +91,7 @@ export function upsertSsoSession(text: string, session: SsoSessionInput, options
   validateSessionName(session.name)
   const doc = parseConfig(text, options)
   const editor = new LineEditor(doc)
-  const section = doc.sections.find((s) => s.type === 'sso-session' && s.name === session.name)
+  const section = findSection(doc, 'sso-session', session.name)
   const scopes = session.scopes?.join(',')
   const automatic = session.loginFlow === AUTO_LOGIN_FLOW
   const loginFlow = automatic ? undefined : session.loginFlow

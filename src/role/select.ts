@@ -4,7 +4,7 @@ import {parseCredentialProcess} from '../aws-config/profiles.js'
 import {EXIT, KeylessError, printable} from '../errors.js'
 import type {SsoSession} from '../sso/types.js'
 import {closestNames} from './closest.js'
-import {type ChainHop, roleProfiles} from './profiles.js'
+import {type ChainHop, type ProfileIndex, roleProfile, roleProfiles} from './profiles.js'
 
 /** The role `exec`, `env` and `console` work with (PRODUCT.md section 4, ROLE). */
 export interface RoleChoice {
@@ -128,8 +128,10 @@ export function keylessProfiles(configText: string): KeylessProfile[] {
 }
 
 async function byProfile(name: string, deps: SelectDeps, options: {fallback: boolean; session?: string}): Promise<RoleChoice> {
-  const {usable, unusable} = roleProfiles(await deps.configText())
-  const profile = usable.find((p) => p.name === name)
+  const configText = await deps.configText()
+  // The profile alone first; the index of every profile only when it is not usable (to say why, or suggest a name).
+  const index = (): ProfileIndex => roleProfiles(configText)
+  const profile = roleProfile(configText, name) ?? index().usable.find((p) => p.name === name)
   if (profile) {
     const session = await deps.loadSession(options.session ?? profile.session)
     const accountName = (await deps.cachedAccounts(session))?.find((a) => a.accountId === profile.accountId)?.accountName
@@ -142,6 +144,7 @@ async function byProfile(name: string, deps: SelectDeps, options: {fallback: boo
     return byAccount(session, name.slice(0, dot), name.slice(dot + 1), deps)
   }
   const shown = printable(name).slice(0, 80)
+  const {usable, unusable} = index()
   const found = unusable.find((p) => p.name === name)
   if (found) throw usage(`profile "${shown}" keyless cannot use: ${found.why}`, found.fix)
   // Only names really close to the one typed (a typo, a part of it): anything looser, like the first profile of the

@@ -1,5 +1,5 @@
 import {KeylessError} from '../errors.js'
-import {getKey, parseConfig, type ParseOptions} from '../aws-config/ini.js'
+import {findSection, getKey, parseConfig, type ParseOptions} from '../aws-config/ini.js'
 import {LineEditor, type KeyWrite, writeSectionKeys} from '../aws-config/line-editor.js'
 import {upsertSsoSession} from '../aws-config/sso-sessions.js'
 import type {TeamFile} from './schema.js'
@@ -50,7 +50,7 @@ export function applyTeamFile(text: string, team: TeamFile, options: ParseOption
       options,
     )
     const doc = parseConfig(out, options)
-    const section = doc.sections.find((x) => x.type === 'sso-session' && x.name === name)!
+    const section = findSection(doc, 'sso-session', name)!
     const editor = new LineEditor(doc)
     const wanted: Record<string, string | undefined> = {
       keyless_template: s.template,
