@@ -300,7 +300,8 @@ export function scanConfig(text: string, from: number, path: string, single: boo
 export class SectionTable {
   records: Int32Array<ArrayBuffer>
   count = 0
-  readonly #names: string[] = []
+  /** Each section's name, by index. */
+  readonly names: string[] = []
   readonly #profiles = new Map<string, number>()
   readonly #ssoSessions = new Map<string, number>()
   /** Sections that are neither profiles nor sso-sessions, by header (services, default, other, ignored). */
@@ -353,7 +354,7 @@ export class SectionTable {
       identity = name
     }
     r[s + S_TYPE] = type
-    this.#names.push(name)
+    this.names.push(name)
     const byIdentity = type === PROFILE ? this.#profiles : type === SSO_SESSION ? this.#ssoSessions : this.#others
     const previous = byIdentity.get(identity)
     if (previous !== undefined) return previous
@@ -379,7 +380,7 @@ export class SectionTable {
   }
 
   name(index: number): string {
-    return this.#names[index] as string
+    return this.names[index] as string
   }
 
   identity(index: number): {type: SectionType; name: string; header: string} {
@@ -447,12 +448,50 @@ export class ScannedConfig implements ConfigDocument {
   }
 
   get sections(): ConfigSection[] {
-    if (!this.#all) {
-      const all = new Array<ConfigSection>(this.#scan.sections.count)
-      for (let s = 0; s < all.length; s++) all[s] = this.section(s)
-      this.#all = all
-    }
+    this.#all ??= this.#makeAll()
     return this.#all
+  }
+
+  /**
+   * Every section, made in one loop rather than one call of section() each: a call made 3,000 times runs as cold
+   * code for most of them, a loop is compiled while it runs (V8's on-stack replacement), which halves the time.
+   */
+  #makeAll(): ConfigSection[] {
+    const {text, keys, sections} = this.#scan
+    const record = sections.records
+    const all = new Array<ConfigSection>(sections.count)
+    for (let index = 0; index < all.length; index++) {
+      const made = this.#made[index]
+      if (made) {
+        all[index] = made
+        continue
+      }
+      const s = index * S_SIZE
+      const from = record[s + S_KEY_FROM] as number
+      const to = record[s + S_KEY_TO] as number
+      const sectionKeys = new Array<ConfigKey>(to - from)
+      for (let k = from; k < to; k++) {
+        const r = k * K_SIZE
+        sectionKeys[k - from] = {
+          name: text.slice(keys[r + K_NAME], keys[r + K_NAME_END]).toLowerCase(),
+          value: text.slice(keys[r + K_VALUE], keys[r + K_VALUE_END]),
+          line: keys[r + K_LINE] as number,
+          end: keys[r + K_END] as number,
+        }
+      }
+      const section: ConfigSection = {
+        header: text.slice(record[s + S_HEADER], record[s + S_HEADER_END]),
+        type: TYPES[record[s + S_TYPE] as number] as SectionType,
+        name: sections.names[index] as string,
+        start: record[s + S_START] as number,
+        bodyEnd: record[s + S_BODY_END] as number,
+        end: record[s + S_END] as number,
+        keys: sectionKeys,
+      }
+      this.#made[index] = section
+      all[index] = section
+    }
+    return all
   }
 
   /** Section number `index`, made on first use. */
