@@ -238,9 +238,12 @@ export function scanConfig(text: string, from: number, path: string, single: boo
     if (at < 0) fail(i, `${quoteLine(text.slice(first, last))} is neither a section header, a "name = value" line nor a comment`)
     if (at === first) fail(i, `${quoteLine(text.slice(first, last))} has no name before the "${text[first]}"`)
     let nameEnd = at
-    while (isSpace(text.charCodeAt(nameEnd - 1))) nameEnd--
+    // `name = value`: one blank each side, tested inline; isSpace only for a character it may be.
+    let b = text.charCodeAt(nameEnd - 1)
+    while (b === 0x20 || ((b < 0x20 || b >= 0x85) && isSpace(b))) b = text.charCodeAt(--nameEnd - 1)
     let valueStart = at + 1
-    while (valueStart < last && isSpace(text.charCodeAt(valueStart))) valueStart++
+    b = text.charCodeAt(valueStart)
+    while (valueStart < last && (b === 0x20 || ((b < 0x20 || b >= 0x85) && isSpace(b)))) b = text.charCodeAt(++valueStart)
     // A key set twice in the section: names compared as botocore does, lower-cased; by length first when ASCII.
     const nameLength = nameEnd - first
     const count = keyCount - sectionKeyFrom
