@@ -21,7 +21,7 @@ export function sectionProfileName(section: ConfigSection, file: 'credentials' |
 export function removeStaticKeys(
   text: string,
   profiles: readonly string[],
-  options: ParseOptions & {file: 'credentials' | 'config'},
+  options: ParseOptions & {file: 'credentials' | 'config'; keepSections?: ReadonlySet<string>},
 ): {text: string; removed: string[]} {
   const doc = parseConfig(text, options)
   const editor = new LineEditor(doc)
@@ -35,7 +35,8 @@ export function removeStaticKeys(
     removed.unshift(name)
     const rest = section.keys.filter((k) => !keys.includes(k))
     const comments = doc.lines.slice(section.start + 1, section.bodyEnd).some((l) => l.kind === 'comment')
-    if (rest.length === 0 && !comments) {
+    // A section about to become a keyless profile keeps its header: the profile stays where it was.
+    if (rest.length === 0 && !comments && !options.keepSections?.has(name)) {
       editor.removeSection(section)
       continue
     }

@@ -246,11 +246,7 @@ export function scanPeerProfiles(
       }
       dropKeys = [...AWS_SSO_KEYS, 'credential_process']
     } else if (STATIC_KEY_NAMES.some((k) => key(k) !== undefined) || options.credentialsProfiles?.has(name)) {
-      refuse(
-        'static-keys',
-        key('mfa_serial') ? 'it is an IAM user with MFA (a long-term access key)' : 'it holds a long-term access key',
-        'run: keyless audit --fix (it offers to turn this name into a keyless profile for a role in the same account)',
-      )
+      // A long-term key: identified with STS and offered as a conversion by the import (static-keys.ts).
       continue
     } else if (proc) {
       refuse('other', `its credential_process runs ${proc.program}, which keyless does not import`, 'keep it, or remove it yourself')
