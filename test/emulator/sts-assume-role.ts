@@ -41,6 +41,8 @@ function trusts(state: EmulatorState, caller: IssuedCredentials, roleName: strin
 }
 
 export async function handleAssumeRole(state: EmulatorState, request: ApiRequest, params: URLSearchParams): Promise<ApiResponse> {
+  // Every AssumeRole request received, whatever the answer (as the other operations are counted).
+  state.count('AssumeRole')
   if (params.get('Version') !== '2011-06-15') {
     return stsError(400, 'InvalidAction', `Could not find operation AssumeRole for version ${params.get('Version') ?? '(none)'}`)
   }
