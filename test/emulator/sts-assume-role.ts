@@ -14,7 +14,8 @@ import {createHash, randomBytes, randomUUID} from 'node:crypto'
 
 import type {ApiRequest, ApiResponse} from './http.js'
 import type {EmulatorState, IssuedCredentials} from './state.js'
-import {authenticate, NAMESPACE, stsError, xmlResponse} from './sts.js'
+import {xmlResponse} from './aws-query.js'
+import {authenticate, NAMESPACE, stsError} from './sts.js'
 
 export const AUDITOR_EXTERNAL_ID = 'keyless-external-id'
 const DEFAULT_DURATION_SECONDS = 3600
