@@ -76,7 +76,12 @@ export function keylessConversionBlocker(
   options: ParseOptions & {keysRemovedFirst: boolean},
 ): string | undefined {
   const section = parseConfig(text, options).sections.find((s) => sectionProfileName(s, 'config') === name)
-  return section && conversionBlocker(section, options.keysRemovedFirst ? STATIC_KEY_NAMES : [])
+  return section && sectionConversionBlocker(section, options)
+}
+
+/** keylessConversionBlocker for a section already parsed (many profiles checked against one parse). */
+export function sectionConversionBlocker(section: ConfigSection, options: {keysRemovedFirst: boolean}): string | undefined {
+  return conversionBlocker(section, options.keysRemovedFirst ? STATIC_KEY_NAMES : [])
 }
 
 /**

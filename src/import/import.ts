@@ -109,7 +109,7 @@ export async function importPeerProfiles(
   }
 
   // Long-term keys: identified with STS, offered as keyless profiles for a role of the same account (as audit does).
-  const keys = await planKeyConversions(first, firstText, credentialsDoc, shown, options.convertKeys, deps)
+  const keys = await planKeyConversions(first, credentialsDoc, options.convertKeys, deps)
 
   const run = async (): Promise<ImportOutcome> => {
     const before = await readConfigText(path)
@@ -285,9 +285,7 @@ interface KeyPlan {
  */
 async function planKeyConversions(
   first: {doc: ConfigDocument; scan: ReturnType<typeof scanPeerProfiles>},
-  configText: string,
   credentials: ConfigDocument | undefined,
-  shown: string,
   requested: KeyConversionRequest | undefined,
   deps: ImportDeps,
 ): Promise<KeyPlan> {
@@ -304,7 +302,7 @@ async function planKeyConversions(
     }
   }
   if (found.length === 0) return plan
-  const screened = screenKeyProfiles(found, configText, shown)
+  const screened = screenKeyProfiles(found, first.doc)
   plan.refused.push(...screened.refused)
   if (screened.toIdentify.length === 0 || !deps.identify || !deps.rolesByAccount) return plan
   // The roles first: with none (no session signed in), no key is worth sending to STS.

@@ -1,5 +1,5 @@
 import {type ConfigDocument, type ConfigSection, getKey} from '../aws-config/ini.js'
-import {keylessConversionBlocker, sectionProfileName} from '../aws-config/remove-keys.js'
+import {sectionConversionBlocker, sectionProfileName} from '../aws-config/remove-keys.js'
 import type {RoleChoice} from '../audit/fix.js'
 import type {FoundKey, KeyIdentity} from '../audit/types.js'
 import {maskAccessKeyId} from '../identity/classify.js'
@@ -80,11 +80,15 @@ export function findKeyProfiles(
  */
 export function screenKeyProfiles(
   profiles: readonly KeyProfile[],
-  configText: string,
-  configPath: string,
+  config: ConfigDocument,
 ): {toIdentify: KeyProfile[]; refused: KeyRefusal[]} {
   const toIdentify: KeyProfile[] = []
   const refused: KeyRefusal[] = []
+  const sections = new Map<string, ConfigSection>()
+  for (const s of config.sections) {
+    const name = sectionProfileName(s, 'config')
+    if (name) sections.set(name, s)
+  }
   for (const p of profiles) {
     const ids = new Set(Object.values(p.files))
     const keylessKeys = 'run: keyless audit --fix (it removes the key, and shows how to deactivate it)'
@@ -105,7 +109,8 @@ export function screenKeyProfiles(
     } else if (!CONVERSION_NAME.test(p.name)) {
       refused.push({name: p.name, reason: 'its name has characters keyless does not write as a profile', fix: keylessKeys})
     } else {
-      const blocker = keylessConversionBlocker(configText, p.name, {path: configPath, keysRemovedFirst: true})
+      const section = sections.get(p.name)
+      const blocker = section && sectionConversionBlocker(section, {keysRemovedFirst: true})
       if (blocker) {
         refused.push({
           name: p.name,

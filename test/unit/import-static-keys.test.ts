@@ -70,7 +70,7 @@ describe('import: profiles with long-term keys', () => {
   })
 
   it('refuses, before STS: MFA users, temporary credentials, two keys under one name, a profile with its own credentials', () => {
-    const {toIdentify, refused} = screenKeyProfiles(found, CONFIG_TWO, 'config')
+    const {toIdentify, refused} = screenKeyProfiles(found, parseConfig(CONFIG_TWO))
     expect(toIdentify.map((p) => p.name)).toEqual(['both', 'in-config'])
     expect(Object.fromEntries(refused.map((r) => [r.name, r.reason]))).toEqual({
       mfa: 'it is an IAM user with MFA (arn:aws:iam::222222222222:mfa/jo): its long-term key is not converted',
