@@ -171,27 +171,11 @@ export async function importPeerProfiles(
     const credentialKeys = new Map(
       converted.flatMap(({offer}) => (offer.profile.files.credentials ? [[offer.profile.name, offer.profile.files.credentials]] : [])),
     )
-    let credentialsDiff = ''
-    if (credentialKeys.size > 0) {
-      const edit = async () => {
-        const text = await readConfigText(credentialsPath)
-        const done = editKeyProfiles(text, 'credentials', credentialsShown, {remove: credentialKeys})
-        notices.push(...done.failed)
-        if (options.dryRun) {
-          credentialsDiff = done.text === text ? '' : await unifiedDiff(credentialsShown, text, done.text)
-          return
-        }
-        const {backup} = await writeKeyFile(credentialsPath, done.text, done.removed.length > 0)
-        if (backup) notices.push(`${displayPath(backup, env)} holds the removed keys: delete it once they are deactivated.`)
-      }
-      try {
-        await (options.dryRun ? edit() : withConfigFileLock(credentialsPath, edit, {env}))
-      } catch (error) {
-        notices.push(
-          `${toUserLine(error)} (the key is still in ${credentialsShown}, and wins over the keyless profile: run keyless audit --fix)`,
-        )
-      }
-    }
+    const credentials =
+      credentialKeys.size === 0
+        ? {diff: '', notices: []}
+        : await removeCredentialsKeys(credentialKeys, {path: credentialsPath, shown: credentialsShown, dryRun: options.dryRun, env})
+    notices.push(...credentials.notices)
     const keysConverted = converted.map(({offer, role}) => ({
       name: offer.profile.name,
       accountId: role.accountId,
@@ -200,18 +184,8 @@ export async function importPeerProfiles(
       principalKind: offer.identity.principalKind ?? null,
       deactivate: deactivateStep(offer.profile.key.accessKeyId, false, offer.identity),
     }))
-    for (const k of keysConverted) {
-      const {identity} = keys.chosen.find((c) => c.offer.profile.name === k.name)!.offer
-      if (identity.principalKind === 'root') {
-        notices.push(
-          `keyless: WARNING: ${printable(k.name)} held the ROOT key of account ${k.accountId}. It is gone from this machine but still works at AWS: delete it now: ${k.deactivate}`,
-        )
-      } else if (k.deactivate) {
-        notices.push(
-          `keyless: the key of ${printable(k.name)} is gone from this machine but still works at AWS; deactivate it: ${k.deactivate}`,
-        )
-      }
-    }
+    // A dry run removed nothing: nothing to deactivate yet.
+    if (!options.dryRun) notices.push(...keysConverted.flatMap(afterConversion))
     const sessionsAdded = [...new Set(scan.candidates.filter((c) => c.session.created).map((c) => c.session.name))]
     return {
       result: {
@@ -227,7 +201,7 @@ export async function importPeerProfiles(
         alreadyKeyless: scan.alreadyKeyless.length,
         keysConverted,
       },
-      diff: diff + credentialsDiff,
+      diff: diff + credentials.diff,
       wrote,
       configFile: path,
       notices,
@@ -368,4 +342,47 @@ const SECRET_LINE = /^([-+ ][ \t]*(?:aws_secret_access_key|aws_session_token|aws
 async function unifiedDiff(name: string, before: string, after: string): Promise<string> {
   const {createTwoFilesPatch} = await import('diff')
   return redactSecrets(createTwoFilesPatch(name, name, before, after, 'current', 'after import').replace(SECRET_LINE, '$1<redacted>'))
+}
+
+/**
+ * The credentials file's keys of the names now keyless's, out under that file's lock (its own backup,
+ * `credentials.keyless.bak`, readable by you only); with --dry-run, the diff only. A failure is a line, not a throw:
+ * the config file is already written, and the user must know the key there still wins.
+ */
+async function removeCredentialsKeys(
+  keys: ReadonlyMap<string, string>,
+  options: {path: string; shown: string; dryRun: boolean; env: NodeJS.ProcessEnv},
+): Promise<{diff: string; notices: string[]}> {
+  const out = {diff: '', notices: [] as string[]}
+  const edit = async () => {
+    const text = await readConfigText(options.path)
+    const done = editKeyProfiles(text, 'credentials', options.shown, {remove: keys})
+    out.notices.push(...done.failed)
+    if (options.dryRun) {
+      out.diff = done.text === text ? '' : await unifiedDiff(options.shown, text, done.text)
+      return
+    }
+    const {backup} = await writeKeyFile(options.path, done.text, done.removed.length > 0)
+    if (backup) out.notices.push(`${displayPath(backup, options.env)} holds the removed keys: delete it once they are deactivated.`)
+  }
+  try {
+    await (options.dryRun ? edit() : withConfigFileLock(options.path, edit, {env: options.env}))
+  } catch (error) {
+    out.notices.push(
+      `${toUserLine(error)} (the key is still in ${options.shown}, and wins over the keyless profile: run keyless audit --fix)`,
+    )
+  }
+  return out
+}
+
+/** What the user must still do at AWS for a converted key, which keyless cannot: loudly for a root key. */
+function afterConversion(k: ImportResult['keysConverted'][number]): string[] {
+  if (k.principalKind === 'root') {
+    return [
+      `keyless: WARNING: ${printable(k.name)} held the ROOT key of account ${k.accountId}. It is gone from this machine but still works at AWS: delete it now: ${k.deactivate}`,
+    ]
+  }
+  return k.deactivate
+    ? [`keyless: the key of ${printable(k.name)} is gone from this machine but still works at AWS; deactivate it: ${k.deactivate}`]
+    : []
 }

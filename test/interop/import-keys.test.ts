@@ -127,6 +127,8 @@ describe('keyless import of profiles with long-term keys', () => {
     expect(out.stdout).toContain('-aws_access_key_id = AKIAEMULATORUSER0001\n-aws_secret_access_key = <redacted>\n')
     expect(out.stdout).toContain('-aws_access_key_id = AKIAEMULATORROOT0001\n-aws_secret_access_key = <redacted>\n')
     expect(out.stdout).toContain('+keyless_session = acme')
+    // Nothing was removed: no deactivation step, no root warning, no backup line.
+    expect(out.stderr).not.toMatch(/is gone from this machine|WARNING|keyless\.bak/)
     for (const secret of [ROOT_SECRET, USER_SECRET, ORPHAN.secret]) {
       expect(out.stdout).not.toContain(secret)
       expect(out.stderr).not.toContain(secret)
