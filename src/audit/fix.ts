@@ -1,12 +1,10 @@
 import {chmod, unlink} from 'node:fs/promises'
 
-import {backupPath, readConfigText, withConfigFileLock, writeFileAtomic} from '../aws-config/atomic-write.js'
+import {readConfigText, withConfigFileLock} from '../aws-config/atomic-write.js'
 import {configFilePath, credentialsFilePath, displayPath} from '../aws-config/paths.js'
 import {credentialProcessCommand} from '../aws-config/profiles.js'
-import {convertToKeylessProfile, removeStaticKeys, sectionProfileName} from '../aws-config/remove-keys.js'
-import {getKey, parseConfig} from '../aws-config/ini.js'
-import {printable, toUserLine} from '../errors.js'
-import {maskAccessKeyId} from '../identity/classify.js'
+import {editKeyProfiles, writeKeyFile} from '../aws-config/key-profiles.js'
+import {toUserLine} from '../errors.js'
 import type {Entry} from './inventory.js'
 import {removeLinesFromFile} from './line-fix.js'
 import type {FindingLocation, FindingKind} from './types.js'
@@ -71,45 +69,27 @@ export async function applyFixes(decisions: Decision[], options: {env: NodeJS.Pr
         path,
         async () => {
           const before = await readConfigText(path)
-          // Exactly the key the user reviewed: a profile whose key changed since (written in between) keeps it.
-          for (const [profile, d] of [...removing]) {
-            const now = currentKeyId(before, profile, file, shown)
-            const reviewed = d.entry.draft.key?.accessKeyId
-            if (now === reviewed) continue
-            removing.delete(profile)
-            outcome.failed.push(
-              `keyless: the key of profile [${printable(profile)}] in ${shown} is not the one reviewed (${now ? `it is now ${maskAccessKeyId(now)}` : 'it is gone'}); it was left as it is; to review it, run: keyless audit --fix`,
-            )
-          }
-          let text = removeStaticKeys(before, [...removing.keys()], {file, path: shown}).text
-          const converted: typeof conversions = []
-          for (const c of converting) {
-            const profile = c.entry.finding.location.profile ?? ''
-            try {
-              text = convertToKeylessProfile(
-                text,
-                {
-                  name: profile,
-                  session: c.role.session,
-                  region: c.role.region,
-                  credentialProcess: credentialProcessCommand({
-                    command: options.command,
-                    session: c.role.session,
-                    accountId: c.role.accountId,
-                    roleName: c.role.roleName,
-                  }),
-                },
-                {path: shown},
-              )
-              converted.push(c)
-            } catch (error) {
-              outcome.failed.push(`${toUserLine(error)}`)
-            }
-          }
-          const wrote = await writeFileAtomic(path, text, {backup: true})
-          // The backup holds the removed keys: never readable by anyone else, whatever the file's mode was.
-          if (wrote && removing.size > 0) await chmod(backupPath(path), 0o600).catch(() => {})
-          if (wrote && removing.size > 0) outcome.backups.push(displayPath(backupPath(path), env))
+          const reviewed = new Map([...removing].map(([profile, d]) => [profile, d.entry.draft.key?.accessKeyId ?? '']))
+          const byProfile = new Map(converting.map((c) => [c.entry.finding.location.profile ?? '', c]))
+          const edit = editKeyProfiles(before, file, shown, {
+            remove: reviewed,
+            convert: [...byProfile].map(([profile, c]) => ({
+              profile,
+              session: c.role.session,
+              region: c.role.region,
+              credentialProcess: credentialProcessCommand({
+                command: options.command,
+                session: c.role.session,
+                accountId: c.role.accountId,
+                roleName: c.role.roleName,
+              }),
+            })),
+          })
+          outcome.failed.push(...edit.failed)
+          for (const profile of [...removing.keys()]) if (!edit.removed.includes(profile)) removing.delete(profile)
+          const converted = edit.converted.map((profile) => byProfile.get(profile)!)
+          const {backup} = await writeKeyFile(path, edit.text, removing.size > 0)
+          if (backup) outcome.backups.push(displayPath(backup, env))
           for (const d of removing.values()) outcome.fixed.push(removedItem(d))
           for (const c of converted) {
             outcome.fixed.push({
@@ -189,16 +169,6 @@ export async function applyFixes(decisions: Decision[], options: {env: NodeJS.Pr
     }
   }
   return outcome
-}
-
-/** The access key id a profile holds in the file as it is now (the AWS tools' view: the last one wins). */
-function currentKeyId(text: string, profile: string, file: 'credentials' | 'config', path: string): string | undefined {
-  let id: string | undefined
-  for (const section of parseConfig(text, {path}).sections) {
-    if (sectionProfileName(section, file) !== profile) continue
-    id = getKey(section, 'aws_access_key_id') ?? id
-  }
-  return id
 }
 
 /** A key --fix leaves in a file keyless does not own: its place and the deactivation step. */

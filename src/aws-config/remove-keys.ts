@@ -21,7 +21,7 @@ export function sectionProfileName(section: ConfigSection, file: 'credentials' |
 export function removeStaticKeys(
   text: string,
   profiles: readonly string[],
-  options: ParseOptions & {file: 'credentials' | 'config'},
+  options: ParseOptions & {file: 'credentials' | 'config'; keepSections?: ReadonlySet<string>},
 ): {text: string; removed: string[]} {
   const doc = parseConfig(text, options)
   const editor = new LineEditor(doc)
@@ -35,7 +35,8 @@ export function removeStaticKeys(
     removed.unshift(name)
     const rest = section.keys.filter((k) => !keys.includes(k))
     const comments = doc.lines.slice(section.start + 1, section.bodyEnd).some((l) => l.kind === 'comment')
-    if (rest.length === 0 && !comments) {
+    // A section about to become a keyless profile keeps its header: the profile stays where it was.
+    if (rest.length === 0 && !comments && !options.keepSections?.has(name)) {
       editor.removeSection(section)
       continue
     }
@@ -75,7 +76,12 @@ export function keylessConversionBlocker(
   options: ParseOptions & {keysRemovedFirst: boolean},
 ): string | undefined {
   const section = parseConfig(text, options).sections.find((s) => sectionProfileName(s, 'config') === name)
-  return section && conversionBlocker(section, options.keysRemovedFirst ? STATIC_KEY_NAMES : [])
+  return section && sectionConversionBlocker(section, options)
+}
+
+/** keylessConversionBlocker for a section already parsed (many profiles checked against one parse). */
+export function sectionConversionBlocker(section: ConfigSection, options: {keysRemovedFirst: boolean}): string | undefined {
+  return conversionBlocker(section, options.keysRemovedFirst ? STATIC_KEY_NAMES : [])
 }
 
 /**

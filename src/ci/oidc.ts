@@ -9,6 +9,7 @@ import {readCheckout} from './repository.js'
 import {rewriteWorkflow} from './rewrite.js'
 import {ROLE_MAX_SESSION_SECONDS, trustPolicy, trustPolicyJson, trustPolicyTerraform, type TrustSubject} from './trust-policy.js'
 import {rateTrust, type TrustFinding} from './trust-rules.js'
+import {deleteUserCommands} from './delete-user.js'
 
 export interface CiOidcOptions {
   dir: string
@@ -292,7 +293,7 @@ function nextSteps(input: {
   const key = input.accessKeyId ?? '<ACCESS_KEY_ID>'
   lines.push(`aws iam update-access-key --user-name ${user} --access-key-id ${key} --status Inactive`)
   lines.push(`aws iam delete-access-key --user-name ${user} --access-key-id ${key}`)
-  lines.push(`aws iam delete-user --user-name ${user}`)
+  lines.push(...deleteUserCommands(user))
   return lines
 }
 

@@ -202,7 +202,17 @@ export function scanPeerProfiles(
         refuse(tool, `its credential_process names no profile of this file (${wrapped ?? 'none'})`, 'keep using aws-vault for it')
         continue
       }
-      const ikey = (k: string) => getKey(inner, k) || undefined
+      // aws-vault reads the profile with its include_profile chain (and [default]) filling in what it lacks.
+      const view = awsVaultView(byName, wrapped!)
+      if ('loop' in view) {
+        refuse(
+          tool,
+          `aws-vault's include_profile loops (${view.loop.join(' -> ')})`,
+          'fix include_profile in the config file, then keyless import again',
+        )
+        continue
+      }
+      const ikey = (k: string) => view.keys.get(k)
       if (ikey('sso_account_id') && ikey('sso_role_name')) {
         const innerSession = ikey('sso_session')
         target = {
@@ -235,6 +245,27 @@ export function scanPeerProfiles(
         )
         continue
       }
+    } else if (key('include_profile') !== undefined && ['sso_account_id', 'sso_role_name'].some((k) => key(k) !== undefined)) {
+      // aws-vault's own SSO profile, whose start URL, region or account may come from the profiles it includes.
+      tool = 'aws-vault'
+      const view = awsVaultView(byName, name)
+      if ('loop' in view) {
+        refuse(
+          tool,
+          `aws-vault's include_profile loops (${view.loop.join(' -> ')})`,
+          'fix include_profile in the config file, then keyless import again',
+        )
+        continue
+      }
+      const vkey = (k: string) => view.keys.get(k)
+      target = {
+        accountId: vkey('sso_account_id'),
+        roleName: vkey('sso_role_name'),
+        sessionName: vkey('sso_session'),
+        startUrl: vkey('sso_start_url'),
+        region: vkey('sso_region'),
+      }
+      dropKeys = [...AWS_SSO_KEYS, 'credential_process', 'include_profile']
     } else if (key('sso_account_id') || key('sso_role_name') || key('sso_session') || key('sso_start_url')) {
       tool = 'aws-cli'
       target = {
@@ -246,11 +277,7 @@ export function scanPeerProfiles(
       }
       dropKeys = [...AWS_SSO_KEYS, 'credential_process']
     } else if (STATIC_KEY_NAMES.some((k) => key(k) !== undefined) || options.credentialsProfiles?.has(name)) {
-      refuse(
-        'static-keys',
-        key('mfa_serial') ? 'it is an IAM user with MFA (a long-term access key)' : 'it holds a long-term access key',
-        'run: keyless audit --fix (it offers to turn this name into a keyless profile for a role in the same account)',
-      )
+      // A long-term key: identified with STS and offered as a conversion by the import (static-keys.ts).
       continue
     } else if (proc) {
       refuse('other', `its credential_process runs ${proc.program}, which keyless does not import`, 'keep it, or remove it yourself')
@@ -313,4 +340,30 @@ function positional(args: readonly string[]): string | undefined {
     return arg
   }
   return undefined
+}
+
+/** The keys of a profile aws-vault merges from `include_profile` (vault/config.go, populateFromConfigFile). */
+const AWS_VAULT_MERGED = ['sso_session', 'sso_start_url', 'sso_region', 'sso_account_id', 'sso_role_name', 'role_arn', 'mfa_serial']
+
+/**
+ * A profile as aws-vault reads it (vault/config.go, populateFromConfigFile): each key from the profile itself, else
+ * from its `include_profile` (or the deprecated `parent_profile`), recursively, and past the last one from
+ * `[default]`; a profile named that is not in the file adds nothing. A name met twice is aws-vault's "Loop detected
+ * in config file": the loop, for the reason line.
+ */
+export function awsVaultView(byName: ReadonlyMap<string, ConfigSection>, name: string): {keys: Map<string, string>} | {loop: string[]} {
+  const keys = new Map<string, string>()
+  const visited: string[] = []
+  for (let current: string | undefined = name; current !== undefined;) {
+    if (visited.includes(current)) return {loop: [...visited, current]}
+    visited.push(current)
+    const section = byName.get(current)
+    for (const k of AWS_VAULT_MERGED) {
+      const value = section && getKey(section, k)
+      if (value && !keys.has(k)) keys.set(k, value)
+    }
+    const include = section && (getKey(section, 'include_profile') || getKey(section, 'parent_profile'))
+    current = include || (current === 'default' ? undefined : 'default')
+  }
+  return {keys}
 }

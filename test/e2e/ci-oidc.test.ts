@@ -8,7 +8,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {trustPolicy} from '../../src/ci/trust-policy.js'
 import {iamCalls} from '../emulator/iam.js'
-import {ROOT, runKeyless, type RunResult} from '../helpers/cli.js'
+import {ROOT, runKeyless, runProcess, type RunResult} from '../helpers/cli.js'
 import {configText} from '../helpers/credential-process.js'
 import {startEmulator, type EmulatorHandle} from '../helpers/emulator.js'
 import {writeFile} from '../helpers/files.js'
@@ -84,6 +84,98 @@ describe('keyless ci oidc', () => {
     expect(r.stdout).not.toContain('gh secret delete AWS_ACCESS_KEY_ID')
     expect(r.stdout).toContain('aws iam update-access-key --user-name <USER> --access-key-id <ACCESS_KEY_ID> --status Inactive\n')
   })
+
+  it(
+    'ends with every step IAM needs before DeleteUser, in order, each a real AWS CLI command (issue 26, item 5b)',
+    {timeout: 180_000},
+    async () => {
+      const dir = checkout(['one-job.yml'])
+      const r = await ci(['oidc', '--role-arn', ROLE, '--dry-run', '--json'], dir)
+      expect(r.code, r.stderr).toBe(0)
+      const next = (JSON.parse(r.stdout) as {next: string[]}).next.filter((l) => !l.startsWith('gh '))
+      const U = '<USER>'
+      const each = (list: string, query: string, v: string, remove: string) =>
+        `for ${v} in $(aws iam ${list} --user-name ${U} --query '${query}' --output text); do ${remove}; done`
+      // DeleteUser's API reference: password, access keys, signing certificates, SSH public keys, Git credentials,
+      // MFA devices, inline policies, attached managed policies and group memberships go first.
+      expect(next).toEqual([
+        `aws iam update-access-key --user-name ${U} --access-key-id <ACCESS_KEY_ID> --status Inactive`,
+        `aws iam delete-access-key --user-name ${U} --access-key-id <ACCESS_KEY_ID>`,
+        `# DeleteUser fails while ${U} has anything below left: remove it all, then the user`,
+        each(
+          'list-access-keys',
+          'AccessKeyMetadata[].AccessKeyId',
+          'id',
+          `aws iam delete-access-key --user-name ${U} --access-key-id "$id"`,
+        ),
+        each(
+          'list-signing-certificates',
+          'Certificates[].CertificateId',
+          'id',
+          `aws iam delete-signing-certificate --user-name ${U} --certificate-id "$id"`,
+        ),
+        each(
+          'list-ssh-public-keys',
+          'SSHPublicKeys[].SSHPublicKeyId',
+          'id',
+          `aws iam delete-ssh-public-key --user-name ${U} --ssh-public-key-id "$id"`,
+        ),
+        each(
+          'list-service-specific-credentials',
+          'ServiceSpecificCredentials[].ServiceSpecificCredentialId',
+          'id',
+          `aws iam delete-service-specific-credential --user-name ${U} --service-specific-credential-id "$id"`,
+        ),
+        each(
+          'list-mfa-devices',
+          'MFADevices[].SerialNumber',
+          'sn',
+          `aws iam deactivate-mfa-device --user-name ${U} --serial-number "$sn"; aws iam delete-virtual-mfa-device --serial-number "$sn"`,
+        ),
+        `aws iam delete-login-profile --user-name ${U}`,
+        each('list-user-policies', 'PolicyNames[]', 'name', `aws iam delete-user-policy --user-name ${U} --policy-name "$name"`),
+        each(
+          'list-attached-user-policies',
+          'AttachedPolicies[].PolicyArn',
+          'arn',
+          `aws iam detach-user-policy --user-name ${U} --policy-arn "$arn"`,
+        ),
+        each(
+          'list-groups-for-user',
+          'Groups[].GroupName',
+          'group',
+          `aws iam remove-user-from-group --user-name ${U} --group-name "$group"`,
+        ),
+        `aws iam delete-user --user-name ${U}`,
+      ])
+      // Each command is one the real AWS CLI v2 knows, with options it accepts: parsed, then sent to a closed
+      // loopback port (a made-up operation or option fails before that, with exit 252).
+      const commandsOf = (line: string): string[] => {
+        const loop = /^for \w+ in \$\((aws iam [^)]*)\); do (.*); done$/.exec(line)
+        return loop ? [loop[1]!, ...loop[2]!.split('; ')] : [line]
+      }
+      // A value every option here accepts (the CLI checks lengths before sending: certificate ids are 24 or more).
+      const VALUE = 'AAAAEXAMPLEEXAMPLEEXAMPLEEXAMPLE'
+      const argvOf = (command: string) =>
+        command
+          .split(' ')
+          .slice(1)
+          .map((t) => t.replace(/^(['"])(.*)\1$/, '$2'))
+          .map((t) => (t.startsWith('$') ? VALUE : t.replace('<USER>', 'deployer').replace('<ACCESS_KEY_ID>', 'AKIAEXAMPLEEXAMPLE01')))
+      const commands = next.filter((l) => !l.startsWith('#')).flatMap(commandsOf)
+      expect(commands.length).toBe(21)
+      for (const command of commands) {
+        const run = await runProcess(
+          '/usr/bin/aws',
+          [...argvOf(command), '--endpoint-url', 'http://127.0.0.1:9', '--region', 'us-east-1'],
+          {
+            env: {...sandbox.env, AWS_ACCESS_KEY_ID: 'AKIAEXAMPLEEXAMPLE01', AWS_SECRET_ACCESS_KEY: 'x', AWS_MAX_ATTEMPTS: '1'},
+          },
+        )
+        expect(run.stderr, command).toMatch(/Could not connect to the endpoint URL/)
+      }
+    },
+  )
 
   it('--environment pins the sub to it; --json is the result; --dry-run prints the diff and writes nothing', async () => {
     const dir = checkout(['one-job.yml'])

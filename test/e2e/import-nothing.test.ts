@@ -18,7 +18,7 @@ describe('keyless import with nothing to import', () => {
   it('creates no config file where there is none', async () => {
     const out = await runKeyless(['import', '--json'], {env: sandbox.env})
     expect(out.code, out.stderr).toBe(0)
-    expect(JSON.parse(out.stdout)).toEqual({imported: [], notImported: [], sessionsAdded: [], alreadyKeyless: 0})
+    expect(JSON.parse(out.stdout)).toEqual({imported: [], notImported: [], sessionsAdded: [], alreadyKeyless: 0, keysConverted: []})
     expect(existsSync(sandbox.configFile)).toBe(false)
   })
 
@@ -30,7 +30,7 @@ describe('keyless import with nothing to import', () => {
     const out = await runKeyless(['import'], {env: sandbox.env})
     expect(out.code, out.stderr).toBe(0)
     expect(out.stderr).toBe(
-      'keyless: not imported: ci (static-keys): it holds a long-term access key; run: keyless audit --fix (it offers to turn this name into a keyless profile for a role in the same account)\n',
+      'keyless: not imported: ci (static-keys): it holds a long-term key, and no keyless session lists a role for you to turn it into; run: keyless login, then keyless import again (or keyless audit --fix to remove the key)\n',
     )
     expect(out.stdout).toMatch(/^No changes to .*: 0 imported, 1 not imported, 0 session\(s\) added\./)
     expect(readFileSync(sandbox.configFile, 'utf8')).toBe(text)

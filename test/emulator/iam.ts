@@ -9,18 +9,15 @@
  * (`arn:aws:iam::ACCT:user/NAME`), each with one managed and one inline policy, so `--copy-user-policies` has
  * something to copy. SSO roles named ReadOnlyAccess may read but not write, as the AWS managed policy allows.
  */
-import {createHash, randomUUID} from 'node:crypto'
+import {createHash} from 'node:crypto'
 
-import {XMLBuilder} from 'fast-xml-parser'
-
+import {queryError, queryResult} from './aws-query.js'
 import {type ApiRequest, type ApiResponse, header} from './http.js'
 import type {EmulatorState, Principal} from './state.js'
 import {authenticate} from './sts.js'
 
 const NAMESPACE = 'https://iam.amazonaws.com/doc/2010-05-08/'
 export const IAM_VERSION = '2010-05-08'
-
-const xml = new XMLBuilder({ignoreAttributes: false, format: false, suppressEmptyNode: false})
 
 interface Role {
   RoleName: string
@@ -111,35 +108,12 @@ function account(state: EmulatorState, id: string): Account {
   return a
 }
 
-function respond(status: number, document: Record<string, unknown>, requestId: string): ApiResponse {
-  return {
-    status,
-    headers: {'content-type': 'text/xml', 'x-amzn-requestid': requestId},
-    body: `<?xml version="1.0" encoding="UTF-8"?>\n${xml.build(document) as string}`,
-  }
-}
-
 export function iamError(status: number, code: string, message: string): ApiResponse {
-  const requestId = randomUUID()
-  return respond(
-    status,
-    {
-      ErrorResponse: {
-        '@_xmlns': NAMESPACE,
-        Error: {Type: status >= 500 ? 'Receiver' : 'Sender', Code: code, Message: message},
-        RequestId: requestId,
-      },
-    },
-    requestId,
-  )
+  return queryError(NAMESPACE, status, code, message)
 }
 
 function ok(action: string, result: Record<string, unknown> | undefined): ApiResponse {
-  const requestId = randomUUID()
-  const body: Record<string, unknown> = {'@_xmlns': NAMESPACE}
-  if (result) body[`${action}Result`] = result
-  body.ResponseMetadata = {RequestId: requestId}
-  return respond(200, {[`${action}Response`]: body}, requestId)
+  return queryResult(NAMESPACE, action, result)
 }
 
 /** `Name.member.1`, `Name.member.2`... */

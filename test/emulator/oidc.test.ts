@@ -315,6 +315,7 @@ describe('control endpoints', () => {
         GetRoleCredentials: 0,
         Logout: 0,
         GetCallerIdentity: 0,
+        AssumeRole: 0,
         GetSigninToken: 0,
         ConsoleLogin: 0,
         ConsoleLogout: 0,

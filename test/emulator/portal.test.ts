@@ -270,6 +270,7 @@ describe('stats', () => {
         GetRoleCredentials: 1,
         Logout: 1,
         GetCallerIdentity: 0,
+        AssumeRole: 0,
         GetSigninToken: 0,
         ConsoleLogin: 0,
         ConsoleLogout: 0,

@@ -46,6 +46,7 @@ export const OPERATIONS = [
   'GetRoleCredentials',
   'Logout',
   'GetCallerIdentity',
+  'AssumeRole',
   'GetSigninToken',
   'ConsoleLogin',
   'ConsoleLogout',

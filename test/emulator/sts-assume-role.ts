@@ -14,7 +14,8 @@ import {createHash, randomBytes, randomUUID} from 'node:crypto'
 
 import type {ApiRequest, ApiResponse} from './http.js'
 import type {EmulatorState, IssuedCredentials} from './state.js'
-import {authenticate, NAMESPACE, stsError, xmlResponse} from './sts.js'
+import {xmlResponse} from './aws-query.js'
+import {authenticate, NAMESPACE, stsError} from './sts.js'
 
 export const AUDITOR_EXTERNAL_ID = 'keyless-external-id'
 const DEFAULT_DURATION_SECONDS = 3600
@@ -41,6 +42,8 @@ function trusts(state: EmulatorState, caller: IssuedCredentials, roleName: strin
 }
 
 export async function handleAssumeRole(state: EmulatorState, request: ApiRequest, params: URLSearchParams): Promise<ApiResponse> {
+  // Every AssumeRole request received, whatever the answer (as the other operations are counted).
+  state.count('AssumeRole')
   if (params.get('Version') !== '2011-06-15') {
     return stsError(400, 'InvalidAction', `Could not find operation AssumeRole for version ${params.get('Version') ?? '(none)'}`)
   }

@@ -6,8 +6,8 @@ import {randomUUID} from 'node:crypto'
 
 import {Sha256} from '@aws-crypto/sha256-js'
 import {SignatureV4} from '@smithy/signature-v4'
-import {XMLBuilder} from 'fast-xml-parser'
 
+import {queryError, xmlResponse} from './aws-query.js'
 import {type ApiRequest, type ApiResponse, header} from './http.js'
 import {handleAssumeRole} from './sts-assume-role.js'
 import type {EmulatorState, IssuedCredentials} from './state.js'
@@ -15,30 +15,9 @@ import type {EmulatorState, IssuedCredentials} from './state.js'
 export const NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/'
 const API_VERSION = '2011-06-15'
 
-const xml = new XMLBuilder({ignoreAttributes: false, format: false, suppressEmptyNode: false})
-
-export function xmlResponse(status: number, document: Record<string, unknown>, requestId: string): ApiResponse {
-  return {
-    status,
-    headers: {'content-type': 'text/xml', 'x-amzn-requestid': requestId},
-    body: `<?xml version="1.0" encoding="UTF-8"?>\n${xml.build(document) as string}`,
-  }
-}
-
-/** An awsQuery error: `<ErrorResponse><Error><Type>Sender</Type><Code/><Message/></Error><RequestId/></ErrorResponse>`. */
+/** STS's awsQuery error. */
 export function stsError(status: number, code: string, message: string): ApiResponse {
-  const requestId = randomUUID()
-  return xmlResponse(
-    status,
-    {
-      ErrorResponse: {
-        '@_xmlns': NAMESPACE,
-        Error: {Type: status >= 500 ? 'Receiver' : 'Sender', Code: code, Message: message},
-        RequestId: requestId,
-      },
-    },
-    requestId,
-  )
+  return queryError(NAMESPACE, status, code, message)
 }
 
 /** `POST /` with `Action=GetCallerIdentity&Version=2011-06-15`. */

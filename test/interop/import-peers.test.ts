@@ -60,6 +60,21 @@ output=json
 credential_process = aws-vault export --format=json cli-new
 region = us-east-1
 
+# aws-vault's include_profile: the start URL comes from the profile included
+[profile vault-base]
+sso_start_url = ${startUrl}
+sso_region = us-east-1
+
+[profile vault-staging]
+include_profile = vault-base
+sso_account_id = 222222222222
+sso_role_name = ReadOnlyAccess
+region = us-east-1
+
+[profile vault-staging-cp]
+credential_process = aws-vault export --format=json vault-staging
+region = us-east-1
+
 [profile not-mine]
 sso_session = acme
 sso_account_id = 333333333333
@@ -133,6 +148,8 @@ const EXPECTED: Record<string, string> = {
   'granted-prod': '333333333333/ReadOnlyAccess',
   'staging:ReadOnlyAccess': '222222222222/ReadOnlyAccess',
   'vault-sandbox': '111111111111/AdministratorAccess',
+  'vault-staging': '222222222222/ReadOnlyAccess',
+  'vault-staging-cp': '222222222222/ReadOnlyAccess',
 }
 
 describe('keyless import of AWS CLI, granted, aws-sso-cli and aws-vault profiles', () => {
@@ -175,8 +192,10 @@ describe('keyless import of AWS CLI, granted, aws-sso-cli and aws-vault profiles
       'granted-prod': 'granted',
       'staging:ReadOnlyAccess': 'aws-sso-cli',
       'vault-sandbox': 'aws-vault',
+      'vault-staging': 'aws-vault',
+      'vault-staging-cp': 'aws-vault',
     })
-    expect(result.notImported.map((n) => n.name).sort()).toEqual(['elsewhere', 'iam-user', 'not-mine'])
+    expect(result.notImported.map((n) => n.name).sort()).toEqual(['elsewhere', 'iam-user', 'not-mine', 'vault-base'])
     expect(result.sessionsAdded).toEqual(['elsewhere'])
     expect(readFileSync(`${sandbox.configFile}.keyless.bak`, 'utf8')).toBe(original)
     const text = readFileSync(sandbox.configFile, 'utf8')

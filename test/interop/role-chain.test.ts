@@ -98,12 +98,23 @@ describe('a chained profile', () => {
     expect(id).toMatchObject({arn: DEPLOYER, account: '333333333333', principalKind: 'assumed-role'})
   })
 
-  it('keyless exec gives the command the chained role', {timeout: 120_000}, async () => {
-    const out = await runKeyless(['exec', '--profile', 'deploy', '--', '/usr/bin/aws', 'sts', 'get-caller-identity', '--output', 'json'], {
-      env: env(),
-    })
+  it('keyless exec gives the command the chained role, one AssumeRole per exec', {timeout: 120_000}, async () => {
+    const exec = () =>
+      runKeyless(['exec', '--profile', 'deploy', '--', '/usr/bin/aws', 'sts', 'get-caller-identity', '--output', 'json'], {env: env()})
+    const before = (await emulator.stats()).operations
+    const out = await exec()
     expect(out.code, out.stderr).toBe(0)
     expect(arnOf(out.stdout)).toBe(DEPLOYER)
+    const once = (await emulator.stats()).operations
+    expect(once.AssumeRole - before.AssumeRole).toBe(1)
+    // Within the source role's cache lifetime: the source credentials come from keyless's cache (no
+    // GetRoleCredentials), but chained credentials are not cached (README "Role chains"), so AssumeRole again.
+    const again = await exec()
+    expect(again.code, again.stderr).toBe(0)
+    expect(arnOf(again.stdout)).toBe(DEPLOYER)
+    const twice = (await emulator.stats()).operations
+    expect(twice.AssumeRole - once.AssumeRole).toBe(1)
+    expect(twice.GetRoleCredentials - once.GetRoleCredentials).toBe(0)
     const audit = await runKeyless(['exec', '--profile', 'audit', '--', '/usr/bin/aws', 'sts', 'get-caller-identity', '--output', 'json'], {
       env: env(),
     })

@@ -105,12 +105,12 @@ describe('scanPeerProfiles: each peer format read', () => {
   })
 
   it('lists what it cannot convert with the reason; leaves plain and chained profiles alone', () => {
-    const {refused} = scan()
+    const {refused, candidates} = scan()
     const got = Object.fromEntries(refused.map((r) => [r.name, r.reason]))
-    expect(Object.keys(got).sort()).toEqual(['static', 'vault-user'])
+    // A profile with a long-term key is the import's key conversion (static-keys.ts), not a peer's profile.
+    expect(Object.keys(got).sort()).toEqual(['vault-user'])
     expect(got['vault-user']).toMatch(/IAM user with MFA/)
-    expect(got.static).toMatch(/long-term access key/)
-    expect(refused.find((r) => r.name === 'static')?.fix).toMatch(/keyless audit --fix/)
+    expect(candidates.map((c) => c.name)).not.toContain('static')
   })
 
   it('an aws-sso-cli profile without its ~/.aws-sso/config.yaml is listed, not guessed', () => {
@@ -188,5 +188,70 @@ describe('applyImport: the same names, every other byte kept', () => {
     expect(out).toBe(
       '[sso-session acme]\r\nsso_start_url = https://acme.awsapps.com/start\r\nsso_region = us-east-1\r\n\r\n[profile a]\r\ncredential_process = "/bin/keyless" credential-process --session acme --account-id=111111111111 --role-name=R\r\nkeyless_session = acme',
     )
+  })
+})
+
+// aws-vault's `include_profile` (USAGE.md "include_profile"; vault/config.go populateFromConfigFile): a profile
+// takes every key it lacks from the profile it includes, recursively, then from [default]; a loop is an error there.
+const AWS_VAULT_INCLUDE = `[default]
+region = eu-west-1
+
+[profile acme-sso]
+sso_start_url = https://acme.awsapps.com/start
+sso_region = us-east-1
+
+[profile sandbox-admin]
+include_profile = acme-sso
+sso_account_id = 111111111111
+sso_role_name = AdministratorAccess
+
+[profile sandbox-readonly]
+include_profile = sandbox-admin
+sso_role_name = ReadOnlyAccess
+
+[profile sandbox-vault]
+credential_process = aws-vault export --format=json sandbox-readonly
+region = us-east-1
+
+[profile loop-a]
+include_profile = loop-b
+sso_account_id = 222222222222
+sso_role_name = ReadOnlyAccess
+
+[profile loop-b]
+include_profile = loop-a
+
+[profile loop-vault]
+credential_process = aws-vault export --format=json loop-b
+`
+
+describe('scanPeerProfiles: aws-vault include_profile', () => {
+  const sessions = [{name: 'acme', startUrl: 'https://acme.awsapps.com/start', region: 'us-east-1'}] as never
+  const result = scanPeerProfiles(parseConfig(AWS_VAULT_INCLUDE), sessions)
+  const cp = (c: {session: {name: string}; accountId: string; roleName: string}) =>
+    `"/bin/keyless" credential-process --session ${c.session.name} --account-id=${c.accountId} --role-name=${c.roleName}`
+
+  it('follows include_profile, recursively, for the start URL, region, account and role', () => {
+    const got = Object.fromEntries(result.candidates.map((c) => [c.name, `${c.tool} ${c.session.name} ${c.accountId}/${c.roleName}`]))
+    expect(got).toEqual({
+      'sandbox-admin': 'aws-vault acme 111111111111/AdministratorAccess',
+      'sandbox-readonly': 'aws-vault acme 111111111111/ReadOnlyAccess',
+      'sandbox-vault': 'aws-vault acme 111111111111/ReadOnlyAccess',
+    })
+  })
+
+  it('a loop is a reason, not a hang', () => {
+    const got = Object.fromEntries(result.refused.map((r) => [r.name, r.reason]))
+    expect(got['loop-a']).toBe("aws-vault's include_profile loops (loop-a -> loop-b -> loop-a)")
+    expect(got['loop-vault']).toBe("aws-vault's include_profile loops (loop-b -> loop-a -> loop-b)")
+  })
+
+  it('the import drops include_profile with the SSO keys of a converted profile, and nothing else', () => {
+    const out = applyImport(AWS_VAULT_INCLUDE, result.candidates, [], cp)
+    expect(out).toContain(
+      '[profile sandbox-readonly]\ncredential_process = "/bin/keyless" credential-process --session acme --account-id=111111111111 --role-name=ReadOnlyAccess\nkeyless_session = acme\n',
+    )
+    // The included profile of nobody's conversion stays as it was.
+    expect(out).toContain('[profile acme-sso]\nsso_start_url = https://acme.awsapps.com/start\nsso_region = us-east-1\n')
   })
 })
