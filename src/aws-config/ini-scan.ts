@@ -9,10 +9,11 @@ import {classifyHeader, describeSection, isSpace, keyValue, quoteLine} from './i
  * 650 KB file of 3,000 profiles the old parser spent most of its time allocating: an object and a string or three per
  * line, copied by every young-generation GC while they were all still alive. This scanner validates the whole file
  * in one pass but records what it finds as numbers in typed arrays: where each line starts and what kind it is, where
- * each key's name and value lie, each section's lines and keys. The only objects it makes are one header and one
- * name string per section (a duplicated section is found through a Map of names). Line, section and key objects are
- * built from those numbers when asked for: `sections` all at once or `section(i)` / findSection one at a time (every
- * command), `lines` (only an edit needs them). The model they make is the one documented in ini.ts, the same as the
+ * each key's name and value lie, each section's lines, keys and header. The only objects it makes are one name string
+ * per section (a duplicated section is found through a Map of names: V8 hashes strings natively). Section, key and
+ * line objects are built from those numbers when asked for: `sections` all at once, in one loop (sync, audit),
+ * `section(i)`, `ofType` and findSection only those asked for (exec --profile, login, status), `lines` only for an
+ * edit that writes. The model they make is the one documented in ini.ts, the same as the
  * old parser's to the last field (test/unit/aws-config-ini-large.test.ts holds them against each other).
  */
 
