@@ -2,7 +2,9 @@
  * `keyless credential-process`: the entry bin/run.js imports directly, without oclif, because the AWS CLI and
  * SDKs run it before every call. The cached path loads only this file, the argument parser, the config parser (of
  * which it runs only the one-section scan), the
- * module of the session's store (keytar only for the keychain store) and the session store's key layout; the AWS SDK, the lock library and the login UI load only on a cache miss.
+ * module of the session's store (keytar only for the keychain store), the session store's key layout and the lock's
+ * read-only rules (a stat of the role's lock, to wait for a fetch under way); the AWS SDK, the lock library and the
+ * login UI load only on a cache miss.
  */
 import {writeSync} from 'node:fs'
 import {join} from 'node:path'
