@@ -5,11 +5,15 @@
  *   slowest   the time from starting all 200 to the last one's exit
  *   floor     what the herd's processes need just to start: `node -e 0` (median of single runs) x 200 / cores
  *   concurrentNode  200 `node -e 0` started at once, to the last exit (the floor as this machine delivers it)
+ *   cpuMsPerCaller  the CPU (user + sys) one caller used, vs nodeCpuMs of one `node -e 0` in the concurrent herd: the
+ *                   work per caller, which other load on a shared machine does not inflate as it does wall times
  * Target: slowest <= 2x floor, with 0 failures, 1 CreateToken and 4 GetRoleCredentials (checked, else it throws).
  * Run inside a keychain: `bash scripts/with-keychain.sh npx tsx bench/herd.ts`. Prints one JSON object on stdout.
+ * BENCH_KEYLESS_BIN runs another build's bin/run.js (a copy of the tree before a change), so before and after are
+ * measured side by side in the same window of a shared machine. BENCH_STORES=keychain (or kernel-keyring) runs one.
  */
 import {spawn, spawnSync} from 'node:child_process'
-import {mkdirSync} from 'node:fs'
+import {mkdirSync, readFileSync} from 'node:fs'
 import {availableParallelism} from 'node:os'
 import {join} from 'node:path'
 
@@ -54,6 +58,44 @@ function herd(commands: Array<readonly [string, readonly string[]]>, env: NodeJS
   )
 }
 
+/**
+ * CPU time (user + sys, ms) of this process's children that have ended (Linux: /proc/self/stat's cutime and cstime),
+ * else undefined. The herd's own work, which unlike its wall time does not grow with what else the machine runs.
+ */
+function childrenCpuMs(): number | undefined {
+  try {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ')
+    // Fields 16 and 17 of stat(5), counted from after the command name (which starts at field 3).
+    return ((Number(fields[13]) + Number(fields[14])) * 1000) / 100
+  } catch {
+    return undefined
+  }
+}
+
+/** CPU time (ms) the Secret Service's daemon has used so far (Linux, a D-Bus session with one), else undefined. */
+function keyringCpuMs(): number | undefined {
+  const out = spawnSync(
+    'dbus-send',
+    [
+      '--session',
+      '--print-reply',
+      '--dest=org.freedesktop.DBus',
+      '/org/freedesktop/DBus',
+      'org.freedesktop.DBus.GetConnectionUnixProcessID',
+      'string:org.freedesktop.secrets',
+    ],
+    {encoding: 'utf8'},
+  ).stdout
+  const pid = /uint32 (\d+)/.exec(out ?? '')?.[1]
+  if (!pid) return undefined
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
+  } catch {
+    return undefined
+  }
+}
+
 async function main() {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
   const cores = availableParallelism()
@@ -64,6 +106,7 @@ async function main() {
     single.push(performance.now() - t)
   }
   const floorMs = (median(single) * HERD) / cores
+  const nodeCpuBefore = childrenCpuMs()
   const concurrentNodeMs = Math.max(
     ...(
       await herd(
@@ -72,6 +115,7 @@ async function main() {
       )
     ).map((r) => r.ms),
   )
+  const nodeCpuAfter = childrenCpuMs()
 
   const result: Record<string, unknown> = {
     herd: HERD,
@@ -79,8 +123,14 @@ async function main() {
     nodeMedianMs: round(median(single)),
     floorMs: round(floorMs),
     concurrentNodeMs: round(concurrentNodeMs),
+    // CPU per `node -e 0` of that concurrent herd: what a caller's CPU (cpuMsPerCaller) compares with.
+    nodeCpuMs: nodeCpuBefore === undefined ? undefined : round((nodeCpuAfter! - nodeCpuBefore) / HERD),
   }
-  for (const store of ['keychain', 'kernel-keyring'] as const) {
+  const bin = process.env.BENCH_KEYLESS_BIN || KEYLESS_BIN
+  const stores = (['keychain', 'kernel-keyring'] as const).filter(
+    (s) => !process.env.BENCH_STORES || process.env.BENCH_STORES.split(',').includes(s),
+  )
+  for (const store of stores) {
     const emulator = await spawnEmulator(['--port', '0', '--rotate-refresh-tokens'])
     const sandbox = makeSandbox()
     try {
@@ -98,16 +148,20 @@ async function main() {
         mkdirSync(env.XDG_RUNTIME_DIR, {recursive: true, mode: 0o700})
       }
       const before = (await emulator.stats()).operations
+      const cpuBefore = childrenCpuMs()
+      const keyringBefore = store === 'keychain' ? keyringCpuMs() : undefined
       const runs = await herd(
         Array.from({length: HERD}, (_, i) => {
           const role = ROLES[i % ROLES.length]!
           return [
             process.execPath,
-            [KEYLESS_BIN, 'credential-process', '--session', SESSION, '--account-id', role.accountId, '--role-name', role.roleName],
+            [bin, 'credential-process', '--session', SESSION, '--account-id', role.accountId, '--role-name', role.roleName],
           ] as const
         }),
         env,
       )
+      const cpuAfter = childrenCpuMs()
+      const keyringAfter = store === 'keychain' ? keyringCpuMs() : undefined
       const after = (await emulator.stats()).operations
       const failed = runs.filter((r) => r.code !== 0)
       const calls = {
@@ -121,6 +175,9 @@ async function main() {
         medianMs: round(median(times)),
         failed: failed.length,
         busyLines: runs.filter((r) => r.stderr.includes('busy')).length,
+        // The herd's own CPU per caller (user + sys), and the keyring daemon's for the whole herd.
+        cpuMsPerCaller: cpuBefore === undefined ? undefined : round((cpuAfter! - cpuBefore) / HERD),
+        keyringCpuMs: keyringBefore === undefined ? undefined : round(keyringAfter! - keyringBefore),
         firstFailure: failed[0]?.stderr.trim().slice(0, 300),
         ...calls,
       }

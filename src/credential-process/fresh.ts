@@ -4,6 +4,7 @@ import {hasStoredSignIn} from '../sso/signed-in.js'
 import {fetchRoleCredentials} from '../credentials/fetch-role-credentials.js'
 import {obtainRoleCredentials} from '../credentials/role-credentials.js'
 import {withFileLock} from '../locks/file-lock.js'
+import {roleLockName} from '../locks/lock-state.js'
 import {sessionRuntime} from '../sso/runtime.js'
 import {loadSession, loadSessions} from '../sso/session-config.js'
 import type {SessionStore} from '../sso/session-store.js'
@@ -49,7 +50,7 @@ export async function freshRoleCredentials(
       warn: io.warn,
       withSessionLock: (name, fn, waitMs) => runtime.withSessionLock(name, fn, waitMs),
       withRoleLock: (request, fn, waitMs, afterRelease) =>
-        withFileLock(runtime.lockDir, `role-${encodeURIComponent(request.session.name)}-${request.accountId}-${request.roleName}`, fn, {
+        withFileLock(runtime.lockDir, roleLockName(request.session.name, request.accountId, request.roleName), fn, {
           waitMs,
           what: `role credentials of ${request.accountId}/${request.roleName}`,
           afterRelease,

@@ -2,18 +2,23 @@
  * `keyless credential-process`: the entry bin/run.js imports directly, without oclif, because the AWS CLI and
  * SDKs run it before every call. The cached path loads only this file, the argument parser, the config parser (of
  * which it runs only the one-section scan), the
- * module of the session's store (keytar only for the keychain store) and the session store's key layout; the AWS SDK, the lock library and the login UI load only on a cache miss.
+ * module of the session's store (keytar only for the keychain store), the session store's key layout and the lock's
+ * read-only rules (a stat of the role's lock, to wait for a fetch under way); the AWS SDK, the lock library and the
+ * login UI load only on a cache miss.
  */
 import {writeSync} from 'node:fs'
+import {join} from 'node:path'
 
 import {getKey} from '../aws-config/ini.js'
-import {configFilePath} from '../aws-config/paths.js'
+import {cacheDir, configFilePath} from '../aws-config/paths.js'
 import {readSsoSessionSection} from '../aws-config/session-section.js'
 import {bindingOf, currentBinding, isServableFor, processCredentialsJson} from '../credentials/process-credentials.js'
 import {EXIT, KeylessError, toUserLine} from '../errors.js'
 import {DEFAULT_STORE, parseStoreKind, STORE_KEY, type StoreKind} from '../keychain/stores.js'
+import {lockPathOf, roleLockName, waitForRelease} from '../locks/lock-state.js'
 import {openSessionStore} from '../sso/session-store.js'
 import type {RoleCredentials} from '../sso/types.js'
+import {LOCK_STALE_MS, LOCK_WAIT_MS} from '../timing.js'
 import {parseCredentialProcessArgs, type CredentialProcessArgs} from './args.js'
 
 export interface CredentialProcessIo {
@@ -41,6 +46,14 @@ export async function roleCredentials(args: CredentialProcessArgs, io: Credentia
   // The session's store (keyless_store): only that store's module loads, so the kernel-keyring path never loads keytar.
   const store = openSessionStore(section?.store ?? DEFAULT_STORE, io.env)
   if (sessionName !== undefined && section) {
+    // Another process is fetching this very role (a herd of AWS commands started together): wait for it here and
+    // read once what it stores, rather than read the empty cache now and again after it, through the miss path's
+    // modules (issue 28). A stat when nobody fetches: nothing else on the cached path.
+    const waited = await waitForRelease(
+      lockPathOf(join(cacheDir(io.env), 'locks'), roleLockName(sessionName, args.accountId, args.roleName)),
+      Date.now() + LOCK_WAIT_MS,
+      LOCK_STALE_MS,
+    )
     const cached = await store.readRoleCredentials(sessionName, args.accountId, args.roleName)
     const signIn = store.readSignIn(sessionName)
     // Served only to the session as configured now and signed in now (a re-pointed or deleted section, or
@@ -51,9 +64,10 @@ export async function roleCredentials(args: CredentialProcessArgs, io: Credentia
       if (args.debug) {
         const {debug} = await import('../ui/debug.js')
         const checked = signIn !== undefined ? 'the sign-in marker' : 'the stored token'
+        const after = waited ? ', fetched by another process while this one waited' : ''
         debug(
           'role',
-          `${args.accountId}/${args.roleName}: cached role credentials valid until ${cached.expiresAt} (sign-in checked against ${checked})`,
+          `${args.accountId}/${args.roleName}: cached role credentials valid until ${cached.expiresAt} (sign-in checked against ${checked}${after})`,
         )
       }
       return cached

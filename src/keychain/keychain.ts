@@ -63,6 +63,12 @@ export interface SecretStore {
   delete(key: string): Promise<boolean>
   /** Every key stored under this service that starts with the prefix (chunk parts excluded). */
   keys(prefix?: string): Promise<string[]>
+  /**
+   * Throws the unlock error when the store is locked. A locked Secret Service collection whose unlock prompt cannot
+   * be shown (no desktop) answers every read at once with nothing: before "nothing stored" becomes "not signed in",
+   * this tells the two apart. Stores without a locked state do not have it.
+   */
+  assertUnlocked?(): Promise<void>
 }
 
 export interface SetOptions {
@@ -197,6 +203,11 @@ class Keychain implements SecretStore {
     return this.call('write', (k) => k.deletePassword(this.service, key))
   }
 
+  async assertUnlocked(): Promise<void> {
+    if (!this.timing.probe || (await this.timing.probe(this.timing.timeoutMs)) !== 'locked') return
+    throw new KeychainUnavailableError('the OS keychain refused access (its default collection is locked)', unlockHint())
+  }
+
   async keys(prefix = ''): Promise<string[]> {
     const all = await this.call('read', (k) => k.findCredentials(this.service))
     return all
@@ -212,13 +223,17 @@ class Keychain implements SecretStore {
    *   Service is asked whether it is locked; it says so, and the call fails with the unlock line, as before;
    * - a live keyring that is merely busy (a herd of AWS commands reading at once on a loaded machine): it answers the
    *   probe as unlocked, and the call gets up to busyTimeoutMs (30 s) in all, with one line on stderr past noticeMs.
-   * A Secret Service that answers neither the call nor the probe is treated as before (hung: the unlock line).
+   * A Secret Service that answers neither the call nor the probe (a daemon stopped or starved) may answer both
+   * within busyTimeoutMs: it is waited for as long (with the same line past noticeMs), then treated as before
+   * (hung: the unlock line).
    */
   private async call<T>(what: 'read' | 'write', fn: (keytar: Keytar) => Promise<T>): Promise<T> {
     if (this.hung) throw this.hung
     const keytar = await this.load()
     const started = Date.now()
     let settled = false
+    // Once the call has its outcome (a value or an error), nothing of the verdict may still speak.
+    let ended = false
     const pending = fn(keytar).then(
       (value) => {
         settled = true
@@ -226,7 +241,9 @@ class Keychain implements SecretStore {
       },
       (error: unknown) => {
         settled = true
-        return Promise.reject(this.alive && isDbusTimeout(error) ? this.slow(what, started) : classify(error))
+        // libsecret's own D-Bus timeout (25 s): slow on a keychain known to be alive, else unanswered (as a hung one).
+        if (!isDbusTimeout(error)) return Promise.reject(classify(error))
+        return Promise.reject(this.alive ? this.slow(what, started) : this.unanswered(what, started))
       },
     )
     const timers: NodeJS.Timeout[] = []
@@ -243,36 +260,37 @@ class Keychain implements SecretStore {
     const verdict = async (): Promise<never> => {
       if (this.timing.platform === 'darwin') return this.waitForPerson(what, after, () => settled)
       await after(this.timing.timeoutMs)
+      // Past noticeMs, one line while keyless still waits: on a keychain known to be alive, and on one that has not
+      // said yet what it is (the probe is out); never once it has said it is locked (that fails at once).
+      let notAlive = false
+      const notice = after(this.timing.noticeMs).then(() => {
+        if (!settled && !ended && !notAlive && !this.noticed) {
+          this.noticed = true
+          this.timing.notice('keyless: the OS keychain is busy and answering slowly; waiting for it')
+        }
+      })
+      void notice
       if (!settled && !this.alive && this.timing.probe) {
-        const state = await Promise.race([
-          this.timing.probe(this.timing.timeoutMs),
-          after(2 * this.timing.timeoutMs).then(() => 'unknown' as const),
-        ])
+        // The probe gets the rest of the busy bound: a keyring that answers nothing at all (a daemon stopped or
+        // starved, e.g. SIGSTOP) may be about to answer both, and is then busy, not locked. A locked one answers the
+        // probe at once.
+        const left = Math.max(this.timing.timeoutMs, this.timing.busyTimeoutMs - (Date.now() - started))
+        const state = await Promise.race([this.timing.probe(left), after(this.timing.busyTimeoutMs).then(() => 'unknown' as const)])
         if (state === 'unlocked') this.alive = true
+        else if (!settled) notAlive = true
       }
       if (!settled && this.alive) {
-        const notice = after(this.timing.noticeMs).then(() => {
-          if (!settled && !this.noticed) {
-            this.noticed = true
-            this.timing.notice('keyless: the OS keychain is busy and answering slowly; waiting for it')
-          }
-        })
-        void notice
         await after(this.timing.busyTimeoutMs)
         if (!settled) throw (this.hung = this.slow(what, started))
       }
-      // The unlock line, as before: locked, hung, or no way to tell.
-      if (!settled) {
-        throw (this.hung = new KeychainTimeoutError(
-          `the OS keychain did not answer within ${this.timing.timeoutMs / 1000} s (${what})`,
-          unlockHint(),
-        ))
-      }
+      // The unlock line, as before: locked, hung (silent to the probe too, for the whole busy bound), or no way to tell.
+      if (!settled) throw (this.hung = this.unanswered(what, started))
       return new Promise<never>(() => {})
     }
     try {
       return await Promise.race([pending, verdict()])
     } finally {
+      ended = true
       for (const timer of timers) clearTimeout(timer)
     }
   }
@@ -298,6 +316,13 @@ class Keychain implements SecretStore {
       ))
     }
     return new Promise<never>(() => {})
+  }
+
+  /** The unlock line of a call that got no answer: "within 5 s" as before, or the whole wait of a silent keyring. */
+  private unanswered(what: 'read' | 'write', started: number): KeychainTimeoutError {
+    const waited = Date.now() - started
+    const shown = waited < 2 * this.timing.timeoutMs ? this.timing.timeoutMs / 1000 : Math.round(waited / 1000)
+    return new KeychainTimeoutError(`the OS keychain did not answer within ${shown} s (${what})`, unlockHint())
   }
 
   /** A live, unlocked keychain that still did not answer: says it was slow, not that it is locked. */

@@ -1,10 +1,11 @@
 import {mkdirSync, type Stats} from 'node:fs'
-import {readFile, rename, rm, rmdir, stat, writeFile} from 'node:fs/promises'
+import {rename, rm, rmdir, stat, writeFile} from 'node:fs/promises'
 import {hostname} from 'node:os'
-import {dirname, join} from 'node:path'
+import {dirname} from 'node:path'
 
 import {KeylessError} from '../errors.js'
-import {LOCK_ALIVE_STALE_MS, LOCK_POLL_MS, LOCK_STALE_MS, LOCK_WAIT_MS} from '../timing.js'
+import {LOCK_ALIVE_STALE_MS, LOCK_STALE_MS, LOCK_WAIT_MS} from '../timing.js'
+import {abandoned, lockPathOf, ownerPath, waitForRelease} from './lock-state.js'
 
 export interface LockOptions {
   /** Longest to wait for another holder (default LOCK_WAIT_MS). */
@@ -46,7 +47,7 @@ export async function withLockFile<T>(lockPath: string, fn: () => Promise<T>, op
     try {
       // proper-lockfile's own stale rule only as the backstop (a holder alive but hung); abandoned() decides first.
       const held = await stat(lockPath).catch(() => undefined)
-      if (held && (await abandoned(lockPath, staleMs, held))) await removeAbandoned(lockPath, held)
+      if (held && abandoned(lockPath, staleMs, held)) await removeAbandoned(lockPath, held)
       release = await lockfile.lock(lockPath, {
         lockfilePath: lockPath,
         realpath: false,
@@ -88,8 +89,6 @@ export async function withLockFile<T>(lockPath: string, fn: () => Promise<T>, op
   }
 }
 
-const ownerPath = (lockPath: string) => `${lockPath}.owner`
-
 /** `host pid ino` of the lock just taken (atomically: a reader sees a whole note or none). */
 async function noteOwner(lockPath: string): Promise<void> {
   try {
@@ -102,28 +101,6 @@ async function noteOwner(lockPath: string): Promise<void> {
   }
 }
 
-/**
- * True when the lock is held by nobody alive: its mtime is older than staleMs and its owner note does not name a
- * live process of this host holding this very lock (no note, another lock's note, another host: the mtime decides).
- */
-async function abandoned(lockPath: string, staleMs: number, held?: Stats): Promise<boolean> {
-  const lock = held ?? (await stat(lockPath).catch(() => undefined))
-  if (!lock || lock.mtimeMs >= Date.now() - staleMs) return false
-  if (lock.mtimeMs < Date.now() - Math.max(LOCK_ALIVE_STALE_MS, staleMs)) return true
-  const [host, pid, ino] = (await readFile(ownerPath(lockPath), 'utf8').catch(() => '')).trim().split(' ')
-  if (host !== hostname() || Number(ino) !== lock.ino || !/^\d+$/.test(pid ?? '')) return true
-  return !alive(Number(pid))
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
 /** Removes an abandoned lock (and its note), so that the next attempt takes it; not one taken anew meanwhile. */
 async function removeAbandoned(lockPath: string, judged: Stats): Promise<void> {
   const now = await stat(lockPath).catch(() => undefined)
@@ -132,26 +109,7 @@ async function removeAbandoned(lockPath: string, judged: Stats): Promise<void> {
   await rmdir(lockPath).catch(() => {})
 }
 
-/**
- * Waits, without taking it, until the lock held now is released (gone, or taken anew by someone else): true; false
- * when it was free already. A lock left by a crashed holder (see abandoned) counts as released: the caller then
- * takes it over. At the deadline it returns too, and the caller's next attempt
- * reports the timeout.
- */
-async function waitForRelease(lockPath: string, deadline: number, staleMs: number): Promise<boolean> {
-  const held = await stat(lockPath).catch(() => undefined)
-  if (!held) return false
-  while (Date.now() < deadline) {
-    // Jittered: waiters on one lock must not wake in lock-step.
-    await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS * (0.5 + Math.random())))
-    const now = await stat(lockPath).catch(() => undefined)
-    if (!now || now.ino !== held.ino || now.birthtimeMs !== held.birthtimeMs) return true
-    if (await abandoned(lockPath, staleMs, now)) return true
-  }
-  return true
-}
-
 /** withLockFile for a named lock in a directory (the cache dir's locks/): `session-acme`, `role-...`. */
 export function withFileLock<T>(dir: string, name: string, fn: () => Promise<T>, options: WaiterOptions<T> = {}): Promise<T> {
-  return withLockFile(join(dir, `${name.replace(/[^\w.-]/g, '_')}.lock`), fn, options)
+  return withLockFile(lockPathOf(dir, name), fn, options)
 }

@@ -54,6 +54,8 @@ export async function getValidAccessToken(session: SsoSession, deps: AccessToken
 /** "Has expired" when something of the session is stored; "is not signed in" when nothing is (never, or after logout). */
 async function goneError(session: string, token: SessionToken | undefined, store: SessionStore): Promise<SessionExpiredError> {
   if (token) return new SessionExpiredError(session)
+  // No token may be a locked keychain, which answers reads with nothing (issue 28): then the unlock line.
+  await store.assertUnlocked()
   return new SessionExpiredError(session, {signedIn: await hasStoredSignIn(store, session)})
 }
 

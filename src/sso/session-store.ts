@@ -76,6 +76,10 @@ export class SessionStore {
   readSignIn(session: string): string | undefined {
     return this.marker?.read(session)
   }
+  /** Throws the unlock error when the store is locked (an empty read of a locked keychain is not "nothing stored"). */
+  async assertUnlocked(): Promise<void> {
+    await this.keychain.assertUnlocked?.()
+  }
   /** Drops the marker (logout: nothing of a signed-out session stays behind, though the marker holds no secret). */
   forgetSignIn(session: string): void {
     this.marker?.clear(session)

@@ -1,4 +1,5 @@
-import {chmodSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {hostname} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -135,6 +136,49 @@ describe('credential-process', () => {
     expect(cold.some((u) => u.includes('node_modules/@aws-sdk/client-sso/'))).toBe(true)
     expect(cold.some((u) => u.includes('node_modules/proper-lockfile/'))).toBe(true)
     expect(cold.some((u) => u.includes('node_modules/@oclif/'))).toBe(false)
+  })
+
+  it('a caller that finds its role being fetched waits on the cached path: one read once the fetch is done, no miss-path module', async () => {
+    // Issue 28: in a herd, most callers arrive while another process holds the role's lock. They used to read the
+    // empty cache, load the miss path (the lock library, the SDK's modules) and read again once the holder let go.
+    await keyless(args(ADMIN)) // warm
+    const store = openSessionStore('keychain', sandbox.env)
+    const entry = (await store.readRoleCredentials(SESSION, ADMIN.accountId, ADMIN.roleName))!
+    await store.deleteRoleCredentials(SESSION, ADMIN.accountId, ADMIN.roleName)
+    // "Another process" fetching: the role's lock held by this live test process, as file-lock.ts notes a holder.
+    const lock = join(sandbox.cacheDir, 'locks', `role-${SESSION}-${ADMIN.accountId}-${ADMIN.roleName}.lock`)
+    mkdirSync(lock, {recursive: true})
+    writeFileSync(`${lock}.owner`, `${hostname()} ${process.pid} ${statSync(lock).ino}\n`)
+    const files = moduleTraceFiles(sandbox.home)
+    writeFileSync(files.hook, TRACE_HOOK)
+    writeFileSync(files.register, traceRegister(files.hook))
+    const traceFile = join(sandbox.home, 'trace-waiter.txt')
+    const before = await ops()
+    const waiter = runProcess(process.execPath, ['--require', files.register, KEYLESS_BIN, ...args(ADMIN)], {
+      env: {...env(), KEYLESS_MODULE_TRACE: traceFile},
+      // The holder "fetches": once the waiter is running, it stores the entry and lets go of the lock.
+      onSpawn: () =>
+        void new Promise((resolve) => setTimeout(resolve, 1500)).then(async () => {
+          const {signIn, startUrl, region} = entry
+          await store.writeRoleCredentials(SESSION, ADMIN.accountId, ADMIN.roleName, entry, {
+            signIn: signIn!,
+            startUrl: startUrl!,
+            region: region!,
+          })
+          rmSync(`${lock}.owner`)
+          rmSync(lock, {recursive: true})
+        }),
+    })
+    const result = await waiter
+    outputs.push(result)
+    expect(result.code).toBe(0)
+    expect(JSON.parse(result.stdout).AccessKeyId).toBe(entry.accessKeyId)
+    expect(await ops()).toEqual(before)
+    const traced = readFileSync(traceFile, 'utf8').split('\n').filter(Boolean)
+    expect(traced.filter((u) => /node_modules\/(@aws-sdk|@smithy|proper-lockfile)\//.test(u))).toEqual([])
+    expect([...new Set(traced.filter((u) => u.includes('/dist/')).map((u) => u.slice(u.indexOf('/dist/') + 6)))]).toEqual([
+      'credential-process/hot.cjs',
+    ])
   })
 
   it('--debug tells on stderr what it did, with every secret redacted (the leak scan covers this stderr)', async () => {

@@ -16,7 +16,7 @@ function slowKeytar(ms: number, value: string | null = 'the value'): Keytar {
   return {getPassword: () => (Number.isFinite(ms) ? later(ms, value) : new Promise(() => {}))} as unknown as Keytar
 }
 
-function keychain(keytar: Keytar, probe: SecretServiceState | 'never', lines: string[]) {
+function keychain(keytar: Keytar, probe: SecretServiceState | 'never' | {late: number; state: SecretServiceState}, lines: string[]) {
   let probes = 0
   const store = openKeychain({
     service: 'keyless-test-busy',
@@ -27,7 +27,8 @@ function keychain(keytar: Keytar, probe: SecretServiceState | 'never', lines: st
     notice: (line) => lines.push(line),
     probe: async () => {
       probes++
-      return probe === 'never' ? new Promise<SecretServiceState>(() => {}) : probe
+      if (probe === 'never') return new Promise<SecretServiceState>(() => {})
+      return typeof probe === 'string' ? probe : later(probe.late, probe.state)
     },
   })
   return {store, probes: () => probes}
@@ -69,7 +70,6 @@ describe('a keychain call that is slow', () => {
 
   it.each([
     ['a locked collection', 'locked'],
-    ['a Secret Service that does not answer the probe either', 'never'],
     ['no way to ask (no dbus-send or gdbus)', 'unknown'],
   ] as const)('%s: the unlock line, as before, and no busy line', async (_, probe) => {
     const lines: string[] = []
@@ -83,6 +83,40 @@ describe('a keychain call that is slow', () => {
     expect((error as KeychainTimeoutError).message).toBe('the OS keychain did not answer within 0.1 s (read)')
     expect((error as KeychainTimeoutError).fix).toMatch(/unlock your keyring/)
     expect(lines).toEqual([])
+  })
+
+  it('silent to the call and the probe alike (a stopped daemon): waited for up to the busy bound with the busy line, then the unlock line', async () => {
+    const lines: string[] = []
+    const {store} = keychain(slowKeytar(Infinity), 'never', lines)
+    const error = await store.get('k').then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(KeychainTimeoutError)
+    expect(error).not.toBeInstanceOf(KeychainSlowError)
+    expect((error as KeychainTimeoutError).message).toBe('the OS keychain did not answer within 1 s (read)')
+    expect((error as KeychainTimeoutError).fix).toMatch(/unlock your keyring/)
+    expect(lines).toEqual(['keyless: the OS keychain is busy and answering slowly; waiting for it'])
+  })
+
+  it('a stopped daemon that resumes (the probe answers late, then the call): the value, with the busy line past the threshold', async () => {
+    const lines: string[] = []
+    const {store} = keychain(slowKeytar(500), {late: 400, state: 'unlocked'}, lines)
+    expect(await store.get('k')).toBe('the value')
+    expect(lines).toEqual(['keyless: the OS keychain is busy and answering slowly; waiting for it'])
+  })
+
+  it('libsecret giving up (its D-Bus timeout) while the probe is unanswered: the unlock line, not "failed: Timeout was reached"', async () => {
+    const lines: string[] = []
+    const keytar = {getPassword: () => later(400, null).then(() => Promise.reject(new Error('Timeout was reached')))} as unknown as Keytar
+    const {store} = keychain(keytar, 'never', lines)
+    const error = await store.get('k').then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    expect(error).toBeInstanceOf(KeychainTimeoutError)
+    expect(error).not.toBeInstanceOf(KeychainSlowError)
+    expect((error as KeychainTimeoutError).fix).toMatch(/unlock your keyring/)
   })
 
   it('libsecret giving up on a live keychain (its D-Bus timeout) says slow, too', async () => {
@@ -105,6 +139,24 @@ describe('a keychain call that is slow', () => {
     expect(error).toBeInstanceOf(KeychainUnavailableError)
     expect(error).not.toBeInstanceOf(KeychainTimeoutError)
     expect(probes()).toBe(0)
+  })
+})
+
+describe('a read that finds nothing (a locked collection whose unlock prompt cannot be shown answers reads so)', () => {
+  it.each([
+    ['locked', 'the OS keychain refused access (its default collection is locked)'],
+    ['unlocked', undefined],
+    ['unknown', undefined],
+  ] as const)('assertUnlocked with the probe saying %s', async (state, message) => {
+    const {store} = keychain(slowKeytar(0), state, [])
+    const error = await store.assertUnlocked!().then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    if (message === undefined) return expect(error).toBeUndefined()
+    expect(error).toBeInstanceOf(KeychainUnavailableError)
+    expect((error as KeychainUnavailableError).message).toBe(message)
+    expect((error as KeychainUnavailableError).fix).toMatch(/^unlock your keyring/)
   })
 })
 

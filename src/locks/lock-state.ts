@@ -1,0 +1,76 @@
+import {readFileSync, statSync, type Stats} from 'node:fs'
+import {hostname} from 'node:os'
+import {join} from 'node:path'
+
+import {LOCK_ALIVE_STALE_MS, LOCK_POLL_MS} from '../timing.js'
+
+/**
+ * What a cross-process lock's files say, without taking it: where a lock lives, whether its holder is gone, and a
+ * wait for its release. No lock library here: credential-process's cached path (one bundle) waits on a role's lock
+ * with this alone, and file-lock.ts (proper-lockfile, loaded on a cache miss) takes locks with the same rules.
+ */
+
+/** The lock directory of a name in a lock dir (the cache dir's locks/): `session-acme.lock`, `role-...lock`. */
+export function lockPathOf(dir: string, name: string): string {
+  return join(dir, `${name.replace(/[^\w.-]/g, '_')}.lock`)
+}
+
+/** The name of the lock one account and role of a session is fetched under (the single flight of credential-process). */
+export function roleLockName(session: string, accountId: string, roleName: string): string {
+  return `role-${encodeURIComponent(session)}-${accountId}-${roleName}`
+}
+
+/** The holder's note beside its lock: `host pid ino`. */
+export const ownerPath = (lockPath: string) => `${lockPath}.owner`
+
+/** The lock's directory entry now, or undefined when nobody holds it. A stat, synchronous: it costs microseconds. */
+export function lockStat(lockPath: string): Stats | undefined {
+  return statSync(lockPath, {throwIfNoEntry: false})
+}
+
+/**
+ * True when the lock is held by nobody alive: its mtime is older than staleMs and its owner note does not name a
+ * live process of this host holding this very lock (no note, another lock's note, another host: the mtime decides).
+ */
+export function abandoned(lockPath: string, staleMs: number, held?: Stats): boolean {
+  const lock = held ?? lockStat(lockPath)
+  if (!lock || lock.mtimeMs >= Date.now() - staleMs) return false
+  if (lock.mtimeMs < Date.now() - Math.max(LOCK_ALIVE_STALE_MS, staleMs)) return true
+  let note = ''
+  try {
+    note = readFileSync(ownerPath(lockPath), 'utf8')
+  } catch {
+    // No note: the mtime alone decides.
+  }
+  const [host, pid, ino] = note.trim().split(' ')
+  if (host !== hostname() || Number(ino) !== lock.ino || !/^\d+$/.test(pid ?? '')) return true
+  return !alive(Number(pid))
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * Waits, without taking it, until the lock held now is released (gone, or taken anew by someone else): true; false
+ * when it was free already. A lock left by a crashed holder (see abandoned) counts as released: the caller then
+ * takes it over. At the deadline it returns true too, and the caller's next step decides (report the timeout, or
+ * read the cache and go on).
+ */
+export async function waitForRelease(lockPath: string, deadline: number, staleMs: number): Promise<boolean> {
+  const held = lockStat(lockPath)
+  if (!held) return false
+  while (Date.now() < deadline) {
+    // Jittered: waiters on one lock must not wake in lock-step.
+    await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS * (0.5 + Math.random())))
+    const now = lockStat(lockPath)
+    if (!now || now.ino !== held.ino || now.birthtimeMs !== held.birthtimeMs) return true
+    if (abandoned(lockPath, staleMs, now)) return true
+  }
+  return true
+}
