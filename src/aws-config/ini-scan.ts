@@ -9,8 +9,8 @@ import {classifyHeader, describeSection, isSpace, keyValue, quoteLine} from './i
  * 650 KB file of 3,000 profiles the old parser spent most of its time allocating: an object and a string or three per
  * line, copied by every young-generation GC while they were all still alive. This scanner validates the whole file
  * in one pass but records what it finds as numbers in typed arrays: where each line starts and what kind it is, where
- * each key's name and value lie, each section's lines, keys and header. The only objects it makes are one name string
- * per section (a duplicated section is found through a Map of names: V8 hashes strings natively). Section, key and
+ * each key's name and value lie, each section's lines, keys and header. It makes no object per line or per section (a
+ * duplicated section is found through a hash table of offsets, see SectionTable). Section, key and
  * line objects are built from those numbers when asked for: `sections` all at once, in one loop (sync, audit),
  * `section(i)`, `ofType` and findSection only those asked for (exec --profile, login, status), `lines` only for an
  * edit that writes. The model they make is the one documented in ini.ts, the same as the
@@ -35,7 +35,10 @@ const K_VALUE_END = 4
 const K_END = 5
 const K_SIZE = 6
 
-/** A section record in SectionTable.records: its lines, its keys (indexes of key records), its header's offsets, its type. */
+/**
+ * A section record in SectionTable.records: its lines, its keys (indexes of key records), its header's offsets, its
+ * type, its name's offsets (-1 when shlex had to unquote it: then SectionTable holds the name) and its identity's hash.
+ */
 const S_START = 0
 const S_BODY_END = 1
 const S_END = 2
@@ -44,11 +47,16 @@ const S_KEY_TO = 4
 const S_HEADER = 5
 const S_HEADER_END = 6
 const S_TYPE = 7
-const S_SIZE = 8
+const S_NAME = 8
+const S_NAME_END = 9
+const S_HASH = 10
+const S_SIZE = 11
 
 const TYPES: readonly SectionType[] = ['default', 'profile', 'sso-session', 'services', 'other', 'ignored']
 const PROFILE = 1
 const SSO_SESSION = 2
+/** The hash seed of the sections known by their header (any but profiles and sso-sessions). */
+const OTHER = 7
 /**
  * A name as `[profile NAME]` and `[sso-session NAME]` hold it when shlex has nothing to do (no blank, no quote, no
  * backslash), up to the header's `]` (a name with a `]` in it takes the slow way).
@@ -297,19 +305,18 @@ export function scanConfig(text: string, from: number, path: string, single: boo
 }
 
 /**
- * The sections of a scan, as records of numbers, and the maps that find them by identity (a profile or sso-session by
- * name, any other section by its header: the identity a duplicate shares). Per section only its name is cut from the
- * text (V8 hashes a string natively, faster than any hash cold JavaScript computes); headers are cut when asked for.
+ * The sections of a scan, as records of numbers, and a hash table that finds them by identity (a profile or
+ * sso-session by name, any other section by its header: the identity a duplicate shares). Nothing is allocated per
+ * section but where botocore's shlex has to unquote a header (rare): names and headers are cut from the text when
+ * asked for, and a name looked up is compared with the text in place.
  */
 export class SectionTable {
   records: Int32Array<ArrayBuffer>
   count = 0
-  /** Each section's name, by index. */
-  readonly names: string[] = []
-  readonly #profiles = new Map<string, number>()
-  readonly #ssoSessions = new Map<string, number>()
-  /** Sections that are neither profiles nor sso-sessions, by header (services, default, other, ignored). */
-  readonly #others = new Map<string, number>()
+  /** Open addressing by identity hash: section index + 1, 0 for a free slot. */
+  #slots: Int32Array<ArrayBuffer>
+  /** Names shlex had to unquote, by section index (their S_NAME is -1). */
+  readonly #unquoted = new Map<number, string>()
   /** The reasons botocore drops a header, by section index. */
   readonly #ignored = new Map<number, string>()
 
@@ -318,6 +325,9 @@ export class SectionTable {
     capacity: number,
   ) {
     this.records = new Int32Array(capacity * S_SIZE)
+    let slots = 16
+    while (slots < capacity * 2) slots <<= 1
+    this.#slots = new Int32Array(slots)
   }
 
   /**
@@ -338,37 +348,91 @@ export class SectionTable {
     r[s + S_HEADER_END] = headerEnd
     const {text} = this
     // What botocore's build_profile_map makes of the header (ini-syntax.ts's classifyHeader): the common
-    // `[profile NAME]` and `[sso-session NAME]` without cutting out the header and splitting it into shlex's words.
-    let type = text.startsWith('profile ', headerStart) ? PROFILE : text.startsWith('sso-session ', headerStart) ? SSO_SESSION : 0
-    let name: string | undefined
+    // `[profile NAME]` and `[sso-session NAME]` without cutting anything out of the text.
+    const type = text.startsWith('profile ', headerStart) ? PROFILE : text.startsWith('sso-session ', headerStart) ? SSO_SESSION : 0
     if (type !== 0) {
       const nameFrom = headerStart + (type === PROFILE ? 8 : 12)
       PLAIN_NAME.lastIndex = nameFrom
-      if (PLAIN_NAME.test(text) && PLAIN_NAME.lastIndex === headerEnd) name = text.slice(nameFrom, headerEnd)
+      if (PLAIN_NAME.test(text) && PLAIN_NAME.lastIndex === headerEnd) {
+        r[s + S_TYPE] = type
+        r[s + S_NAME] = nameFrom
+        r[s + S_NAME_END] = headerEnd
+        r[s + S_HASH] = hash(text, nameFrom, headerEnd, type)
+        return this.#enter(index)
+      }
     }
-    let identity: string
-    if (name === undefined) {
-      const header = text.slice(headerStart, headerEnd)
-      const classified = classifyHeader(header)
-      name = classified.name
-      type = TYPES.indexOf(classified.type)
-      if (classified.ignored !== undefined) this.#ignored.set(index, classified.ignored)
-      identity = type === PROFILE || type === SSO_SESSION ? name : header
-    } else {
-      identity = name
+    const header = text.slice(headerStart, headerEnd)
+    const classified = classifyHeader(header)
+    const code = TYPES.indexOf(classified.type)
+    r[s + S_TYPE] = code
+    r[s + S_NAME] = -1
+    this.#unquoted.set(index, classified.name)
+    if (classified.ignored !== undefined) this.#ignored.set(index, classified.ignored)
+    // A profile or sso-session is the same whatever its quoting; any other section is its header.
+    r[s + S_HASH] =
+      code === PROFILE || code === SSO_SESSION
+        ? hash(classified.name, 0, classified.name.length, code)
+        : hash(header, 0, header.length, OTHER)
+    return this.#enter(index)
+  }
+
+  /** Enters section `index` in the hash table; returns the section already there with its identity, or -1. */
+  #enter(index: number): number {
+    if (this.count * 2 > this.#slots.length) this.#rehash()
+    const r = this.records
+    const h = r[index * S_SIZE + S_HASH] as number
+    const slots = this.#slots
+    const mask = slots.length - 1
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const other = (slots[slot] as number) - 1
+      if (other < 0) {
+        slots[slot] = index + 1
+        return -1
+      }
+      if (r[other * S_SIZE + S_HASH] === h && this.#identityOf(other) === this.#identityOf(index)) return other
     }
-    r[s + S_TYPE] = type
-    this.names.push(name)
-    const byIdentity = type === PROFILE ? this.#profiles : type === SSO_SESSION ? this.#ssoSessions : this.#others
-    const previous = byIdentity.get(identity)
-    if (previous !== undefined) return previous
-    byIdentity.set(identity, index)
-    return -1
+  }
+
+  #rehash(): void {
+    const old = this.#slots
+    const slots = new Int32Array(old.length * 2)
+    const mask = slots.length - 1
+    for (const entry of old) {
+      if (entry === 0) continue
+      let slot = (this.records[(entry - 1) * S_SIZE + S_HASH] as number) & mask
+      while (slots[slot] !== 0) slot = (slot + 1) & mask
+      slots[slot] = entry
+    }
+    this.#slots = slots
+  }
+
+  /** What a duplicate shares (made only when two hashes meet). */
+  #identityOf(index: number): string {
+    const type = this.records[index * S_SIZE + S_TYPE] as number
+    return type === PROFILE || type === SSO_SESSION ? `${type}\0${this.name(index)}` : `\0${this.header(index)}`
   }
 
   /** The section of this type (a profile or an sso-session) and name; -1 when there is none. */
   find(type: 'profile' | 'sso-session', name: string): number {
-    return (type === 'profile' ? this.#profiles : this.#ssoSessions).get(name) ?? -1
+    const code = type === 'profile' ? PROFILE : SSO_SESSION
+    const h = hash(name, 0, name.length, code)
+    const r = this.records
+    const slots = this.#slots
+    const mask = slots.length - 1
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const index = (slots[slot] as number) - 1
+      if (index < 0) return -1
+      const s = index * S_SIZE
+      if (r[s + S_HASH] !== h || r[s + S_TYPE] !== code) continue
+      const from = r[s + S_NAME] as number
+      if (
+        from < 0
+          ? this.#unquoted.get(index) === name
+          : (r[s + S_NAME_END] as number) - from === name.length && this.text.startsWith(name, from)
+      ) {
+        return index
+      }
+    }
   }
 
   start(index: number): number {
@@ -384,7 +448,9 @@ export class SectionTable {
   }
 
   name(index: number): string {
-    return this.names[index] as string
+    const s = index * S_SIZE
+    const from = this.records[s + S_NAME] as number
+    return from < 0 ? (this.#unquoted.get(index) as string) : this.text.slice(from, this.records[s + S_NAME_END])
   }
 
   identity(index: number): {type: SectionType; name: string; header: string} {
@@ -400,6 +466,16 @@ export class SectionTable {
     const r = this.records
     for (let k = 0; k < this.count; k++) r[k * S_SIZE + S_END] = k + 1 < this.count ? (r[(k + 1) * S_SIZE + S_START] as number) : lineCount
   }
+}
+
+/**
+ * FNV-1a over s[from, to), seeded with the kind of identity; int32 throughout. A Map of name strings found duplicates
+ * as well, but its strings and tables were what set off a young-generation GC in the middle of the scan (issue 22).
+ */
+function hash(s: string, from: number, to: number, seed: number): number {
+  let h = 0x811c9dc5 ^ seed
+  for (let k = from; k < to; k++) h = Math.imul(h ^ s.charCodeAt(k), 0x01000193)
+  return h
 }
 
 const keyName = (text: string, keys: Int32Array, k: number): string =>
@@ -486,7 +562,7 @@ export class ScannedConfig implements ConfigDocument {
       const section: ConfigSection = {
         header: text.slice(record[s + S_HEADER], record[s + S_HEADER_END]),
         type: TYPES[record[s + S_TYPE] as number] as SectionType,
-        name: sections.names[index] as string,
+        name: sections.name(index),
         start: record[s + S_START] as number,
         bodyEnd: record[s + S_BODY_END] as number,
         end: record[s + S_END] as number,
