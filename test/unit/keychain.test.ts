@@ -228,11 +228,15 @@ describe('a Secret Service that does not answer', () => {
       fix: string
     }>
     expect(errors).toHaveLength(2)
+    // A service silent to the call and to the lock probe alike may be a stopped daemon about to resume (issue 28): it
+    // is waited for until the probe fails (here: the fake leaves after 4 s), and the line names that whole wait. The
+    // second call fails at once with the same line.
     for (const error of errors) {
       expect(error.name).toBe('KeychainTimeoutError')
-      expect(error.message).toBe('the OS keychain did not answer within 1 s (read)')
+      expect(error.message).toMatch(/^the OS keychain did not answer within \d+ s \(read\)$/)
       expect(error.fix).toMatch(/unlock your keyring/)
     }
+    expect(errors[1]).toEqual(errors[0])
   })
 })
 
