@@ -155,6 +155,13 @@ export function scanPeerProfiles(
       continue
     }
     const refuse = (tool: ImportRefusal['tool'], reason: string, fix: string) => out.refused.push({name, tool, reason, fix})
+    // aws-vault's include_profile chain (of a wrapped profile or of aws-vault's own SSO profile) comes back to itself.
+    const refuseLoop = (loop: string[]) =>
+      refuse(
+        'aws-vault',
+        `aws-vault's include_profile loops (${loop.join(' -> ')})`,
+        'fix include_profile in the config file, then keyless import again',
+      )
     const proc = processArgv(key('credential_process'))
     let tool: PeerTool | undefined
     let target: Target | undefined
@@ -205,11 +212,7 @@ export function scanPeerProfiles(
       // aws-vault reads the profile with its include_profile chain (and [default]) filling in what it lacks.
       const view = awsVaultView(byName, wrapped!)
       if ('loop' in view) {
-        refuse(
-          tool,
-          `aws-vault's include_profile loops (${view.loop.join(' -> ')})`,
-          'fix include_profile in the config file, then keyless import again',
-        )
+        refuseLoop(view.loop)
         continue
       }
       const ikey = (k: string) => view.keys.get(k)
@@ -250,11 +253,7 @@ export function scanPeerProfiles(
       tool = 'aws-vault'
       const view = awsVaultView(byName, name)
       if ('loop' in view) {
-        refuse(
-          tool,
-          `aws-vault's include_profile loops (${view.loop.join(' -> ')})`,
-          'fix include_profile in the config file, then keyless import again',
-        )
+        refuseLoop(view.loop)
         continue
       }
       const vkey = (k: string) => view.keys.get(k)
