@@ -57,9 +57,11 @@ export const LOCK_STALE_MS = 10_000
  * run a second refresh beside a live one. */
 export const LOCK_ALIVE_STALE_MS = 60_000
 
-/** Longest a caller waits for another process's lock before giving up with a clear error.
- * Longer than a device-authorization flow is not sensible for credential_process callers. */
-export const LOCK_WAIT_MS = 60_000
+/** Longest a caller waits for other keyless processes before giving up with a clear error: for one lock, and for
+ * credential-process all its waits together (the role's fetch under way, then the role and session locks), so an AWS
+ * command hangs at most this long behind a hung holder (issue 28). Longer than a device-authorization flow is not
+ * sensible for credential_process callers. KEYLESS_LOCK_WAIT_MS shortens it for tests. */
+export const LOCK_WAIT_MS = Number(process.env.KEYLESS_LOCK_WAIT_MS) || 60_000
 
 /** How long a `credential-process --auto-login` caller waits for the locks while another process runs the
  * device-authorization flow for everyone: Identity Center's device codes live 10 minutes (expiresIn 600),

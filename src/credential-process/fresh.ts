@@ -28,7 +28,7 @@ export class AutoLoginUnreachableError extends KeylessError {
  */
 export async function freshRoleCredentials(
   args: CredentialProcessArgs,
-  io: {env: NodeJS.ProcessEnv; store: SessionStore; now: () => number; warn: (line: string) => void},
+  io: {env: NodeJS.ProcessEnv; store: SessionStore; now: () => number; warn: (line: string) => void; deadline?: number},
 ): Promise<RoleCredentials> {
   const session = await loadSession(args.session, io.env, 'credential-process').catch(async (error: unknown) => {
     // The section is gone: the role credentials cached for it belong to nothing any more.
@@ -43,7 +43,7 @@ export async function freshRoleCredentials(
   const runtime = sessionRuntime(io.env, session)
   const store = runtime.store
   return obtainRoleCredentials(
-    {session, accountId: args.accountId, roleName: args.roleName, autoLogin: args.autoLogin},
+    {session, accountId: args.accountId, roleName: args.roleName, autoLogin: args.autoLogin, deadline: io.deadline},
     {
       store,
       now: io.now,

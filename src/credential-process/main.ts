@@ -15,10 +15,10 @@ import {readSsoSessionSection} from '../aws-config/session-section.js'
 import {bindingOf, currentBinding, isServableFor, processCredentialsJson} from '../credentials/process-credentials.js'
 import {EXIT, KeylessError, toUserLine} from '../errors.js'
 import {DEFAULT_STORE, parseStoreKind, STORE_KEY, type StoreKind} from '../keychain/stores.js'
-import {lockPathOf, roleLockName, waitForRelease} from '../locks/lock-state.js'
+import {lockPathOf, lockStat, roleLockName, waitForRelease, type LockWaitTimeoutError} from '../locks/lock-state.js'
 import {openSessionStore} from '../sso/session-store.js'
 import type {RoleCredentials} from '../sso/types.js'
-import {LOCK_STALE_MS, LOCK_WAIT_MS} from '../timing.js'
+import {AUTO_LOGIN_LOCK_WAIT_MS, LOCK_STALE_MS, LOCK_WAIT_MS} from '../timing.js'
 import {parseCredentialProcessArgs, type CredentialProcessArgs} from './args.js'
 
 export interface CredentialProcessIo {
@@ -45,36 +45,50 @@ export async function roleCredentials(args: CredentialProcessArgs, io: Credentia
   const section = sessionName === undefined ? undefined : await configuredSession(sessionName, io.env)
   // The session's store (keyless_store): only that store's module loads, so the kernel-keyring path never loads keytar.
   const store = openSessionStore(section?.store ?? DEFAULT_STORE, io.env)
+  // One budget for all the waiting behind other processes (this role's fetch here, then the role and session locks
+  // of the miss path): an AWS command hangs at most this long, whichever lock a hung holder keeps.
+  const limitMs = args.autoLogin ? AUTO_LOGIN_LOCK_WAIT_MS : LOCK_WAIT_MS
+  const deadline = Date.now() + limitMs
   if (sessionName !== undefined && section) {
+    const lock = lockPathOf(join(cacheDir(io.env), 'locks'), roleLockName(sessionName, args.accountId, args.roleName))
     // Another process is fetching this very role (a herd of AWS commands started together): wait for it here and
     // read once what it stores, rather than read the empty cache now and again after it, through the miss path's
     // modules (issue 28). A stat when nobody fetches: nothing else on the cached path.
-    const waited = await waitForRelease(
-      lockPathOf(join(cacheDir(io.env), 'locks'), roleLockName(sessionName, args.accountId, args.roleName)),
-      Date.now() + LOCK_WAIT_MS,
-      LOCK_STALE_MS,
-    )
-    const cached = await store.readRoleCredentials(sessionName, args.accountId, args.roleName)
-    const signIn = store.readSignIn(sessionName)
-    // Served only to the session as configured now and signed in now (a re-pointed or deleted section, or
-    // another sign-in, gets fresh ones through the full path, which also reports a missing section). Without a
-    // sign-in entry (signed out, or a token stored before it existed) the token itself says.
-    const binding = signIn !== undefined ? bindingOf(section, signIn) : currentBinding(section, await store.readToken(sessionName))
-    if (isServableFor(cached, binding, now())) {
-      if (args.debug) {
-        const {debug} = await import('../ui/debug.js')
-        const checked = signIn !== undefined ? 'the sign-in marker' : 'the stored token'
-        const after = waited ? ', fetched by another process while this one waited' : ''
-        debug(
-          'role',
-          `${args.accountId}/${args.roleName}: cached role credentials valid until ${cached.expiresAt} (sign-in checked against ${checked}${after})`,
-        )
+    let waited = await waitForRelease(lock, deadline, LOCK_STALE_MS)
+    for (;;) {
+      const cached = await store.readRoleCredentials(sessionName, args.accountId, args.roleName)
+      const signIn = store.readSignIn(sessionName)
+      // Served only to the session as configured now and signed in now (a re-pointed or deleted section, or
+      // another sign-in, gets fresh ones through the full path, which also reports a missing section). Without a
+      // sign-in entry (signed out, or a token stored before it existed) the token itself says.
+      const binding = signIn !== undefined ? bindingOf(section, signIn) : currentBinding(section, await store.readToken(sessionName))
+      if (isServableFor(cached, binding, now())) {
+        if (args.debug) {
+          const {debug} = await import('../ui/debug.js')
+          const checked = signIn !== undefined ? 'the sign-in marker' : 'the stored token'
+          const after = waited ? ', fetched by another process while this one waited' : ''
+          debug(
+            'role',
+            `${args.accountId}/${args.roleName}: cached role credentials valid until ${cached.expiresAt} (sign-in checked against ${checked}${after})`,
+          )
+        }
+        return cached
       }
-      return cached
+      // Nothing to serve, but the role's fetch began while this caller read (a herd's leader takes the lock while
+      // the others start): wait for it too, once, rather than load the miss path's modules only to queue behind it.
+      if (waited || !lockStat(lock)) break
+      waited = await waitForRelease(lock, deadline, LOCK_STALE_MS)
     }
   }
   const {freshRoleCredentials} = await import('./fresh.js')
-  return freshRoleCredentials(args, {...io, store, now})
+  try {
+    return await freshRoleCredentials(args, {...io, store, now, deadline})
+  } catch (error) {
+    // Each lock's wait reports the part of the budget left to it: the line names the whole wait (the copy of the
+    // lock module the miss path loaded made it, so its name, not its class, tells it).
+    if ((error as Error | undefined)?.name === 'LockWaitTimeoutError') throw (error as LockWaitTimeoutError).withWait(limitMs)
+    throw error
+  }
 }
 
 /**

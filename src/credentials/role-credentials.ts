@@ -15,6 +15,11 @@ export interface RoleRequest {
   roleName: string
   /** Run one device-authorization flow (shared by all concurrent callers) when the session has expired. */
   autoLogin: boolean
+  /**
+   * When waiting for other processes' locks ends at the latest (epoch ms): credential-process's one budget for all its
+   * waits (the role's fetch on the cached path, then the role and session locks here). Absent: LOCK_WAIT_MS from now.
+   */
+  deadline?: number
 }
 
 export type WithLock = <T>(name: string, fn: () => Promise<T>, waitMs: number) => Promise<T>
@@ -49,8 +54,12 @@ export async function obtainRoleCredentials(request: RoleRequest, deps: RoleCred
   const now = deps.now ?? Date.now
   const {session, accountId, roleName} = request
   // Without auto-login nobody holds a lock for long; with it, a caller may wait for someone's device flow.
-  const waitMs = request.autoLogin ? AUTO_LOGIN_LOCK_WAIT_MS : LOCK_WAIT_MS
-  const withSessionLock = <T>(name: string, fn: () => Promise<T>) => deps.withSessionLock(name, fn, waitMs)
+  const limitMs = request.autoLogin ? AUTO_LOGIN_LOCK_WAIT_MS : LOCK_WAIT_MS
+  // One budget for every lock this caller waits on, not a full wait per lock: a hung holder of the session lock
+  // behind a slow role lock must not double the time an AWS command hangs.
+  const deadline = request.deadline ?? Date.now() + limitMs
+  const left = () => Math.max(0, deadline - Date.now())
+  const withSessionLock = <T>(name: string, fn: () => Promise<T>) => deps.withSessionLock(name, fn, left())
 
   return deps.withRoleLock(
     request,
@@ -106,11 +115,11 @@ export async function obtainRoleCredentials(request: RoleRequest, deps: RoleCred
             await expireRejectedToken(deps.store, session.name, rejectedToken, withSessionLock)
           }
           if (!(error instanceof SessionExpiredError) || !request.autoLogin || !deps.login || attempt > 0) throw error
-          await loginOnce(session, rejectedToken, deps, waitMs)
+          await loginOnce(session, rejectedToken, deps, left())
         }
       }
     },
-    waitMs,
+    left(),
     // A caller queued behind another's fetch: what that fetch stored, read once, checked against the sign-in as the
     // cache hit checks it (the marker; the token only without one). No second read of anything the holder must redo.
     async () => {

@@ -3,16 +3,17 @@ import {rename, rm, rmdir, stat, writeFile} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import {dirname} from 'node:path'
 
-import {KeylessError} from '../errors.js'
 import {LOCK_ALIVE_STALE_MS, LOCK_STALE_MS, LOCK_WAIT_MS} from '../timing.js'
-import {abandoned, lockPathOf, ownerPath, waitForRelease} from './lock-state.js'
+import {abandoned, lockPathOf, LockWaitTimeoutError, ownerPath, waitForRelease} from './lock-state.js'
 
 export interface LockOptions {
   /** Longest to wait for another holder (default LOCK_WAIT_MS). */
   waitMs?: number
+  /** When waiting ends at the latest (epoch ms), however long waitMs is: a caller's budget shared by several locks. */
+  deadline?: number
   /** A lock not refreshed for this long belongs to a crashed holder and is taken over (default LOCK_STALE_MS). */
   staleMs?: number
-  /** The error to throw when the wait runs out (default: a KeylessError naming `what`). */
+  /** The error to throw when the wait runs out (default: a LockWaitTimeoutError naming `what` and the holder). */
   onTimeout?: (lockPath: string, waitMs: number) => Error
   what?: string
 }
@@ -41,7 +42,7 @@ export async function withLockFile<T>(lockPath: string, fn: () => Promise<T>, op
   mkdirSync(dirname(lockPath), {recursive: true, mode: 0o700})
   const waitMs = options.waitMs ?? LOCK_WAIT_MS
   const staleMs = Math.max(options.staleMs ?? LOCK_STALE_MS, 2000)
-  const deadline = Date.now() + waitMs
+  const deadline = Math.min(Date.now() + waitMs, options.deadline ?? Number.POSITIVE_INFINITY)
   let release: () => Promise<void>
   for (;;) {
     try {
@@ -61,13 +62,7 @@ export async function withLockFile<T>(lockPath: string, fn: () => Promise<T>, op
     } catch (error) {
       if ((error as {code?: string}).code !== 'ELOCKED') throw error
       if (Date.now() >= deadline) {
-        throw (
-          options.onTimeout?.(lockPath, waitMs) ??
-          new KeylessError(
-            `gave up after ${Math.round(waitMs / 1000)} s waiting for another keyless process (${options.what ?? 'lock'})`,
-            `try again; if no other keyless is running, remove ${lockPath}`,
-          )
-        )
+        throw options.onTimeout?.(lockPath, waitMs) ?? new LockWaitTimeoutError(lockPath, waitMs, options.what ?? 'lock')
       }
       if (options.afterRelease) {
         if (await waitForRelease(lockPath, deadline, staleMs)) {

@@ -2,6 +2,7 @@ import {readFileSync, statSync, type Stats} from 'node:fs'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 
+import {KeylessError} from '../errors.js'
 import {LOCK_ALIVE_STALE_MS, LOCK_POLL_MS} from '../timing.js'
 
 /**
@@ -42,9 +43,55 @@ export function abandoned(lockPath: string, staleMs: number, held?: Stats): bool
   } catch {
     // No note: the mtime alone decides.
   }
+  const pid = holderPid(note, lock)
+  return pid === undefined || !alive(pid)
+}
+
+/** The pid the owner note names, when it is a process of this host holding this very lock (the lock's inode). */
+function holderPid(note: string, lock: Stats): number | undefined {
   const [host, pid, ino] = note.trim().split(' ')
-  if (host !== hostname() || Number(ino) !== lock.ino || !/^\d+$/.test(pid ?? '')) return true
-  return !alive(Number(pid))
+  if (host !== hostname() || Number(ino) !== lock.ino || !/^\d+$/.test(pid ?? '')) return undefined
+  return Number(pid)
+}
+
+/** The live process of this host that holds the lock now, by its owner note; undefined when none can be named. */
+export function livePid(lockPath: string): number | undefined {
+  const lock = lockStat(lockPath)
+  if (!lock) return undefined
+  let note = ''
+  try {
+    note = readFileSync(ownerPath(lockPath), 'utf8')
+  } catch {
+    return undefined
+  }
+  const pid = holderPid(note, lock)
+  return pid !== undefined && alive(pid) ? pid : undefined
+}
+
+/**
+ * The one line of a caller that waited for another keyless process as long as it may (LOCK_WAIT_MS in all, however
+ * many locks it waited on): which process holds the lock when it can tell, and what to do about a hung one.
+ */
+export class LockWaitTimeoutError extends KeylessError {
+  override name = 'LockWaitTimeoutError'
+  constructor(
+    readonly lockPath: string,
+    readonly waitedMs: number,
+    readonly what: string,
+    readonly holder: number | undefined = livePid(lockPath),
+  ) {
+    super(
+      `gave up after ${Math.round(waitedMs / 1000)} s waiting for another keyless process (${holder === undefined ? '' : `pid ${holder}, `}${what})`,
+      holder === undefined
+        ? `try again; if no other keyless is running, remove ${lockPath}`
+        : `try again; if it stays stuck, end it (kill ${holder}) and try again`,
+    )
+  }
+
+  /** The same wait reported as the caller's whole wait (the limit it had for every lock together). */
+  withWait(waitedMs: number): LockWaitTimeoutError {
+    return new LockWaitTimeoutError(this.lockPath, waitedMs, this.what, this.holder)
+  }
 }
 
 function alive(pid: number): boolean {

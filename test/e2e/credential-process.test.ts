@@ -1,4 +1,4 @@
-import {chmodSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -179,6 +179,38 @@ describe('credential-process', () => {
     expect([...new Set(traced.filter((u) => u.includes('/dist/')).map((u) => u.slice(u.indexOf('/dist/') + 6)))]).toEqual([
       'credential-process/hot.cjs',
     ])
+  })
+
+  it('a hung live holder of the role lock: the waiter gives up within the one wait limit, with the line naming the holder', async () => {
+    // Issue 28: the waits of one call share one budget (LOCK_WAIT_MS, here shortened to 3 s through its test seam).
+    // It used to wait the whole limit on the cached path and then a whole limit again on the lock itself.
+    await keyless(args(ADMIN)) // warm
+    const store = openSessionStore('keychain', sandbox.env)
+    await store.deleteRoleCredentials(SESSION, ADMIN.accountId, ADMIN.roleName)
+    // Held by a live process (this test's) that stopped touching it 20 s ago: stale for a crashed holder (10 s),
+    // not for a live one (60 s), so no waiter may take it over; it can only give up.
+    const lock = join(sandbox.cacheDir, 'locks', `role-${SESSION}-${ADMIN.accountId}-${ADMIN.roleName}.lock`)
+    mkdirSync(lock, {recursive: true})
+    writeFileSync(`${lock}.owner`, `${hostname()} ${process.pid} ${statSync(lock).ino}\n`)
+    const past = new Date(Date.now() - 20_000)
+    utimesSync(lock, past, past)
+    try {
+      const before = await ops()
+      // Bounded by the runner too: without the shared budget it waits 60 s and more (then code is null).
+      const result = await runKeyless(args(ADMIN), {env: {...env(), KEYLESS_LOCK_WAIT_MS: '3000'}, timeoutMs: 30_000})
+      outputs.push(result)
+      expect({code: result.code, stdout: result.stdout, stderr: result.stderr}).toEqual({
+        code: 1,
+        stdout: '',
+        stderr:
+          `keyless: gave up after 3 s waiting for another keyless process (pid ${process.pid}, role credentials of ` +
+          `${ADMIN.accountId}/${ADMIN.roleName}); try again; if it stays stuck, end it (kill ${process.pid}) and try again\n`,
+      })
+      expect(await ops()).toEqual(before)
+    } finally {
+      rmSync(`${lock}.owner`, {force: true})
+      rmSync(lock, {recursive: true, force: true})
+    }
   })
 
   it('--debug tells on stderr what it did, with every secret redacted (the leak scan covers this stderr)', async () => {
