@@ -1,9 +1,11 @@
 import {execFileSync} from 'node:child_process'
-import {mkdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {hostname} from 'node:os'
 import {dirname, join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {openStore} from '../../src/keychain/stores.js'
+import {openSessionStore} from '../../src/sso/session-store.js'
 import {KEYLESS_BIN, runKeyless, runProcess, type RunResult} from '../helpers/cli.js'
 import {moduleTraceFiles, TRACE_HOOK, traceRegister} from '../helpers/credential-process.js'
 import {startEmulator, type EmulatorHandle} from '../helpers/emulator.js'
@@ -172,6 +174,79 @@ describe('the daily journey on a headless machine (no D-Bus at all)', () => {
       const loaded = readFileSync(trace, 'utf8').split('\n').filter(Boolean)
       expect(loaded.some((u) => u.includes('/dist/credential-process/hot.cjs'))).toBe(true)
       expect(loaded.filter((u) => /node_modules\/(keytar|@aws-sdk|@smithy|@oclif|proper-lockfile)\//.test(u))).toEqual([])
+    } finally {
+      await wipe(seeded)
+      seeded.cleanup()
+    }
+  }, 120_000)
+})
+
+describe('a herd caller on the kernel keyring (issue 28)', () => {
+  it("whose cache read found nothing while its role's fetch began waits for that fetch on the cached path: no miss-path module", async () => {
+    // In a herd, the leader takes the role's lock while the others are still reading the empty cache. Such a caller
+    // used to load the miss path (the lock library, the SDK's modules) only to queue behind the leader.
+    const seeded = makeSandbox()
+    try {
+      await seedSession(emulator, seeded, {session: 'demo', store: 'kernel-keyring'})
+      const argv = ['credential-process', '--session', 'demo', '--account-id', ADMIN.accountId, '--role-name', ADMIN.roleName]
+      const warmup = await keyless(seeded, argv)
+      expect(warmup.code, warmup.stderr).toBe(0)
+      const store = openSessionStore('kernel-keyring', seeded.env)
+      const entry = (await store.readRoleCredentials('demo', ADMIN.accountId, ADMIN.roleName))!
+      await store.deleteRoleCredentials('demo', ADMIN.accountId, ADMIN.roleName)
+      // A keyctl that is slow to answer and says when it has: the "leader" takes the lock during the caller's read.
+      const bin = join(seeded.home, 'slow-bin')
+      mkdirSync(bin, {recursive: true})
+      const marks = join(seeded.home, 'keyctl-calls')
+      const real = execFileSync('sh', ['-c', 'command -v keyctl'], {encoding: 'utf8'}).trim()
+      writeFileSync(
+        join(bin, 'keyctl'),
+        `#!/bin/sh\necho start >> ${marks}\nsleep 1\n${real} "$@"\nrc=$?\necho end >> ${marks}\nexit $rc\n`,
+        {mode: 0o755},
+      )
+      const calls = () => (existsSync(marks) ? readFileSync(marks, 'utf8').split('\n').filter(Boolean) : [])
+      const until = async (ok: () => boolean) => {
+        while (!ok()) await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+      const lock = join(seeded.cacheDir, 'locks', `role-demo-${ADMIN.accountId}-${ADMIN.roleName}.lock`)
+      const files = moduleTraceFiles(seeded.home)
+      writeFileSync(files.hook, TRACE_HOOK)
+      writeFileSync(files.register, traceRegister(files.hook))
+      const trace = join(seeded.home, 'trace.txt')
+      const before = (await emulator.stats()).operations
+      const leader = async () => {
+        await until(() => calls().includes('start'))
+        mkdirSync(lock, {recursive: true})
+        writeFileSync(`${lock}.owner`, `${hostname()} ${process.pid} ${statSync(lock).ino}\n`)
+        // The caller's read has ended (it found nothing) and it has seen the lock; then the "fetch" ends.
+        await until(() => calls().includes('end'))
+        await new Promise((resolve) => setTimeout(resolve, 1000))
+        await store.writeRoleCredentials('demo', ADMIN.accountId, ADMIN.roleName, entry, {
+          signIn: entry.signIn!,
+          startUrl: entry.startUrl!,
+          region: entry.region!,
+        })
+        rmSync(`${lock}.owner`)
+        rmSync(lock, {recursive: true})
+      }
+      const [result] = await Promise.all([
+        runProcess(process.execPath, ['--require', files.register, KEYLESS_BIN, ...argv], {
+          env: headless(seeded, {KEYLESS_MODULE_TRACE: trace, PATH: `${bin}:${process.env.PATH}`}),
+          timeoutMs: 60_000,
+        }),
+        leader(),
+      ])
+      outputs.push({path: 'stderr of the herd caller', text: result.stderr})
+      expect(result.code, result.stderr).toBe(0)
+      expect(JSON.parse(result.stdout).AccessKeyId).toBe(entry.accessKeyId)
+      expect((await emulator.stats()).operations).toEqual(before)
+      // Two reads: the empty one, and the one after the fetch.
+      expect(calls()).toEqual(['start', 'end', 'start', 'end'])
+      const loaded = readFileSync(trace, 'utf8').split('\n').filter(Boolean)
+      expect(loaded.filter((u) => /node_modules\/(@aws-sdk|@smithy|proper-lockfile)\//.test(u))).toEqual([])
+      expect([...new Set(loaded.filter((u) => u.includes('/dist/')).map((u) => u.slice(u.indexOf('/dist/') + 6)))]).toEqual([
+        'credential-process/hot.cjs',
+      ])
     } finally {
       await wipe(seeded)
       seeded.cleanup()
