@@ -143,6 +143,8 @@ class Keychain implements SecretStore {
   private alive = false
   /** The busy line is written once per process, however many calls are slow. */
   private noticed = false
+  /** Set once the collection was seen unlocked before a search (see search). */
+  private searchable = false
   constructor(
     private readonly service: string,
     private readonly timing: Timing,
@@ -196,7 +198,7 @@ class Keychain implements SecretStore {
 
   async delete(key: string): Promise<boolean> {
     // Every part of the key, also those of a write that failed half-way: none of a deleted secret stays behind.
-    const parts = (await this.call('read', (k) => k.findCredentials(this.service)))
+    const parts = (await this.search())
       .map((c) => c.account)
       .filter((a) => a.startsWith(`${key}#`) && PART_SUFFIX.test(a) && !a.slice(key.length + 1).includes('/'))
     for (const name of parts) await this.call('write', (k) => k.deletePassword(this.service, name))
@@ -209,11 +211,25 @@ class Keychain implements SecretStore {
   }
 
   async keys(prefix = ''): Promise<string[]> {
-    const all = await this.call('read', (k) => k.findCredentials(this.service))
+    const all = await this.search()
     return all
       .map((c) => c.account)
       .filter((a) => a.startsWith(prefix) && !PART_SUFFIX.test(a))
       .sort()
+  }
+
+  /**
+   * Every entry of the service. On Linux the collection is asked first whether it is locked: keytar's findCredentials
+   * on a locked collection crashes the whole process (SIGSEGV: libsecret hands it no secret for a locked item;
+   * atom/node-keytar#477), so `status`, `logout` and every delete would die without a word instead of giving the
+   * unlock line. Once per process; getPassword, the cache hit's only call, needs no such check (it answers nothing).
+   */
+  private async search(): Promise<Array<{account: string; password: string}>> {
+    if (!this.searchable && this.timing.platform === 'linux') {
+      await this.assertUnlocked()
+      this.searchable = true
+    }
+    return this.call('read', (k) => k.findCredentials(this.service))
   }
 
   /**

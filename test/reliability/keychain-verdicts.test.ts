@@ -136,3 +136,51 @@ describe('credential-process against the real gnome-keyring', () => {
     },
   )
 })
+
+describe('status and accounts against the real gnome-keyring', () => {
+  /** A signed-in session, then the daemon restarted without its password: the login keyring is there but locked. */
+  async function lockedAfterSignIn(): Promise<void> {
+    await keyring.start('the keyring password')
+    await seedSignedIn()
+    await keyring.stop()
+    await keyring.start()
+    expect(keyring.locked()).toBe(true)
+  }
+  const LOCKED_LINE = `keyless: the OS keychain refused access (its default collection is locked); ${UNLOCK}\n`
+
+  it('status on a LOCKED keychain: exit 1 with the unlock line, not a session shown as signed out', {timeout: 120_000}, async () => {
+    await lockedAfterSignIn()
+    for (const argv of [['status'], ['status', '--json']]) {
+      const result = await runKeyless(argv, {env: onPrivateBus(), timeoutMs: 60_000})
+      expect({argv, code: result.code, signal: result.signal, stdout: result.stdout, stderr: result.stderr}).toEqual({
+        argv,
+        code: 1,
+        signal: null,
+        stdout: '',
+        stderr: LOCKED_LINE,
+      })
+    }
+  })
+
+  it('accounts on a LOCKED keychain: exit 1 with the unlock line, not "not signed in"', {timeout: 120_000}, async () => {
+    await lockedAfterSignIn()
+    for (const argv of [['accounts'], ['accounts', '--json'], ['accounts', '--refresh']]) {
+      const result = await runKeyless(argv, {env: onPrivateBus(), timeoutMs: 60_000})
+      expect({argv, code: result.code, signal: result.signal, stdout: result.stdout, stderr: result.stderr}).toEqual({
+        argv,
+        code: 1,
+        signal: null,
+        stdout: '',
+        stderr: LOCKED_LINE,
+      })
+    }
+  })
+
+  it('status on an unlocked keychain still shows the session (the locked check passes it by)', {timeout: 120_000}, async () => {
+    await keyring.start('the keyring password')
+    await seedSignedIn()
+    const result = await runKeyless(['status', '--json'], {env: onPrivateBus(), timeoutMs: 60_000})
+    expect({code: result.code, stderr: result.stderr}).toEqual({code: 0, stderr: ''})
+    expect(JSON.parse(result.stdout).sessions[0]).toMatchObject({name: SESSION, hasRefreshToken: false, roleCredentials: [{...ROLE}]})
+  })
+})
