@@ -57,11 +57,6 @@ const PROFILE = 1
 const SSO_SESSION = 2
 /** The hash seed of the sections known by their header (any but profiles and sso-sessions). */
 const OTHER = 7
-/**
- * A name as `[profile NAME]` and `[sso-session NAME]` hold it when shlex has nothing to do (no blank, no quote, no
- * backslash), up to the header's `]` (a name with a `]` in it takes the slow way).
- */
-const PLAIN_NAME = /[^ \t\r\n'"\\\]]+/y
 
 /** Past this many keys a section's duplicate check uses a set of names (below it a scan of the few keys is cheaper). */
 const MANY_KEYS = 16
@@ -346,18 +341,28 @@ export class SectionTable {
     r[s + S_KEY_TO] = keyFrom
     r[s + S_HEADER] = headerStart
     r[s + S_HEADER_END] = headerEnd
+    // The previous section ends at this header (close() ends the last one): no second pass over the sections.
+    if (index > 0) r[s - S_SIZE + S_END] = line
     const {text} = this
     // What botocore's build_profile_map makes of the header (ini-syntax.ts's classifyHeader): the common
     // `[profile NAME]` and `[sso-session NAME]` without cutting anything out of the text.
     const type = text.startsWith('profile ', headerStart) ? PROFILE : text.startsWith('sso-session ', headerStart) ? SSO_SESSION : 0
     if (type !== 0) {
+      // The name checked for anything shlex would change (a blank, a quote, a backslash, a `]`) and hashed in the
+      // same pass (hash() below, inline: this runs once per section, thousands of times).
       const nameFrom = headerStart + (type === PROFILE ? 8 : 12)
-      PLAIN_NAME.lastIndex = nameFrom
-      if (PLAIN_NAME.test(text) && PLAIN_NAME.lastIndex === headerEnd) {
+      let h = 0x811c9dc5 ^ type
+      let k = nameFrom
+      for (; k < headerEnd; k++) {
+        const c = text.charCodeAt(k)
+        if (c <= 0x20 || c === 0x22 || c === 0x27 || c === 0x5c || c === 0x5d) break
+        h = Math.imul(h ^ c, 0x01000193)
+      }
+      if (k === headerEnd && k > nameFrom) {
         r[s + S_TYPE] = type
         r[s + S_NAME] = nameFrom
         r[s + S_NAME_END] = headerEnd
-        r[s + S_HASH] = hash(text, nameFrom, headerEnd, type)
+        r[s + S_HASH] = h
         return this.#enter(index)
       }
     }
@@ -461,10 +466,9 @@ export class SectionTable {
     return this.#ignored.get(index)
   }
 
-  /** Each section ends where the next one's header is, the last at line `lineCount`. */
+  /** Each section ends where the next one's header is (set by add), the last at line `lineCount`. */
   close(lineCount: number): void {
-    const r = this.records
-    for (let k = 0; k < this.count; k++) r[k * S_SIZE + S_END] = k + 1 < this.count ? (r[(k + 1) * S_SIZE + S_START] as number) : lineCount
+    if (this.count > 0) this.records[(this.count - 1) * S_SIZE + S_END] = lineCount
   }
 }
 
