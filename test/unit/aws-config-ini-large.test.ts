@@ -107,6 +107,47 @@ describe('the AWS config parser on a large file', () => {
     expect(findSection(looked, 'profile', 'quoted 1')?.header).toBe('profile "quoted 1"')
   })
 
+  it('reads key lines as the previous parser does, on the fast path for synced lines and off it (random files)', () => {
+    // The scanner takes `name = value` lines of a synced profile through one regex match; near misses take the
+    // general path. Both must give the reference model, or fail with its line and reason (a key set twice).
+    const name = fc.constantFrom(
+      'region',
+      'Region',
+      'REGION',
+      'credential_process',
+      'keyless_session',
+      'a',
+      'x9_',
+      's3',
+      'rÉgion',
+      '9lives',
+    )
+    const delimiter = fc.constantFrom(' = ', '=', ' =', '= ', '  =  ', ' : ', ':', '\t=\t', ' = = ')
+    const value = fc.constantFrom('us-east-1', 'x', '', ' ', 'a b', 'trailing ', 'tab\t', 'é', 'v\u0085', 'v\x1c', '"q"', 'a = b : c', '~')
+    const keyLine = fc.tuple(fc.constantFrom('', '', '', ' ', '\t'), name, delimiter, value).map((parts) => parts.join(''))
+    const line = fc.oneof(
+      {weight: 8, arbitrary: keyLine},
+      {weight: 1, arbitrary: fc.constantFrom('[profile p]', '[profile q]', '[default]', '[sso-session s]', '[profile "p"]')},
+      {weight: 1, arbitrary: fc.constantFrom('', '# c', '  nested = 1')},
+    )
+    const file = fc
+      .tuple(fc.array(fc.tuple(line, fc.constantFrom('\n', '\n', '\n', '\r\n', '\r')), {maxLength: 25}), fc.boolean())
+      .map(([lines, ascii]) => '[profile start]\n' + lines.map(([l, e]) => (ascii ? l.replace(/[^\0-\x7f]/g, 'e') : l) + e).join(''))
+    fc.assert(
+      fc.property(file, (text) => {
+        let reference: ReturnType<typeof referenceParse> | Error
+        try {
+          reference = referenceParse(text)
+        } catch (error) {
+          reference = error as Error
+        }
+        if (reference instanceof Error) expect(() => parseConfig(text)).toThrow(reference.message)
+        else expect(plain(parseConfig(text))).toStrictEqual(reference)
+      }),
+      {numRuns: 3000},
+    )
+  })
+
   it('fails where the previous parser fails, with the same line and reason', () => {
     const base = largeConfig(300).split('\n')
     const bad = [
