@@ -148,6 +148,65 @@ describe('the AWS config parser on a large file', () => {
     )
   })
 
+  it('gives the same model as the previous parser, or the same error, on any mix of lines (random files)', () => {
+    const piece = fc.constantFrom(
+      '[default]',
+      '[profile a]',
+      '[profile "a"]',
+      "[profile 'b c']",
+      '[profile a b]',
+      '[sso-session s]',
+      '[services x]',
+      '[x]',
+      '[]',
+      '[unclosed',
+      '[profile a] trailing',
+      ' [indented]',
+      'region = us-east-1',
+      'Region=eu-west-1',
+      'k : v',
+      's3 =',
+      '  max = 1',
+      '\tsigned = yes',
+      '  no equals',
+      '# c',
+      '; c',
+      '  # c',
+      '',
+      ' ',
+      '\t',
+      'v\u0085',
+      '\u00a0x = 1',
+      'x = [profile a]',
+      '= v',
+      'k =',
+      'k = v = w',
+      'ключ = значение',
+      '\u2028',
+      'a\u0000b = c',
+    )
+    const eol = fc.constantFrom('\n', '\r\n', '\r', '\n\r', '')
+    const file = fc
+      .tuple(fc.boolean(), fc.array(fc.tuple(piece, eol), {maxLength: 30}))
+      .map(([bom, lines]) => (bom ? '\ufeff' : '') + lines.map(([l, e]) => l + e).join(''))
+    fc.assert(
+      fc.property(file, (text) => {
+        let reference: ReturnType<typeof referenceParse> | Error
+        try {
+          reference = referenceParse(text)
+        } catch (error) {
+          reference = error as Error
+        }
+        if (reference instanceof Error) expect(() => parseConfig(text)).toThrow(reference.message)
+        else {
+          expect(plain(parseConfig(text))).toStrictEqual(reference)
+          expect(serializeConfig(parseConfig(text))).toBe(text)
+        }
+      }),
+      {numRuns: 3000},
+    )
+  })
+
   it('fails where the previous parser fails, with the same line and reason', () => {
     const base = largeConfig(300).split('\n')
     const bad = [
