@@ -1,5 +1,6 @@
 import {readConfigText} from '../aws-config/atomic-write.js'
 import {parseConfig} from '../aws-config/ini.js'
+import {noteConfigTextRead} from '../aws-config/sdk-config-view.js'
 import {configFilePath, displayPath} from '../aws-config/paths.js'
 import {listSsoSessions, resolveSessionName} from '../aws-config/sso-sessions.js'
 import {KeylessError} from '../errors.js'
@@ -24,6 +25,8 @@ export interface ConfigSessions {
 export async function readSessions(env: NodeJS.ProcessEnv = process.env): Promise<ConfigSessions> {
   const path = configFilePath(env)
   const text = await readConfigText(path)
+  // The SDK clients this command may create read their settings from this text too (sdk-config-view.ts).
+  noteConfigTextRead(path, text)
   return sessionsIn(text, env)
 }
 

@@ -2,6 +2,7 @@ import {readFileSync, writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {openKeychain} from '../../src/keychain/keychain.js'
 import {KEYLESS_BIN, runProcess} from '../helpers/cli.js'
 import {configText, SESSION} from '../helpers/credential-process.js'
 import {startEmulator, type EmulatorHandle} from '../helpers/emulator.js'
@@ -64,6 +65,7 @@ beforeAll(async () => {
     configText(fixture.startUrl, fixture.region, [
       {name: 'sandbox.AdministratorAccess', accountId: '111111111111', roleName: 'AdministratorAccess'},
       {name: 'staging.PowerUserAccess', accountId: '222222222222', roleName: 'PowerUserAccess'},
+      {name: 'production', accountId: '333333333333', roleName: 'ReadOnlyAccess'},
     ]),
   )
   await seedSession(emulator, sandbox, {skipConfig: true})
@@ -77,29 +79,32 @@ afterAll(async () => {
 })
 
 describe('each command reads the AWS config file once', () => {
-  it('the trace sees every reader: the SDK reads the file on a cache miss, keyless on every call', {timeout: 60_000}, async () => {
-    const miss = await reads(
-      ['credential-process', '--session', SESSION, '--account-id', '333333333333', '--role-name', 'ReadOnlyAccess'],
-      'probe',
-    )
-    expect(miss.sdk).toBeGreaterThan(0)
-    expect(miss.own).toBeGreaterThan(0)
+  it('the trace sees every reader: the AWS SDK reading the file (whoami resolves credentials through it)', {timeout: 60_000}, async () => {
+    await reads(['credential-process', '--session', SESSION, '--account-id', '333333333333', '--role-name', 'ReadOnlyAccess'], 'warm')
+    const whoami = await reads(['whoami', '--profile', 'production'], 'whoami')
+    expect(whoami.sdk).toBeGreaterThan(0)
+    expect(whoami.own).toBeGreaterThan(0)
   })
 
   it(
-    'credential-process: once on a cache miss (the section the cache check read goes on to the fetch), once on a hit',
+    'credential-process: once on a hit; on a miss the section, then the file once for the SDK clients, which read no more',
     {timeout: 60_000},
     async () => {
       const miss = await reads(['credential-process', '--session', SESSION, ...ROLE], 'cp-miss')
       expect(JSON.parse(miss.stdout).Version).toBe(1)
-      expect(miss.own).toBe(1)
+      // The cache check read the session's section alone; the SDK clients get the file without other profiles
+      // (sdk-config-view.ts): the SDK would otherwise parse all of it for each setting it looks up.
+      expect(miss.own).toBe(2)
+      expect(miss.sdk).toBe(0)
       expect((await reads(['credential-process', '--session', SESSION, ...ROLE], 'cp-hit')).own).toBe(1)
     },
   )
 
   it('exec and env: once, the profile, the session, its store and its binding from the same read', {timeout: 90_000}, async () => {
     // A miss first (the role was never fetched), then the cached path.
-    expect((await reads(['exec', '--profile', 'staging.PowerUserAccess', '--', 'true'], 'exec-miss')).own).toBe(1)
+    const miss = await reads(['exec', '--profile', 'staging.PowerUserAccess', '--', 'true'], 'exec-miss')
+    expect(miss.own).toBe(1)
+    expect(miss.sdk).toBe(0)
     expect((await reads(['exec', '--profile', 'staging.PowerUserAccess', '--', 'true'], 'exec-hit')).own).toBe(1)
     const env = await reads(['env', '--account', '222222222222', '--role', 'ReadOnlyAccess', '--format', 'json'], 'env')
     expect(JSON.parse(env.stdout).AWS_ACCESS_KEY_ID).toMatch(/^ASIA/)
@@ -112,11 +117,51 @@ describe('each command reads the AWS config file once', () => {
     async () => {
       const first = await reads(['profiles', 'sync', '--json'], 'sync-first')
       expect(JSON.parse(first.stdout).added.length).toBeGreaterThan(0)
-      // The write itself reads the file it replaces, for the backup.
+      // The listing's SDK clients read their settings from the first read; the write reads the file it replaces,
+      // for the backup.
       expect(first.own).toBe(3)
+      expect(first.sdk).toBe(0)
       const again = await reads(['profiles', 'sync', '--json'], 'sync-again')
       expect(JSON.parse(again.stdout).added).toEqual([])
       expect(again.own).toBe(2)
+    },
+  )
+
+  it(
+    'the SDK clients still read the settings of the profile in use from the narrowed file (endpoint_url of default, of AWS_PROFILE)',
+    {timeout: 90_000},
+    async () => {
+      const original = readFileSync(sandbox.configFile, 'utf8')
+      // 3,000 other profiles around the ones that matter, and no AWS_ENDPOINT_URL: only the config file leads the
+      // SDK to the emulator.
+      const others = Array.from(
+        {length: 3000},
+        (_, n) => `[profile other-${n}]\nregion = eu-west-1\nendpoint_url = http://127.0.0.1:1\n`,
+      ).join('\n')
+      const run = async (configured: string, extra: NodeJS.ProcessEnv, role: string) => {
+        writeFileSync(sandbox.configFile, `${others}\n${configured}\n${original}`)
+        const env = {...sandbox.env, AWS_REGION: 'us-east-1', ...extra}
+        // A cache miss: the role's cached credentials (an earlier test fetched them) are dropped first.
+        await openKeychain({service: sandbox.keychainService}).delete(`session/${SESSION}/role/222222222222/${role}`)
+        const before = (await emulator.stats()).operations.GetRoleCredentials
+        const result = await runProcess(
+          process.execPath,
+          [KEYLESS_BIN, 'credential-process', '--session', SESSION, '--account-id', '222222222222', '--role-name', role],
+          {env, timeoutMs: 60_000},
+        )
+        expect(result.code, result.stderr).toBe(0)
+        expect((await emulator.stats()).operations.GetRoleCredentials - before).toBe(1)
+      }
+      try {
+        await run(`[default]\nendpoint_url = ${emulator.url}\n`, {}, 'ReadOnlyAccess')
+        await run(
+          `[default]\nendpoint_url = http://127.0.0.1:1\n[profile chosen]\nendpoint_url = ${emulator.url}\n`,
+          {AWS_PROFILE: 'chosen'},
+          'PowerUserAccess',
+        )
+      } finally {
+        writeFileSync(sandbox.configFile, original)
+      }
     },
   )
 
