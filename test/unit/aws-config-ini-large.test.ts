@@ -77,6 +77,22 @@ const plain = (doc: ConfigDocument) => ({
   ignored: doc.ignored,
 })
 
+/** The model the previous parser gives, and the same bytes back; or the very error it throws. */
+function expectAsReference(text: string): void {
+  let reference: ReturnType<typeof referenceParse> | Error
+  try {
+    reference = referenceParse(text)
+  } catch (error) {
+    reference = error as Error
+  }
+  if (reference instanceof Error) {
+    expect(() => parseConfig(text)).toThrow(reference.message)
+    return
+  }
+  expect(plain(parseConfig(text))).toStrictEqual(reference)
+  expect(serializeConfig(parseConfig(text))).toBe(text)
+}
+
 describe('the AWS config parser on a large file', () => {
   it('gives the same model as the previous parser for a 1 MB config of 10,000 sections and round-trips it byte for byte', () => {
     const text = largeConfig(10_000)
@@ -134,16 +150,7 @@ describe('the AWS config parser on a large file', () => {
       .tuple(fc.array(fc.tuple(line, fc.constantFrom('\n', '\n', '\n', '\r\n', '\r')), {maxLength: 25}), fc.boolean())
       .map(([lines, ascii]) => '[profile start]\n' + lines.map(([l, e]) => (ascii ? l.replace(/[^\0-\x7f]/g, 'e') : l) + e).join(''))
     fc.assert(
-      fc.property(file, (text) => {
-        let reference: ReturnType<typeof referenceParse> | Error
-        try {
-          reference = referenceParse(text)
-        } catch (error) {
-          reference = error as Error
-        }
-        if (reference instanceof Error) expect(() => parseConfig(text)).toThrow(reference.message)
-        else expect(plain(parseConfig(text))).toStrictEqual(reference)
-      }),
+      fc.property(file, (text) => expectAsReference(text)),
       {numRuns: 3000},
     )
   })
@@ -190,19 +197,7 @@ describe('the AWS config parser on a large file', () => {
       .tuple(fc.boolean(), fc.array(fc.tuple(piece, eol), {maxLength: 30}))
       .map(([bom, lines]) => (bom ? '\ufeff' : '') + lines.map(([l, e]) => l + e).join(''))
     fc.assert(
-      fc.property(file, (text) => {
-        let reference: ReturnType<typeof referenceParse> | Error
-        try {
-          reference = referenceParse(text)
-        } catch (error) {
-          reference = error as Error
-        }
-        if (reference instanceof Error) expect(() => parseConfig(text)).toThrow(reference.message)
-        else {
-          expect(plain(parseConfig(text))).toStrictEqual(reference)
-          expect(serializeConfig(parseConfig(text))).toBe(text)
-        }
-      }),
+      fc.property(file, (text) => expectAsReference(text)),
       {numRuns: 3000},
     )
   })
@@ -228,16 +223,7 @@ describe('the AWS config parser on a large file', () => {
     for (const [k, line] of bad.entries()) {
       const lines = [...base]
       lines.splice(100 + k * 97, 0, line)
-      const text = lines.join('\n')
-      const reference = (() => {
-        try {
-          return referenceParse(text)
-        } catch (error) {
-          return error as Error
-        }
-      })()
-      if (reference instanceof Error) expect(() => parseConfig(text)).toThrow(reference.message)
-      else expect(plain(parseConfig(text))).toStrictEqual(reference)
+      expectAsReference(lines.join('\n'))
     }
   })
 })
