@@ -13,6 +13,8 @@
  *   own cost     cached (large config) - bareKeytar, where bareKeytar is the least any credential_process can
  *                do: load keytar, read the entry, write it with fs.writeSync(1). Target <= 5 ms on each Node.js.
  *   audit/whoami with each config (reported; they may grow by no more than the parse).
+ *   miss         credential-process on a cache miss (GetRoleCredentials through the SDK), with each config: the SDK
+ *                clients are handed the file without the other profiles, so the miss should not grow either.
  * Each subject also gets its CPU time (children's user + system, /proc/self/stat): npm run bench judges on it.
  * Run inside a keychain: `bash scripts/with-keychain.sh npx tsx bench/large-config.ts`. Prints one JSON object.
  */
@@ -128,6 +130,18 @@ async function main() {
     keyless(cachedArgs, envLarge) // fills the keychain cache
     const entry = `session/${SESSION}/role/${role.accountId}/${role.roleName}`
     const bareKeytar = `require(${JSON.stringify(join(ROOT, 'node_modules', 'keytar'))}).getPassword(${JSON.stringify(sandbox.keychainService)}, ${JSON.stringify(entry)}).then((v) => require('node:fs').writeSync(1, v ? '{"Version":1}' : ''))`
+    // A cache miss (GetRoleCredentials through the SDK) of another role: its cached entry dropped before each run.
+    const otherRole = /--account-id[= ](\d+) --role-name[= ](\S+)/.exec(
+      readFileSync(large, 'utf8')
+        .split(/\n(?=\[)/)
+        .filter((s) => s.startsWith('[profile '))[1]!,
+    )!
+    const missArgs = ['credential-process', '--session', SESSION, '--account-id', otherRole[1]!, '--role-name', otherRole[2]!]
+    const dropMissEntry = `import(${JSON.stringify(join(ROOT, 'dist', 'keychain', 'keychain.js'))}).then(({openKeychain}) => openKeychain({service: ${JSON.stringify(sandbox.keychainService)}}).delete(${JSON.stringify(`session/${SESSION}/role/${otherRole[1]}/${otherRole[2]}`)}))`
+    const miss = (e: NodeJS.ProcessEnv) => {
+      spawnSync(process.execPath, ['-e', dropMissEntry], {env})
+      return timed(process.execPath, [KEYLESS_BIN, ...missArgs], e, (out) => /"Version": ?1/.test(out)).ms
+    }
     const node24 = process.env.KEYLESS_BENCH_NODE24 || undefined
     const hasCreds = (out: string) => /"Version": ?1/.test(out)
     const subjects: Record<string, () => number> = {
@@ -150,6 +164,8 @@ async function main() {
         sectionsMs.push(allMs)
         return r.ms
       },
+      missSmall: () => miss(envSmall),
+      missLarge: () => miss(envLarge),
       // whoami with the emulator's static IAM-user key in the environment: it still reads the config file.
       auditSmall: () => keyless(['audit', '--json'], envSmall).ms,
       auditLarge: () => keyless(['audit', '--json'], envLarge).ms,
@@ -212,6 +228,8 @@ async function main() {
         nodeMs: m('node'),
         node20: perNode('', process.version),
         node24: node24 ? perNode('24', spawnSync(node24, ['--version'], {encoding: 'utf8'}).stdout.trim()) : null,
+        missSmallMs: m('missSmall'),
+        missLargeMs: m('missLarge'),
         auditSmallMs: m('auditSmall'),
         auditLargeMs: m('auditLarge'),
         whoamiSmallMs: m('whoamiSmall'),

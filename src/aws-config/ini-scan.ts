@@ -57,11 +57,10 @@ const PROFILE = 1
 const SSO_SESSION = 2
 /** The hash seed of the sections known by their header (any but profiles and sso-sessions). */
 const OTHER = 7
-/**
- * A name as `[profile NAME]` and `[sso-session NAME]` hold it when shlex has nothing to do (no blank, no quote, no
- * backslash), up to the header's `]` (a name with a `]` in it takes the slow way).
- */
-const PLAIN_NAME = /[^ \t\r\n'"\\\]]+/y
+
+/** A synced profile's key line (see scanConfig's fast path): a lower-case ASCII name, ` = `, a value that starts and
+ * ends with a printable ASCII character, an LF. */
+const KEY_LINE = /[a-z][a-z0-9_]* = [!-~](?:[^\r\n]*[!-~])?\n/y
 
 /** Past this many keys a section's duplicate check uses a set of names (below it a scan of the few keys is cheaper). */
 const MANY_KEYS = 16
@@ -132,6 +131,46 @@ export function scanConfig(text: string, from: number, path: string, single: boo
       info.set(lineInfo)
       lineInfo = info
     }
+    // The line of a synced profile, `name = value` with a lower-case ASCII name, one blank each side, a value from
+    // one printable character to another and an LF, is recognised by one match of a native regex: this loop runs as
+    // cold code (V8 takes longer to optimise it than the scan lasts), where every character tested in JavaScript
+    // costs more. It records what the general path below would (test/unit/aws-config-ini-large.test.ts and the
+    // botocore property test hold the two equal); anything else takes the general path.
+    const c0 = text.charCodeAt(pos)
+    if (ascii && c0 >= 0x61 && c0 <= 0x7a && sections.count > 0 && !keyNames && keyCount - sectionKeyFrom < MANY_KEYS) {
+      KEY_LINE.lastIndex = pos
+      if (KEY_LINE.test(text)) {
+        const nl = KEY_LINE.lastIndex - 1
+        const nameEnd = text.indexOf(' ', pos)
+        const nameLength = nameEnd - pos
+        for (let k = sectionKeyFrom; k < keyCount; k++) {
+          const r = k * K_SIZE
+          if ((keys[r + K_NAME_END] as number) - (keys[r + K_NAME] as number) !== nameLength) continue
+          const lower = text.slice(pos, nameEnd).toLowerCase()
+          if (keyName(text, keys, k) === lower) duplicateKey(fail, i, text, pos, nameEnd, keys, sectionKeyFrom, keyCount, lower, sections)
+        }
+        const r = keyCount * K_SIZE
+        if (r + K_SIZE > keys.length) keys = grow(keys, r + K_SIZE)
+        keys[r + K_LINE] = i
+        keys[r + K_NAME] = pos
+        keys[r + K_NAME_END] = nameEnd
+        keys[r + K_VALUE] = nameEnd + 3
+        keys[r + K_VALUE_END] = nl
+        keys[r + K_END] = i + 1
+        keyCount++
+        const s = (sections.count - 1) * S_SIZE
+        sections.records[s + S_KEY_TO] = keyCount
+        sections.records[s + S_BODY_END] = i + 1
+        option = i
+        optionIndent = 0
+        optionNested = false
+        lineStart[i] = pos
+        lineInfo[i] = KEY | (1 << 3)
+        lf++
+        pos = nl + 1
+        continue
+      }
+    }
     // The line: up to the next LF, CRLF or lone CR (Python's universal newlines).
     if (nextCr < pos) {
       nextCr = text.indexOf('\r', pos)
@@ -144,7 +183,8 @@ export function scanConfig(text: string, from: number, path: string, single: boo
     let eolLength: number
     if (nextCr < nl) {
       end = nextCr
-      if (nextCr + 1 === nl) {
+      // (nl is n when no LF is left: a CR that ends the text is a lone CR, not half of a CRLF.)
+      if (nextCr + 1 === nl && nl < n) {
         eol = 2
         eolLength = 2
         crlf++
@@ -346,18 +386,28 @@ export class SectionTable {
     r[s + S_KEY_TO] = keyFrom
     r[s + S_HEADER] = headerStart
     r[s + S_HEADER_END] = headerEnd
+    // The previous section ends at this header (close() ends the last one): no second pass over the sections.
+    if (index > 0) r[s - S_SIZE + S_END] = line
     const {text} = this
     // What botocore's build_profile_map makes of the header (ini-syntax.ts's classifyHeader): the common
     // `[profile NAME]` and `[sso-session NAME]` without cutting anything out of the text.
     const type = text.startsWith('profile ', headerStart) ? PROFILE : text.startsWith('sso-session ', headerStart) ? SSO_SESSION : 0
     if (type !== 0) {
+      // The name checked for anything shlex would change (a blank, a quote, a backslash, a `]`) and hashed in the
+      // same pass (hash() below, inline: this runs once per section, thousands of times).
       const nameFrom = headerStart + (type === PROFILE ? 8 : 12)
-      PLAIN_NAME.lastIndex = nameFrom
-      if (PLAIN_NAME.test(text) && PLAIN_NAME.lastIndex === headerEnd) {
+      let h = 0x811c9dc5 ^ type
+      let k = nameFrom
+      for (; k < headerEnd; k++) {
+        const c = text.charCodeAt(k)
+        if (c <= 0x20 || c === 0x22 || c === 0x27 || c === 0x5c || c === 0x5d) break
+        h = Math.imul(h ^ c, 0x01000193)
+      }
+      if (k === headerEnd && k > nameFrom) {
         r[s + S_TYPE] = type
         r[s + S_NAME] = nameFrom
         r[s + S_NAME_END] = headerEnd
-        r[s + S_HASH] = hash(text, nameFrom, headerEnd, type)
+        r[s + S_HASH] = h
         return this.#enter(index)
       }
     }
@@ -461,10 +511,9 @@ export class SectionTable {
     return this.#ignored.get(index)
   }
 
-  /** Each section ends where the next one's header is, the last at line `lineCount`. */
+  /** Each section ends where the next one's header is (set by add), the last at line `lineCount`. */
   close(lineCount: number): void {
-    const r = this.records
-    for (let k = 0; k < this.count; k++) r[k * S_SIZE + S_END] = k + 1 < this.count ? (r[(k + 1) * S_SIZE + S_START] as number) : lineCount
+    if (this.count > 0) this.records[(this.count - 1) * S_SIZE + S_END] = lineCount
   }
 }
 

@@ -1,6 +1,51 @@
 import {closeSync, openSync, readFileSync, readSync} from 'node:fs'
 
-import {type ConfigSection, findSsoSessionSection, ssoSessionHeaderName} from './ini.js'
+import {type ConfigSection, findSsoSessionSection, getKey, ssoSessionHeaderName} from './ini.js'
+
+/** Without this scope Identity Center issues no refresh token (PRODUCT.md section 2). */
+export const DEFAULT_SSO_SCOPES: readonly string[] = ['sso:account:access']
+
+export interface SsoSession {
+  name: string
+  /** `sso_start_url`; '' when the section lacks it. */
+  startUrl: string
+  /** `sso_region`; '' when the section lacks it. */
+  region: string
+  /** `sso_registration_scopes`, comma separated in the file; DEFAULT_SSO_SCOPES when absent or empty. */
+  scopes: string[]
+  /**
+   * keyless's own settings for the session: every `keyless_*` key of the section (`keyless_template`,
+   * `keyless_command`, ...), by full key name. The AWS CLI and SDKs ignore keys they do not know.
+   */
+  keyless?: Record<string, string>
+  /** `keyless_login_flow` as written (auth-code or device-code; checked where it is used), when present. */
+  loginFlow?: string
+}
+
+/** Splits `sso_registration_scopes` as the AWS CLI does: commas, surrounding blanks ignored. */
+export function parseScopes(value: string | undefined): string[] {
+  const scopes = (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+  return scopes.length > 0 ? scopes : [...DEFAULT_SSO_SCOPES]
+}
+
+/**
+ * The session an `[sso-session NAME]` section describes: the one place a section becomes a session, for the
+ * commands that read the whole file and for credential-process's cache hit, which reads this section alone.
+ */
+export function ssoSessionOf(s: ConfigSection): SsoSession {
+  const keyless = s.keys.filter((k) => k.name.startsWith('keyless_'))
+  return {
+    name: s.name,
+    startUrl: getKey(s, 'sso_start_url') ?? '',
+    region: getKey(s, 'sso_region') ?? '',
+    scopes: parseScopes(getKey(s, 'sso_registration_scopes')),
+    ...(keyless.length > 0 ? {keyless: Object.fromEntries(keyless.map((k) => [k.name, k.value]))} : {}),
+    ...(getKey(s, 'keyless_login_flow') !== undefined ? {loginFlow: getKey(s, 'keyless_login_flow')} : {}),
+  }
+}
 
 /** How much of the file is in memory at once (grown for a longer line). */
 const CHUNK_BYTES = 64 * 1024

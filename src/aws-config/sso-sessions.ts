@@ -1,30 +1,14 @@
 import {EXIT} from '../errors.js'
 import {InvalidConfigValueError, SsoSessionNotFoundError} from './errors.js'
-import {type ConfigDocument, findSection, getKey, parseConfig, type ParseOptions, sectionsOfType} from './ini.js'
+import {type ConfigDocument, findSection, parseConfig, type ParseOptions, sectionsOfType} from './ini.js'
 import {LineEditor, writeSectionKeys} from './line-editor.js'
+import {DEFAULT_SSO_SCOPES, ssoSessionOf, type SsoSession} from './session-section.js'
+
+// The session a section describes is read in session-section.ts (credential-process's cache hit reads it there too).
+export {DEFAULT_SSO_SCOPES, parseScopes, ssoSessionOf, type SsoSession} from './session-section.js'
 
 /** `configure --login-flow auto`: no saved flow; each login chooses by the machine (PRODUCT.md section 10). */
 export const AUTO_LOGIN_FLOW = 'auto'
-
-/** Without this scope Identity Center issues no refresh token (PRODUCT.md section 2). */
-export const DEFAULT_SSO_SCOPES: readonly string[] = ['sso:account:access']
-
-export interface SsoSession {
-  name: string
-  /** `sso_start_url`; '' when the section lacks it. */
-  startUrl: string
-  /** `sso_region`; '' when the section lacks it. */
-  region: string
-  /** `sso_registration_scopes`, comma separated in the file; DEFAULT_SSO_SCOPES when absent or empty. */
-  scopes: string[]
-  /**
-   * keyless's own settings for the session: every `keyless_*` key of the section (`keyless_template`,
-   * `keyless_command`, ...), by full key name. The AWS CLI and SDKs ignore keys they do not know.
-   */
-  keyless?: Record<string, string>
-  /** `keyless_login_flow` as written (auth-code or device-code; checked where it is used), when present. */
-  loginFlow?: string
-}
 
 export interface SsoSessionInput {
   name: string
@@ -38,28 +22,9 @@ export interface SsoSessionInput {
   store?: string
 }
 
-/** Splits `sso_registration_scopes` as the AWS CLI does: commas, surrounding blanks ignored. */
-export function parseScopes(value: string | undefined): string[] {
-  const scopes = (value ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-  return scopes.length > 0 ? scopes : [...DEFAULT_SSO_SCOPES]
-}
-
 /** Every `[sso-session NAME]` in file order. */
 export function listSsoSessions(doc: ConfigDocument): SsoSession[] {
-  return sectionsOfType(doc, 'sso-session').map((s) => {
-    const keyless = s.keys.filter((k) => k.name.startsWith('keyless_'))
-    return {
-      name: s.name,
-      startUrl: getKey(s, 'sso_start_url') ?? '',
-      region: getKey(s, 'sso_region') ?? '',
-      scopes: parseScopes(getKey(s, 'sso_registration_scopes')),
-      ...(keyless.length > 0 ? {keyless: Object.fromEntries(keyless.map((k) => [k.name, k.value]))} : {}),
-      ...(getKey(s, 'keyless_login_flow') !== undefined ? {loginFlow: getKey(s, 'keyless_login_flow')} : {}),
-    }
-  })
+  return sectionsOfType(doc, 'sso-session').map(ssoSessionOf)
 }
 
 /**

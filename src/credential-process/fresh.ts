@@ -8,7 +8,7 @@ import {roleLockName} from '../locks/lock-state.js'
 import {sessionRuntime} from '../sso/runtime.js'
 import {loadSession, loadSessions} from '../sso/session-config.js'
 import type {SessionStore} from '../sso/session-store.js'
-import type {RoleCredentials} from '../sso/types.js'
+import type {RoleCredentials, SsoSession} from '../sso/types.js'
 import type {CredentialProcessArgs} from './args.js'
 
 /** --auto-login with nobody to approve a sign-in: the usual expired-session line, at once, with the reason. */
@@ -28,17 +28,27 @@ export class AutoLoginUnreachableError extends KeylessError {
  */
 export async function freshRoleCredentials(
   args: CredentialProcessArgs,
-  io: {env: NodeJS.ProcessEnv; store: SessionStore; now: () => number; warn: (line: string) => void; deadline?: number},
+  io: {
+    env: NodeJS.ProcessEnv
+    store: SessionStore
+    now: () => number
+    warn: (line: string) => void
+    session?: SsoSession
+    deadline?: number
+  },
 ): Promise<RoleCredentials> {
-  const session = await loadSession(args.session, io.env, 'credential-process').catch(async (error: unknown) => {
-    // The section is gone: the role credentials cached for it belong to nothing any more.
-    const name = args.session ?? io.env.KEYLESS_SESSION
-    const sessions = name ? await loadSessions(io.env).catch(() => undefined) : undefined
-    if (name && sessions && !sessions.some((s) => s.name === name)) {
-      await io.store.deleteAllRoleCredentials(name).catch(() => 0)
-    }
-    throw error
-  })
+  // The session the cached path already read (a usable section), else the whole file, which says what is wrong.
+  const session =
+    io.session ??
+    (await loadSession(args.session, io.env, 'credential-process').catch(async (error: unknown) => {
+      // The section is gone: the role credentials cached for it belong to nothing any more.
+      const name = args.session ?? io.env.KEYLESS_SESSION
+      const sessions = name ? await loadSessions(io.env).catch(() => undefined) : undefined
+      if (name && sessions && !sessions.some((s) => s.name === name)) {
+        await io.store.deleteAllRoleCredentials(name).catch(() => 0)
+      }
+      throw error
+    }))
   // The session's own store (keyless_store), which io.store (opened before the config was checked) may not be.
   const runtime = sessionRuntime(io.env, session)
   const store = runtime.store

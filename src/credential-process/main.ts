@@ -9,12 +9,11 @@
 import {writeSync} from 'node:fs'
 import {join} from 'node:path'
 
-import {getKey} from '../aws-config/ini.js'
 import {cacheDir, configFilePath} from '../aws-config/paths.js'
-import {readSsoSessionSection} from '../aws-config/session-section.js'
+import {readSsoSessionSection, ssoSessionOf, type SsoSession} from '../aws-config/session-section.js'
 import {bindingOf, currentBinding, isServableFor, processCredentialsJson} from '../credentials/process-credentials.js'
 import {EXIT, KeylessError, toUserLine} from '../errors.js'
-import {DEFAULT_STORE, parseStoreKind, STORE_KEY, type StoreKind} from '../keychain/stores.js'
+import {DEFAULT_STORE, storeKindOf, type StoreKind} from '../keychain/stores.js'
 import {lockPathOf, lockStat, roleLockName, waitForRelease, type LockWaitTimeoutError} from '../locks/lock-state.js'
 import {openSessionStore} from '../sso/session-store.js'
 import type {RoleCredentials} from '../sso/types.js'
@@ -26,6 +25,11 @@ export interface CredentialProcessIo {
   /** Warnings and instructions for the user: stderr, never stdout. */
   warn: (line: string) => void
   now?: () => number
+  /**
+   * The session as the caller has just read it from the config file (`exec`, `env`, `console`): not read again.
+   * Without it, credential-process reads the session's section alone.
+   */
+  session?: SsoSession
 }
 
 /** The process-credentials JSON for the arguments: from the keychain cache when it has more than 15 minutes left. */
@@ -42,7 +46,7 @@ export async function roleCredentials(args: CredentialProcessArgs, io: Credentia
   const now = io.now ?? Date.now
   if (args.debug) (await import('../ui/debug.js')).enableDebug()
   const sessionName = args.session ?? (io.env.KEYLESS_SESSION || undefined)
-  const section = sessionName === undefined ? undefined : await configuredSession(sessionName, io.env)
+  const section = sessionName === undefined ? undefined : configuredSession(sessionName, io)
   // The session's store (keyless_store): only that store's module loads, so the kernel-keyring path never loads keytar.
   const store = openSessionStore(section?.store ?? DEFAULT_STORE, io.env)
   // One budget for all the waiting behind other processes (this role's fetch here, then the role and session locks
@@ -81,8 +85,11 @@ export async function roleCredentials(args: CredentialProcessArgs, io: Credentia
     }
   }
   const {freshRoleCredentials} = await import('./fresh.js')
+  // The session already read goes on to the miss path, which then reads the config file no more (a usable one:
+  // else the miss path reads the whole file to say what is wrong with it).
+  const usable = section?.session.startUrl && section.session.region ? section.session : undefined
   try {
-    return await freshRoleCredentials(args, {...io, store, now, deadline})
+    return await freshRoleCredentials(args, {...io, store, now, session: usable, deadline})
   } catch (error) {
     // Each lock's wait reports the part of the budget left to it: the line names the whole wait (the copy of the
     // lock module the miss path loaded made it, so its name, not its class, tells it).
@@ -92,23 +99,24 @@ export async function roleCredentials(args: CredentialProcessArgs, io: Credentia
 }
 
 /**
- * The session's start URL, region and store as the config file says now; undefined when it cannot tell (no such
- * section, an unreadable file or section, an unknown keyless_store: the full path reports each of these). Only
- * the session's own section is read: with thousands of synced profiles, a model of the whole file would cost
- * more than the rest of the cache hit (and the file is read through a small buffer, never whole).
+ * The session as the config file says now (or as the caller just read it), with its start URL, region and store;
+ * undefined when it cannot tell (no such section, an unreadable file or section, an unknown keyless_store: the full
+ * path reports each of these). Only the session's own section is read: with thousands of synced profiles, a model of
+ * the whole file would cost more than the rest of the cache hit (and the file is read through a small buffer, never
+ * whole).
  */
-async function configuredSession(
+function configuredSession(
   name: string,
-  env: NodeJS.ProcessEnv,
-): Promise<{startUrl: string; region: string; store: StoreKind} | undefined> {
+  io: CredentialProcessIo,
+): {session: SsoSession; startUrl: string; region: string; store: StoreKind} | undefined {
   try {
-    const section = readSsoSessionSection(configFilePath(env), name)
-    if (!section) return undefined
-    return {
-      startUrl: getKey(section, 'sso_start_url') ?? '',
-      region: getKey(section, 'sso_region') ?? '',
-      store: parseStoreKind(getKey(section, STORE_KEY), name),
+    let session = io.session?.name === name ? io.session : undefined
+    if (!session) {
+      const section = readSsoSessionSection(configFilePath(io.env), name)
+      if (!section) return undefined
+      session = ssoSessionOf(section)
     }
+    return {session, startUrl: session.startUrl, region: session.region, store: storeKindOf(session)}
   } catch {
     return undefined
   }

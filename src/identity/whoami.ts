@@ -7,7 +7,7 @@ import {explainResolutionError, explainStsError, missingProfileError, missingSou
 import {buildIdentity, type Identity} from './identity.js'
 import {ProviderTrail} from './provider-trail.js'
 import {awsCliUsesSso} from './cli-order.js'
-import {narrowSdkConfigView} from './sdk-config-view.js'
+import {narrowSdkConfigView} from '../aws-config/sdk-config-view.js'
 import {describeSource, environmentSource, type CredentialSource} from './source.js'
 
 /** One retry for a dropped connection; more only delays the one-line error a script is waiting for. */

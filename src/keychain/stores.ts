@@ -21,6 +21,16 @@ export function openStore(kind: StoreKind, options: {service?: string; timeoutMs
   return openKeychain({service, timeoutMs: options.timeoutMs, ...(keytar ? {keytar} : {})})
 }
 
+/**
+ * The store a session's secrets live in: its `keyless_store` (the keychain by default), checked for this platform.
+ * The one place the choice is read: credential-process's cache hit and every command call this.
+ */
+export function storeKindOf(session: {name: string; keyless?: Record<string, string>; store?: string}): StoreKind {
+  const kind = parseStoreKind(session.store ?? session.keyless?.[STORE_KEY], session.name)
+  checkStoreSupported(kind)
+  return kind
+}
+
 /** The other store: where a session's secrets were before a switch. */
 export function otherStore(kind: StoreKind): StoreKind {
   return kind === 'keychain' ? 'kernel-keyring' : 'keychain'

@@ -80,7 +80,8 @@ export async function syncSessionProfiles(
       ? setSessionKeys(synced.text, session.name, options.remember, {path: displayPath(path, env)})
       : synced.text
     const diff = after === before ? '' : await unifiedDiff(displayPath(path, env), before, after)
-    const wrote = options.dryRun ? false : await writeFileAtomic(path, after, {backup: true})
+    // Nothing to change: no write, and no second read of the file to find that out.
+    const wrote = options.dryRun || after === before ? false : await writeFileAtomic(path, after, {backup: true})
     const {added, updated, removed, unchanged, skipped} = synced
     const warnings = [
       ...unwritable.map(

@@ -1,3 +1,4 @@
+import {narrowSdkConfigToProfileInUse} from '../aws-config/sdk-config-view.js'
 import {KeylessError, printable} from '../errors.js'
 import type {RoleCredentials} from '../sso/types.js'
 import {registerSecret} from '../ui/debug.js'
@@ -13,7 +14,7 @@ export async function assumeChain(
   chain: readonly ChainHop[],
   options: {region: string; profile: string; env?: NodeJS.ProcessEnv},
 ): Promise<RoleCredentials> {
-  const {STSClient, AssumeRoleCommand} = await import('@aws-sdk/client-sts')
+  const [{STSClient, AssumeRoleCommand}] = await Promise.all([import('@aws-sdk/client-sts'), narrowSdkConfigToProfileInUse()])
   let credentials = source
   for (const hop of chain) {
     const client = new STSClient({

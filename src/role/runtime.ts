@@ -1,9 +1,7 @@
 import {readAccountsCache} from '../accounts/cache.js'
-import {readConfigText} from '../aws-config/atomic-write.js'
-import {configFilePath} from '../aws-config/paths.js'
 import {roleCredentials} from '../credential-process/main.js'
 import {SessionExpiredError, sessionGone} from '../sso/errors.js'
-import {loadSession} from '../sso/session-config.js'
+import {chooseSession, type ConfigSessions, readSessions} from '../sso/session-config.js'
 import type {RoleCredentials, SsoSession} from '../sso/types.js'
 import {registerSecret} from '../ui/debug.js'
 import {stderrIsTty, stdinIsTty} from '../ui/terminal.js'
@@ -26,15 +24,18 @@ export async function useRole(flags: RoleFlags, options: UseRoleOptions): Promis
   const env = options.env ?? process.env
   const interactive = canPrompt()
   const onExpiry = <T>(session: SsoSession, fn: () => Promise<T>) => (interactive ? loginWhenExpired(session, fn) : fn())
+  // The file is read once: the profile, the session and (in credentialsFor) the store and binding all come from it.
+  let config: Promise<ConfigSessions> | undefined
+  const read = () => (config ??= readSessions(env))
   const choice = await selectRole(flags, {
     command: options.command,
-    configText: () => readConfigText(configFilePath(env)),
-    loadSession: (name) => loadSession(name, env, options.command),
+    configText: async () => (await read()).text,
+    loadSession: async (name) => chooseSession(await read(), name, env, options.command),
     listAccounts: (session) => onExpiry(session, () => listAccounts(session, env)),
     cachedAccounts: async (session) => (await readAccountsCache(session, env))?.accounts,
     pick: interactive ? async (session, accounts) => (await import('../ui/role-picker.js')).pickRole(session, accounts) : undefined,
   })
-  const source = await onExpiry(choice.session, () => credentialsFor(choice, options.debug, env))
+  const source = await onExpiry(choice.session, () => credentialsFor(choice, options.debug, env, undefined, true))
   if (!choice.chain) return {choice, credentials: source}
   const {assumeChain} = await import('./assume.js')
   const region = choice.profileRegion ?? choice.session.region
@@ -56,10 +57,16 @@ export async function credentialsFor(
   debug: boolean,
   env: NodeJS.ProcessEnv = process.env,
   warn: (line: string) => void = (line) => process.stderr.write(line + '\n'),
+  /**
+   * The session as selectRole just read it (the command's first fetch): its store and binding need no other read of
+   * the config file. Later fetches (`exec --server`, hours on) read the section as it is then: a session re-pointed
+   * meanwhile must not be served under its old settings.
+   */
+  asRead = false,
 ): Promise<RoleCredentials> {
   const credentials = await roleCredentials(
     {session: choice.session.name, accountId: choice.accountId, roleName: choice.roleName, autoLogin: false, debug},
-    {env, warn},
+    {env, warn, ...(asRead ? {session: choice.session} : {})},
   )
   registerSecret(credentials.secretAccessKey)
   registerSecret(credentials.sessionToken)

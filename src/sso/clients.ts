@@ -2,6 +2,7 @@ import type {SSOClient} from '@aws-sdk/client-sso'
 import type {SSOOIDCClient} from '@aws-sdk/client-sso-oidc'
 import {Transform} from 'node:stream'
 
+import {narrowSdkConfigToProfileInUse} from '../aws-config/sdk-config-view.js'
 import {AWS_CALL_DEADLINE_MS, AWS_CONNECT_TIMEOUT_MS, AWS_RESPONSE_TIMEOUT_MS} from '../timing.js'
 import {debugEnabled, sdkLogger} from '../ui/debug.js'
 import {recordServerDate, type ServerClock} from './clock.js'
@@ -114,7 +115,7 @@ export interface OidcClientOptions {
  * AWS_ENDPOINT_URL (how the tests and the demo reach the emulator).
  */
 export async function oidcClient(region: string, options: OidcClientOptions = {}): Promise<SSOOIDCClient & {serverClock: ServerClock}> {
-  const {SSOOIDCClient} = await import('@aws-sdk/client-sso-oidc')
+  const [{SSOOIDCClient}] = await Promise.all([import('@aws-sdk/client-sso-oidc'), narrowSdkConfigToProfileInUse()])
   const deadlineMs = options.deadlineMs ?? AWS_CALL_DEADLINE_MS
   // A longer deadline also needs a longer silence allowed, or the response timeout would end the call first.
   const http = options.deadlineMs
@@ -143,7 +144,7 @@ export async function oidcClient(region: string, options: OidcClientOptions = {}
 }
 
 export async function portalClient(region: string, options: {maxAttempts?: number} = {}): Promise<SSOClient> {
-  const {SSOClient} = await import('@aws-sdk/client-sso')
+  const [{SSOClient}] = await Promise.all([import('@aws-sdk/client-sso'), narrowSdkConfigToProfileInUse()])
   return withCallLimits(
     new SSOClient({region, ...options, requestHandler: AWS_HTTP_OPTIONS, ...(debugEnabled() ? {logger: sdkLogger} : {})}),
   )

@@ -1,18 +1,14 @@
 import {ensureCacheDir} from '../aws-config/paths.js'
 import {KeychainUnavailableError} from '../keychain/errors.js'
-import {checkStoreSupported, parseStoreKind, STORE_KEY, STORE_KINDS, type StoreKind} from '../keychain/stores.js'
+import {STORE_KINDS, storeKindOf, type StoreKind} from '../keychain/stores.js'
 import {withFileLock} from '../locks/file-lock.js'
 import {openSessionStore, SessionStore} from './session-store.js'
 
 /** A session as the SSO modules see it: its `keyless_*` keys, or (a session found only in a store) that store. */
 export type SessionRef = {name: string; keyless?: Record<string, string>; store?: string}
 
-/** The store a session's secrets live in: its `keyless_store` (PRODUCT.md section 13), the keychain by default. */
-export function storeKindOf(session: SessionRef): StoreKind {
-  const kind = parseStoreKind(session.store ?? session.keyless?.[STORE_KEY], session.name)
-  checkStoreSupported(kind)
-  return kind
-}
+// A session's store is chosen in keychain/stores.ts (credential-process's cache hit reads it there too).
+export {storeKindOf}
 
 // The session store of a kind lives beside the key layout it uses (credential-process opens it without this module).
 export {openSessionStore}

@@ -77,6 +77,22 @@ const plain = (doc: ConfigDocument) => ({
   ignored: doc.ignored,
 })
 
+/** The model the previous parser gives, and the same bytes back; or the very error it throws. */
+function expectAsReference(text: string): void {
+  let reference: ReturnType<typeof referenceParse> | Error
+  try {
+    reference = referenceParse(text)
+  } catch (error) {
+    reference = error as Error
+  }
+  if (reference instanceof Error) {
+    expect(() => parseConfig(text)).toThrow(reference.message)
+    return
+  }
+  expect(plain(parseConfig(text))).toStrictEqual(reference)
+  expect(serializeConfig(parseConfig(text))).toBe(text)
+}
+
 describe('the AWS config parser on a large file', () => {
   it('gives the same model as the previous parser for a 1 MB config of 10,000 sections and round-trips it byte for byte', () => {
     const text = largeConfig(10_000)
@@ -107,6 +123,85 @@ describe('the AWS config parser on a large file', () => {
     expect(findSection(looked, 'profile', 'quoted 1')?.header).toBe('profile "quoted 1"')
   })
 
+  it('reads key lines as the previous parser does, on the fast path for synced lines and off it (random files)', () => {
+    // The scanner takes `name = value` lines of a synced profile through one regex match; near misses take the
+    // general path. Both must give the reference model, or fail with its line and reason (a key set twice).
+    const name = fc.constantFrom(
+      'region',
+      'Region',
+      'REGION',
+      'credential_process',
+      'keyless_session',
+      'a',
+      'x9_',
+      's3',
+      'rÉgion',
+      '9lives',
+    )
+    const delimiter = fc.constantFrom(' = ', '=', ' =', '= ', '  =  ', ' : ', ':', '\t=\t', ' = = ')
+    const value = fc.constantFrom('us-east-1', 'x', '', ' ', 'a b', 'trailing ', 'tab\t', 'é', 'v\u0085', 'v\x1c', '"q"', 'a = b : c', '~')
+    const keyLine = fc.tuple(fc.constantFrom('', '', '', ' ', '\t'), name, delimiter, value).map((parts) => parts.join(''))
+    const line = fc.oneof(
+      {weight: 8, arbitrary: keyLine},
+      {weight: 1, arbitrary: fc.constantFrom('[profile p]', '[profile q]', '[default]', '[sso-session s]', '[profile "p"]')},
+      {weight: 1, arbitrary: fc.constantFrom('', '# c', '  nested = 1')},
+    )
+    const file = fc
+      .tuple(fc.array(fc.tuple(line, fc.constantFrom('\n', '\n', '\n', '\r\n', '\r')), {maxLength: 25}), fc.boolean())
+      .map(([lines, ascii]) => '[profile start]\n' + lines.map(([l, e]) => (ascii ? l.replace(/[^\0-\x7f]/g, 'e') : l) + e).join(''))
+    fc.assert(
+      fc.property(file, (text) => expectAsReference(text)),
+      {numRuns: 3000},
+    )
+  })
+
+  it('gives the same model as the previous parser, or the same error, on any mix of lines (random files)', () => {
+    const piece = fc.constantFrom(
+      '[default]',
+      '[profile a]',
+      '[profile "a"]',
+      "[profile 'b c']",
+      '[profile a b]',
+      '[sso-session s]',
+      '[services x]',
+      '[x]',
+      '[]',
+      '[unclosed',
+      '[profile a] trailing',
+      ' [indented]',
+      'region = us-east-1',
+      'Region=eu-west-1',
+      'k : v',
+      's3 =',
+      '  max = 1',
+      '\tsigned = yes',
+      '  no equals',
+      '# c',
+      '; c',
+      '  # c',
+      '',
+      ' ',
+      '\t',
+      'v\u0085',
+      '\u00a0x = 1',
+      'x = [profile a]',
+      '= v',
+      'k =',
+      'k = v = w',
+      'ключ = значение',
+      '\u2028',
+      'a\u0000b = c',
+    )
+    const eol = fc.constantFrom('\n', '\r\n', '\r', '\n\r', '')
+    const file = fc
+      .tuple(fc.boolean(), fc.array(fc.tuple(piece, eol), {maxLength: 30}))
+      .map(([bom, lines]) => (bom ? '\ufeff' : '') + lines.map(([l, e]) => l + e).join(''))
+    fc.assert(
+      fc.property(file, (text) => expectAsReference(text)),
+      {numRuns: 3000},
+    )
+  })
+
   it('fails where the previous parser fails, with the same line and reason', () => {
     const base = largeConfig(300).split('\n')
     const bad = [
@@ -128,16 +223,7 @@ describe('the AWS config parser on a large file', () => {
     for (const [k, line] of bad.entries()) {
       const lines = [...base]
       lines.splice(100 + k * 97, 0, line)
-      const text = lines.join('\n')
-      const reference = (() => {
-        try {
-          return referenceParse(text)
-        } catch (error) {
-          return error as Error
-        }
-      })()
-      if (reference instanceof Error) expect(() => parseConfig(text)).toThrow(reference.message)
-      else expect(plain(parseConfig(text))).toStrictEqual(reference)
+      expectAsReference(lines.join('\n'))
     }
   })
 })

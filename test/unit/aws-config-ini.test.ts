@@ -22,6 +22,9 @@ const ROUND_TRIP: Array<[string, string]> = [
     '[services dev]\ns3 =\n  endpoint_url = http://localhost\n[sso-session acme]\nsso_start_url = https://a.b/start\n',
   ],
   ['header with trailing text', '[profile a] ; comment\nregion = x\n'],
+  // A CR that ends the file is a lone CR (old Mac line ending), not half of a CRLF: no LF may be added.
+  ['a lone CR at the very end', '[profile a]\nregion = x\r'],
+  ['a blank line of a lone CR at the end', '[profile a]\r\n\r'],
 ]
 
 describe('parseConfig round trip', () => {

@@ -11,7 +11,7 @@ import {sessionFlag} from '../../flags.js'
 import {syncSessionProfiles, type ProfilesSyncResult} from '../../profiles/sync.js'
 import {notRunnable, optionFlags, syncCommandLine, syncOptionsInForce} from '../../profiles/options.js'
 import {defaultLauncher} from '../../platform/launcher.js'
-import {loadSession, loadSessions} from '../../sso/session-config.js'
+import {chooseSession, readSessions} from '../../sso/session-config.js'
 
 export default class ProfilesSync extends KeylessCommand {
   static override summary = 'Write one credential_process profile per account and role into the AWS config file.'
@@ -47,8 +47,10 @@ export default class ProfilesSync extends KeylessCommand {
 
   async run(): Promise<ProfilesSyncResult> {
     const {flags} = await this.parse(ProfilesSync)
-    const sessions = await loadSessions()
-    const session = await loadSession(flags.session, process.env, this.id)
+    // One read finds the session; the edit reads the file again under its lock (another process may write between).
+    const config = await readSessions()
+    const {sessions} = config
+    const session = chooseSession(config, flags.session, process.env, this.id)
     const options = syncOptionsInForce(
       {template: flags.template, command: flags.command, autoLogin: flags['auto-login'], region: flags.region},
       session,

@@ -2,7 +2,7 @@ import {externalDataInterceptor, loadSharedConfigFiles} from '@smithy/core/confi
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 
-import {configForProfiles} from '../../src/identity/sdk-config-view.js'
+import {configForProfiles} from '../../src/aws-config/sdk-config-view.js'
 
 // whoami hands the AWS SDK's STS client the config file without other profiles' sections (issue 22: the SDK parsed
 // the whole file once per setting). Differential test against the SDK's own reading: for every profile kept (and

@@ -1,4 +1,7 @@
+import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
+
+import {configFilePath} from './paths.js'
 
 /**
  * The AWS SDK for JavaScript parses the whole config file again for each setting an STS client looks up (eight
@@ -81,4 +84,35 @@ export async function narrowSdkConfigView(readPath: string, text: string, keep: 
   } catch {
     // A later SDK that reshaped this hook: whoami reads the whole file as before, only slower.
   }
+}
+
+let narrowedForProfileInUse: Promise<void> | undefined
+/** The config file's text as this command read it (readSessions): the view is cut from it, not from a second read. */
+let readByCommand: {path: string; text: string} | undefined
+
+/** Notes the text a command read from the config file at `path`, for narrowSdkConfigToProfileInUse. */
+export function noteConfigTextRead(path: string, text: string): void {
+  readByCommand = {path, text}
+}
+
+/**
+ * For keyless's own AWS clients (Identity Center's OIDC and portal, STS for role chains), which read only the
+ * settings of the profile the SDK uses in this process: AWS_PROFILE's, else default's. With 3,000 synced profiles the
+ * SDK parsing the whole file for each setting cost every cache miss about a quarter of a second (issue 22); it gets
+ * the file without the other profiles instead. Once per process; a file that cannot be read is left to the SDK.
+ */
+export function narrowSdkConfigToProfileInUse(): Promise<void> {
+  narrowedForProfileInUse ??= (async () => {
+    // process.env, as the SDK reads it (not a command's own env).
+    const path = configFilePath(process.env)
+    let text: string
+    try {
+      text = readByCommand?.path === path ? readByCommand.text : await readFile(path, 'utf8')
+    } catch {
+      return
+    }
+    const profile = process.env.AWS_PROFILE
+    await narrowSdkConfigView(path, text, new Set(profile ? [profile] : []))
+  })()
+  return narrowedForProfileInUse
 }
