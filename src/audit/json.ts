@@ -28,8 +28,10 @@ export function* reportJsonPieces(value: unknown): Generator<string> {
   }
   for (let from = 0; from < findings.length; from += FINDINGS_PER_PIECE) {
     const piece = terminalSafeJson({findings: findings.slice(from, from + FINDINGS_PER_PIECE)})
-    // `{\n  "findings": [\n` + the findings, one per element, joined by `,\n` + `\n  ]\n}`.
-    yield (from === 0 ? `${OPEN}\n` : ',\n') + piece.slice(OPEN.length + 1, piece.length - CLOSE.length)
+    // `{\n  "findings": [\n` + the findings, one per element, joined by `,\n` + `\n  ]\n}`. The findings go out as
+    // they are, a slice of the serialiser's text: joined to the separator first, they would be copied once more.
+    yield from === 0 ? `${OPEN}\n` : ',\n'
+    yield piece.slice(OPEN.length + 1, piece.length - CLOSE.length)
   }
   yield `\n  ]${shell.slice(empty.length)}\n`
 }
