@@ -19,7 +19,7 @@
  * Run inside a keychain: `bash scripts/with-keychain.sh npx tsx bench/large-config.ts`. Prints one JSON object.
  */
 import {spawnSync} from 'node:child_process'
-import {readFileSync as readFile} from 'node:fs'
+import {readFileSync as readFile, renameSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {KEYLESS_BIN, ROOT} from '../test/helpers/cli.js'
@@ -102,13 +102,16 @@ async function main() {
     }
     const listingMs = listings.map((l) => l.value)
     const listingCpuMs = median(listings.map((l) => l.cpuMs))
-    const large = sandbox.configFile
+    // Both configs outside ~/.aws: audit reads every other file under ~/.aws (copies, backups), so with the two side by
+    // side the one-session audit would scan the 650 KB file too, and audit's growth would read smaller than it is.
+    const large = join(sandbox.home, 'large-config')
+    renameSync(sandbox.configFile, large)
     const {readFileSync, statSync} = await import('node:fs')
     const bytes = statSync(large).size
     const profiles = (readFileSync(large, 'utf8').match(/^\[profile /gm) ?? []).length
 
     // The one-session config: the session and one profile, as credential-process reads it.
-    const small = join(sandbox.home, '.aws', 'small-config')
+    const small = join(sandbox.home, 'small-config')
     const profile = readFileSync(large, 'utf8')
       .split(/\n(?=\[)/)
       .find((s) => s.startsWith('[profile '))!

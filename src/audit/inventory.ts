@@ -54,8 +54,9 @@ export async function takeInventory(options: InventoryOptions): Promise<Inventor
     ...(await toolAndShellDrafts(env)),
     ...homeDrafts(env, options.platform),
   ]
-  // A file read above is not found again by --scan (`--scan ~` reaches ~/.s3cfg and ~/.aws too).
-  const read = new Set(drafts.map((d) => d.path).filter(Boolean))
+  // A file read above is not found again by --scan (`--scan ~` reaches ~/.s3cfg and ~/.aws too). Made for --scan
+  // only: without it, 3,000 profiles are 3,000 paths to collect for nothing.
+  const read = options.scan.length > 0 ? new Set(drafts.map((d) => d.path).filter(Boolean)) : new Set<string | undefined>()
   const awsDir = join(homeDir(env), '.aws') + sep
   const covered = (path: string | undefined) => path !== undefined && (read.has(path) || path.startsWith(awsDir))
   for (const dir of options.scan) {

@@ -39,9 +39,9 @@ export function renderReport(report: AuditReport, options: RenderOptions & {clos
     const keylessProfiles = group.filter((f) => f.kind === 'keyless-profile')
     const collapse = severity === 'info' && keylessProfiles.length > 3
     if (collapse) {
-      const names = keylessProfiles.map((f) => f.location.profile).join(', ')
+      const names = firstNames(keylessProfiles, 100)
       out.push(
-        `  ${keylessProfiles.length} keyless profiles: ${printable(names.length > 100 ? `${names.slice(0, 97)}...` : names)}  ${paint(`(${printable(keylessProfiles[0]!.location.file ?? '')})`, '2', options.colour)}`,
+        `  ${keylessProfiles.length} keyless profiles: ${printable(names)}  ${paint(`(${printable(keylessProfiles[0]!.location.file ?? '')})`, '2', options.colour)}`,
       )
     }
     for (const raw of group) {
@@ -62,6 +62,19 @@ export function renderReport(report: AuditReport, options: RenderOptions & {clos
   }
   out.push(options.closing ?? summaryLine(report))
   return out.join('\n') + '\n'
+}
+
+/**
+ * The profile names, comma-separated, cut to `max` characters (the last three `...`): only the names that show are
+ * joined, not 3,000 of them.
+ */
+function firstNames(findings: Finding[], max: number): string {
+  let names = ''
+  for (const [n, f] of findings.entries()) {
+    names += (n === 0 ? '' : ', ') + (f.location.profile ?? '')
+    if (names.length > max) return `${names.slice(0, max - 3)}...`
+  }
+  return names
 }
 
 function counts(report: AuditReport): string {

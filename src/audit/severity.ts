@@ -250,13 +250,17 @@ function tokenCacheRule(draft: Draft, status: FindingStatus): Rated {
   return {severity: 'info', title: `${what} with ${status === 'expired' ? 'expired ' : ''}${list}`, fix}
 }
 
+const RANK: Record<Severity, number> = {critical: 0, high: 1, medium: 2, info: 3}
+
+/** Orders two file names; the same file (3,000 profiles of one config file) skips the collator. */
+const compareText = (a: string, b: string): number => (a === b ? 0 : a.localeCompare(b))
+
 /** Worst first; within a severity by kind, file and line. */
 export function compareFindings(a: Finding, b: Finding): number {
-  const order = ['critical', 'high', 'medium', 'info']
   return (
-    order.indexOf(a.severity) - order.indexOf(b.severity) ||
-    (a.location.file ?? '').localeCompare(b.location.file ?? '') ||
+    RANK[a.severity] - RANK[b.severity] ||
+    compareText(a.location.file ?? '', b.location.file ?? '') ||
     (a.location.line ?? 0) - (b.location.line ?? 0) ||
-    (a.location.variable ?? '').localeCompare(b.location.variable ?? '')
+    compareText(a.location.variable ?? '', b.location.variable ?? '')
   )
 }

@@ -3,7 +3,7 @@ import {join} from 'node:path'
 
 import {readConfigText} from '../aws-config/atomic-write.js'
 import {ConfigReadError, ConfigSyntaxError} from '../aws-config/errors.js'
-import {type ConfigDocument, type ConfigSection, getKey, parseConfig, shlexSplit} from '../aws-config/ini.js'
+import {type ConfigDocument, type ConfigKey, type ConfigSection, getKey, parseConfig, shlexSplit} from '../aws-config/ini.js'
 import {configFilePath, credentialsFilePath, displayPath, homeDir} from '../aws-config/paths.js'
 import {sectionProfileName as profileNameOf} from '../aws-config/remove-keys.js'
 import {registerSecret} from '../ui/debug.js'
@@ -108,12 +108,69 @@ function rawKeyDrafts(text: string, path: string, shown: string, which: 'credent
   }))
 }
 
-function keyOf(section: ConfigSection, region: string | undefined): FoundKey | undefined {
-  const accessKeyId = getKey(section, 'aws_access_key_id')
-  const secretAccessKey = getKey(section, 'aws_secret_access_key')
+/**
+ * The keys of a profile that decide its findings, read in one pass over its keys (a getKey per key looked up
+ * searched each of 3,000 profiles seven times). As getKey reads them: names are lower-cased, and the parser refuses
+ * a key set twice, so the first is the only one.
+ */
+interface ProfileKeys {
+  accessKeyId?: ConfigKey
+  secretAccessKey?: string
+  sessionToken?: string
+  securityToken?: string
+  region?: string
+  credentialProcess?: string
+  keylessSession: boolean
+  /** Any `sso_*` key. */
+  sso: boolean
+  loginSession?: string
+  roleArn?: string
+}
+
+function profileKeys(section: ConfigSection): ProfileKeys {
+  const out: ProfileKeys = {keylessSession: false, sso: false}
+  for (const key of section.keys) {
+    switch (key.name) {
+      case 'aws_access_key_id':
+        out.accessKeyId = key
+        break
+      case 'aws_secret_access_key':
+        out.secretAccessKey = key.value
+        break
+      case 'aws_session_token':
+        out.sessionToken = key.value
+        break
+      case 'aws_security_token':
+        out.securityToken = key.value
+        break
+      case 'region':
+        out.region = key.value
+        break
+      case 'credential_process':
+        out.credentialProcess = key.value
+        break
+      case 'keyless_session':
+        out.keylessSession = true
+        break
+      case 'login_session':
+        out.loginSession = key.value
+        break
+      case 'role_arn':
+        out.roleArn = key.value
+        break
+      default:
+        if (key.name.startsWith('sso_')) out.sso = true
+    }
+  }
+  return out
+}
+
+function keyOf(keys: ProfileKeys, region: string | undefined): FoundKey | undefined {
+  const accessKeyId = keys.accessKeyId?.value
+  const {secretAccessKey} = keys
   if (!accessKeyId) return undefined
   registerSecret(secretAccessKey)
-  const sessionToken = getKey(section, 'aws_session_token') ?? getKey(section, 'aws_security_token')
+  const sessionToken = keys.sessionToken ?? keys.securityToken
   registerSecret(sessionToken)
   return {accessKeyId, secretAccessKey: secretAccessKey ?? '', ...(sessionToken ? {sessionToken} : {}), region}
 }
@@ -123,22 +180,29 @@ export async function awsFileDrafts(env: Env): Promise<Draft[]> {
   const credentials = await readAwsFile(credentialsFilePath(env), env)
   const config = await readAwsFile(configFilePath(env), env)
   const drafts = [...credentials.drafts, ...config.drafts]
-  const configProfiles = new Map<string, ConfigSection>()
-  for (const section of config.doc?.sections ?? []) {
-    const name = profileNameOf(section, 'config')
-    if (name) configProfiles.set(name, section)
+  // The config profile of each credentials profile: made only when the credentials file has profiles to look up.
+  let configProfiles: Map<string, ConfigSection> | undefined
+  const configProfile = (name: string): ConfigSection | undefined => {
+    if (!configProfiles) {
+      configProfiles = new Map()
+      for (const section of config.doc?.sections ?? []) {
+        const profile = profileNameOf(section, 'config')
+        if (profile) configProfiles.set(profile, section)
+      }
+    }
+    return configProfiles.get(name)
   }
 
   for (const section of credentials.doc?.sections ?? []) {
     const name = profileNameOf(section, 'credentials') as string
-    const configSection = configProfiles.get(name)
-    const region = getKey(section, 'region') ?? (configSection && getKey(configSection, 'region'))
-    const key = keyOf(section, region)
-    if (!key) continue
-    const line = section.keys.find((k) => k.name === 'aws_access_key_id')?.line ?? section.start
+    const keys = profileKeys(section)
+    if (!keys.accessKeyId?.value) continue
+    const configSection = configProfile(name)
+    const region = keys.region ?? (configSection && getKey(configSection, 'region'))
+    const key = keyOf(keys, region)!
     drafts.push({
       kind: 'credentials-file-key',
-      location: loc(credentials.shown, line + 1, name, null),
+      location: loc(credentials.shown, keys.accessKeyId.line + 1, name, null),
       key,
       temporary: isTemporary(key),
       path: credentials.path,
@@ -160,12 +224,12 @@ export async function awsFileDrafts(env: Env): Promise<Draft[]> {
     const name = profileNameOf(section, 'config')
     if (!name) continue
     const at = loc(config.shown, section.start + 1, name, null)
-    const key = keyOf(section, getKey(section, 'region'))
+    const keys = profileKeys(section)
+    const key = keyOf(keys, keys.region)
     if (key) {
-      const line = section.keys.find((k) => k.name === 'aws_access_key_id')?.line ?? section.start
       drafts.push({
         kind: 'config-file-key',
-        location: {...at, line: line + 1},
+        location: {...at, line: keys.accessKeyId!.line + 1},
         key,
         temporary: isTemporary(key),
         path: config.path,
@@ -173,19 +237,18 @@ export async function awsFileDrafts(env: Env): Promise<Draft[]> {
       })
       config.holdsSecret = true
     }
-    const process = getKey(section, 'credential_process')
-    const sso = section.keys.some((k) => k.name.startsWith('sso_'))
+    const process = keys.credentialProcess
     if (process !== undefined) {
-      if (getKey(section, 'keyless_session') !== undefined) drafts.push({kind: 'keyless-profile', location: at, path: config.path})
+      if (keys.keylessSession) drafts.push({kind: 'keyless-profile', location: at, path: config.path})
       else drafts.push({kind: 'credential-process-profile', location: at, detail: programOf(process), path: config.path})
-      if (sso)
+      if (keys.sso)
         drafts.push({kind: 'shadowed-profile', location: at, detail: 'its sso_* keys win over its credential_process', path: config.path})
-    } else if (sso) {
+    } else if (keys.sso) {
       drafts.push({kind: 'sso-profile', location: at, path: config.path})
     }
-    const loginSession = getKey(section, 'login_session')
-    if (loginSession !== undefined) drafts.push({kind: 'login-session-profile', location: at, detail: loginSession, path: config.path})
-    if (getKey(section, 'role_arn') !== undefined) drafts.push({kind: 'assume-role-profile', location: at, path: config.path})
+    if (keys.loginSession !== undefined)
+      drafts.push({kind: 'login-session-profile', location: at, detail: keys.loginSession, path: config.path})
+    if (keys.roleArn !== undefined) drafts.push({kind: 'assume-role-profile', location: at, path: config.path})
   }
 
   for (const f of [credentials, config]) {

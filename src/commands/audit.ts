@@ -5,6 +5,7 @@ import {Flags} from '@oclif/core'
 import {KeylessCommand} from '../base-command.js'
 import {EXIT, KeylessError} from '../errors.js'
 import type {AuditResult} from '../audit/audit.js'
+import {writeReportJson} from '../audit/json.js'
 
 export default class Audit extends KeylessCommand {
   static override summary = 'Find every AWS credential on this machine, who it belongs to, and how to get rid of the dangerous ones.'
@@ -33,6 +34,14 @@ Exit codes: 0 nothing critical or high; 1 runtime failure; 2 usage; 3 a critical
       description: 'with --fix: apply the safe default without asking (remove keys and caches, convert nothing)',
       dependsOn: ['fix'],
     }),
+  }
+
+  /** The --json report as it is being written (see writeReportJson). */
+  #written: Promise<void> = Promise.resolve()
+
+  /** The same bytes as every command's --json, written a piece at a time as the reader takes them. */
+  public override logJson(json: unknown): void {
+    this.#written = writeReportJson(json, process.stdout)
   }
 
   async run(): Promise<AuditResult> {
@@ -71,7 +80,11 @@ Exit codes: 0 nothing critical or high; 1 runtime failure; 2 usage; 3 a critical
     const {auditFailure} = await import('../audit/render.js')
     const failure = auditFailure(result, {fix: flags.fix, failed, notApplied})
     if (failure) {
-      if (json) this.logJson(result)
+      if (json) {
+        // The exit that follows the error does not wait for output: the whole report is out first.
+        this.logJson(result)
+        await this.#written
+      }
       throw new KeylessError(failure.message, failure.hint, failure.exit === 3 ? EXIT.strictViolation : EXIT.failure)
     }
     return result

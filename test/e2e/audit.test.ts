@@ -5,6 +5,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
+import {terminalSafeJson} from '../../src/errors.js'
 import {KEYLESS_BIN, runKeyless, runProcess, type RunResult} from '../helpers/cli.js'
 import {startEmulator, type EmulatorHandle} from '../helpers/emulator.js'
 import {allFiles, findLeaks, writeFile} from '../helpers/files.js'
@@ -309,6 +310,58 @@ describe('keyless audit: 50 keys', () => {
     } finally {
       home.cleanup()
       await bulk.close()
+    }
+  })
+})
+
+describe('keyless audit: a large organisation (issue 22)', () => {
+  // 1,000 accounts' keyless profiles (a sync writes them) and one key: a report of 1,000 findings, ~550 KB of JSON,
+  // more than a pipe holds, and exit 3. A program name with a direction control must reach the JSON escaped.
+  const config = [
+    ...Array.from(
+      {length: 1000},
+      (_, n) =>
+        `[profile acme-${n}.AdministratorAccess]\ncredential_process = "/usr/bin/keyless" credential-process --session acme --account-id ${String(100000000000 + n)} --role-name AdministratorAccess\nregion = us-east-1\nkeyless_session = acme\n`,
+    ),
+    `[profile legacy]\naws_access_key_id = ${OLD.id}\naws_secret_access_key = ${OLD.secret}\n`,
+    '[profile vault]\ncredential_process = /opt/vault\u202etxt.exe export\n',
+  ].join('\n')
+
+  it('--json through a pipe, with exit 3: the whole report, byte for byte the JSON every command writes', async () => {
+    const home = makeSandbox()
+    try {
+      writeFile(home.configFile, config)
+      const result = await runKeyless(['audit', '--json', '--offline'], {env: home.env})
+      expect(result.stderr).toBe('keyless: audit found 0 critical and 1 high finding; run: keyless audit --fix\n')
+      expect(result.code).toBe(3)
+      const report = JSON.parse(result.stdout) as {findings: JsonFinding[]; summary: unknown}
+      expect(result.stdout).toBe(terminalSafeJson(report) + '\n')
+      expect(report.summary).toEqual({critical: 0, high: 1, medium: 0, info: 1001})
+      expect(rows(report.findings.slice(0, 2))).toEqual([
+        'high config-file-key ~/.aws/config 5002 legacy AKIA************0001  unchecked',
+        'info keyless-profile ~/.aws/config 1 acme-0.AdministratorAccess   present',
+      ])
+      expect(report.findings.filter((f) => f.kind === 'keyless-profile')).toHaveLength(1000)
+      expect(report.findings.at(-1)!.location.profile).toBe('vault')
+      expect(result.stdout).toContain('"title": "credential_process profile [vault] runs /opt/vault\\u202etxt.exe",')
+      expect(result.stdout).not.toContain('\u202e')
+    } finally {
+      home.cleanup()
+    }
+  })
+
+  it('on a terminal the keyless profiles are one line', async () => {
+    const home = makeSandbox()
+    try {
+      writeFile(home.configFile, config)
+      const result = await runKeyless(['audit', '--offline'], {env: home.env})
+      expect(result.code).toBe(3)
+      expect(result.stdout).toContain(
+        '\n  1000 keyless profiles: acme-0.AdministratorAccess, acme-1.AdministratorAccess, acme-2.AdministratorAccess, acme-3.Admini...  (~/.aws/config)\n',
+      )
+      expect(result.stdout).not.toContain('keyless profile [acme-')
+    } finally {
+      home.cleanup()
     }
   })
 })

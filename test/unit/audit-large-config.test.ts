@@ -1,0 +1,218 @@
+import {chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {Writable} from 'node:stream'
+import {afterAll, describe, expect, it} from 'vitest'
+
+import {FINDINGS_PER_PIECE, reportJsonPieces, writeReportJson} from '../../src/audit/json.js'
+import {renderReport} from '../../src/audit/render.js'
+import {rateFinding} from '../../src/audit/severity.js'
+import {awsFileDrafts} from '../../src/audit/sources.js'
+import type {AuditReport, Finding} from '../../src/audit/types.js'
+import {terminalSafeJson} from '../../src/errors.js'
+
+// Issue 22: `keyless audit` with the 3,000 profiles of a large organisation. What changed for speed must not change
+// a byte of what audit reports.
+
+const keylessProfile = (n: number, file = '~/.aws/config'): Finding =>
+  rateFinding(
+    {kind: 'keyless-profile', location: {file, line: 5 * n + 6, profile: `acme-${n}.AdministratorAccess`, variable: null}},
+    undefined,
+  )
+
+const report = (findings: Finding[]): AuditReport => {
+  const summary = {critical: 0, high: 0, medium: 0, info: 0}
+  for (const f of findings) summary[f.severity]++
+  return {findings, summary}
+}
+
+describe('audit --json in pieces (issue 22): the same bytes as the whole document', () => {
+  const many = (count: number) => Array.from({length: count}, (_, n) => keylessProfile(n))
+  // Text from files that must reach no terminal raw (C1 controls, direction controls, line separators), in a late piece.
+  const hostile = {
+    ...keylessProfile(1000),
+    title: 'credential_process profile [x\u0085y] runs /opt/tool\u202e\u2028\u009b31m',
+    location: {file: '~/.aws/config', line: 9999, profile: 'x\u0085y', variable: null, job: null},
+  }
+  const cases: Array<[string, unknown]> = [
+    ['no finding', report([])],
+    ['one finding', report(many(1))],
+    ['a piece exactly', report(many(FINDINGS_PER_PIECE))],
+    ['a piece and one', report(many(FINDINGS_PER_PIECE + 1))],
+    ['3,000 keyless profiles and text to escape', report([...many(2999), hostile])],
+    [
+      'after --fix: what was done follows the summary',
+      {...report(many(250)), fixed: [{action: 'removed', kind: 'config-file-key'}], leftAlone: []},
+    ],
+    ['a value that is not a report', {error: {message: 'x\u0085'}}],
+    ['findings not first', {summary: {info: 1}, findings: many(3)}],
+    ['null', null],
+  ]
+  it.each(cases)('%s', (_name, value) => {
+    const pieces = [...reportJsonPieces(value)]
+    expect(pieces.join('')).toBe(terminalSafeJson(value) + '\n')
+    // No piece is the whole report of many findings.
+    for (const piece of pieces) expect(piece.length).toBeLessThan(80_000)
+  })
+
+  it('writes a piece at a time as a slow reader takes them, and resolves once the last one is written', async () => {
+    const value = report([...many(1234), hostile])
+    const chunks: string[] = []
+    let pending = 0
+    const slow = new Writable({
+      highWaterMark: 16 * 1024,
+      decodeStrings: false,
+      write(chunk: string, _encoding, done) {
+        chunks.push(chunk)
+        pending++
+        setTimeout(() => {
+          pending--
+          done()
+        }, 1)
+      },
+    })
+    await writeReportJson(value, slow)
+    expect(pending).toBe(0)
+    expect(chunks.join('')).toBe(terminalSafeJson(value) + '\n')
+    expect(chunks.length).toBeGreaterThan(10)
+  })
+
+  it('stops when the reader is gone, without waiting for ever', async () => {
+    const closed = new Writable({
+      highWaterMark: 1024,
+      write(_chunk, _encoding, done) {
+        done(Object.assign(new Error('write EPIPE'), {code: 'EPIPE'}))
+      },
+    })
+    closed.on('error', () => {})
+    await writeReportJson(report(many(500)), closed)
+    expect(closed.destroyed).toBe(true)
+  })
+})
+
+describe('the human report of 3,000 keyless profiles (issue 22)', () => {
+  it('is one line naming the first profiles, cut at 100 characters', () => {
+    const text = renderReport(report(Array.from({length: 3000}, (_, n) => keylessProfile(n))), {colour: false})
+    const names = Array.from({length: 3000}, (_, n) => `acme-${n}.AdministratorAccess`).join(', ')
+    expect(text).toBe(
+      `INFO (3000)\n  3000 keyless profiles: ${names.slice(0, 97)}...  (~/.aws/config)\n\n3000 findings: 0 critical, 0 high, 0 medium, 3000 info. Nothing to fix.\n`,
+    )
+    // Short lists are shown whole.
+    const short = (name: string) => ({...keylessProfile(0), location: {file: '~/.aws/config', line: 1, profile: name, variable: null}})
+    const four = renderReport(report(['dev', 'prod', 'stage', 'test'].map(short)), {colour: false})
+    expect(four).toContain('  4 keyless profiles: dev, prod, stage, test  (~/.aws/config)\n')
+  })
+})
+
+describe('awsFileDrafts: what each profile of the AWS files is (read in one pass over its keys)', () => {
+  const base = mkdtempSync(join(tmpdir(), 'keyless-audit-drafts-'))
+  afterAll(() => rmSync(base, {recursive: true, force: true}))
+
+  it('every kind of profile, keys with their region and token, shadowing', async () => {
+    mkdirSync(join(base, '.aws'))
+    const config = join(base, '.aws', 'config')
+    const credentials = join(base, '.aws', 'credentials')
+    writeFileSync(
+      config,
+      [
+        '[default]',
+        'region = eu-west-1',
+        '[profile ours]',
+        'credential_process = "/usr/bin/keyless" credential-process --session acme --account-id 1 --role-name R',
+        'region = us-east-1',
+        'keyless_session = acme',
+        '[profile theirs]',
+        'Credential_Process = /usr/local/bin/aws-vault export --format=json prod',
+        '[profile both]',
+        'credential_process = "/usr/bin/keyless" credential-process --session acme --account-id 1 --role-name R',
+        'keyless_session = acme',
+        'sso_session = acme',
+        '[profile sso]',
+        'sso_start_url = https://x.awsapps.com/start',
+        '[profile console]',
+        'login_session = arn:aws:iam::111111111111:root',
+        '[profile chain]',
+        'role_arn = arn:aws:iam::111111111111:role/R',
+        'source_profile = ours',
+        '[profile temp]',
+        'AWS_ACCESS_KEY_ID = ASIAEMULATORTEMP0001',
+        'aws_secret_access_key = temp-secret',
+        'aws_security_token = temp-token',
+        'region = ap-south-1',
+        '[profile plain]',
+        'output = json',
+        '  ',
+        '[profile blank-id]',
+        'aws_access_key_id =',
+        'aws_secret_access_key = x',
+        '[sso-session acme]',
+        'sso_region = us-east-1',
+        '',
+      ].join('\n'),
+    )
+    writeFileSync(
+      credentials,
+      [
+        '[ours]',
+        'aws_secret_access_key = long-secret',
+        'aws_access_key_id = AKIAEMULATORUSER0001',
+        '[default]',
+        'aws_access_key_id = AKIAEMULATORUSER0002',
+        'aws_secret_access_key = other-secret',
+        'aws_session_token = session-token',
+        'region = us-west-2',
+        '[nokey]',
+        'region = us-east-2',
+        '',
+      ].join('\n'),
+    )
+    chmodSync(config, 0o600)
+    chmodSync(credentials, 0o644)
+    const env = {HOME: base, AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: credentials}
+    const drafts = await awsFileDrafts(env)
+    const shown = drafts.map(({kind, location, key, temporary, detail, action, holdsSecret}) => ({
+      kind,
+      at: `${location.file}:${location.line}:${location.profile}`,
+      ...(key ? {key: `${key.accessKeyId}/${key.secretAccessKey}/${key.sessionToken ?? ''}/${key.region ?? ''}`, temporary} : {}),
+      ...(detail ? {detail} : {}),
+      ...(action ? {action: action.type} : {}),
+      ...(holdsSecret !== undefined ? {holdsSecret} : {}),
+    }))
+    expect(shown).toEqual([
+      {
+        kind: 'credentials-file-key',
+        at: '~/.aws/credentials:3:ours',
+        key: 'AKIAEMULATORUSER0001/long-secret//us-east-1',
+        temporary: false,
+        action: 'remove-key',
+      },
+      {
+        kind: 'shadowed-profile',
+        at: '~/.aws/credentials:1:ours',
+        detail: 'its key in ~/.aws/credentials wins over the credential_process of ~/.aws/config',
+      },
+      {
+        kind: 'credentials-file-key',
+        at: '~/.aws/credentials:5:default',
+        key: 'AKIAEMULATORUSER0002/other-secret/session-token/us-west-2',
+        temporary: true,
+        action: 'remove-key',
+      },
+      {kind: 'keyless-profile', at: '~/.aws/config:3:ours'},
+      {kind: 'credential-process-profile', at: '~/.aws/config:7:theirs', detail: '/usr/local/bin/aws-vault'},
+      {kind: 'keyless-profile', at: '~/.aws/config:9:both'},
+      {kind: 'shadowed-profile', at: '~/.aws/config:9:both', detail: 'its sso_* keys win over its credential_process'},
+      {kind: 'sso-profile', at: '~/.aws/config:13:sso'},
+      {kind: 'login-session-profile', at: '~/.aws/config:15:console', detail: 'arn:aws:iam::111111111111:root'},
+      {kind: 'assume-role-profile', at: '~/.aws/config:17:chain'},
+      {
+        kind: 'config-file-key',
+        at: '~/.aws/config:21:temp',
+        key: 'ASIAEMULATORTEMP0001/temp-secret/temp-token/ap-south-1',
+        temporary: true,
+        action: 'remove-key',
+      },
+      {kind: 'file-permissions', at: '~/.aws/credentials:null:null', action: 'chmod', holdsSecret: true},
+    ])
+  })
+})
