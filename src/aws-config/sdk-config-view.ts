@@ -107,7 +107,7 @@ export function narrowSdkConfigToProfileInUse(): Promise<void> {
     const path = configFilePath(process.env)
     let text: string
     try {
-      text = readByCommand?.path === path ? readByCommand.text : await readFile(path, 'utf8')
+      text = readByCommand?.path === path ? readByCommand.text : (await readFile(path)).toString('utf8')
     } catch {
       return
     }

