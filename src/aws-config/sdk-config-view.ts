@@ -2,6 +2,7 @@ import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {configFilePath} from './paths.js'
+import {scanSdkIniHeaders, type SdkIniHeaders} from './sdk-ini-headers.js'
 
 /**
  * The AWS SDK for JavaScript parses the whole config file again for each setting an STS client looks up (eight
@@ -11,8 +12,12 @@ import {configFilePath} from './paths.js'
  * values from it, from a file a few hundred bytes long.
  */
 
-/** The SDK's own header pattern (`@smithy/core` config, parseIni), copied as it is. */
-const SDK_PREFIXED_HEADER = /^([\w-]+)\s(["'])?([\w-@+.%:/]+)\2$/
+/**
+ * The SDK's own header pattern (`@smithy/core` config, parseIni: `^([\w-]+)\s(["'])?([\w-@+.%:/]+)\2$`) where its
+ * first group is `profile`: as `[\w-]+` cannot hold the whitespace that follows it, that is the text starting
+ * `profile` and a whitespace character, and the name is the same.
+ */
+const SDK_PROFILE_HEADER = /^profile\s(["'])?([\w-@+.%:/]+)\1$/
 
 /**
  * The config file as the SDK reads it for the profiles in `keep` (and `default`): every line except those of a
@@ -21,39 +26,21 @@ const SDK_PREFIXED_HEADER = /^([\w-]+)\s(["'])?([\w-@+.%:/]+)\2$/
  * `services.` (the SDK files profiles by bare NAME, so such a profile lands on an `[sso-session]`'s or
  * `[services]`'s key). Lines are cut where the SDK cuts them (LF, with any CR before it kept in the line).
  */
-export function configForProfiles(text: string, keep: ReadonlySet<string>): string {
+export function configForProfiles(text: string, keep: ReadonlySet<string>, headers = scanSdkIniHeaders(text)): string {
   const out: string[] = []
   let dropping = false
   let keptFrom = 0
-  // Only a line with a "[" can be a header: the scan jumps from one such line to the next and copies whole runs.
-  for (let at = text.indexOf('['); at >= 0;) {
-    const lineStart = text.lastIndexOf('\n', at - 1) + 1
-    const lf = text.indexOf('\n', at)
-    const line = text.slice(lineStart, lf === -1 ? text.length : lf)
-    const name = sdkSectionName(lf !== -1 && line.endsWith('\r') ? line.slice(0, -1) : line)
-    if (name !== undefined) {
-      const drop = name !== null && isOtherProfile(name, keep)
-      if (drop && !dropping) out.push(text.slice(keptFrom, lineStart))
-      if (!drop && dropping) keptFrom = lineStart
-      dropping = drop
-    }
-    at = lf === -1 ? -1 : text.indexOf('[', lf + 1)
-  }
+  headers.inner.forEach((inner, n) => {
+    // Most headers of a large file are [profile NAME]: the expression runs on those alone.
+    const match = inner.startsWith('profile') ? SDK_PROFILE_HEADER.exec(inner) : null
+    const drop = match !== null && isOtherProfile(match[2] ?? '', keep)
+    const lineStart = headers.lineStart[n]!
+    if (drop && !dropping) out.push(text.slice(keptFrom, lineStart))
+    if (!drop && dropping) keptFrom = lineStart
+    dropping = drop
+  })
   if (!dropping) out.push(text.slice(keptFrom))
   return out.join('')
-}
-
-/**
- * For a line the SDK takes as a section header: the NAME of `[profile NAME]`, or null for any other section;
- * undefined when the SDK does not take the line as a header.
- */
-function sdkSectionName(iniLine: string): string | null | undefined {
-  // A line without a comment character skips the splitting expression, which costs more than the rest (cold code).
-  const uncommented = iniLine.includes(';') || iniLine.includes('#') ? (iniLine.split(/(^|\s)[;#]/)[0] ?? '') : iniLine
-  const trimmed = uncommented.trim()
-  if (trimmed[0] !== '[' || trimmed.at(-1) !== ']') return undefined
-  const match = SDK_PREFIXED_HEADER.exec(trimmed.slice(1, -1))
-  return match?.[1] === 'profile' ? (match[3] ?? '') : null
 }
 
 function isOtherProfile(name: string, keep: ReadonlySet<string>): boolean {
@@ -67,7 +54,12 @@ function isOtherProfile(name: string, keep: ReadonlySet<string>): boolean {
  * would open another file (whoami given another environment than the process's), or its module cannot be found
  * (another SDK layout), nothing changes but the speed.
  */
-export async function narrowSdkConfigView(readPath: string, text: string, keep: ReadonlySet<string>): Promise<void> {
+export async function narrowSdkConfigView(
+  readPath: string,
+  text: string,
+  keep: ReadonlySet<string>,
+  headers?: SdkIniHeaders,
+): Promise<void> {
   let sdk: typeof import('@smithy/core/config')
   try {
     sdk = await import('@smithy/core/config')
@@ -80,7 +72,7 @@ export async function narrowSdkConfigView(readPath: string, text: string, keep: 
   const path = configured.startsWith('~/') ? join(home, configured.slice(2)) : configured
   if (path !== readPath) return
   try {
-    sdk.externalDataInterceptor.interceptFile(path, configForProfiles(text, keep))
+    sdk.externalDataInterceptor.interceptFile(path, configForProfiles(text, keep, headers))
   } catch {
     // A later SDK that reshaped this hook: whoami reads the whole file as before, only slower.
   }

@@ -2,6 +2,8 @@ import {readFile} from 'node:fs/promises'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 
+import {scanSdkIniHeaders, uncommented, type SdkIniHeaders} from '../aws-config/sdk-ini-headers.js'
+
 /**
  * A read-only view of the AWS config and shared credentials files, parsed the way the AWS SDK for
  * JavaScript parses them, so whoami can say which file a profile's credentials come from and spot a
@@ -30,15 +32,19 @@ export function credentialsFilePath(env: NodeJS.ProcessEnv): string {
 }
 
 /** Reads both files; a missing or unreadable file is an empty one, as for the SDK. Also the config file's text. */
-export async function loadAwsFiles(env: NodeJS.ProcessEnv = process.env): Promise<AwsFiles & {configText: string}> {
+export async function loadAwsFiles(
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<AwsFiles & {configText: string; configHeaders: SdkIniHeaders}> {
   const configPath = configFilePath(env)
   const credentialsPath = credentialsFilePath(env)
   const [configText, credentialsText] = await Promise.all([readOrEmpty(configPath), readOrEmpty(credentialsPath)])
+  const configHeaders = scanSdkIniHeaders(configText)
   return {
     configPath,
     credentialsPath,
     configText,
-    ...parseConfigFile(configText),
+    configHeaders,
+    ...parseConfigFile(configText, configHeaders),
     credentialProfiles: parseCredentialsFile(credentialsText),
   }
 }
@@ -46,23 +52,44 @@ export async function loadAwsFiles(env: NodeJS.ProcessEnv = process.env): Promis
 /** `[profile NAME]` and `[sso-session NAME]` as whoami's reading takes them (NAME quoted or not). */
 const PREFIXED_HEADER = /^(profile|sso-session)\s+(["']?)([\w\-@+.%:/]+)\2$/
 
-export function parseConfigFile(text: string): Pick<AwsFiles, 'configProfiles' | 'ssoSessions'> {
-  const profiles = new Map<string, BodyRange[]>()
-  const sessions = new Map<string, BodyRange[]>()
-  for (const range of scanIniHeaders(text)) {
-    const {header} = range
-    if (header === 'default') addRange(profiles, 'default', range)
+/**
+ * The headers of the sections filed under one name, in file order; every name with its headers, for a listing. A
+ * lookup tests each header that mentions the name, so a file of 3,000 profiles makes nothing per profile for the
+ * few names whoami asks for (issue 22); the whole index is made only when the names are listed (an error message).
+ */
+interface SectionIndex {
+  headersOf(name: string): number[]
+  all(): Map<string, number[]>
+}
+
+export function parseConfigFile(text: string, headers = scanSdkIniHeaders(text)): Pick<AwsFiles, 'configProfiles' | 'ssoSessions'> {
+  // A header's [kind, name] as whoami's reading files it: [default] is a profile; [profile NAME], [sso-session NAME].
+  const filed = (inner: string): Array<[string, string]> => {
+    const header = whoamiHeader(inner)
+    if (header === undefined) return []
     const prefixed = PREFIXED_HEADER.exec(header)
-    if (!prefixed) continue
-    addRange(prefixed[1] === 'profile' ? profiles : sessions, prefixed[3] ?? '', range)
+    const named: Array<[string, string]> = prefixed ? [[prefixed[1]!, prefixed[3] ?? '']] : []
+    return header === 'default' ? [['profile', 'default'], ...named] : named
   }
-  return {configProfiles: lazySections(text, profiles), ssoSessions: lazySections(text, sessions)}
+  const index = (kind: string) =>
+    sectionIndex(headers, (inner) =>
+      filed(inner)
+        .filter(([k]) => k === kind)
+        .map(([, name]) => name),
+    )
+  return {
+    configProfiles: lazySections(text, headers, index('profile')),
+    ssoSessions: lazySections(text, headers, index('sso-session')),
+  }
 }
 
 export function parseCredentialsFile(text: string): Record<string, Section> {
-  const profiles = new Map<string, BodyRange[]>()
-  for (const range of scanIniHeaders(text)) addRange(profiles, range.header, range)
-  return lazySections(text, profiles)
+  const headers = scanSdkIniHeaders(text)
+  return lazySections(
+    text,
+    headers,
+    sectionIndex(headers, (inner) => [whoamiHeader(inner) ?? []].flat()),
+  )
 }
 
 /**
@@ -70,53 +97,58 @@ export function parseCredentialsFile(text: string): Record<string, Section> {
  * nested sub-sections (`s3 =` then indented keys, stored as `s3.key`). Returns sections in file order.
  */
 export function parseIni(text: string): Array<[string, Section]> {
-  return scanIniHeaders(text).map(({header, from, to}) => [header, parseBody(text, from, to)])
-}
-
-/** A section header as the SDK reads it, and where the section's lines lie in the text: [from, to). */
-interface BodyRange {
-  header: string
-  from: number
-  to: number
-}
-
-function addRange(byName: Map<string, BodyRange[]>, name: string, range: BodyRange): void {
-  // No tool reads a profile by that name (the SDK refuses the file), and as a key it would be an object's prototype.
-  if (name === '__proto__') return
-  const ranges = byName.get(name)
-  if (ranges) ranges.push(range)
-  else byName.set(name, [range])
-}
-
-/** The SDK's reading of one line without its line break: the text it keeps, comments cut off, trimmed. */
-function uncommented(rawLine: string): string {
-  // Most lines have no comment character: they skip the comment-splitting expression.
-  return (rawLine.includes(';') || rawLine.includes('#') ? (rawLine.split(/(?:^|\s)[;#]/)[0] ?? '') : rawLine).trim()
+  const headers = scanSdkIniHeaders(text)
+  const sections: Array<[string, Section]> = []
+  headers.inner.forEach((inner, n) => {
+    const header = whoamiHeader(inner)
+    if (header !== undefined) sections.push([header, parseBody(text, ...bodyOf(text, headers, n))])
+  })
+  return sections
 }
 
 /**
- * The section headers of an INI text, in file order, each with the offsets of its lines. Only a line whose first
- * non-blank character is `[` can be a header, so the scan jumps from `[` to `[` and reads nothing else: with 3,000
- * profiles in the config file, whoami reads the one section it needs (issue 22). Keys before the first header, and
- * `__proto__` sections, belong to no range (the SDK drops them).
+ * A header's section name as the SDK files it (trimmed), or undefined for a `__proto__` section, which the SDK drops
+ * (its lines belong to no section) and which as a key would be an object's prototype.
  */
-function scanIniHeaders(text: string): BodyRange[] {
-  const ranges: BodyRange[] = []
-  let open: {header: string; from: number} | undefined
-  for (let at = text.indexOf('['); at >= 0;) {
-    const lineStart = text.lastIndexOf('\n', at - 1) + 1
-    let lineEnd = text.indexOf('\n', at)
-    if (lineEnd < 0) lineEnd = text.length
-    const line = lineStart === at || text.slice(lineStart, at).trim() === '' ? uncommented(text.slice(lineStart, lineEnd)) : ''
-    if (line.startsWith('[') && line.endsWith(']')) {
-      if (open) ranges.push({header: open.header, from: open.from, to: lineStart})
-      const header = line.slice(1, -1).trim()
-      open = header === '__proto__' || header === 'profile __proto__' ? undefined : {header, from: Math.min(lineEnd + 1, text.length)}
-    }
-    at = text.indexOf('[', lineEnd)
+function whoamiHeader(inner: string): string | undefined {
+  const header = inner.trim()
+  return header === '__proto__' || header === 'profile __proto__' ? undefined : header
+}
+
+/** The index of the sections whose headers `namesOf` files under a name (one header may file under several). */
+function sectionIndex(headers: SdkIniHeaders, namesOf: (inner: string) => string[]): SectionIndex {
+  // No tool reads a profile named __proto__ (the SDK refuses the file), and as a key it would be an object's prototype.
+  const filedUnder = (n: number) => namesOf(headers.inner[n]!).filter((name) => name !== '__proto__')
+  let all: Map<string, number[]> | undefined
+  return {
+    headersOf(name) {
+      if (all) return all.get(name) ?? []
+      const found: number[] = []
+      // A header files a section under a name only if the name is in its text: the rest are not read at all.
+      headers.inner.forEach((inner, n) => {
+        if (inner.includes(name) && filedUnder(n).includes(name)) found.push(n)
+      })
+      return found
+    },
+    all() {
+      if (!all) {
+        all = new Map()
+        for (let n = 0; n < headers.inner.length; n++) {
+          for (const name of filedUnder(n)) {
+            const known = all.get(name)
+            if (known) known.push(n)
+            else all.set(name, [n])
+          }
+        }
+      }
+      return all
+    },
   }
-  if (open) ranges.push({...open, to: text.length})
-  return ranges
+}
+
+/** Where header n's section lies in the text: [from, to), up to the next header. */
+function bodyOf(text: string, headers: SdkIniHeaders, n: number): [number, number] {
+  return [headers.bodyFrom[n]!, headers.lineStart[n + 1] ?? text.length]
 }
 
 /** The keys of one section's lines (CRLF or LF), as the SDK reads them. */
@@ -143,25 +175,27 @@ function parseBody(text: string, from: number, to: number, into: Section = {}): 
  * its sections, the later keys winning, as in the SDK). whoami and `exec --server` look up a profile or two of a file
  * that may hold thousands; a Proxy keeps the plain-record shape their code and tests index, list and compare.
  */
-function lazySections(text: string, byName: Map<string, BodyRange[]>): Record<string, Section> {
-  const made = new Map<string, Section>()
+function lazySections(text: string, headers: SdkIniHeaders, index: SectionIndex): Record<string, Section> {
+  const made = new Map<string, Section | undefined>()
   const section = (name: string): Section | undefined => {
-    const ranges = byName.get(name)
-    if (!ranges) return undefined
-    let merged = made.get(name)
-    if (!merged) {
+    if (made.has(name)) return made.get(name)
+    const found = index.headersOf(name)
+    let merged: Section | undefined
+    if (found.length > 0) {
       merged = {}
-      for (const {from, to} of ranges) parseBody(text, from, to, merged)
-      made.set(name, merged)
+      for (const n of found) parseBody(text, ...bodyOf(text, headers, n), merged)
     }
+    made.set(name, merged)
     return merged
   }
   return new Proxy({} as Record<string, Section>, {
     get: (_, key) => (typeof key === 'string' ? section(key) : undefined),
-    has: (_, key) => typeof key === 'string' && byName.has(key),
-    ownKeys: () => [...byName.keys()],
-    getOwnPropertyDescriptor: (_, key) =>
-      typeof key === 'string' && byName.has(key) ? {value: section(key), enumerable: true, configurable: true, writable: true} : undefined,
+    has: (_, key) => typeof key === 'string' && section(key) !== undefined,
+    ownKeys: () => [...index.all().keys()],
+    getOwnPropertyDescriptor: (_, key) => {
+      const value = typeof key === 'string' ? section(key) : undefined
+      return value ? {value, enumerable: true, configurable: true, writable: true} : undefined
+    },
   })
 }
 

@@ -70,6 +70,7 @@ export async function whoami(options: WhoamiOptions = {}): Promise<Identity> {
     files.configPath,
     files.configText,
     new Set([profile, ...(options.profile ? [options.profile] : []), ...(process.env.AWS_PROFILE ? [process.env.AWS_PROFILE] : [])]),
+    files.configHeaders,
   )
   const region = stsRegion(env, files, profile)
   const endpoint = env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL || `https://sts.${region}.amazonaws.com`

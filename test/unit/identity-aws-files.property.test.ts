@@ -63,7 +63,8 @@ function referenceCredentialsFile(text: string): Record<string, Section> {
 /** A record as plain data: its own names and values, read the way whoami's code reads them. */
 const plain = (record: Record<string, Section>) => Object.fromEntries(Object.keys(record).map((k) => [k, {...record[k]}]))
 
-const NAMES = ['default', 'dev', 'prod', 'acct-1.Admin', 'a b', '', 'toString', '__proto__']
+// 'de' and 'profile' are in other headers' text: a lookup finds sections by the name in their header, not by a substring.
+const NAMES = ['default', 'dev', 'prod', 'acct-1.Admin', 'a b', '', 'toString', '__proto__', 'de', 'profile']
 const name = fc.constantFrom(...NAMES)
 const header = fc.oneof(
   name.map((n) => `[profile ${n}]`),
@@ -90,13 +91,25 @@ describe("whoami's reading of the AWS files (the JS SDK's rules)", () => {
         expect(parseIni(text)).toEqual(referenceParseIni(text))
         const config = parseConfigFile(text)
         const reference = referenceConfigFile(text)
+        const credentials = parseCredentialsFile(text)
+        const referenceCredentials = referenceCredentialsFile(text)
         // A section looked up by name before any listing reads the same as one listed.
-        if (lookFirst)
-          for (const n of NAMES)
-            expect(config.configProfiles[n]).toEqual(Object.hasOwn(reference.configProfiles, n) ? reference.configProfiles[n] : undefined)
+        if (lookFirst) {
+          const pairs = [
+            [config.configProfiles, reference.configProfiles],
+            [config.ssoSessions, reference.ssoSessions],
+            [credentials, referenceCredentials],
+          ] as const
+          for (const [lazy, eager] of pairs) {
+            for (const n of NAMES) {
+              expect(n in lazy).toBe(Object.hasOwn(eager, n))
+              expect(lazy[n]).toEqual(Object.hasOwn(eager, n) ? eager[n] : undefined)
+            }
+          }
+        }
         expect(plain(config.configProfiles)).toEqual(plain(reference.configProfiles))
         expect(plain(config.ssoSessions)).toEqual(plain(reference.ssoSessions))
-        expect(plain(parseCredentialsFile(text))).toEqual(plain(referenceCredentialsFile(text)))
+        expect(plain(credentials)).toEqual(plain(referenceCredentials))
       }),
       {numRuns: 2000},
     )
