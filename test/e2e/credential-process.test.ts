@@ -111,6 +111,29 @@ describe('credential-process', () => {
     expect(JSON.parse(next.stdout).AccessKeyId).not.toBe(first.AccessKeyId)
   })
 
+  it('a section re-pointed in the file since: its cached entry is not served, though the section is parsed while the keychain answers', async () => {
+    // Issue 22: the cache hit sends its keychain read before it parses the section; the binding check still decides.
+    const cached = await keyless(args(ADMIN)) // warm
+    expect(cached.code).toBe(0)
+    const original = readFileSync(sandbox.configFile, 'utf8')
+    const {startUrl} = await emulator.fixture()
+    const header = original.indexOf(`[sso-session ${SESSION}]`)
+    const at = original.indexOf(startUrl, header)
+    expect(header).toBeGreaterThanOrEqual(0)
+    try {
+      writeFileSync(sandbox.configFile, original.slice(0, at) + 'https://other.awsapps.com/start' + original.slice(at + startUrl.length))
+      const before = await ops()
+      const r = await keyless(args(ADMIN))
+      expect(r.code).toBe(1)
+      expect(r.stdout).toBe('')
+      expect(r.stderr).toMatch(new RegExp(`^keyless: .*; run: keyless login --session ${SESSION}\n$`))
+      expect(await ops()).toEqual(before)
+    } finally {
+      writeFileSync(sandbox.configFile, original)
+    }
+    expect((await keyless(args(ADMIN))).stdout).toBe(cached.stdout)
+  })
+
   it('loads no AWS SDK, oclif, lock or prompt module on the cached path', async () => {
     await keyless(args(ADMIN)) // warm
     const files = moduleTraceFiles(sandbox.home)
