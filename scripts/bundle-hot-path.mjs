@@ -4,6 +4,29 @@
 // load lazily from dist/ as ESM.
 import {build} from 'esbuild'
 
+/**
+ * node:os is not loaded at Node.js start-up (fs and path are), and loading it costs a cache hit ~15 page faults and
+ * up to a millisecond: the bundle's uses of it (homedir() when $HOME is unset, hostname() when a lock's holder is
+ * checked) load it when first called. An import of anything else from node:os fails the build here, on purpose.
+ */
+const lazyNodeOs = {
+  name: 'lazy-node-os',
+  setup(b) {
+    b.onResolve({filter: /^node:os$/}, (args) =>
+      args.namespace === 'lazy-node-os' ? {path: 'node:os', external: true} : {path: 'node:os', namespace: 'lazy-node-os'},
+    )
+    b.onLoad({filter: /.*/, namespace: 'lazy-node-os'}, () => ({
+      contents: [
+        'let os',
+        "const load = () => (os ??= require('node:os'))",
+        'export const homedir = () => load().homedir()',
+        'export const hostname = () => load().hostname()',
+      ].join('\n'),
+      loader: 'js',
+    }))
+  },
+}
+
 await build({
   entryPoints: ['src/credential-process/main.ts'],
   outfile: 'dist/credential-process/hot.cjs',
@@ -19,5 +42,6 @@ await build({
   // bytes took some 7 M instructions (~1.3 ms) and a dozen page faults off each call. Names are kept where they
   // matter (every error class sets its own name).
   minify: true,
+  plugins: [lazyNodeOs],
   logLevel: 'warning',
 })
