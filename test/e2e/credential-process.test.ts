@@ -5,7 +5,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {openKeychain} from '../../src/keychain/keychain.js'
 import {openSessionStore} from '../../src/sso/session-store.js'
-import {KEYLESS_BIN, runKeyless, runProcess, type RunResult} from '../helpers/cli.js'
+import {KEYLESS_BIN, ROOT, runKeyless, runProcess, type RunResult} from '../helpers/cli.js'
 import {SESSION, TRACE_HOOK, configText, moduleTraceFiles, traceRegister} from '../helpers/credential-process.js'
 import {startEmulator, type EmulatorHandle} from '../helpers/emulator.js'
 import {allFiles, findLeaks, writeFile} from '../helpers/files.js'
@@ -159,6 +159,29 @@ describe('credential-process', () => {
     expect(cold.some((u) => u.includes('node_modules/@aws-sdk/client-sso/'))).toBe(true)
     expect(cold.some((u) => u.includes('node_modules/proper-lockfile/'))).toBe(true)
     expect(cold.some((u) => u.includes('node_modules/@oclif/'))).toBe(false)
+  })
+
+  it('loads no Node.js built-in module that a bare keytar read of the same entry does not (node:os only when called)', async () => {
+    // Issue 22: on this kind of machine every fresh page a process touches costs; a built-in module the least possible
+    // credential_process does not load is start-up the cache hit pays on every AWS call (node:os was one).
+    await keyless(args(ADMIN)) // warm
+    const register = join(sandbox.home, 'builtins-register.cjs')
+    writeFileSync(
+      register,
+      `process.on('exit', () => require('node:fs').writeFileSync(process.env.KEYLESS_BUILTINS_TRACE, process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).join('\\n')))\n`,
+    )
+    const builtins = async (argv: string[], file: string) => {
+      const result = await runProcess(process.execPath, ['--require', register, ...argv], {env: {...env(), KEYLESS_BUILTINS_TRACE: file}})
+      expect(result.code, result.stderr).toBe(0)
+      expect(result.stdout).toMatch(/"Version":1/)
+      return readFileSync(file, 'utf8').split('\n')
+    }
+    const entry = `session/${SESSION}/role/${ADMIN.accountId}/${ADMIN.roleName}`
+    const bare = `require(${JSON.stringify(join(ROOT, 'node_modules', 'keytar'))}).getPassword(${JSON.stringify(sandbox.keychainService)}, ${JSON.stringify(entry)}).then((v) => require('node:fs').writeSync(1, v ? '{"Version":1}' : ''))`
+    const least = await builtins(['-e', bare], join(sandbox.home, 'builtins-bare.txt'))
+    const cached = await builtins([KEYLESS_BIN, ...args(ADMIN)], join(sandbox.home, 'builtins-cached.txt'))
+    expect(least).not.toContain('NativeModule os')
+    expect(cached.filter((m) => !least.includes(m))).toEqual([])
   })
 
   it('a caller that finds its role being fetched waits on the cached path: one read once the fetch is done, no miss-path module', async () => {
