@@ -55,15 +55,24 @@ const CR = 0x0d
 
 /**
  * The `[sso-session NAME]` section of the config file at `path`, as findSsoSessionSection reads it from the whole
- * text, without holding the whole file in memory: credential-process's cache hit, where a 650 KB file of 3,000
- * synced profiles would otherwise cost two fresh 650 KB allocations (the bytes, then the string), on a busy
- * machine the largest part of its time. The file goes through one 64 KB buffer; only lines naming
- * `[sso-session` and the section's own lines become text, and findSsoSessionSection reads the section's text.
- * Where a line elsewhere could change the answer (the session's header indented, or written twice) it reads the
- * whole file as findSsoSessionSection does. Undefined when there is no such section; throws what readFileSync and
+ * text (see readSsoSessionSectionText). Undefined when there is no such section; throws what readFileSync and
  * findSsoSessionSection throw.
  */
 export function readSsoSessionSection(path: string, name: string, chunkBytes = CHUNK_BYTES): ConfigSection | undefined {
+  const text = readSsoSessionSectionText(path, name, chunkBytes)
+  return text === undefined ? undefined : findSsoSessionSection(text, name)
+}
+
+/**
+ * The text findSsoSessionSection reads the `[sso-session NAME]` section from, without holding the whole file in
+ * memory: credential-process's cache hit, where a 650 KB file of 3,000 synced profiles would otherwise cost two
+ * fresh 650 KB allocations (the bytes, then the string), on a busy machine the largest part of its time. The file
+ * goes through one 64 KB buffer; only lines naming `[sso-session` and the section's own lines become text, and
+ * the result is the section's lines. Where a line elsewhere could change the answer (the session's header
+ * indented, or written twice) it is the whole file's text. Undefined when there is no such section; throws what
+ * readFileSync throws. Apart from the parse so that credential-process can parse while the keychain answers.
+ */
+export function readSsoSessionSectionText(path: string, name: string, chunkBytes = CHUNK_BYTES): string | undefined {
   const fd = openSync(path, 'r')
   let section: string[] | undefined
   let collecting = false
@@ -124,8 +133,8 @@ export function readSsoSessionSection(path: string, name: string, chunkBytes = C
   } finally {
     closeSync(fd)
   }
-  if (whole) return findSsoSessionSection(readFileSync(path, 'utf8'), name)
-  return section && findSsoSessionSection(section.join('\n'), name)
+  if (whole) return readFileSync(path, 'utf8')
+  return section?.join('\n')
 }
 
 /** Index of the line break ending the line that holds `at` (or the block's end). */

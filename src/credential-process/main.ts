@@ -10,10 +10,11 @@ import {writeSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {cacheDir, configFilePath} from '../aws-config/paths.js'
-import {readSsoSessionSection, ssoSessionOf, type SsoSession} from '../aws-config/session-section.js'
+import {findSsoSessionSection} from '../aws-config/ini.js'
+import {readSsoSessionSectionText, ssoSessionOf, type SsoSession} from '../aws-config/session-section.js'
 import {bindingOf, currentBinding, isServableFor, processCredentialsJson} from '../credentials/process-credentials.js'
 import {EXIT, KeylessError, toUserLine} from '../errors.js'
-import {DEFAULT_STORE, storeKindOf, type StoreKind} from '../keychain/stores.js'
+import {DEFAULT_STORE, STORE_KEY, storeKindOf, type StoreKind} from '../keychain/stores.js'
 import {lockPathOf, lockStat, roleLockName, waitForRelease, type LockWaitTimeoutError} from '../locks/lock-state.js'
 import {openSessionStore} from '../sso/session-store.js'
 import type {RoleCredentials} from '../sso/types.js'
@@ -46,22 +47,32 @@ export async function roleCredentials(args: CredentialProcessArgs, io: Credentia
   const now = io.now ?? Date.now
   if (args.debug) (await import('../ui/debug.js')).enableDebug()
   const sessionName = args.session ?? (io.env.KEYLESS_SESSION || undefined)
-  const section = sessionName === undefined ? undefined : configuredSession(sessionName, io)
+  const found = sessionName === undefined ? undefined : configuredSession(sessionName, io)
   // The session's store (keyless_store): only that store's module loads, so the kernel-keyring path never loads keytar.
-  const store = openSessionStore(section?.store ?? DEFAULT_STORE, io.env)
+  const store = openSessionStore(found?.store ?? DEFAULT_STORE, io.env)
+  let section = found?.parsed
   // One budget for all the waiting behind other processes (this role's fetch here, then the role and session locks
   // of the miss path): an AWS command hangs at most this long, whichever lock a hung holder keeps.
   const limitMs = args.autoLogin ? AUTO_LOGIN_LOCK_WAIT_MS : LOCK_WAIT_MS
   const deadline = Date.now() + limitMs
-  if (sessionName !== undefined && section) {
+  if (sessionName !== undefined && found) {
     const lock = lockPathOf(join(cacheDir(io.env), 'locks'), roleLockName(sessionName, args.accountId, args.roleName))
     // Another process is fetching this very role (a herd of AWS commands started together): wait for it here and
     // read once what it stores, rather than read the empty cache now and again after it, through the miss path's
     // modules (issue 28). A stat when nobody fetches: nothing else on the cached path.
     let waited = await waitForRelease(lock, deadline, LOCK_STALE_MS)
     for (;;) {
-      const cached = await store.readRoleCredentials(sessionName, args.accountId, args.roleName)
+      // The read is on its way to the keychain before this turn ends (issue 22): the section's parse and the
+      // sign-in marker's read run while the keychain answers, the main thread's longest wait.
+      const reading = store.readRoleCredentials(sessionName, args.accountId, args.roleName)
+      section ??= found.parse()
       const signIn = store.readSignIn(sessionName)
+      if (!section) {
+        // Unreadable as configured: the full path says what is wrong (the read's outcome goes unused).
+        reading.catch(() => {})
+        break
+      }
+      const cached = await reading
       // Served only to the session as configured now and signed in now (a re-pointed or deleted section, or
       // another sign-in, gets fresh ones through the full path, which also reports a missing section). Without a
       // sign-in entry (signed out, or a token stored before it existed) the token itself says.
@@ -98,28 +109,63 @@ export async function roleCredentials(args: CredentialProcessArgs, io: Credentia
   }
 }
 
+interface ConfiguredSession {
+  session: SsoSession
+  startUrl: string
+  region: string
+  store: StoreKind
+}
+
 /**
  * The session as the config file says now (or as the caller just read it), with its start URL, region and store;
  * undefined when it cannot tell (no such section, an unreadable file or section, an unknown keyless_store: the full
  * path reports each of these). Only the session's own section is read: with thousands of synced profiles, a model of
  * the whole file would cost more than the rest of the cache hit (and the file is read through a small buffer, never
- * whole).
+ * whole). A section whose text cannot name a store (no `keyless_store` in it, in any case: key names are
+ * lower-cased) is in the keychain, the default: its parse waits (`parse`) so that it runs while the keychain
+ * answers; any other is parsed first, so that the kernel-keyring path never loads keytar.
  */
 function configuredSession(
   name: string,
   io: CredentialProcessIo,
-): {session: SsoSession; startUrl: string; region: string; store: StoreKind} | undefined {
+): {store: StoreKind; parsed?: ConfiguredSession; parse: () => ConfiguredSession | undefined} | undefined {
+  const configured = (session: SsoSession): ConfiguredSession => ({
+    session,
+    startUrl: session.startUrl,
+    region: session.region,
+    store: storeKindOf(session),
+  })
   try {
-    let session = io.session?.name === name ? io.session : undefined
-    if (!session) {
-      const section = readSsoSessionSection(configFilePath(io.env), name)
-      if (!section) return undefined
-      session = ssoSessionOf(section)
+    if (io.session?.name === name) {
+      const parsed = configured(io.session)
+      return {store: parsed.store, parsed, parse: () => parsed}
     }
-    return {session, startUrl: session.startUrl, region: session.region, store: storeKindOf(session)}
+    const text = readSsoSessionSectionText(configFilePath(io.env), name)
+    if (text === undefined) return undefined
+    const parse = (): ConfiguredSession | undefined => {
+      try {
+        const section = findSsoSessionSection(text, name)
+        return section && configured(ssoSessionOf(section))
+      } catch {
+        return undefined
+      }
+    }
+    if (text.length <= MAX_DEFERRED_PARSE && !text.toLowerCase().includes(STORE_KEY)) {
+      return {store: DEFAULT_STORE, parse: () => keptIn(parse(), DEFAULT_STORE)}
+    }
+    const parsed = parse()
+    return parsed && {store: parsed.store, parsed, parse: () => parsed}
   } catch {
     return undefined
   }
+}
+
+/** Past this many characters (the whole file, read when only it can tell) the section is parsed before the read. */
+const MAX_DEFERRED_PARSE = 16 * 1024
+
+/** The session, when its store is the one already opened (always, for a text without keyless_store). */
+function keptIn(session: ConfiguredSession | undefined, store: StoreKind): ConfiguredSession | undefined {
+  return session?.store === store ? session : undefined
 }
 
 /** bin/run.js calls this with the arguments after `credential-process`; it always ends the process. */

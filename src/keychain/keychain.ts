@@ -133,7 +133,9 @@ interface Timing {
 }
 
 class Keychain implements SecretStore {
-  private keytar?: Promise<Keytar>
+  private keytar?: Keytar
+  /** Why keytar could not be loaded, once it failed: every later call fails the same way. */
+  private keytarError?: KeychainUnavailableError
   /**
    * Set once a call timed out. A hung keytar call holds a libuv worker thread until D-Bus gives up (25 s),
    * and Node cannot exit before its worker threads return: every further call would add another one.
@@ -149,7 +151,7 @@ class Keychain implements SecretStore {
     private readonly service: string,
     private readonly timing: Timing,
   ) {
-    if (timing.keytar) this.keytar = Promise.resolve(timing.keytar)
+    if (timing.keytar) this.keytar = timing.keytar
   }
 
   async get(key: string): Promise<string | undefined> {
@@ -245,7 +247,9 @@ class Keychain implements SecretStore {
    */
   private async call<T>(what: 'read' | 'write', fn: (keytar: Keytar) => Promise<T>): Promise<T> {
     if (this.hung) throw this.hung
-    const keytar = await this.load()
+    // Loaded synchronously, so the request is on its way when the caller's turn ends: credential-process reads the
+    // config section and the sign-in marker while the keychain answers (an await here would send it only after).
+    const keytar = this.load()
     const started = Date.now()
     let settled = false
     // Once the call has its outcome (a value or an error), nothing of the verdict may still speak.
@@ -349,18 +353,19 @@ class Keychain implements SecretStore {
     )
   }
 
-  private load(): Promise<Keytar> {
-    // require, not import(): keytar is CommonJS, and import() of CommonJS goes through the ESM loader's
-    // export scan, a few milliseconds that credential-process pays before every AWS command.
-    this.keytar ??= new Promise<Keytar>((resolve) => resolve(createRequire(import.meta.url)('keytar') as Keytar)).catch((error: unknown) =>
-      Promise.reject(
-        new KeychainUnavailableError(
-          `the keychain module (keytar) could not be loaded: ${(error as Error).message.split('\n')[0]}`,
-          'reinstall keyless (npm install -g keyless) so its native keytar module is built for this Node.js',
-        ),
-      ),
-    )
-    return this.keytar
+  private load(): Keytar {
+    if (this.keytar) return this.keytar
+    if (this.keytarError) throw this.keytarError
+    try {
+      // require, not import(): keytar is CommonJS, and import() of CommonJS goes through the ESM loader's
+      // export scan, a few milliseconds that credential-process pays before every AWS command.
+      return (this.keytar = createRequire(import.meta.url)('keytar') as Keytar)
+    } catch (error) {
+      throw (this.keytarError = new KeychainUnavailableError(
+        `the keychain module (keytar) could not be loaded: ${(error as Error).message.split('\n')[0]}`,
+        'reinstall keyless (npm install -g keyless) so its native keytar module is built for this Node.js',
+      ))
+    }
   }
 }
 

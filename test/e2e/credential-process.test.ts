@@ -5,7 +5,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {openKeychain} from '../../src/keychain/keychain.js'
 import {openSessionStore} from '../../src/sso/session-store.js'
-import {KEYLESS_BIN, runKeyless, runProcess, type RunResult} from '../helpers/cli.js'
+import {KEYLESS_BIN, ROOT, runKeyless, runProcess, type RunResult} from '../helpers/cli.js'
 import {SESSION, TRACE_HOOK, configText, moduleTraceFiles, traceRegister} from '../helpers/credential-process.js'
 import {startEmulator, type EmulatorHandle} from '../helpers/emulator.js'
 import {allFiles, findLeaks, writeFile} from '../helpers/files.js'
@@ -111,6 +111,29 @@ describe('credential-process', () => {
     expect(JSON.parse(next.stdout).AccessKeyId).not.toBe(first.AccessKeyId)
   })
 
+  it('a section re-pointed in the file since: its cached entry is not served, though the section is parsed while the keychain answers', async () => {
+    // Issue 22: the cache hit sends its keychain read before it parses the section; the binding check still decides.
+    const cached = await keyless(args(ADMIN)) // warm
+    expect(cached.code).toBe(0)
+    const original = readFileSync(sandbox.configFile, 'utf8')
+    const {startUrl} = await emulator.fixture()
+    const header = original.indexOf(`[sso-session ${SESSION}]`)
+    const at = original.indexOf(startUrl, header)
+    expect(header).toBeGreaterThanOrEqual(0)
+    try {
+      writeFileSync(sandbox.configFile, original.slice(0, at) + 'https://other.awsapps.com/start' + original.slice(at + startUrl.length))
+      const before = await ops()
+      const r = await keyless(args(ADMIN))
+      expect(r.code).toBe(1)
+      expect(r.stdout).toBe('')
+      expect(r.stderr).toMatch(new RegExp(`^keyless: .*; run: keyless login --session ${SESSION}\n$`))
+      expect(await ops()).toEqual(before)
+    } finally {
+      writeFileSync(sandbox.configFile, original)
+    }
+    expect((await keyless(args(ADMIN))).stdout).toBe(cached.stdout)
+  })
+
   it('loads no AWS SDK, oclif, lock or prompt module on the cached path', async () => {
     await keyless(args(ADMIN)) // warm
     const files = moduleTraceFiles(sandbox.home)
@@ -136,6 +159,29 @@ describe('credential-process', () => {
     expect(cold.some((u) => u.includes('node_modules/@aws-sdk/client-sso/'))).toBe(true)
     expect(cold.some((u) => u.includes('node_modules/proper-lockfile/'))).toBe(true)
     expect(cold.some((u) => u.includes('node_modules/@oclif/'))).toBe(false)
+  })
+
+  it('loads no Node.js built-in module that a bare keytar read of the same entry does not (node:os only when called)', async () => {
+    // Issue 22: on this kind of machine every fresh page a process touches costs; a built-in module the least possible
+    // credential_process does not load is start-up the cache hit pays on every AWS call (node:os was one).
+    await keyless(args(ADMIN)) // warm
+    const register = join(sandbox.home, 'builtins-register.cjs')
+    writeFileSync(
+      register,
+      `process.on('exit', () => require('node:fs').writeFileSync(process.env.KEYLESS_BUILTINS_TRACE, process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).join('\\n')))\n`,
+    )
+    const builtins = async (argv: string[], file: string) => {
+      const result = await runProcess(process.execPath, ['--require', register, ...argv], {env: {...env(), KEYLESS_BUILTINS_TRACE: file}})
+      expect(result.code, result.stderr).toBe(0)
+      expect(result.stdout).toMatch(/"Version":1/)
+      return readFileSync(file, 'utf8').split('\n')
+    }
+    const entry = `session/${SESSION}/role/${ADMIN.accountId}/${ADMIN.roleName}`
+    const bare = `require(${JSON.stringify(join(ROOT, 'node_modules', 'keytar'))}).getPassword(${JSON.stringify(sandbox.keychainService)}, ${JSON.stringify(entry)}).then((v) => require('node:fs').writeSync(1, v ? '{"Version":1}' : ''))`
+    const least = await builtins(['-e', bare], join(sandbox.home, 'builtins-bare.txt'))
+    const cached = await builtins([KEYLESS_BIN, ...args(ADMIN)], join(sandbox.home, 'builtins-cached.txt'))
+    expect(least).not.toContain('NativeModule os')
+    expect(cached.filter((m) => !least.includes(m))).toEqual([])
   })
 
   it('a caller that finds its role being fetched waits on the cached path: one read once the fetch is done, no miss-path module', async () => {

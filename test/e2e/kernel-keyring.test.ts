@@ -174,6 +174,21 @@ describe('the daily journey on a headless machine (no D-Bus at all)', () => {
       const loaded = readFileSync(trace, 'utf8').split('\n').filter(Boolean)
       expect(loaded.some((u) => u.includes('/dist/credential-process/hot.cjs'))).toBe(true)
       expect(loaded.filter((u) => /node_modules\/(keytar|@aws-sdk|@smithy|@oclif|proper-lockfile)\//.test(u))).toEqual([])
+
+      // Issue 22: a section whose text cannot name a store is taken to be in the keychain before it is parsed (the
+      // parse runs while the keychain answers). The key written in another case names the store all the same (key
+      // names are lower-cased): still served from the kernel keyring, still without keytar.
+      const config = readFileSync(seeded.configFile, 'utf8')
+      expect(config).toContain('keyless_store = kernel-keyring')
+      writeFileSync(seeded.configFile, config.replace('keyless_store', 'KEYLESS_Store'))
+      const traceCased = join(seeded.home, 'trace-cased.txt')
+      const cased = await runProcess(process.execPath, ['--require', files.register, KEYLESS_BIN, ...argv], {
+        env: headless(seeded, {KEYLESS_MODULE_TRACE: traceCased}),
+      })
+      expect(cased.code, cased.stderr).toBe(0)
+      expect(cased.stdout).toBe(warmup.stdout)
+      const loadedCased = readFileSync(traceCased, 'utf8').split('\n').filter(Boolean)
+      expect(loadedCased.filter((u) => /node_modules\/(keytar|@aws-sdk|@smithy|@oclif|proper-lockfile)\//.test(u))).toEqual([])
     } finally {
       await wipe(seeded)
       seeded.cleanup()

@@ -160,6 +160,40 @@ describe('a read that finds nothing (a locked collection whose unlock prompt can
   })
 })
 
+describe('a read is on its way before the caller goes on (issue 22)', () => {
+  // credential-process's cache hit parses the config section and reads the sign-in marker while the keychain
+  // answers: that only works if get() has asked keytar by the time it returns, not a turn of the event loop later.
+  it("asks keytar within the caller's turn, and still answers with the value", async () => {
+    const asked: string[] = []
+    const keytar = {
+      getPassword: (_service: string, account: string) => {
+        asked.push(account)
+        return later(10, 'the value')
+      },
+    } as unknown as Keytar
+    const {store} = keychain(keytar, 'unlocked', [])
+    const reading = store.get('session/acme/role/111111111111/Admin')
+    expect(asked).toEqual(['session/acme/role/111111111111/Admin'])
+    expect(await reading).toBe('the value')
+    // The next call too (keytar already loaded).
+    const again = store.get('other')
+    expect(asked).toEqual(['session/acme/role/111111111111/Admin', 'other'])
+    expect(await again).toBe('the value')
+  })
+
+  it('a keytar that throws at once: a rejected read, never a throw in the caller', async () => {
+    const keytar = {
+      getPassword: () => {
+        throw new Error('boom')
+      },
+    } as unknown as Keytar
+    const {store} = keychain(keytar, 'unlocked', [])
+    let reading: Promise<string | undefined> | undefined
+    expect(() => (reading = store.get('k'))).not.toThrow()
+    await expect(reading).rejects.toThrow('boom')
+  })
+})
+
 describe.runIf(process.platform === 'linux' && process.env.DBUS_SESSION_BUS_ADDRESS)('the real probe', () => {
   it('finds the unlocked gnome-keyring of the test session unlocked', async () => {
     expect(await probeSecretService(5000)).toBe('unlocked')
