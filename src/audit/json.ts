@@ -1,6 +1,8 @@
 import type {Writable} from 'node:stream'
 
 import {terminalSafeJson} from '../errors.js'
+import {type KeylessProfiles, ProfileFinding} from './keyless-profiles.js'
+import type {Finding} from './types.js'
 
 /**
  * Findings per piece of the --json output: about 50 KB of text, less than a pipe holds (64 KB on Linux) and small
@@ -14,8 +16,9 @@ const CLOSE = '\n  ]\n}'
 /**
  * The text of `keyless audit --json`, exactly `terminalSafeJson(value) + '\n'` (what every command prints), in pieces
  * of FINDINGS_PER_PIECE findings. Each piece is the same serialiser's output for its findings, cut out of
- * `{"findings": [...]}` at the same indentation, so the pieces joined are the whole document's text. A value without
- * findings first is one piece.
+ * `{"findings": [...]}` at the same indentation, so the pieces joined are the whole document's text; a keyless
+ * profile's finding is that same text filled in from a template (profileTemplate). A value without findings first
+ * is one piece.
  */
 export function* reportJsonPieces(value: unknown): Generator<string> {
   const findings = (value as {findings?: unknown} | null)?.findings
@@ -26,14 +29,71 @@ export function* reportJsonPieces(value: unknown): Generator<string> {
     yield terminalSafeJson(value) + '\n'
     return
   }
+  const templates = new Map<KeylessProfiles, Array<string | number>>()
   for (let from = 0; from < findings.length; from += FINDINGS_PER_PIECE) {
-    const piece = terminalSafeJson({findings: findings.slice(from, from + FINDINGS_PER_PIECE)})
-    // `{\n  "findings": [\n` + the findings, one per element, joined by `,\n` + `\n  ]\n}`. The findings go out as
-    // they are, a slice of the serialiser's text: joined to the separator first, they would be copied once more.
-    yield from === 0 ? `${OPEN}\n` : ',\n'
-    yield piece.slice(OPEN.length + 1, piece.length - CLOSE.length)
+    // `{\n  "findings": [\n` + the findings, one per element, joined by `,\n` + `\n  ]\n}`.
+    let piece = from === 0 ? `${OPEN}\n` : ',\n'
+    const to = Math.min(findings.length, from + FINDINGS_PER_PIECE)
+    for (let n = from; n < to;) {
+      if (n > from) piece += ',\n'
+      const item = findings[n] as unknown
+      if (item instanceof ProfileFinding) {
+        let template = templates.get(item.profiles)
+        if (!template) templates.set(item.profiles, (template = profileTemplate(item.profiles)))
+        piece += fill(template, item)
+        n++
+        continue
+      }
+      // The other findings up to the next keyless profile: the serialiser's text of them, as they are.
+      let end = n + 1
+      while (end < to && !(findings[end] instanceof ProfileFinding)) end++
+      const text = terminalSafeJson({findings: findings.slice(n, end)})
+      piece += text.slice(OPEN.length + 1, text.length - CLOSE.length)
+      n = end
+    }
+    yield piece
   }
   yield `\n  ]${shell.slice(empty.length)}\n`
+}
+
+/** What marks a profile's name and its line in the template: no path holds a NUL, no finding's words either. */
+const NAME_MARK = '\u0000'
+const LINE_MARK = 2_147_483_647
+const MARKS = new RegExp(`(\\\\u0000|${LINE_MARK})`)
+const LINE = 0
+const NAME = 1
+
+/**
+ * A keyless profile's finding as the serialiser writes it in the findings array, cut where its line and its name go
+ * (its place, its title): strings of text, and LINE or NAME; written once with marks for them. The finding is the
+ * same for every profile of the file but for those (severity.ts's rule; the property test in
+ * test/unit/audit-large-config.test.ts holds the filled-in text against the serialiser's). It is checked against
+ * the serialiser on the first profile; where it differs, or the file's name holds a mark, each profile is the
+ * serialiser's (an empty template).
+ */
+function profileTemplate(profiles: KeylessProfiles): Array<string | number> {
+  if (MARKS.test(terminalSafeJson(profiles.file))) return []
+  const parts = serialised(profiles.findingOf(LINE_MARK, NAME_MARK)).split(MARKS)
+  const template = parts.map((part, n) => (n % 2 === 0 ? part : part === String(LINE_MARK) ? LINE : NAME))
+  return fill(template, profiles.item(0)) === serialised(profiles.finding(0)) ? template : []
+}
+
+/** Printable ASCII but `"` and `\`: a JSON string's text as it is. */
+const PLAIN = /^[ !#-[\]-~]*$/
+
+function fill(template: Array<string | number>, item: ProfileFinding): string {
+  if (template.length === 0) return serialised(item.toJSON())
+  const name = item.profiles.profile(item.index)
+  const escaped = PLAIN.test(name) ? name : terminalSafeJson(name).slice(1, -1)
+  let text = ''
+  for (const part of template) text += part === LINE ? String(item.profiles.line(item.index)) : part === NAME ? escaped : part
+  return text
+}
+
+/** One finding's text in the findings array. */
+function serialised(finding: Finding): string {
+  const text = terminalSafeJson({findings: [finding]})
+  return text.slice(OPEN.length + 1, text.length - CLOSE.length)
 }
 
 /**
