@@ -281,6 +281,8 @@ describe('configRecords: the sections and keys read in place (issue 22: audit ma
   function expectAsSections(text: string): void {
     const doc = parseConfig(text)
     const records = configRecords(doc)!
+    const both = [...probes, ...probes.map((p) => `${p}*`)]
+    const each = records.keysOfEach(both)
     const fromRecords = Array.from({length: records.sectionCount}, (_, s) => {
       const keys = []
       for (let k = records.firstKey(s); k < records.endKey(s); k++) {
@@ -293,6 +295,9 @@ describe('configRecords: the sections and keys read in place (issue 22: audit ma
         })
       }
       return {
+        hasName: records.hasName(s),
+        // keysOfEach's row is keysOf's answer.
+        each: [...each.subarray(s * both.length, (s + 1) * both.length)].map((k) => (k < 0 ? undefined : records.keyValue(k))),
         type: records.sectionType(s),
         name: records.sectionName(s),
         header: records.sectionHeader(s),
@@ -309,6 +314,8 @@ describe('configRecords: the sections and keys read in place (issue 22: audit ma
       }
     })
     const fromObjects = doc.sections.map((s, index) => ({
+      hasName: s.name !== '',
+      each: [...probes.map((p) => getKey(s, p)), ...probes.map((p) => s.keys.find((k) => k.name.startsWith(p))?.value)],
       type: s.type,
       name: s.name,
       header: s.header,
@@ -333,6 +340,7 @@ describe('configRecords: the sections and keys read in place (issue 22: audit ma
       '[profile a]',
       "[profile 'b c']",
       '[profile a b]',
+      '[profile ""]',
       '[sso-session s]',
       '[services x]',
       '[x]',
