@@ -12,9 +12,9 @@ import type {Draft, Finding} from './types.js'
  */
 export class KeylessProfiles {
   count = 0
-  #sections = new Int32Array(64)
+  #sections: Int32Array<ArrayBuffer>
   /** How many other drafts of the same list come before each profile's draft (see awsFileSources). */
-  #before = new Int32Array(64)
+  #before: Int32Array<ArrayBuffer>
   /** What every keyless profile's finding shares: all but where it is and its title (severity.ts's rule). */
   #shape: Finding | undefined
 
@@ -23,7 +23,12 @@ export class KeylessProfiles {
     /** As shown to people: `~/.aws/config`. */
     readonly file: string,
     readonly path: string,
-  ) {}
+    /** How many there may be (the file's sections): room made once. */
+    capacity = 64,
+  ) {
+    this.#sections = new Int32Array(Math.max(1, capacity))
+    this.#before = new Int32Array(Math.max(1, capacity))
+  }
 
   /** The profile of section `section`, whose draft would follow the first `before` other drafts. */
   add(section: number, before: number): void {

@@ -141,22 +141,39 @@ const PROFILE_KEYS = [
   'role_arn',
   'sso_*',
 ] as const
-const found = new Int32Array(PROFILE_KEYS.length)
+const WIDTH = PROFILE_KEYS.length
 
-function profileKeys(records: ConfigRecords, section: number): ProfileKeys {
-  const k = records.keysOf(section, PROFILE_KEYS, found)
+/** Section `section`'s keys in `table` (records.keysOfEach(PROFILE_KEYS)). */
+function profileKeys(table: Int32Array, section: number): ProfileKeys {
+  const row = section * WIDTH
   return {
-    accessKeyId: k[0] as number,
-    secretAccessKey: k[1] as number,
-    sessionToken: k[2] as number,
-    securityToken: k[3] as number,
-    region: k[4] as number,
-    credentialProcess: k[5] as number,
-    keylessSession: (k[6] as number) >= 0,
-    loginSession: k[7] as number,
-    roleArn: k[8] as number,
-    sso: (k[9] as number) >= 0,
+    accessKeyId: table[row] as number,
+    secretAccessKey: table[row + 1] as number,
+    sessionToken: table[row + 2] as number,
+    securityToken: table[row + 3] as number,
+    region: table[row + 4] as number,
+    credentialProcess: table[row + 5] as number,
+    keylessSession: (table[row + 6] as number) >= 0,
+    loginSession: table[row + 7] as number,
+    roleArn: table[row + 8] as number,
+    sso: (table[row + 9] as number) >= 0,
   }
+}
+
+/**
+ * A keyless profile and nothing else that makes a finding (no key, no sso_*, login_session or role_arn): the
+ * profile of nearly every section of a large organisation's file, told from the table alone.
+ */
+function onlyKeyless(table: Int32Array, section: number): boolean {
+  const row = section * WIDTH
+  return (
+    (table[row + 5] as number) >= 0 &&
+    (table[row + 6] as number) >= 0 &&
+    (table[row] as number) < 0 &&
+    (table[row + 7] as number) < 0 &&
+    (table[row + 8] as number) < 0 &&
+    (table[row + 9] as number) < 0
+  )
 }
 
 const valueOf = (records: ConfigRecords, k: number): string | undefined => (k < 0 ? undefined : records.keyValue(k))
@@ -206,7 +223,10 @@ export async function awsFileSources(env: Env): Promise<{drafts: Draft[]; keyles
   // The files' sections and keys read where the parser recorded them: no section or key object is made.
   const credentialsRecords = credentials.doc && configRecords(credentials.doc)
   const configRecordsOf = config.doc && configRecords(config.doc)
-  const keylessProfiles = configRecordsOf && new KeylessProfiles(configRecordsOf, config.shown, config.path)
+  const keylessProfiles = configRecordsOf && new KeylessProfiles(configRecordsOf, config.shown, config.path, configRecordsOf.sectionCount)
+  // Every section's keys in one call (one loop V8 compiles while it runs; a call per section ran as cold code).
+  const credentialsKeys = credentialsRecords?.keysOfEach(PROFILE_KEYS)
+  const configKeys = configRecordsOf?.keysOfEach(PROFILE_KEYS)
   // The config profile of each credentials profile: made only when the credentials file has profiles to look up.
   let configProfiles: Map<string, number> | undefined
   const configProfile = (name: string): number | undefined => {
@@ -223,7 +243,7 @@ export async function awsFileSources(env: Env): Promise<{drafts: Draft[]; keyles
   for (let section = 0; section < (credentialsRecords?.sectionCount ?? 0); section++) {
     const records = credentialsRecords!
     const name = profileNameAt(records, section, 'credentials') as string
-    const keys = profileKeys(records, section)
+    const keys = profileKeys(credentialsKeys!, section)
     if (!valueOf(records, keys.accessKeyId)) continue
     const configSection = configProfile(name)
     const configKey = (key: string): number => (configSection === undefined ? -1 : configRecordsOf!.findKey(configSection, key))
@@ -253,9 +273,15 @@ export async function awsFileSources(env: Env): Promise<{drafts: Draft[]; keyles
   const at = (section: number, name: string) => loc(config.shown, configRecordsOf!.sectionStart(section) + 1, name, null)
   for (let section = 0; section < (configRecordsOf?.sectionCount ?? 0); section++) {
     const records = configRecordsOf!
-    const name = profileNameAt(records, section, 'config')
-    if (!name) continue
-    const keys = profileKeys(records, section)
+    const type = records.sectionType(section)
+    // profileNameAt's name, without making it: `default`, or a profile's name unless it is "".
+    if (type !== 'default' && (type !== 'profile' || !records.hasName(section))) continue
+    if (onlyKeyless(configKeys!, section)) {
+      keylessProfiles!.add(section, drafts.length)
+      continue
+    }
+    const name = profileNameAt(records, section, 'config')!
+    const keys = profileKeys(configKeys!, section)
     const key = keys.accessKeyId < 0 ? undefined : keyOf(records, keys, valueOf(records, keys.region))
     if (key) {
       drafts.push({

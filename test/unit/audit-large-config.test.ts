@@ -262,6 +262,10 @@ describe('awsFileDrafts: what each profile of the AWS files is (read in one pass
         '[profile blank-id]',
         'aws_access_key_id =',
         'aws_secret_access_key = x',
+        // A profile named "" is no profile audit reports, keyless or not.
+        '[profile ""]',
+        'credential_process = "/usr/bin/keyless" credential-process',
+        'keyless_session = acme',
         '[sso-session acme]',
         'sso_region = us-east-1',
         '',
