@@ -844,34 +844,47 @@ export class ConfigRecords {
     const text = this.#text
     const keys = this.#keys
     const records = this.#sections.records
-    const wanted = names.map((name) => (name.endsWith('*') ? name.length - 1 : name.length))
-    const prefix = names.map((name) => name.endsWith('*'))
+    const ascii = this.#ascii
+    // The names a key of each length may be (exact names of that length, every prefix no longer than it): a key is
+    // compared with one or two names, not all of them.
+    const longest = Math.max(0, ...names.map((name) => name.length))
+    const byLength: number[][] = Array.from({length: longest + 1}, () => [])
+    const beyond: number[] = []
+    for (const [n, name] of names.entries()) {
+      const prefix = name.endsWith('*')
+      for (let length = 0; length <= longest; length++) {
+        if (prefix ? length >= name.length - 1 : length === name.length) byLength[length]!.push(n)
+      }
+      if (prefix) beyond.push(n)
+    }
     for (let section = 0; section < this.#sections.count; section++) {
       const row = section * width
       const to = records[section * S_SIZE + S_KEY_TO] as number
       for (let k = records[section * S_SIZE + S_KEY_FROM] as number; k < to; k++) {
         const from = keys[k * K_SIZE + K_NAME] as number
         const length = (keys[k * K_SIZE + K_NAME_END] as number) - from
-        for (let n = 0; n < width; n++) {
+        // Outside ASCII a name's length may change lower-cased: every name is a candidate.
+        const candidates = !ascii ? undefined : length <= longest ? byLength[length]! : beyond
+        const count = candidates ? candidates.length : width
+        for (let c = 0; c < count; c++) {
+          const n = candidates ? (candidates[c] as number) : c
           if ((out[row + n] as number) >= 0) continue
           const name = names[n] as string
-          const size = wanted[n] as number
-          const whole = !prefix[n]
-          if (whole ? length !== size : length < size) {
-            if (this.#ascii) continue
-          } else if (this.#ascii) {
-            // ASCII: the name compared in place, upper case as lower.
+          const whole = name.charCodeAt(name.length - 1) !== 0x2a
+          const size = whole ? name.length : name.length - 1
+          if (ascii) {
+            // The name compared in place, upper case as lower.
             let i = 0
             while (i < size) {
-              let c = text.charCodeAt(from + i)
-              if (c >= 0x41 && c <= 0x5a) c |= 0x20
-              if (c !== name.charCodeAt(i)) break
+              let ch = text.charCodeAt(from + i)
+              if (ch >= 0x41 && ch <= 0x5a) ch |= 0x20
+              if (ch !== name.charCodeAt(i)) break
               i++
             }
             if (i === size) out[row + n] = k
-            continue
+          } else if (this.#keyMatches(k, name, whole, size)) {
+            out[row + n] = k
           }
-          if (this.#keyMatches(k, name, whole, size)) out[row + n] = k
         }
       }
     }
