@@ -21,18 +21,28 @@ const CLOSE = '\n  ]\n}'
  * is one piece.
  */
 export function* reportJsonPieces(value: unknown): Generator<string> {
+  for (const piece of pieces(value)) yield piece.text
+}
+
+/** ASCII only: no character past 0x7f. */
+const ASCII = /^[\0-\x7f]*$/
+
+/** reportJsonPieces's pieces, each saying whether it is all ASCII (known as it is made, not searched for after). */
+function* pieces(value: unknown): Generator<{text: string; ascii: boolean}> {
   const findings = (value as {findings?: unknown} | null)?.findings
   const shell = Array.isArray(findings) && findings.length > 0 ? terminalSafeJson({...(value as object), findings: []}) : ''
   // The document without its findings: what follows the findings array (the summary, what --fix did).
   const empty = `${OPEN}]`
   if (!Array.isArray(findings) || !shell.startsWith(empty)) {
-    yield terminalSafeJson(value) + '\n'
+    const text = terminalSafeJson(value) + '\n'
+    yield {text, ascii: ASCII.test(text)}
     return
   }
-  const templates = new Map<KeylessProfiles, Array<string | number>>()
+  const templates = new Map<KeylessProfiles, Template>()
   for (let from = 0; from < findings.length; from += FINDINGS_PER_PIECE) {
     // `{\n  "findings": [\n` + the findings, one per element, joined by `,\n` + `\n  ]\n}`.
     let piece = from === 0 ? `${OPEN}\n` : ',\n'
+    let ascii = true
     const to = Math.min(findings.length, from + FINDINGS_PER_PIECE)
     for (let n = from; n < to;) {
       if (n > from) piece += ',\n'
@@ -40,7 +50,9 @@ export function* reportJsonPieces(value: unknown): Generator<string> {
       if (item instanceof ProfileFinding) {
         let template = templates.get(item.profiles)
         if (!template) templates.set(item.profiles, (template = profileTemplate(item.profiles)))
-        piece += fill(template, item)
+        const text = fill(template, item)
+        piece += text.text
+        ascii &&= text.ascii
         n++
         continue
       }
@@ -49,11 +61,13 @@ export function* reportJsonPieces(value: unknown): Generator<string> {
       while (end < to && !(findings[end] instanceof ProfileFinding)) end++
       const text = terminalSafeJson({findings: findings.slice(n, end)})
       piece += text.slice(OPEN.length + 1, text.length - CLOSE.length)
+      ascii &&= ASCII.test(text)
       n = end
     }
-    yield piece
+    yield {text: piece, ascii}
   }
-  yield `\n  ]${shell.slice(empty.length)}\n`
+  const last = `\n  ]${shell.slice(empty.length)}\n`
+  yield {text: last, ascii: ASCII.test(last)}
 }
 
 /** What marks a profile's name and its line in the template: no path holds a NUL, no finding's words either. */
@@ -71,23 +85,38 @@ const NAME = 1
  * the serialiser on the first profile; where it differs, or the file's name holds a mark, each profile is the
  * serialiser's (an empty template).
  */
-function profileTemplate(profiles: KeylessProfiles): Array<string | number> {
-  if (MARKS.test(terminalSafeJson(profiles.file))) return []
+function profileTemplate(profiles: KeylessProfiles): Template {
+  const none = {parts: [], ascii: false}
+  if (MARKS.test(terminalSafeJson(profiles.file))) return none
   const parts = serialised(profiles.findingOf(LINE_MARK, NAME_MARK)).split(MARKS)
-  const template = parts.map((part, n) => (n % 2 === 0 ? part : part === String(LINE_MARK) ? LINE : NAME))
-  return fill(template, profiles.item(0)) === serialised(profiles.finding(0)) ? template : []
+  const template = {
+    parts: parts.map((part, n) => (n % 2 === 0 ? part : part === String(LINE_MARK) ? LINE : NAME)),
+    ascii: ASCII.test(parts.join('')),
+  }
+  return fill(template, profiles.item(0)).text === serialised(profiles.finding(0)) ? template : none
+}
+
+/** A keyless profile's finding's text cut at its line and name; none (the serialiser's each time) when empty. */
+interface Template {
+  parts: Array<string | number>
+  /** The text between the marks is ASCII. */
+  ascii: boolean
 }
 
 /** Printable ASCII but `"` and `\`: a JSON string's text as it is. */
 const PLAIN = /^[ !#-[\]-~]*$/
 
-function fill(template: Array<string | number>, item: ProfileFinding): string {
-  if (template.length === 0) return serialised(item.toJSON())
+function fill(template: Template, item: ProfileFinding): {text: string; ascii: boolean} {
+  if (template.parts.length === 0) {
+    const text = serialised(item.toJSON())
+    return {text, ascii: ASCII.test(text)}
+  }
   const name = item.profiles.profile(item.index)
-  const escaped = PLAIN.test(name) ? name : terminalSafeJson(name).slice(1, -1)
+  const plain = PLAIN.test(name)
+  const escaped = plain ? name : terminalSafeJson(name).slice(1, -1)
   let text = ''
-  for (const part of template) text += part === LINE ? String(item.profiles.line(item.index)) : part === NAME ? escaped : part
-  return text
+  for (const part of template.parts) text += part === LINE ? String(item.profiles.line(item.index)) : part === NAME ? escaped : part
+  return {text, ascii: template.ascii && (plain || ASCII.test(escaped))}
 }
 
 /** One finding's text in the findings array. */
@@ -104,17 +133,23 @@ function serialised(finding: Finding): string {
  * closed): there is no one left to tell.
  */
 export async function writeReportJson(value: unknown, out: Writable): Promise<void> {
-  let last: string | undefined
-  for (const piece of reportJsonPieces(value)) {
-    if (last !== undefined && !out.write(last)) {
+  let last: {text: string; ascii: boolean} | undefined
+  for (const piece of pieces(value)) {
+    if (last !== undefined && !out.write(last.text, encodingOf(last))) {
       if (out.destroyed) return
       await drained(out)
       if (out.destroyed) return
     }
     last = piece
   }
-  await new Promise<void>((resolve) => out.write(last ?? '', () => resolve()))
+  await new Promise<void>((resolve) => out.write(last?.text ?? '', encodingOf(last), () => resolve()))
 }
+
+/**
+ * ASCII text (nearly every piece) is its own UTF-8: written as latin1 it is copied as it is, where UTF-8 is encoded
+ * into a buffer three times its length.
+ */
+const encodingOf = (piece: {ascii: boolean} | undefined): BufferEncoding => (piece?.ascii ? 'latin1' : 'utf8')
 
 /** The stream's buffer is empty again, or the stream takes nothing more (closed, failed). */
 function drained(out: Writable): Promise<void> {

@@ -269,19 +269,50 @@ export async function awsFileSources(env: Env): Promise<{drafts: Draft[]; keyles
     }
   }
 
+  if (configRecordsOf) configProfileDrafts(config, configRecordsOf, configKeys!, drafts, keylessProfiles!)
+
+  for (const f of [credentials, config]) {
+    if (!f.exists || process.platform === 'win32') continue
+    const mode = await stat(f.path).then(
+      (s) => s.mode,
+      () => 0,
+    )
+    if ((mode & 0o044) === 0) continue
+    drafts.push({
+      kind: 'file-permissions',
+      location: loc(f.shown, null, null, null),
+      holdsSecret: f.holdsSecret,
+      path: f.path,
+      action: {type: 'chmod', path: f.path},
+    })
+  }
+  return {drafts, keylessProfiles}
+}
+
+/**
+ * The config file's profiles (`table`: their keys, keysOfEach(PROFILE_KEYS)): drafts added to `drafts`, keyless
+ * profiles to `keylessProfiles`. A function of its own, not a loop in awsFileSources: V8 compiles a synchronous
+ * function's loop while it runs (on-stack replacement), which it did not for the async one's.
+ */
+function configProfileDrafts(
+  config: ParsedFile,
+  records: ConfigRecords,
+  table: Int32Array,
+  drafts: Draft[],
+  keylessProfiles: KeylessProfiles,
+): void {
   // Each place and value is made only for the finding that shows it: a keyless profile needs none.
-  const at = (section: number, name: string) => loc(config.shown, configRecordsOf!.sectionStart(section) + 1, name, null)
-  for (let section = 0; section < (configRecordsOf?.sectionCount ?? 0); section++) {
-    const records = configRecordsOf!
+  const at = (section: number, name: string) => loc(config.shown, records.sectionStart(section) + 1, name, null)
+  for (let section = 0; section < records.sectionCount; section++) {
     const type = records.sectionType(section)
     // profileNameAt's name, without making it: `default`, or a profile's name unless it is "".
     if (type !== 'default' && (type !== 'profile' || !records.hasName(section))) continue
-    if (onlyKeyless(configKeys!, section)) {
-      keylessProfiles!.add(section, drafts.length)
+    if (onlyKeyless(table, section)) {
+      keylessProfiles.add(section, drafts.length)
       continue
     }
     const name = profileNameAt(records, section, 'config')!
-    const keys = profileKeys(configKeys!, section)
+    const keys = profileKeys(table, section)
     const key = keys.accessKeyId < 0 ? undefined : keyOf(records, keys, valueOf(records, keys.region))
     if (key) {
       drafts.push({
@@ -295,7 +326,7 @@ export async function awsFileSources(env: Env): Promise<{drafts: Draft[]; keyles
       config.holdsSecret = true
     }
     if (keys.credentialProcess >= 0) {
-      if (keys.keylessSession) keylessProfiles!.add(section, drafts.length)
+      if (keys.keylessSession) keylessProfiles.add(section, drafts.length)
       else
         drafts.push({
           kind: 'credential-process-profile',
@@ -322,23 +353,6 @@ export async function awsFileSources(env: Env): Promise<{drafts: Draft[]; keyles
       })
     if (keys.roleArn >= 0) drafts.push({kind: 'assume-role-profile', location: at(section, name), path: config.path})
   }
-
-  for (const f of [credentials, config]) {
-    if (!f.exists || process.platform === 'win32') continue
-    const mode = await stat(f.path).then(
-      (s) => s.mode,
-      () => 0,
-    )
-    if ((mode & 0o044) === 0) continue
-    drafts.push({
-      kind: 'file-permissions',
-      location: loc(f.shown, null, null, null),
-      holdsSecret: f.holdsSecret,
-      path: f.path,
-      action: {type: 'chmod', path: f.path},
-    })
-  }
-  return {drafts, keylessProfiles}
 }
 
 /** The program a credential_process line runs (its first word, as the SDKs split it). */

@@ -81,6 +81,30 @@ describe('audit --json in pieces (issue 22): the same bytes as the whole documen
     expect(chunks.length).toBeGreaterThan(10)
   })
 
+  it('writes the UTF-8 bytes of the text, ASCII pieces and pieces with any other character alike', async () => {
+    const profiles = new KeylessProfiles(
+      {
+        sectionName: (n: number) => (n === 150 ? 'caf\u00e9-\ud83d\ude00' : `p${n}`),
+        sectionStart: (n: number) => n * 3,
+      } as unknown as ConfigRecords,
+      '~/.aws/config',
+      '/home/u/.aws/config',
+    )
+    for (let n = 0; n < 250; n++) profiles.add(n, 0)
+    const findings: Finding[] = Array.from({length: 250}, (_, n) => profiles.item(n))
+    findings.splice(10, 0, {...keylessProfile(7), title: 'r\u00e9sum\u00e9 \u2028'})
+    const value = report(findings)
+    const bytes: Buffer[] = []
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        bytes.push(chunk)
+        done()
+      },
+    })
+    await writeReportJson(value, sink)
+    expect(Buffer.concat(bytes).toString('utf8')).toBe(terminalSafeJson({...value, findings: findings.map(plainFinding)}) + '\n')
+  })
+
   it('stops when the reader is gone, without waiting for ever', async () => {
     const closed = new Writable({
       highWaterMark: 1024,
