@@ -849,6 +849,7 @@ export class ConfigRecords {
     // compared with one or two names, not all of them.
     const longest = Math.max(0, ...names.map((name) => name.length))
     const byLength: number[][] = Array.from({length: longest + 1}, () => [])
+    const bare = names.map((name) => (name.endsWith('*') ? name.slice(0, -1) : name))
     const beyond: number[] = []
     for (const [n, name] of names.entries()) {
       const prefix = name.endsWith('*')
@@ -873,7 +874,11 @@ export class ConfigRecords {
           const whole = name.charCodeAt(name.length - 1) !== 0x2a
           const size = whole ? name.length : name.length - 1
           if (ascii) {
-            // The name compared in place, upper case as lower.
+            // As written (lower case, nearly always): one native comparison. Else compared in place, upper case as lower.
+            if (text.startsWith(bare[n] as string, from)) {
+              out[row + n] = k
+              continue
+            }
             let i = 0
             while (i < size) {
               let ch = text.charCodeAt(from + i)
