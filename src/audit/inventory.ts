@@ -4,7 +4,8 @@ import {homeDir, homeMismatch} from '../aws-config/paths.js'
 import {ciDrafts} from '../ci/audit-drafts.js'
 import {scanDirectory} from './scan.js'
 import {compareFindings, KEY_KINDS, rateFinding} from './severity.js'
-import {awsFileDrafts, cacheDrafts, environmentDrafts} from './sources.js'
+import {mergeFindings} from './keyless-profiles.js'
+import {awsFileSources, cacheDrafts, environmentDrafts} from './sources.js'
 import {awsDirectoryDrafts, toolAndShellDrafts} from './stores.js'
 import {SCAN_LIMITS} from './walk.js'
 import {identifyKeys, keyFingerprint} from './identify.js'
@@ -32,6 +33,7 @@ export interface Entry {
 }
 
 export interface Inventory {
+  /** Every finding with what it was made from, but the keyless profiles (nothing to fix): those are in the report only. */
   entries: Entry[]
   report: AuditReport
   identities: Map<string, KeyIdentity>
@@ -46,9 +48,12 @@ const IDENTIFIED: ReadonlySet<string> = new Set([...KEY_KINDS, 'login-cache'])
 /** Every credential on this machine, identified and rated. Changes nothing. */
 export async function takeInventory(options: InventoryOptions): Promise<Inventory> {
   const {env} = options
+  const environment = environmentDrafts(env)
+  const awsFiles = await awsFileSources(env)
+  const profiles = awsFiles.keylessProfiles
   const drafts: Draft[] = [
-    ...environmentDrafts(env),
-    ...(await awsFileDrafts(env)),
+    ...environment,
+    ...awsFiles.drafts,
     ...(await cacheDrafts(env)),
     ...awsDirectoryDrafts(env, SCAN_LIMITS),
     ...(await toolAndShellDrafts(env)),
@@ -57,6 +62,7 @@ export async function takeInventory(options: InventoryOptions): Promise<Inventor
   // A file read above is not found again by --scan (`--scan ~` reaches ~/.s3cfg and ~/.aws too). Made for --scan
   // only: without it, 3,000 profiles are 3,000 paths to collect for nothing.
   const read = options.scan.length > 0 ? new Set(drafts.map((d) => d.path).filter(Boolean)) : new Set<string | undefined>()
+  if (profiles && profiles.count > 0) read.add(profiles.path)
   const awsDir = join(homeDir(env), '.aws') + sep
   const covered = (path: string | undefined) => path !== undefined && (read.has(path) || path.startsWith(awsDir))
   for (const dir of options.scan) {
@@ -71,17 +77,22 @@ export async function takeInventory(options: InventoryOptions): Promise<Inventor
     options.onIdentifyStart?.(keys.length)
     identities = await identifyKeys(keys, {env, known: options.known, onProgress: options.onProgress})
   }
-  const entries = drafts.map((draft) => {
+  const seq = new Map<Entry, number>()
+  const entries = drafts.map((draft, index) => {
     const wanted = draft.key && draft.key.secretAccessKey && IDENTIFIED.has(draft.kind)
     const identity: KeyIdentity | undefined = wanted
       ? options.offline
         ? {status: 'unchecked'}
         : identities.get(keyFingerprint(draft.key!))
       : undefined
-    return {finding: rateFinding(draft, identity), draft, identity}
+    const entry = {finding: rateFinding(draft, identity), draft, identity}
+    seq.set(entry, index)
+    return entry
   })
   entries.sort((a, b) => compareFindings(a.finding, b.finding))
-  return {entries, report: reportOf(entries.map((e) => e.finding)), identities}
+  // The keyless profiles among them, in the order one sort of every draft gave (their drafts follow the environment's).
+  const findings = mergeFindings(entries, (e) => seq.get(e)!, profiles, environment.length)
+  return {entries, report: reportOf(findings), identities}
 }
 
 export function reportOf(findings: Finding[]): AuditReport {

@@ -1,5 +1,6 @@
 import {printable} from '../errors.js'
 import type {FixOutcome} from './fix.js'
+import {plainFinding} from './keyless-profiles.js'
 import {SEVERITIES, type AuditReport, type Finding, type Severity} from './types.js'
 
 export interface RenderOptions {
@@ -44,8 +45,9 @@ export function renderReport(report: AuditReport, options: RenderOptions & {clos
         `  ${keylessProfiles.length} keyless profiles: ${printable(names)}  ${paint(`(${printable(keylessProfiles[0]!.location.file ?? '')})`, '2', options.colour)}`,
       )
     }
-    for (const raw of group) {
-      if (collapse && raw.kind === 'keyless-profile') continue
+    for (const listed of group) {
+      if (collapse && listed.kind === 'keyless-profile') continue
+      const raw = plainFinding(listed)
       // Titles and places quote file contents (profile names, programs): never a control character on the screen.
       const f = {...raw, title: printable(raw.title), fix: printable(raw.fix), arn: raw.arn && printable(raw.arn)}
       if (severity === 'info') {

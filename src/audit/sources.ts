@@ -3,10 +3,10 @@ import {join} from 'node:path'
 
 import {readConfigText} from '../aws-config/atomic-write.js'
 import {ConfigReadError, ConfigSyntaxError} from '../aws-config/errors.js'
-import {type ConfigDocument, type ConfigKey, type ConfigSection, getKey, parseConfig, shlexSplit} from '../aws-config/ini.js'
+import {type ConfigDocument, type ConfigRecords, configRecords, parseConfig, shlexSplit} from '../aws-config/ini.js'
 import {configFilePath, credentialsFilePath, displayPath, homeDir} from '../aws-config/paths.js'
-import {sectionProfileName as profileNameOf} from '../aws-config/remove-keys.js'
 import {registerSecret} from '../ui/debug.js'
+import {KeylessProfiles} from './keyless-profiles.js'
 import {findKeyPairs, readBounded} from './scan.js'
 import type {Draft, FoundKey} from './types.js'
 
@@ -110,146 +110,166 @@ function rawKeyDrafts(text: string, path: string, shown: string, which: 'credent
 
 /**
  * The keys of a profile that decide its findings, read in one pass over its keys (a getKey per key looked up
- * searched each of 3,000 profiles seven times). As getKey reads them: names are lower-cased, and the parser refuses
- * a key set twice, so the first is the only one.
+ * searched each of 3,000 profiles seven times), as key numbers of the file's records (a value is cut out of the text
+ * only when a finding needs it). As getKey reads them: names are lower-cased, and the parser refuses a key set
+ * twice, so the first is the only one. -1: not there.
  */
 interface ProfileKeys {
-  accessKeyId?: ConfigKey
-  secretAccessKey?: string
-  sessionToken?: string
-  securityToken?: string
-  region?: string
-  credentialProcess?: string
+  accessKeyId: number
+  secretAccessKey: number
+  sessionToken: number
+  securityToken: number
+  region: number
+  credentialProcess: number
   keylessSession: boolean
   /** Any `sso_*` key. */
   sso: boolean
-  loginSession?: string
-  roleArn?: string
+  loginSession: number
+  roleArn: number
 }
 
-function profileKeys(section: ConfigSection): ProfileKeys {
-  const out: ProfileKeys = {keylessSession: false, sso: false}
-  for (const key of section.keys) {
-    switch (key.name) {
-      case 'aws_access_key_id':
-        out.accessKeyId = key
-        break
-      case 'aws_secret_access_key':
-        out.secretAccessKey = key.value
-        break
-      case 'aws_session_token':
-        out.sessionToken = key.value
-        break
-      case 'aws_security_token':
-        out.securityToken = key.value
-        break
-      case 'region':
-        out.region = key.value
-        break
-      case 'credential_process':
-        out.credentialProcess = key.value
-        break
-      case 'keyless_session':
-        out.keylessSession = true
-        break
-      case 'login_session':
-        out.loginSession = key.value
-        break
-      case 'role_arn':
-        out.roleArn = key.value
-        break
-      default:
-        if (key.name.startsWith('sso_')) out.sso = true
-    }
+/** The keys profileKeys reads, in the order of ProfileKeys; `sso_*`: any key whose name starts with `sso_`. */
+const PROFILE_KEYS = [
+  'aws_access_key_id',
+  'aws_secret_access_key',
+  'aws_session_token',
+  'aws_security_token',
+  'region',
+  'credential_process',
+  'keyless_session',
+  'login_session',
+  'role_arn',
+  'sso_*',
+] as const
+const WIDTH = PROFILE_KEYS.length
+
+/** Section `section`'s keys in `table` (records.keysOfEach(PROFILE_KEYS)). */
+function profileKeys(table: Int32Array, section: number): ProfileKeys {
+  const row = section * WIDTH
+  return {
+    accessKeyId: table[row] as number,
+    secretAccessKey: table[row + 1] as number,
+    sessionToken: table[row + 2] as number,
+    securityToken: table[row + 3] as number,
+    region: table[row + 4] as number,
+    credentialProcess: table[row + 5] as number,
+    keylessSession: (table[row + 6] as number) >= 0,
+    loginSession: table[row + 7] as number,
+    roleArn: table[row + 8] as number,
+    sso: (table[row + 9] as number) >= 0,
   }
-  return out
 }
 
-function keyOf(keys: ProfileKeys, region: string | undefined): FoundKey | undefined {
-  const accessKeyId = keys.accessKeyId?.value
-  const {secretAccessKey} = keys
+/**
+ * A keyless profile and nothing else that makes a finding (no key, no sso_*, login_session or role_arn): the
+ * profile of nearly every section of a large organisation's file, told from the table alone.
+ */
+function onlyKeyless(table: Int32Array, section: number): boolean {
+  const row = section * WIDTH
+  return (
+    (table[row + 5] as number) >= 0 &&
+    (table[row + 6] as number) >= 0 &&
+    (table[row] as number) < 0 &&
+    (table[row + 7] as number) < 0 &&
+    (table[row + 8] as number) < 0 &&
+    (table[row + 9] as number) < 0
+  )
+}
+
+const valueOf = (records: ConfigRecords, k: number): string | undefined => (k < 0 ? undefined : records.keyValue(k))
+
+function keyOf(records: ConfigRecords, keys: ProfileKeys, region: string | undefined): FoundKey | undefined {
+  const accessKeyId = valueOf(records, keys.accessKeyId)
+  const secretAccessKey = valueOf(records, keys.secretAccessKey)
   if (!accessKeyId) return undefined
   registerSecret(secretAccessKey)
-  const sessionToken = keys.sessionToken ?? keys.securityToken
+  const sessionToken = valueOf(records, keys.sessionToken) ?? valueOf(records, keys.securityToken)
   registerSecret(sessionToken)
   return {accessKeyId, secretAccessKey: secretAccessKey ?? '', ...(sessionToken ? {sessionToken} : {}), region}
 }
 
+/**
+ * A section's profile name, as sectionProfileName (remove-keys.ts) gives it: `default`, the header in the credentials
+ * file, a `[profile NAME]`'s name in the config file; undefined for any other section of the config file.
+ */
+function profileNameAt(records: ConfigRecords, section: number, file: 'credentials' | 'config'): string | undefined {
+  const type = records.sectionType(section)
+  if (type === 'default') return 'default'
+  if (file === 'credentials') return records.sectionHeader(section)
+  return type === 'profile' ? records.sectionName(section) : undefined
+}
+
 /** Profiles with keys, credential_process, SSO, login and assume-role profiles, shadowing, file permissions. */
 export async function awsFileDrafts(env: Env): Promise<Draft[]> {
+  const {drafts, keylessProfiles} = await awsFileSources(env)
+  // Each keyless profile's draft where it was found among the others.
+  const all: Draft[] = []
+  let next = 0
+  for (let j = 0; j < (keylessProfiles?.count ?? 0); j++) {
+    while (next < keylessProfiles!.before(j)) all.push(drafts[next++]!)
+    all.push(keylessProfiles!.draft(j))
+  }
+  return [...all, ...drafts.slice(next)]
+}
+
+/**
+ * awsFileDrafts's findings, the keyless profiles of the config file apart: as numbers (KeylessProfiles), each noting
+ * how many of the drafts came before it.
+ */
+export async function awsFileSources(env: Env): Promise<{drafts: Draft[]; keylessProfiles?: KeylessProfiles}> {
   const credentials = await readAwsFile(credentialsFilePath(env), env)
   const config = await readAwsFile(configFilePath(env), env)
   const drafts = [...credentials.drafts, ...config.drafts]
+  // The files' sections and keys read where the parser recorded them: no section or key object is made.
+  const credentialsRecords = credentials.doc && configRecords(credentials.doc)
+  const configRecordsOf = config.doc && configRecords(config.doc)
+  const keylessProfiles = configRecordsOf && new KeylessProfiles(configRecordsOf, config.shown, config.path, configRecordsOf.sectionCount)
+  // Every section's keys in one call (one loop V8 compiles while it runs; a call per section ran as cold code).
+  const credentialsKeys = credentialsRecords?.keysOfEach(PROFILE_KEYS)
+  const configKeys = configRecordsOf?.keysOfEach(PROFILE_KEYS)
   // The config profile of each credentials profile: made only when the credentials file has profiles to look up.
-  let configProfiles: Map<string, ConfigSection> | undefined
-  const configProfile = (name: string): ConfigSection | undefined => {
+  let configProfiles: Map<string, number> | undefined
+  const configProfile = (name: string): number | undefined => {
     if (!configProfiles) {
       configProfiles = new Map()
-      for (const section of config.doc?.sections ?? []) {
-        const profile = profileNameOf(section, 'config')
+      for (let section = 0; section < (configRecordsOf?.sectionCount ?? 0); section++) {
+        const profile = profileNameAt(configRecordsOf!, section, 'config')
         if (profile) configProfiles.set(profile, section)
       }
     }
     return configProfiles.get(name)
   }
 
-  for (const section of credentials.doc?.sections ?? []) {
-    const name = profileNameOf(section, 'credentials') as string
-    const keys = profileKeys(section)
-    if (!keys.accessKeyId?.value) continue
+  for (let section = 0; section < (credentialsRecords?.sectionCount ?? 0); section++) {
+    const records = credentialsRecords!
+    const name = profileNameAt(records, section, 'credentials') as string
+    const keys = profileKeys(credentialsKeys!, section)
+    if (!valueOf(records, keys.accessKeyId)) continue
     const configSection = configProfile(name)
-    const region = keys.region ?? (configSection && getKey(configSection, 'region'))
-    const key = keyOf(keys, region)!
+    const configKey = (key: string): number => (configSection === undefined ? -1 : configRecordsOf!.findKey(configSection, key))
+    const region = valueOf(records, keys.region) ?? valueOf(configRecordsOf!, configKey('region'))
+    const key = keyOf(records, keys, region)!
     drafts.push({
       kind: 'credentials-file-key',
-      location: loc(credentials.shown, keys.accessKeyId.line + 1, name, null),
+      location: loc(credentials.shown, records.keyLine(keys.accessKeyId) + 1, name, null),
       key,
       temporary: isTemporary(key),
       path: credentials.path,
       action: {type: 'remove-key', file: 'credentials', path: credentials.path, profile: name},
     })
     credentials.holdsSecret = true
-    const own = configSection && OWN_CREDENTIAL_KEYS.filter((k) => getKey(configSection, k) !== undefined)
+    const own = configSection !== undefined && OWN_CREDENTIAL_KEYS.filter((k) => configKey(k) >= 0)
     if (own && own.length > 0) {
       drafts.push({
         kind: 'shadowed-profile',
-        location: loc(credentials.shown, section.start + 1, name, null),
+        location: loc(credentials.shown, records.sectionStart(section) + 1, name, null),
         detail: `its key in ${credentials.shown} wins over the ${own[0]} of ${config.shown}`,
         path: credentials.path,
       })
     }
   }
 
-  for (const section of config.doc?.sections ?? []) {
-    const name = profileNameOf(section, 'config')
-    if (!name) continue
-    const at = loc(config.shown, section.start + 1, name, null)
-    const keys = profileKeys(section)
-    const key = keyOf(keys, keys.region)
-    if (key) {
-      drafts.push({
-        kind: 'config-file-key',
-        location: {...at, line: keys.accessKeyId!.line + 1},
-        key,
-        temporary: isTemporary(key),
-        path: config.path,
-        action: {type: 'remove-key', file: 'config', path: config.path, profile: name},
-      })
-      config.holdsSecret = true
-    }
-    const process = keys.credentialProcess
-    if (process !== undefined) {
-      if (keys.keylessSession) drafts.push({kind: 'keyless-profile', location: at, path: config.path})
-      else drafts.push({kind: 'credential-process-profile', location: at, detail: programOf(process), path: config.path})
-      if (keys.sso)
-        drafts.push({kind: 'shadowed-profile', location: at, detail: 'its sso_* keys win over its credential_process', path: config.path})
-    } else if (keys.sso) {
-      drafts.push({kind: 'sso-profile', location: at, path: config.path})
-    }
-    if (keys.loginSession !== undefined)
-      drafts.push({kind: 'login-session-profile', location: at, detail: keys.loginSession, path: config.path})
-    if (keys.roleArn !== undefined) drafts.push({kind: 'assume-role-profile', location: at, path: config.path})
-  }
+  if (configRecordsOf) configProfileDrafts(config, configRecordsOf, configKeys!, drafts, keylessProfiles!)
 
   for (const f of [credentials, config]) {
     if (!f.exists || process.platform === 'win32') continue
@@ -266,7 +286,73 @@ export async function awsFileDrafts(env: Env): Promise<Draft[]> {
       action: {type: 'chmod', path: f.path},
     })
   }
-  return drafts
+  return {drafts, keylessProfiles}
+}
+
+/**
+ * The config file's profiles (`table`: their keys, keysOfEach(PROFILE_KEYS)): drafts added to `drafts`, keyless
+ * profiles to `keylessProfiles`. A function of its own, not a loop in awsFileSources: V8 compiles a synchronous
+ * function's loop while it runs (on-stack replacement), which it did not for the async one's.
+ */
+function configProfileDrafts(
+  config: ParsedFile,
+  records: ConfigRecords,
+  table: Int32Array,
+  drafts: Draft[],
+  keylessProfiles: KeylessProfiles,
+): void {
+  // Each place and value is made only for the finding that shows it: a keyless profile needs none.
+  const at = (section: number, name: string) => loc(config.shown, records.sectionStart(section) + 1, name, null)
+  for (let section = 0; section < records.sectionCount; section++) {
+    const type = records.sectionType(section)
+    // profileNameAt's name, without making it: `default`, or a profile's name unless it is "".
+    if (type !== 'default' && (type !== 'profile' || !records.hasName(section))) continue
+    if (onlyKeyless(table, section)) {
+      keylessProfiles.add(section, drafts.length)
+      continue
+    }
+    const name = profileNameAt(records, section, 'config')!
+    const keys = profileKeys(table, section)
+    const key = keys.accessKeyId < 0 ? undefined : keyOf(records, keys, valueOf(records, keys.region))
+    if (key) {
+      drafts.push({
+        kind: 'config-file-key',
+        location: {...at(section, name), line: records.keyLine(keys.accessKeyId) + 1},
+        key,
+        temporary: isTemporary(key),
+        path: config.path,
+        action: {type: 'remove-key', file: 'config', path: config.path, profile: name},
+      })
+      config.holdsSecret = true
+    }
+    if (keys.credentialProcess >= 0) {
+      if (keys.keylessSession) keylessProfiles.add(section, drafts.length)
+      else
+        drafts.push({
+          kind: 'credential-process-profile',
+          location: at(section, name),
+          detail: programOf(records.keyValue(keys.credentialProcess)),
+          path: config.path,
+        })
+      if (keys.sso)
+        drafts.push({
+          kind: 'shadowed-profile',
+          location: at(section, name),
+          detail: 'its sso_* keys win over its credential_process',
+          path: config.path,
+        })
+    } else if (keys.sso) {
+      drafts.push({kind: 'sso-profile', location: at(section, name), path: config.path})
+    }
+    if (keys.loginSession >= 0)
+      drafts.push({
+        kind: 'login-session-profile',
+        location: at(section, name),
+        detail: records.keyValue(keys.loginSession),
+        path: config.path,
+      })
+    if (keys.roleArn >= 0) drafts.push({kind: 'assume-role-profile', location: at(section, name), path: config.path})
+  }
 }
 
 /** The program a credential_process line runs (its first word, as the SDKs split it). */

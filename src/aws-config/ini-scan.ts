@@ -86,6 +86,8 @@ export interface ScanResult {
   ignored: ConfigDocument['ignored']
   crlf: number
   lf: number
+  /** The text is all ASCII: a key name lower-cases to a name of the same length. */
+  ascii: boolean
 }
 
 /**
@@ -341,6 +343,7 @@ export function scanConfig(text: string, from: number, path: string, single: boo
     ignored,
     crlf,
     lf,
+    ascii,
   }
 }
 
@@ -564,6 +567,7 @@ export class ScannedConfig implements ConfigDocument {
   readonly #made: Array<ConfigSection | undefined>
   #all: ConfigSection[] | undefined
   #lines: ConfigLine[] | undefined
+  #records: ConfigRecords | undefined
 
   constructor(scan: ScanResult, bom: boolean) {
     this.#scan = scan
@@ -574,6 +578,12 @@ export class ScannedConfig implements ConfigDocument {
     const firstEol = scan.lineCount === 0 ? 0 : (scan.lineInfo[0] as number) >> 3
     this.eol = scan.crlf > scan.lf || (scan.crlf === scan.lf && firstEol === 2) ? '\r\n' : '\n'
     this.finalNewline = lastEol !== 0
+  }
+
+  /** The sections and keys read straight from the scan's numbers (see ConfigRecords). */
+  get records(): ConfigRecords {
+    this.#records ??= new ConfigRecords(this.#scan)
+    return this.#records
   }
 
   get sections(): ConfigSection[] {
@@ -710,5 +720,206 @@ export class ScannedConfig implements ConfigDocument {
       }
     }
     return lines
+  }
+}
+
+/**
+ * The sections and keys of a scan, read where the scanner recorded them: nothing is made but the strings asked for.
+ * A command that reads a few keys of every profile and keeps none of them (audit, with 3,000 profiles) need not make
+ * 3,000 section objects, 9,000 key objects and their strings, all alive at once (issue 22). Section `index` is
+ * `sections[index]` of the document; key numbers run over the whole file, a section's from `firstKey` to `endKey`
+ * (excluded), in file order. What it answers is what the section objects hold: names lower-cased as botocore reads
+ * them (`keyName`, `keyIs`), values trimmed, line indexes 0-based.
+ */
+export class ConfigRecords {
+  readonly #text: string
+  readonly #keys: Int32Array
+  readonly #sections: SectionTable
+  readonly #ascii: boolean
+
+  constructor(scan: ScanResult) {
+    this.#text = scan.text
+    this.#keys = scan.keys
+    this.#sections = scan.sections
+    this.#ascii = scan.ascii
+  }
+
+  get sectionCount(): number {
+    return this.#sections.count
+  }
+
+  sectionType(index: number): SectionType {
+    return this.#sections.type(index)
+  }
+
+  /** ConfigSection.name: the profile's or session's name, the header of any other section. */
+  sectionName(index: number): string {
+    return this.#sections.name(index)
+  }
+
+  sectionHeader(index: number): string {
+    return this.#sections.header(index)
+  }
+
+  /** Index of the section's header line. */
+  sectionStart(index: number): number {
+    return this.#sections.start(index)
+  }
+
+  firstKey(index: number): number {
+    return this.#sections.records[index * S_SIZE + S_KEY_FROM] as number
+  }
+
+  endKey(index: number): number {
+    return this.#sections.records[index * S_SIZE + S_KEY_TO] as number
+  }
+
+  /** The profile or sso-session of this name (findSection's answer), -1 when there is none. */
+  find(type: 'profile' | 'sso-session', name: string): number {
+    return this.#sections.find(type, name)
+  }
+
+  /** Index of the key's line. */
+  keyLine(k: number): number {
+    return this.#keys[k * K_SIZE + K_LINE] as number
+  }
+
+  /** The key's name, lower-cased (ConfigKey.name). */
+  keyName(k: number): string {
+    return keyName(this.#text, this.#keys, k)
+  }
+
+  keyValue(k: number): string {
+    return this.#text.slice(this.#keys[k * K_SIZE + K_VALUE], this.#keys[k * K_SIZE + K_VALUE_END])
+  }
+
+  /** keyName(k) === lower, compared in place (`lower`: a lower-case name). */
+  keyIs(k: number, lower: string): boolean {
+    return this.#keyMatches(k, lower, true)
+  }
+
+  /** keyName(k).startsWith(lower), compared in place. */
+  keyStartsWith(k: number, lower: string): boolean {
+    return this.#keyMatches(k, lower, false)
+  }
+
+  /** The section's key of this name (getKey's), -1 when it has none. The parser refuses a name set twice. */
+  findKey(index: number, lower: string): number {
+    const to = this.endKey(index)
+    for (let k = this.firstKey(index); k < to; k++) if (this.keyIs(k, lower)) return k
+    return -1
+  }
+
+  /**
+   * Each of `names`' key in the section, in one pass over its keys: `out[n]` is findKey(section, names[n]), -1 for
+   * none; a name that ends in `*` stands for any name that starts with what precedes the `*` (the first such key).
+   */
+  keysOf(section: number, names: readonly string[], out: Int32Array): Int32Array {
+    out.fill(-1)
+    const keys = this.#keys
+    const to = this.endKey(section)
+    for (let k = this.firstKey(section); k < to; k++) {
+      const length = (keys[k * K_SIZE + K_NAME_END] as number) - (keys[k * K_SIZE + K_NAME] as number)
+      for (let n = 0; n < names.length; n++) {
+        if ((out[n] as number) >= 0) continue
+        const name = names[n] as string
+        const prefix = name.charCodeAt(name.length - 1) === 0x2a
+        const wanted = prefix ? name.length - 1 : name.length
+        // In ASCII text the lengths tell most names apart without reading them.
+        if (this.#ascii && (prefix ? length < wanted : length !== wanted)) continue
+        if (this.#keyMatches(k, name, !prefix, wanted)) out[n] = k
+      }
+    }
+    return out
+  }
+
+  /**
+   * keysOf for every section at once: entries [s * names.length, (s + 1) * names.length) are keysOf(s, names). For a
+   * caller that reads the same keys of thousands of sections: one call and one loop, which V8 compiles while it runs,
+   * where a call per section ran as cold code for most of them.
+   */
+  keysOfEach(names: readonly string[]): Int32Array {
+    const width = names.length
+    const out = new Int32Array(this.#sections.count * width).fill(-1)
+    const text = this.#text
+    const keys = this.#keys
+    const records = this.#sections.records
+    const ascii = this.#ascii
+    // The names a key of each length may be (exact names of that length, every prefix no longer than it): a key is
+    // compared with one or two names, not all of them.
+    const longest = Math.max(0, ...names.map((name) => name.length))
+    const byLength: number[][] = Array.from({length: longest + 1}, () => [])
+    const bare = names.map((name) => (name.endsWith('*') ? name.slice(0, -1) : name))
+    const beyond: number[] = []
+    for (const [n, name] of names.entries()) {
+      const prefix = name.endsWith('*')
+      for (let length = 0; length <= longest; length++) {
+        if (prefix ? length >= name.length - 1 : length === name.length) byLength[length]!.push(n)
+      }
+      if (prefix) beyond.push(n)
+    }
+    for (let section = 0; section < this.#sections.count; section++) {
+      const row = section * width
+      const to = records[section * S_SIZE + S_KEY_TO] as number
+      for (let k = records[section * S_SIZE + S_KEY_FROM] as number; k < to; k++) {
+        const from = keys[k * K_SIZE + K_NAME] as number
+        const length = (keys[k * K_SIZE + K_NAME_END] as number) - from
+        // Outside ASCII a name's length may change lower-cased: every name is a candidate.
+        const candidates = !ascii ? undefined : length <= longest ? byLength[length]! : beyond
+        const count = candidates ? candidates.length : width
+        for (let c = 0; c < count; c++) {
+          const n = candidates ? (candidates[c] as number) : c
+          if ((out[row + n] as number) >= 0) continue
+          const name = names[n] as string
+          const whole = name.charCodeAt(name.length - 1) !== 0x2a
+          const size = whole ? name.length : name.length - 1
+          if (ascii) {
+            // As written (lower case, nearly always): one native comparison. Else compared in place, upper case as lower.
+            if (text.startsWith(bare[n] as string, from)) {
+              out[row + n] = k
+              continue
+            }
+            let i = 0
+            while (i < size) {
+              let ch = text.charCodeAt(from + i)
+              if (ch >= 0x41 && ch <= 0x5a) ch |= 0x20
+              if (ch !== name.charCodeAt(i)) break
+              i++
+            }
+            if (i === size) out[row + n] = k
+          } else if (this.#keyMatches(k, name, whole, size)) {
+            out[row + n] = k
+          }
+        }
+      }
+    }
+    return out
+  }
+
+  /** Whether the section's name (ConfigSection.name) is not empty (`[profile ""]` names a profile ""). */
+  hasName(index: number): boolean {
+    return (this.#sections.records[index * S_SIZE + S_NAME] as number) >= 0 || this.#sections.name(index) !== ''
+  }
+
+  /** Whether key k's name is (`whole`) or starts with the first `wanted` characters of `lower`. */
+  #keyMatches(k: number, lower: string, whole: boolean, wanted = lower.length): boolean {
+    const text = this.#text
+    const from = this.#keys[k * K_SIZE + K_NAME] as number
+    const length = (this.#keys[k * K_SIZE + K_NAME_END] as number) - from
+    if (length === wanted || (!whole && length > wanted)) {
+      let i = 0
+      for (; i < wanted; i++) {
+        let c = text.charCodeAt(from + i)
+        if (c >= 0x80) break
+        if (c >= 0x41 && c <= 0x5a) c |= 0x20
+        if (c !== lower.charCodeAt(i)) return false
+      }
+      if (i === wanted) return true
+    } else if (this.#ascii) {
+      return false
+    }
+    // Outside ASCII a lower-cased name may change its length (`İ` is two characters lower-cased): as keyName reads it.
+    const name = this.keyName(k)
+    return whole ? name === lower.slice(0, wanted) : name.startsWith(lower.slice(0, wanted))
   }
 }

@@ -1,8 +1,9 @@
 import {ConfigSyntaxError} from './errors.js'
-import {scanConfig, ScannedConfig} from './ini-scan.js'
+import {type ConfigRecords, scanConfig, ScannedConfig} from './ini-scan.js'
 import {classifyHeader, isSpace, quoteLine, strip} from './ini-syntax.js'
 
 export {shlexSplit, splitKeyLine, splitLines} from './ini-syntax.js'
+export type {ConfigRecords} from './ini-scan.js'
 
 /**
  * A lossless model of the AWS config file (INI as botocore reads it).
@@ -219,4 +220,12 @@ export function sectionsOfType(doc: ConfigDocument, type: SectionType): ConfigSe
 /** Section number `index` of a document (of a parsed one, without making the others). */
 export function sectionAt(doc: ConfigDocument, index: number): ConfigSection {
   return (doc instanceof ScannedConfig ? doc.section(index) : doc.sections[index]) as ConfigSection
+}
+
+/**
+ * The sections and keys of a parsed document read in place, without making their objects (ConfigRecords); undefined
+ * for a document parseConfig did not make.
+ */
+export function configRecords(doc: ConfigDocument): ConfigRecords | undefined {
+  return doc instanceof ScannedConfig ? doc.records : undefined
 }

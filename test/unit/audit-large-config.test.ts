@@ -1,12 +1,16 @@
+import fc from 'fast-check'
 import {chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {Writable} from 'node:stream'
 import {afterAll, describe, expect, it} from 'vitest'
 
+import type {ConfigRecords} from '../../src/aws-config/ini.js'
+import {takeInventory} from '../../src/audit/inventory.js'
 import {FINDINGS_PER_PIECE, reportJsonPieces, writeReportJson} from '../../src/audit/json.js'
+import {KeylessProfiles, plainFinding} from '../../src/audit/keyless-profiles.js'
 import {renderReport} from '../../src/audit/render.js'
-import {rateFinding} from '../../src/audit/severity.js'
+import {compareFindings, rateFinding} from '../../src/audit/severity.js'
 import {awsFileDrafts} from '../../src/audit/sources.js'
 import type {AuditReport, Finding} from '../../src/audit/types.js'
 import {terminalSafeJson} from '../../src/errors.js'
@@ -77,6 +81,30 @@ describe('audit --json in pieces (issue 22): the same bytes as the whole documen
     expect(chunks.length).toBeGreaterThan(10)
   })
 
+  it('writes the UTF-8 bytes of the text, ASCII pieces and pieces with any other character alike', async () => {
+    const profiles = new KeylessProfiles(
+      {
+        sectionName: (n: number) => (n === 150 ? 'caf\u00e9-\ud83d\ude00' : `p${n}`),
+        sectionStart: (n: number) => n * 3,
+      } as unknown as ConfigRecords,
+      '~/.aws/config',
+      '/home/u/.aws/config',
+    )
+    for (let n = 0; n < 250; n++) profiles.add(n, 0)
+    const findings: Finding[] = Array.from({length: 250}, (_, n) => profiles.item(n))
+    findings.splice(10, 0, {...keylessProfile(7), title: 'r\u00e9sum\u00e9 \u2028'})
+    const value = report(findings)
+    const bytes: Buffer[] = []
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        bytes.push(chunk)
+        done()
+      },
+    })
+    await writeReportJson(value, sink)
+    expect(Buffer.concat(bytes).toString('utf8')).toBe(terminalSafeJson({...value, findings: findings.map(plainFinding)}) + '\n')
+  })
+
   it('stops when the reader is gone, without waiting for ever', async () => {
     const closed = new Writable({
       highWaterMark: 1024,
@@ -87,6 +115,119 @@ describe('audit --json in pieces (issue 22): the same bytes as the whole documen
     closed.on('error', () => {})
     await writeReportJson(report(many(500)), closed)
     expect(closed.destroyed).toBe(true)
+  })
+})
+
+describe('keyless profiles kept as numbers (issue 22): the same findings, the same --json bytes', () => {
+  /** Every character terminalSafeJson or JSON.stringify escapes, lone surrogates, the template's marks as text. */
+  const odd = fc.constantFrom(
+    '"',
+    '\\',
+    '\u0000',
+    '\u0001',
+    '\n',
+    '\t',
+    '\u001f',
+    '\u007f',
+    '\u0085',
+    '\u009b',
+    '\u009f',
+    '\u061c',
+    '\u200e',
+    '\u200f',
+    '\u2028',
+    '\u2029',
+    '\u202a',
+    '\u202e',
+    '\u2066',
+    '\u2069',
+    '\ud800',
+    '\udfff',
+    '\ud83d\ude00',
+    'é',
+    '\\u0000',
+    '2147483647',
+    '[',
+    ']',
+    ' ',
+  )
+  const text = fc.array(fc.oneof({weight: 3, arbitrary: fc.string({maxLength: 6})}, {weight: 2, arbitrary: odd}), {maxLength: 6})
+  const name = fc.oneof(
+    text.map((parts) => parts.join('')),
+    fc.string({unit: 'binary', maxLength: 8}),
+    fc.constant('acme-1.Admin'),
+  )
+
+  /** Profiles as a scan would hold them: names and header lines by section number. */
+  function profilesOf(file: string, entries: Array<[string, number]>): KeylessProfiles {
+    const records = {sectionName: (s: number) => entries[s]![0], sectionStart: (s: number) => entries[s]![1]}
+    const profiles = new KeylessProfiles(records as unknown as ConfigRecords, file, '/home/u/.aws/config')
+    for (let s = 0; s < entries.length; s++) profiles.add(s, 0)
+    return profiles
+  }
+
+  it('writes each keyless profile as the serialiser writes its finding (random names, files, lines, other findings between)', () => {
+    const other = (n: number): Finding =>
+      rateFinding({kind: 'sso-profile', location: {file: '~/.aws/config', line: n, profile: `sso-${n}`, variable: null}}, undefined)
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          text.map((parts) => '~/' + parts.join('')),
+          fc.constant('~/.aws/config'),
+        ),
+        fc.array(fc.tuple(name, fc.nat({max: 1_000_000})), {minLength: 1, maxLength: 260}),
+        fc.array(fc.nat({max: 300}), {maxLength: 8}),
+        (file, entries, between) => {
+          const profiles = profilesOf(file, entries)
+          const findings: Finding[] = []
+          for (let j = 0; j < profiles.count; j++) {
+            findings.push(profiles.item(j))
+            for (const at of between) if (at === j) findings.push(other(j))
+          }
+          const value = {...report(findings), fixed: []}
+          const expected = terminalSafeJson({...value, findings: findings.map(plainFinding)}) + '\n'
+          expect([...reportJsonPieces(value)].join('')).toBe(expected)
+          // Any other serialiser sees the findings themselves.
+          expect(terminalSafeJson(value) + '\n').toBe(expected)
+          expect(findings.map((f) => ({...plainFinding(f), title: f.title, location: f.location}))).toStrictEqual(
+            findings.map(plainFinding),
+          )
+        },
+      ),
+      {numRuns: 300},
+    )
+  })
+
+  it('puts them where one sort of every finding did: ties with findings of the same line in the order they were found', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'keyless-audit-order-'))
+    try {
+      const config = join(base, 'config')
+      const lines = ['[default]', 'credential_process = k', 'keyless_session = acme', 'role_arn = arn:aws:iam::1:role/R']
+      for (let n = 0; n < 400; n++) {
+        const kind = n % 7
+        lines.push(`[profile p${n}]`)
+        if (kind !== 3) lines.push('credential_process = "/usr/bin/keyless" credential-process', 'keyless_session = acme')
+        else lines.push('credential_process = /usr/bin/other')
+        if (kind === 1) lines.push('role_arn = arn:aws:iam::1:role/R')
+        if (kind === 2) lines.push('login_session = arn:aws:iam::1:user/u')
+        if (kind === 4) lines.push('sso_session = acme')
+        if (kind === 5) lines.push('aws_access_key_id = ASIAEMULATORTEMP0001', 'aws_secret_access_key = s', 'aws_session_token = t')
+      }
+      writeFileSync(config, lines.join('\n') + '\n')
+      chmodSync(config, 0o644)
+      // The same file as the credentials file too: its keys are found twice, in two lists.
+      for (const credentials of [join(base, 'none'), config]) {
+        const env = {HOME: base, AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: credentials}
+        const {report: got, entries} = await takeInventory({env, offline: true, scan: []})
+        const drafts = await awsFileDrafts(env)
+        const expected = drafts.map((d) => rateFinding(d, d.key ? {status: 'unchecked'} : undefined)).sort(compareFindings)
+        expect(got.findings.map(plainFinding)).toStrictEqual(expected)
+        expect(got.findings.filter((f) => f.kind === 'keyless-profile')).toHaveLength(344)
+        expect(entries.some((e) => e.finding.kind === 'keyless-profile')).toBe(false)
+      }
+    } finally {
+      rmSync(base, {recursive: true, force: true})
+    }
   })
 })
 
@@ -145,6 +286,10 @@ describe('awsFileDrafts: what each profile of the AWS files is (read in one pass
         '[profile blank-id]',
         'aws_access_key_id =',
         'aws_secret_access_key = x',
+        // A profile named "" is no profile audit reports, keyless or not.
+        '[profile ""]',
+        'credential_process = "/usr/bin/keyless" credential-process',
+        'keyless_session = acme',
         '[sso-session acme]',
         'sso_region = us-east-1',
         '',

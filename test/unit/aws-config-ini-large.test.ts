@@ -10,8 +10,10 @@ import {readSsoSessionSection} from '../../src/aws-config/session-section.js'
 import {
   type ConfigDocument,
   type ConfigSection,
+  configRecords,
   findSection,
   findSsoSessionSection,
+  getKey,
   parseConfig,
   serializeConfig,
 } from '../../src/aws-config/ini.js'
@@ -270,6 +272,112 @@ const config = fc
     const text = lines.map(([i, l, e]) => i + l + e).join('')
     return (bom ? '\ufeff' : '') + (finalEol ? text : text.replace(/(\r\n|\n|\r)$/, ''))
   })
+
+describe('configRecords: the sections and keys read in place (issue 22: audit makes no section object)', () => {
+  /** Names looked up, as callers write them (lower case), and names whose lower case changes length or is ASCII. */
+  const probes = ['region', 'credential_process', 'keyless_session', 'sso_', 'sso_start_url', 's', 're', 'k', 'i\u0307x', 'kelvin', '']
+
+  /** Everything a ConfigSection holds, and every probe's answer, as the records give them and as the objects do. */
+  function expectAsSections(text: string): void {
+    const doc = parseConfig(text)
+    const records = configRecords(doc)!
+    const both = [...probes, ...probes.map((p) => `${p}*`)]
+    const each = records.keysOfEach(both)
+    const fromRecords = Array.from({length: records.sectionCount}, (_, s) => {
+      const keys = []
+      for (let k = records.firstKey(s); k < records.endKey(s); k++) {
+        keys.push({
+          name: records.keyName(k),
+          value: records.keyValue(k),
+          line: records.keyLine(k),
+          is: probes.filter((p) => records.keyIs(k, p)),
+          startsWith: probes.filter((p) => records.keyStartsWith(k, p)),
+        })
+      }
+      return {
+        hasName: records.hasName(s),
+        // keysOfEach's row is keysOf's answer.
+        each: [...each.subarray(s * both.length, (s + 1) * both.length)].map((k) => (k < 0 ? undefined : records.keyValue(k))),
+        type: records.sectionType(s),
+        name: records.sectionName(s),
+        header: records.sectionHeader(s),
+        start: records.sectionStart(s),
+        keys,
+        found: probes.map((p) => (records.findKey(s, p) < 0 ? undefined : records.keyValue(records.findKey(s, p)))),
+        // Every probe's key in one call, and with `*` the first key whose name starts with it.
+        all: [...records.keysOf(s, [...probes, ...probes.map((p) => `${p}*`)], new Int32Array(probes.length * 2))].map((k) =>
+          k < 0 ? undefined : records.keyValue(k),
+        ),
+        lookedUp: ((type) => (type === 'profile' || type === 'sso-session' ? records.find(type, records.sectionName(s)) : -1))(
+          records.sectionType(s),
+        ),
+      }
+    })
+    const fromObjects = doc.sections.map((s, index) => ({
+      hasName: s.name !== '',
+      each: [...probes.map((p) => getKey(s, p)), ...probes.map((p) => s.keys.find((k) => k.name.startsWith(p))?.value)],
+      type: s.type,
+      name: s.name,
+      header: s.header,
+      start: s.start,
+      keys: s.keys.map((k) => ({
+        name: k.name,
+        value: k.value,
+        line: k.line,
+        is: probes.filter((p) => k.name === p),
+        startsWith: probes.filter((p) => k.name.startsWith(p)),
+      })),
+      found: probes.map((p) => getKey(s, p)),
+      all: [...probes.map((p) => getKey(s, p)), ...probes.map((p) => s.keys.find((k) => k.name.startsWith(p))?.value)],
+      lookedUp: s.type === 'profile' || s.type === 'sso-session' ? index : -1,
+    }))
+    expect(fromRecords).toStrictEqual(fromObjects)
+  }
+
+  it('answers what the section objects hold, for every section and key (random files, every case of names)', () => {
+    const piece = fc.constantFrom(
+      '[default]',
+      '[profile a]',
+      "[profile 'b c']",
+      '[profile a b]',
+      '[profile ""]',
+      '[sso-session s]',
+      '[services x]',
+      '[x]',
+      'region = us-east-1',
+      'REGION=eu-west-1',
+      'Credential_Process = /bin/x',
+      'keyless_session = acme',
+      'SSO_start_url : https://x',
+      'sso_region = y',
+      'k : v',
+      's3 =',
+      '  max = 1',
+      '# c',
+      '',
+      '\u0130X = dotted capital I: two characters lower-cased',
+      '\u212Aelvin = the Kelvin sign lower-cases to k',
+      'ключ = значение',
+    )
+    const file = fc.array(piece, {maxLength: 30}).map((lines) => lines.join('\n'))
+    fc.assert(
+      fc.property(file, (text) => {
+        let parsed = true
+        try {
+          parseConfig(text)
+        } catch {
+          parsed = false
+        }
+        if (parsed) expectAsSections(text)
+      }),
+      {numRuns: 2000},
+    )
+  })
+
+  it('reads the 10,000 sections of a large file as the objects do', () => {
+    expectAsSections(largeConfig(10_000))
+  }, 120_000)
+})
 
 describe('findSsoSessionSection', () => {
   it('reads the [sso-session] section exactly as parseConfig does (differential, random files)', () => {

@@ -1,0 +1,186 @@
+import type {ConfigRecords} from '../aws-config/ini.js'
+import {compareFindings, rateFinding} from './severity.js'
+import type {Draft, Finding} from './types.js'
+
+/**
+ * The keyless profiles of one config file, kept as section numbers until they are shown or written. A large
+ * organisation has 3,000 of them: as drafts, entries and findings (each with its location and title) they were
+ * thousands of objects alive from the read to the last line of output, which a fresh process pays for twice, in
+ * memory touched for the first time and in garbage collection that copies them to the old generation (issue 22).
+ * Each is a finding like any other when asked (`finding`), and the same finding's --json text is filled in from a
+ * template (json.ts).
+ */
+export class KeylessProfiles {
+  count = 0
+  #sections: Int32Array<ArrayBuffer>
+  /** How many other drafts of the same list come before each profile's draft (see awsFileSources). */
+  #before: Int32Array<ArrayBuffer>
+  /** What every keyless profile's finding shares: all but where it is and its title (severity.ts's rule). */
+  #shape: Finding | undefined
+
+  constructor(
+    readonly records: ConfigRecords,
+    /** As shown to people: `~/.aws/config`. */
+    readonly file: string,
+    readonly path: string,
+    /** How many there may be (the file's sections): room made once. */
+    capacity = 64,
+  ) {
+    this.#sections = new Int32Array(Math.max(1, capacity))
+    this.#before = new Int32Array(Math.max(1, capacity))
+  }
+
+  /** The profile of section `section`, whose draft would follow the first `before` other drafts. */
+  add(section: number, before: number): void {
+    if (this.count === this.#sections.length) {
+      this.#sections = grown(this.#sections)
+      this.#before = grown(this.#before)
+    }
+    this.#sections[this.count] = section
+    this.#before[this.count++] = before
+  }
+
+  before(j: number): number {
+    return this.#before[j] as number
+  }
+
+  /** 1-based line of profile `j`'s header. */
+  line(j: number): number {
+    return this.records.sectionStart(this.#sections[j] as number) + 1
+  }
+
+  profile(j: number): string {
+    return this.records.sectionName(this.#sections[j] as number)
+  }
+
+  draft(j: number): Draft {
+    return this.#draftOf(this.line(j), this.profile(j))
+  }
+
+  finding(j: number): Finding {
+    return rateFinding(this.draft(j), undefined)
+  }
+
+  /** The finding of a keyless profile of this file at that line, of that name. */
+  findingOf(line: number, profile: string): Finding {
+    return rateFinding(this.#draftOf(line, profile), undefined)
+  }
+
+  #draftOf(line: number, profile: string): Draft {
+    return {kind: 'keyless-profile', location: {file: this.file, line, profile, variable: null}, path: this.path}
+  }
+
+  get shape(): Finding {
+    this.#shape ??= this.finding(0)
+    return this.#shape
+  }
+
+  /** Profile `j`'s finding as a finding of the report: made when it is read, not before. */
+  item(j: number): ProfileFinding {
+    return new ProfileFinding(this, j)
+  }
+}
+
+function grown(array: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const bigger = new Int32Array(array.length * 2)
+  bigger.set(array)
+  return bigger
+}
+
+/**
+ * One keyless profile's finding in the report's list: two fields until read. What every keyless profile shares is
+ * read from the first one's finding, where it is from the records, its title made when asked; JSON.stringify and
+ * `{...finding}` (plainFinding) get the finding itself.
+ */
+export class ProfileFinding implements Finding {
+  constructor(
+    readonly profiles: KeylessProfiles,
+    readonly index: number,
+  ) {}
+
+  get severity(): Finding['severity'] {
+    return this.profiles.shape.severity
+  }
+
+  get kind(): Finding['kind'] {
+    return this.profiles.shape.kind
+  }
+
+  get location(): Finding['location'] {
+    const {profiles, index} = this
+    return {file: profiles.file, line: profiles.line(index), profile: profiles.profile(index), variable: null}
+  }
+
+  get accessKeyId(): Finding['accessKeyId'] {
+    return this.profiles.shape.accessKeyId
+  }
+
+  get account(): Finding['account'] {
+    return this.profiles.shape.account
+  }
+
+  get arn(): Finding['arn'] {
+    return this.profiles.shape.arn
+  }
+
+  get principalKind(): Finding['principalKind'] {
+    return this.profiles.shape.principalKind
+  }
+
+  get status(): Finding['status'] {
+    return this.profiles.shape.status
+  }
+
+  get expiresAt(): Finding['expiresAt'] {
+    return this.profiles.shape.expiresAt
+  }
+
+  get title(): string {
+    return this.toJSON().title
+  }
+
+  get holds(): string[] {
+    return this.profiles.shape.holds
+  }
+
+  get fix(): string {
+    return this.profiles.shape.fix
+  }
+
+  toJSON(): Finding {
+    return this.profiles.finding(this.index)
+  }
+}
+
+/** The finding as a plain object (what spreading it and JSON.stringify see). */
+export const plainFinding = (f: Finding): Finding => (f instanceof ProfileFinding ? f.toJSON() : f)
+
+/**
+ * The findings in order: `entries` (sorted by compareFindings, in the order of their drafts where it says two are
+ * equal) and the keyless profiles (already in order: one file, line after line), merged into what one stable sort of
+ * all the drafts gave. A keyless profile and a finding compareFindings calls equal keep the order of their drafts:
+ * `seq(entry)` is its draft's index, and keyless profile `j`'s draft came after the first `base + before(j)`.
+ */
+export function mergeFindings<E extends {finding: Finding}>(
+  entries: E[],
+  seq: (entry: E) => number,
+  profiles: KeylessProfiles | undefined,
+  base: number,
+): Finding[] {
+  if (!profiles || profiles.count === 0) return entries.map((e) => e.finding)
+  const out = new Array<Finding>(entries.length + profiles.count)
+  // The keyless profile's place as compareFindings reads it, one object reused.
+  const probe = {severity: profiles.shape.severity, location: {file: profiles.file, line: 0, variable: null}} as Finding
+  let i = 0
+  let j = 0
+  let n = 0
+  while (i < entries.length && j < profiles.count) {
+    const entry = entries[i]!
+    probe.location.line = profiles.line(j)
+    const order = compareFindings(entry.finding, probe) || (seq(entry) < base + profiles.before(j) ? -1 : 1)
+    out[n++] = order < 0 ? entries[i++]!.finding : profiles.item(j++)
+  }
+  while (i < entries.length) out[n++] = entries[i++]!.finding
+  while (j < profiles.count) out[n++] = profiles.item(j++)
+  return out
+}
