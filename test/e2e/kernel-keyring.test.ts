@@ -165,15 +165,20 @@ describe('the daily journey on a headless machine (no D-Bus at all)', () => {
       const files = moduleTraceFiles(seeded.home)
       writeFileSync(files.hook, TRACE_HOOK)
       writeFileSync(files.register, traceRegister(files.hook))
-      const trace = join(seeded.home, 'trace.txt')
-      const cached = await runProcess(process.execPath, ['--require', files.register, KEYLESS_BIN, ...argv], {
-        env: headless(seeded, {KEYLESS_MODULE_TRACE: trace}),
-      })
-      expect(cached.code, cached.stderr).toBe(0)
-      expect(cached.stdout).toBe(warmup.stdout)
-      const loaded = readFileSync(trace, 'utf8').split('\n').filter(Boolean)
+      /** A cache hit served as the warm-up was, and the modules it loaded. */
+      const tracedHit = async (name: string): Promise<string[]> => {
+        const trace = join(seeded.home, name)
+        const cached = await runProcess(process.execPath, ['--require', files.register, KEYLESS_BIN, ...argv], {
+          env: headless(seeded, {KEYLESS_MODULE_TRACE: trace}),
+        })
+        expect(cached.code, cached.stderr).toBe(0)
+        expect(cached.stdout).toBe(warmup.stdout)
+        return readFileSync(trace, 'utf8').split('\n').filter(Boolean)
+      }
+      const heavy = (loaded: string[]) => loaded.filter((u) => /node_modules\/(keytar|@aws-sdk|@smithy|@oclif|proper-lockfile)\//.test(u))
+      const loaded = await tracedHit('trace.txt')
       expect(loaded.some((u) => u.includes('/dist/credential-process/hot.cjs'))).toBe(true)
-      expect(loaded.filter((u) => /node_modules\/(keytar|@aws-sdk|@smithy|@oclif|proper-lockfile)\//.test(u))).toEqual([])
+      expect(heavy(loaded)).toEqual([])
 
       // Issue 22: a section whose text cannot name a store is taken to be in the keychain before it is parsed (the
       // parse runs while the keychain answers). The key written in another case names the store all the same (key
@@ -181,14 +186,7 @@ describe('the daily journey on a headless machine (no D-Bus at all)', () => {
       const config = readFileSync(seeded.configFile, 'utf8')
       expect(config).toContain('keyless_store = kernel-keyring')
       writeFileSync(seeded.configFile, config.replace('keyless_store', 'KEYLESS_Store'))
-      const traceCased = join(seeded.home, 'trace-cased.txt')
-      const cased = await runProcess(process.execPath, ['--require', files.register, KEYLESS_BIN, ...argv], {
-        env: headless(seeded, {KEYLESS_MODULE_TRACE: traceCased}),
-      })
-      expect(cased.code, cased.stderr).toBe(0)
-      expect(cased.stdout).toBe(warmup.stdout)
-      const loadedCased = readFileSync(traceCased, 'utf8').split('\n').filter(Boolean)
-      expect(loadedCased.filter((u) => /node_modules\/(keytar|@aws-sdk|@smithy|@oclif|proper-lockfile)\//.test(u))).toEqual([])
+      expect(heavy(await tracedHit('trace-cased.txt'))).toEqual([])
     } finally {
       await wipe(seeded)
       seeded.cleanup()
