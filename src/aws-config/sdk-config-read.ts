@@ -59,7 +59,8 @@ export function readConfigForProfiles(path: string, keep: ReadonlySet<string>, c
       const block = bytes.subarray(0, end)
       let keptFrom = 0
       for (let at = block.indexOf(OPEN); at >= 0;) {
-        const lineStart = at === 0 ? 0 : block.lastIndexOf(LF, at - 1) + 1
+        // A header usually opens its line: no search back then.
+        const lineStart = at === 0 || block[at - 1] === LF ? at : block.lastIndexOf(LF, at - 1) + 1
         let lineEnd = block.indexOf(LF, at)
         if (lineEnd < 0) lineEnd = end
         const drop = headerDrops(buf, block, lineStart, at, lineEnd, kept)
