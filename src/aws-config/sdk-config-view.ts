@@ -31,9 +31,7 @@ export function configForProfiles(text: string, keep: ReadonlySet<string>, heade
   let dropping = false
   let keptFrom = 0
   headers.inner.forEach((inner, n) => {
-    // Most headers of a large file are [profile NAME]: the expression runs on those alone.
-    const match = inner.startsWith('profile') ? SDK_PROFILE_HEADER.exec(inner) : null
-    const drop = match !== null && isOtherProfile(match[2] ?? '', keep)
+    const drop = dropsSection(inner, keep)
     const lineStart = headers.lineStart[n]!
     if (drop && !dropping) out.push(text.slice(keptFrom, lineStart))
     if (!drop && dropping) keptFrom = lineStart
@@ -43,7 +41,15 @@ export function configForProfiles(text: string, keep: ReadonlySet<string>, heade
   return out.join('')
 }
 
-function isOtherProfile(name: string, keep: ReadonlySet<string>): boolean {
+/** Whether configForProfiles leaves out the section under the header whose text between the brackets is `inner`. */
+export function dropsSection(inner: string, keep: ReadonlySet<string>): boolean {
+  // Most headers of a large file are [profile NAME]: the expression runs on those alone.
+  const match = inner.startsWith('profile') ? SDK_PROFILE_HEADER.exec(inner) : null
+  return match !== null && isOtherProfile(match[2] ?? '', keep)
+}
+
+/** A profile name configForProfiles leaves out (the rules in its comment); also readConfigForProfiles's fast path. */
+export function isOtherProfile(name: string, keep: ReadonlySet<string>): boolean {
   if (keep.has(name) || name === 'default' || name === '__proto__') return false
   return !name.startsWith('sso-session.') && !name.startsWith('services.')
 }

@@ -1,7 +1,9 @@
+import {readFileSync} from 'node:fs'
 import {readFile} from 'node:fs/promises'
 import {homedir} from 'node:os'
 import {join} from 'node:path'
 
+import {readConfigForProfiles} from '../aws-config/sdk-config-read.js'
 import {scanSdkIniHeaders, uncommented, type SdkIniHeaders} from '../aws-config/sdk-ini-headers.js'
 
 /**
@@ -31,21 +33,61 @@ export function credentialsFilePath(env: NodeJS.ProcessEnv): string {
   return expandHome(env.AWS_SHARED_CREDENTIALS_FILE || join(homeDir(env), '.aws', 'credentials'), env)
 }
 
-/** Reads both files; a missing or unreadable file is an empty one, as for the SDK. Also the config file's text. */
+/**
+ * Reads both files; a missing or unreadable file is an empty one, as for the SDK. The config file is read for the
+ * profiles in `keep` (and default): `configText` is configForProfiles(the file, keep), what the SDK's STS client is
+ * handed (sdk-config-view.ts), read through a small buffer (issue 22: 3,000 profiles are a 740 KB file, of which
+ * whoami needs a few hundred bytes). Those profiles and every `[sso-session]` are read from it; another profile, or
+ * the list of every name (an error message), from the whole file, read then.
+ */
 export async function loadAwsFiles(
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv,
+  keep: ReadonlySet<string>,
 ): Promise<AwsFiles & {configText: string; configHeaders: SdkIniHeaders}> {
   const configPath = configFilePath(env)
   const credentialsPath = credentialsFilePath(env)
-  const [configText, credentialsText] = await Promise.all([readOrEmpty(configPath), readOrEmpty(credentialsPath)])
+  const credentialsText = readOrEmpty(credentialsPath)
+  let configText = ''
+  try {
+    configText = readConfigForProfiles(configPath, keep)
+  } catch {
+    // Missing or unreadable: an empty file, as readOrEmpty.
+  }
   const configHeaders = scanSdkIniHeaders(configText)
   return {
     configPath,
     credentialsPath,
     configText,
     configHeaders,
-    ...parseConfigFile(configText, configHeaders),
-    credentialProfiles: parseCredentialsFile(credentialsText),
+    ...configFileFor(keep, parseConfigFile(configText, configHeaders), () => parseConfigFile(readWholeOrEmpty(configPath))),
+    credentialProfiles: parseCredentialsFile(await credentialsText),
+  }
+}
+
+/**
+ * The config file's sections, given those read from configForProfiles(file, keep) and the whole file's (made when
+ * first asked for). That text holds every section whoami files under a kept profile or default (a header the SDK's
+ * pattern reads as another profile's is all it leaves out, and whoami reads such a header as the same profile), and
+ * every `[sso-session]` (no header the SDK reads as a profile's is one to whoami): any other name, or a listing of
+ * the profiles, needs the whole file.
+ */
+function configFileFor(
+  keep: ReadonlySet<string>,
+  kept: Pick<AwsFiles, 'configProfiles' | 'ssoSessions'>,
+  whole: () => Pick<AwsFiles, 'configProfiles' | 'ssoSessions'>,
+): Pick<AwsFiles, 'configProfiles' | 'ssoSessions'> {
+  let wholeFile: Pick<AwsFiles, 'configProfiles' | 'ssoSessions'> | undefined
+  const profilesOf = (key: string | symbol) =>
+    typeof key === 'string' && (keep.has(key) || key === 'default') ? kept.configProfiles : (wholeFile ??= whole()).configProfiles
+  return {
+    configProfiles: new Proxy({} as Record<string, Section>, {
+      // A symbol (an inspection, a conversion) names no section: it needs no file.
+      get: (_, key) => (typeof key === 'string' ? profilesOf(key)[key] : undefined),
+      has: (_, key) => typeof key === 'string' && key in profilesOf(key),
+      ownKeys: () => Reflect.ownKeys((wholeFile ??= whole()).configProfiles),
+      getOwnPropertyDescriptor: (_, key) => (typeof key === 'string' ? Reflect.getOwnPropertyDescriptor(profilesOf(key), key) : undefined),
+    }),
+    ssoSessions: kept.ssoSessions,
   }
 }
 
@@ -205,6 +247,14 @@ function homeDir(env: NodeJS.ProcessEnv): string {
 
 function expandHome(path: string, env: NodeJS.ProcessEnv): string {
   return path.startsWith('~/') ? join(homeDir(env), path.slice(2)) : path
+}
+
+function readWholeOrEmpty(path: string): string {
+  try {
+    return readFileSync(path).toString('utf8')
+  } catch {
+    return ''
+  }
 }
 
 async function readOrEmpty(path: string): Promise<string> {

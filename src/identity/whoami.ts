@@ -45,9 +45,12 @@ export async function whoami(options: WhoamiOptions = {}): Promise<Identity> {
   const stsModule = import('@aws-sdk/client-sts')
   stsModule.catch(() => {})
   const env = options.env ?? process.env
-  const files = await loadAwsFiles(env)
   const profileFromFlag = Boolean(options.profile)
   const profile = options.profile || env.AWS_PROFILE || 'default'
+  // The profiles the SDK's STS client may read settings of (this one, and default's; the SDK reads AWS_PROFILE of
+  // this process): whoami's own reading of the config file keeps those and leaves out the other profiles.
+  const keep = new Set([profile, ...(process.env.AWS_PROFILE ? [process.env.AWS_PROFILE] : [])])
+  const files = await loadAwsFiles(env, keep)
   const context = {profile, profileExplicit: profileFromFlag || Boolean(env.AWS_PROFILE), files}
   if (!profileFromFlag) {
     const half = halfSetOfEnvironmentKeys(env)
@@ -66,12 +69,7 @@ export async function whoami(options: WhoamiOptions = {}): Promise<Identity> {
   debug('whoami', 'credentials resolved', {source, features: credentials.$source})
 
   // The STS client reads only this profile's settings (and default's): it gets the file without the others.
-  await narrowSdkConfigView(
-    files.configPath,
-    files.configText,
-    new Set([profile, ...(options.profile ? [options.profile] : []), ...(process.env.AWS_PROFILE ? [process.env.AWS_PROFILE] : [])]),
-    files.configHeaders,
-  )
+  await narrowSdkConfigView(files.configPath, files.configText, keep, files.configHeaders)
   const region = stsRegion(env, files, profile)
   const endpoint = env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL || `https://sts.${region}.amazonaws.com`
   const {STSClient, GetCallerIdentityCommand} = await stsModule

@@ -1,4 +1,5 @@
 import {createHash} from 'node:crypto'
+import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {afterAll, afterEach, beforeAll, beforeEach, describe, expect, it} from 'vitest'
 
@@ -322,6 +323,107 @@ describe('warnings', () => {
     expect(result.stderr.trim()).toMatch(
       /^keyless: warning: profile \[sandbox\.AdministratorAccess\] has sso_\* keys next to its credential_process: the AWS CLI, Terraform and most SDKs use SSO/,
     )
+  })
+})
+
+describe('a config file of 3,000 profiles (issue 22)', () => {
+  /**
+   * Notes how keyless's own code reads $TRACE_CONFIG_FILE: `whole` for a read of the whole file in one call, `read N` for
+   * each read of N bytes through a descriptor it opened (the AWS SDK's reads, from node_modules, are its business).
+   */
+  const READ_TRACE = `const fs = require('node:fs')
+const {appendFileSync} = fs
+const own = () => !(new Error().stack.split('\\n')[3] || '').includes('/node_modules/')
+const note = (what) => appendFileSync(process.env.TRACE_OUT, what + '\\n')
+const watched = (path) => String(path) === process.env.TRACE_CONFIG_FILE
+const fds = new Set()
+for (const [obj, name] of [[fs, 'readFileSync'], [fs, 'readFile'], [fs.promises, 'readFile']]) {
+  const original = obj[name]
+  obj[name] = function (path, ...rest) {
+    if (watched(path) && own()) note('whole')
+    return original.call(this, path, ...rest)
+  }
+}
+const {openSync, readSync, closeSync} = fs
+fs.openSync = function (path, ...rest) {
+  const fd = openSync.call(this, path, ...rest)
+  if (watched(path) && own()) fds.add(fd)
+  return fd
+}
+fs.readSync = function (fd, buffer, offset, length, ...rest) {
+  if (fds.has(fd)) note('read ' + length)
+  return readSync.call(this, fd, buffer, offset, length, ...rest)
+}
+fs.closeSync = function (fd) {
+  fds.delete(fd)
+  return closeSync.call(this, fd)
+}
+for (const name of ['open', 'opendir']) {
+  const original = fs.promises[name]
+  fs.promises[name] = function (path, ...rest) {
+    if (watched(path) && own()) note('open ' + name)
+    return original.call(this, path, ...rest)
+  }
+}
+`
+
+  /** whoami with the trace: its result, and how its own code read the config file. */
+  async function tracedWhoami(args: string[], env: NodeJS.ProcessEnv = {}): Promise<RunResult & {reads: string[]}> {
+    const preload = join(sandbox.home, 'read-trace.cjs')
+    const out = join(sandbox.home, 'reads.txt')
+    writeFile(preload, READ_TRACE)
+    writeFile(out, '')
+    const result = await runProcess(process.execPath, ['--require', preload, KEYLESS_BIN, 'whoami', ...args], {
+      env: {...sandbox.env, ...emulator.env(), TRACE_CONFIG_FILE: sandbox.configFile, TRACE_OUT: out, ...env},
+    })
+    outputs.push(result)
+    return {...result, reads: readFileSync(out, 'utf8').split('\n').filter(Boolean)}
+  }
+
+  /** Reads through a small buffer, and nothing else: never the whole file in one piece. */
+  const inSmallReads = (reads: string[]) =>
+    reads.length > 0 && reads.every((read) => /^read \d+$/.test(read) && Number(read.slice(5)) <= 64 * 1024)
+
+  it('whoami reads the file through a 64 KB buffer, never whole, unless it lists every profile', async () => {
+    const profiles = Array.from(
+      {length: 3000},
+      (_, n) =>
+        `[profile acct-${n}.Admin]\ncredential_process = keyless credential-process --session demo --account-id ` +
+        `${100000000000 + n} --role-name Admin\nregion = eu-west-1\nkeyless_session = demo\n\n`,
+    )
+    const sandboxProfile = writeProcessProfile('sandbox.AdministratorAccess', await roleCredentials())
+    writeFile(
+      sandbox.configFile,
+      '[sso-session demo]\nsso_start_url = https://keyless-demo.awsapps.com/start\nsso_region = us-east-1\n\n' +
+        profiles.slice(0, 1500).join('') +
+        sandboxProfile +
+        '\n' +
+        profiles.slice(1500).join(''),
+    )
+
+    const fromEnvironment = await tracedWhoami(['--json'], envKeys(USER_KEY))
+    expect(fromEnvironment.code, fromEnvironment.stderr).toBe(0)
+    expect(json(fromEnvironment)).toMatchObject({principalKind: 'iam-user', source: 'environment'})
+    expect(inSmallReads(fromEnvironment.reads), fromEnvironment.reads.join(', ')).toBe(true)
+
+    // The profile in use, 1,500 profiles down, is read from the same pass (and named in the source).
+    const fromProfile = await tracedWhoami(['--json', '--profile', 'sandbox.AdministratorAccess'])
+    expect(fromProfile.code, fromProfile.stderr).toBe(0)
+    expect(json(fromProfile)).toMatchObject({
+      principalKind: 'sso-role',
+      source: 'credential-process',
+      sourceDetail: `credential_process of profile [sandbox.AdministratorAccess] in ${sandbox.configFile}`,
+      warnings: [],
+    })
+    expect(inSmallReads(fromProfile.reads), fromProfile.reads.join(', ')).toBe(true)
+
+    // A profile that is not there: the error lists every one, so that takes the whole file.
+    const missing = await tracedWhoami(['--profile', 'nope'])
+    expect(missing.code).toBe(1)
+    const names = /use one of: (.*)$/.exec(missing.stderr.trim())?.[1]?.split(', ')
+    expect(names).toHaveLength(3001)
+    expect(names).toContain('sandbox.AdministratorAccess')
+    expect(missing.reads).toContain('whole')
   })
 })
 

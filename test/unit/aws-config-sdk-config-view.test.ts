@@ -1,7 +1,12 @@
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
 import {externalDataInterceptor, loadSharedConfigFiles} from '@smithy/core/config'
 import fc from 'fast-check'
-import {describe, expect, it} from 'vitest'
+import {afterAll, describe, expect, it} from 'vitest'
 
+import {readConfigForProfiles} from '../../src/aws-config/sdk-config-read.js'
 import {configForProfiles} from '../../src/aws-config/sdk-config-view.js'
 
 // whoami hands the AWS SDK's STS client the config file without other profiles' sections (issue 22: the SDK parsed
@@ -63,5 +68,84 @@ describe("the config file whoami hands the AWS SDK's STS client", () => {
     expect(configForProfiles(text, new Set(['acct-7.Admin']))).toBe(
       '[default]\nregion = eu-west-1\n[profile acct-7.Admin]\nregion = us-east-1\n[sso-session acme]\nsso_region = us-east-1\n',
     )
+  })
+})
+
+// whoami reads that file through a small buffer rather than as one string (issue 22): readConfigForProfiles must give
+// what configForProfiles gives from the whole file decoded as whoami decoded it (readFile, then toString('utf8')),
+// for any bytes: a BOM, invalid UTF-8, characters of 2 to 4 bytes, blanks that are not ASCII before a header, CRLF and
+// lone CRs, no final line break, and, with reads of 1 to 48 bytes, a header, a line break or a character split
+// between two reads, and lines longer than the buffer.
+describe('the config file whoami hands the SDK, read through a small buffer', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'keyless-sdk-read-'))
+  afterAll(() => rmSync(dir, {recursive: true, force: true}))
+  let n = 0
+  /** readConfigForProfiles of a file holding `bytes`. */
+  const readThrough = (bytes: Buffer, keep: ReadonlySet<string>, chunkBytes?: number) => {
+    const path = join(dir, `config-${n++}`)
+    writeFileSync(path, bytes)
+    return readConfigForProfiles(path, keep, chunkBytes)
+  }
+
+  const text = fc.oneof(
+    {weight: 4, arbitrary: line},
+    fc.constantFrom(
+      '\u3000[profile dev]', // an ideographic space: blank to the trim, 3 bytes
+      '\u00a0 [profile prod]',
+      '\ufeff[profile dev]',
+      'é = [profile dev]',
+      '[profile dév]',
+      '[profile acct-1.Admin] \u3000',
+      '[profile acct-1.Admin]\u2028',
+      `[profile ${'x'.repeat(70)}]`,
+      `region = ${'y'.repeat(90)}`,
+      '[profile dev]]',
+      '[[profile dev]',
+      '[profile dev] [x]',
+      '[profile  dev]',
+    ),
+  )
+  const raw = fc.constantFrom(
+    [0xff], // never UTF-8
+    [0xc3], // the first of 2 bytes, alone
+    [0xe3, 0x80], // 2 of the 3 bytes of U+3000
+    [0xed, 0xa0, 0x80], // an encoded surrogate
+    [0xf0, 0x9f, 0x98, 0x80], // U+1F600, 4 bytes
+    [0xe2, 0x80, 0xa8], // U+2028
+  )
+  const piece = fc.oneof(
+    {weight: 5, arbitrary: text.map((t) => Buffer.from(t))},
+    raw.map((bytes) => Buffer.from(bytes)),
+  )
+  const bytesOfFile = fc
+    .tuple(
+      fc.boolean(),
+      fc.array(fc.tuple(fc.array(piece, {minLength: 1, maxLength: 3}), fc.constantFrom('\n', '\r\n', '\r', '\n\n', '')), {maxLength: 30}),
+    )
+    .map(([bom, lines]) =>
+      Buffer.concat([Buffer.from(bom ? [0xef, 0xbb, 0xbf] : []), ...lines.flatMap(([pieces, end]) => [...pieces, Buffer.from(end)])]),
+    )
+
+  it('is configForProfiles of the whole file decoded, for any bytes and any size of read', () => {
+    fc.assert(
+      fc.property(bytesOfFile, fc.subarray(NAMES), fc.option(fc.integer({min: 1, max: 48})), (bytes, kept, chunkBytes) => {
+        const keep = new Set(kept)
+        expect(readThrough(bytes, keep, chunkBytes ?? undefined)).toBe(configForProfiles(bytes.toString('utf8'), keep))
+      }),
+      {numRuns: 3000},
+    )
+  })
+
+  it('reads a large organisation to the few hundred bytes kept, and an empty file to nothing', () => {
+    const profiles = Array.from({length: 3000}, (_, k) => `[profile acct-${k}.Admin]\r\nregion = us-east-1\r\n`)
+    const whole = `\ufeff[default]\r\nregion = eu-west-1\r\n${profiles.join('')}[sso-session acme]\r\nsso_region = us-east-1`
+    const keep = new Set(['acct-7.Admin', 'acct-2999.Admin'])
+    const kept = readThrough(Buffer.from(whole), keep)
+    expect(kept).toBe(configForProfiles(whole, keep))
+    expect(kept).toBe(
+      '\ufeff[default]\r\nregion = eu-west-1\r\n[profile acct-7.Admin]\r\nregion = us-east-1\r\n' +
+        '[profile acct-2999.Admin]\r\nregion = us-east-1\r\n[sso-session acme]\r\nsso_region = us-east-1',
+    )
+    expect(readThrough(Buffer.alloc(0), keep)).toBe('')
   })
 })

@@ -1,7 +1,12 @@
-import fc from 'fast-check'
-import {describe, expect, it} from 'vitest'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 
-import {parseConfigFile, parseCredentialsFile, parseIni, type Section} from '../../src/identity/aws-files.js'
+import fc from 'fast-check'
+import {afterAll, describe, expect, it} from 'vitest'
+
+import {configForProfiles} from '../../src/aws-config/sdk-config-view.js'
+import {loadAwsFiles, parseConfigFile, parseCredentialsFile, parseIni, type Section} from '../../src/identity/aws-files.js'
 
 // whoami's reading of the AWS files (the JS SDK's rules) became lazy for issue 22: the headers are found by jumping
 // from "[" to "[", and a section is read the first time it is asked for. Differential test against the eager reader
@@ -121,5 +126,48 @@ describe("whoami's reading of the AWS files (the JS SDK's rules)", () => {
     expect('toString' in configProfiles).toBe(false)
     expect(Object.keys(configProfiles)).toEqual(['dev'])
     expect({...configProfiles.dev}).toEqual({region: 'x'})
+  })
+})
+
+// whoami reads the config file for the profiles it keeps (its own, default's, AWS_PROFILE's), without the others'
+// sections (issue 22); any other name, or the listing of every name, comes from the whole file. Differential test
+// against the whole file's reading (held to the eager reader above): every name and listing the same, in any order.
+describe('whoami reading the config file for the profiles it keeps', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'keyless-aws-files-'))
+  afterAll(() => rmSync(dir, {recursive: true, force: true}))
+  let n = 0
+
+  it('answers every profile and sso-session, and lists them, as the whole file does', async () => {
+    await fc.assert(
+      fc.asyncProperty(file, fc.subarray(NAMES), fc.boolean(), async (text, kept, listFirst) => {
+        const configFile = join(dir, `config-${n++}`)
+        writeFileSync(configFile, text)
+        const keep = new Set(kept)
+        const env = {HOME: dir, AWS_CONFIG_FILE: configFile, AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none')}
+        const files = await loadAwsFiles(env, keep)
+        const whole = parseConfigFile(text)
+        expect(files.configText).toBe(configForProfiles(text, keep))
+        if (listFirst) expect(plain(files.configProfiles)).toEqual(plain(whole.configProfiles))
+        for (const name of NAMES) {
+          expect(name in files.configProfiles).toBe(name in whole.configProfiles)
+          expect(files.configProfiles[name]).toEqual(whole.configProfiles[name])
+          expect(name in files.ssoSessions).toBe(name in whole.ssoSessions)
+          expect(files.ssoSessions[name]).toEqual(whole.ssoSessions[name])
+        }
+        expect(plain(files.configProfiles)).toEqual(plain(whole.configProfiles))
+        expect(plain(files.ssoSessions)).toEqual(plain(whole.ssoSessions))
+      }),
+      {numRuns: 1500},
+    )
+  })
+
+  it('a missing config file is an empty one', async () => {
+    const files = await loadAwsFiles(
+      {HOME: dir, AWS_CONFIG_FILE: join(dir, 'missing'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none')},
+      new Set(['dev']),
+    )
+    expect(files.configText).toBe('')
+    expect(files.configProfiles.dev).toBeUndefined()
+    expect(Object.keys(files.configProfiles)).toEqual([])
   })
 })
