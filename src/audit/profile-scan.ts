@@ -151,18 +151,14 @@ export function scanProfiles(text: string, names: readonly string[]): ProfileSca
         sections[s + S_HEADER_END] = closeAt
         sections[s + S_NAME] = pos + 9
         if ((keyCount + 3) * K_SIZE > keys.length) keys = grow(keys, (keyCount + 3) * K_SIZE)
-        let at = closeAt + 2
+        // Where each key's name and value lie is found when it is read (resolve): most never are.
         const row = count * width
         for (let j = 0; j < 3; j++) {
           const r = (keyCount + j) * K_SIZE
-          const nameEnd = text.indexOf(' ', at)
-          const nl = text.indexOf('\n', nameEnd)
           keys[r + K_LINE] = line + 1 + j
-          keys[r + K_NAME] = at
-          keys[r + K_NAME_END] = nameEnd
-          keys[r + K_VALUE] = nameEnd + 3
-          keys[r + K_VALUE_END] = nl
-          at = nl + 1
+          keys[r + K_NAME] = UNRESOLVED
+          keys[r + K_NAME_END] = j
+          keys[r + K_VALUE] = closeAt + 2
         }
         if (credentialProcess >= 0) table[row + credentialProcess] = keyCount
         if (region >= 0) table[row + region] = keyCount + 1
@@ -173,7 +169,7 @@ export function scanProfiles(text: string, names: readonly string[]): ProfileSca
         sections[s + S_KEY_TO] = keyCount
         count++
         line += 4
-        pos = at
+        pos = SYNCED.lastIndex
         continue
       }
       HEADER.lastIndex = pos
@@ -223,6 +219,7 @@ export function scanProfiles(text: string, names: readonly string[]): ProfileSca
     // A key set twice in the section: the parser refuses the file (names are lower-case here: compared as written).
     for (let k = sectionKeyFrom; k < keyCount; k++) {
       const r = k * K_SIZE
+      if ((keys[r + K_NAME] as number) === UNRESOLVED) resolve(text, keys, k)
       if (
         (keys[r + K_NAME_END] as number) - (keys[r + K_NAME] as number) === length &&
         text.startsWith(text.slice(pos, nameEnd), keys[r + K_NAME] as number)
@@ -248,6 +245,28 @@ export function scanProfiles(text: string, names: readonly string[]): ProfileSca
     pos = nl + 1
   }
   return new ProfileScan(text, sections, count, keys, table.subarray(0, count * width), names)
+}
+
+/**
+ * A synced profile's key whose place is not read yet: its K_NAME_END is its number in the section (0-2), its K_VALUE
+ * where the section's first key line starts.
+ */
+const UNRESOLVED = -1
+
+/** Finds where key `k`'s name and value lie, with the other keys of its synced profile. */
+function resolve(text: string, keys: Int32Array, k: number): void {
+  const first = k - (keys[k * K_SIZE + K_NAME_END] as number)
+  let at = keys[first * K_SIZE + K_VALUE] as number
+  for (let j = 0; j < 3; j++) {
+    const r = (first + j) * K_SIZE
+    const nameEnd = text.indexOf(' ', at)
+    const nl = text.indexOf('\n', nameEnd)
+    keys[r + K_NAME] = at
+    keys[r + K_NAME_END] = nameEnd
+    keys[r + K_VALUE] = nameEnd + 3
+    keys[r + K_VALUE_END] = nl
+    at = nl + 1
+  }
 }
 
 /** The sections and keys scanProfiles found: what ConfigRecords answers for the same file, numbered the same. */
@@ -289,6 +308,7 @@ export class ProfileScan implements ProfileRecords {
   }
 
   keyValue(k: number): string {
+    if ((this.keys[k * K_SIZE + K_NAME] as number) === UNRESOLVED) resolve(this.text, this.keys, k)
     return this.text.slice(this.keys[k * K_SIZE + K_VALUE], this.keys[k * K_SIZE + K_VALUE_END])
   }
 
@@ -297,6 +317,7 @@ export class ProfileScan implements ProfileRecords {
     const to = this.sections[s + S_KEY_TO] as number
     for (let k = this.sections[s + S_KEY_FROM] as number; k < to; k++) {
       const r = k * K_SIZE
+      if ((this.keys[r + K_NAME] as number) === UNRESOLVED) resolve(this.text, this.keys, k)
       if (
         (this.keys[r + K_NAME_END] as number) - (this.keys[r + K_NAME] as number) === lower.length &&
         this.text.startsWith(lower, this.keys[r + K_NAME] as number)
@@ -315,6 +336,7 @@ export class ProfileScan implements ProfileRecords {
       const s = index * S_SIZE
       for (let k = this.sections[s + S_KEY_FROM] as number; k < (this.sections[s + S_KEY_TO] as number); k++) {
         const r = k * K_SIZE
+        if ((this.keys[r + K_NAME] as number) === UNRESOLVED) resolve(this.text, this.keys, k)
         const name = this.text.slice(this.keys[r + K_NAME], this.keys[r + K_NAME_END])
         for (const [n, wanted] of names.entries()) {
           if ((out[index * width + n] as number) >= 0) continue
