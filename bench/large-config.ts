@@ -12,7 +12,8 @@
  *                config, alternating: target large <= 1.05x small, on this Node.js and on Node.js 24.
  *   own cost     cached (large config) - bareKeytar, where bareKeytar is the least any credential_process can
  *                do: load keytar, read the entry, write it with fs.writeSync(1). Target <= 5 ms on each Node.js.
- *   audit/whoami with each config (reported; they may grow by no more than the parse).
+ *   audit/whoami with each config (reported; they may grow by no more than the parse): `audit --json` and audit's
+ *                human output (auditHuman*), both written to a pipe this process reads.
  *   miss         credential-process on a cache miss (GetRoleCredentials through the SDK), with each config: the SDK
  *                clients are handed the file without the other profiles, so the miss should not grow either.
  * Each subject also gets its CPU time (children's user + system, /proc/self/stat): npm run bench judges on it.
@@ -172,6 +173,8 @@ async function main() {
       // whoami with the emulator's static IAM-user key in the environment: it still reads the config file.
       auditSmall: () => keyless(['audit', '--json'], envSmall).ms,
       auditLarge: () => keyless(['audit', '--json'], envLarge).ms,
+      auditHumanSmall: () => keyless(['audit'], envSmall).ms,
+      auditHumanLarge: () => keyless(['audit'], envLarge).ms,
       whoamiSmall: () => keyless(['whoami'], {...envSmall, ...staticCreds(emulator.url)}).ms,
       whoamiLarge: () => keyless(['whoami'], {...envLarge, ...staticCreds(emulator.url)}).ms,
     }
@@ -235,6 +238,8 @@ async function main() {
         missLargeMs: m('missLarge'),
         auditSmallMs: m('auditSmall'),
         auditLargeMs: m('auditLarge'),
+        auditHumanSmallMs: m('auditHumanSmall'),
+        auditHumanLargeMs: m('auditHumanLarge'),
         whoamiSmallMs: m('whoamiSmall'),
         whoamiLargeMs: m('whoamiLarge'),
         cpuMs: Object.fromEntries(names.map((n) => [n, c(n)])),

@@ -1,4 +1,4 @@
-import type {ConfigRecords} from '../aws-config/ini.js'
+import type {ProfileRecords} from './profile-scan.js'
 import {compareFindings, rateFinding} from './severity.js'
 import type {Draft, Finding} from './types.js'
 
@@ -19,7 +19,7 @@ export class KeylessProfiles {
   #shape: Finding | undefined
 
   constructor(
-    readonly records: ConfigRecords,
+    readonly records: ProfileRecords,
     /** As shown to people: `~/.aws/config`. */
     readonly file: string,
     readonly path: string,

@@ -3,10 +3,11 @@ import {join} from 'node:path'
 
 import {readConfigText} from '../aws-config/atomic-write.js'
 import {ConfigReadError, ConfigSyntaxError} from '../aws-config/errors.js'
-import {type ConfigDocument, type ConfigRecords, configRecords, parseConfig, shlexSplit} from '../aws-config/ini.js'
+import {configRecords, parseConfig, shlexSplit} from '../aws-config/ini.js'
 import {configFilePath, credentialsFilePath, displayPath, homeDir} from '../aws-config/paths.js'
 import {registerSecret} from '../ui/debug.js'
 import {KeylessProfiles} from './keyless-profiles.js'
+import {type ProfileRecords, scanProfiles} from './profile-scan.js'
 import {findKeyPairs, readBounded} from './scan.js'
 import type {Draft, FoundKey} from './types.js'
 
@@ -49,14 +50,18 @@ const isTemporary = (key: FoundKey): boolean => key.accessKeyId.startsWith('ASIA
 interface ParsedFile {
   path: string
   shown: string
-  doc?: ConfigDocument
+  /** Its sections and keys (undefined when it cannot be read or parsed). */
+  records?: ProfileRecords
   drafts: Draft[]
   /** Whether the file holds any secret (for the permissions finding). */
   holdsSecret: boolean
   exists: boolean
 }
 
-/** Reads one AWS file with the lossless parser; a file it cannot parse is one finding plus a plain key search. */
+/**
+ * Reads one AWS file: a file of plain shapes with audit's own scan, any other with the lossless parser; a file the
+ * parser cannot parse is one finding plus a plain key search.
+ */
 async function readAwsFile(path: string, env: Env): Promise<ParsedFile> {
   const shown = displayPath(path, env)
   const out: ParsedFile = {path, shown, drafts: [], holdsSecret: false, exists: true}
@@ -86,7 +91,7 @@ async function readAwsFile(path: string, env: Env): Promise<ParsedFile> {
     return out
   }
   try {
-    out.doc = parseConfig(text, {path: shown})
+    out.records = scanProfiles(text, PROFILE_KEYS) ?? configRecords(parseConfig(text, {path: shown}))
   } catch (error) {
     if (!(error instanceof ConfigSyntaxError)) throw error
     out.drafts.push({kind: 'unreadable', location: loc(shown, error.line, null, null), detail: error.reason, severity: 'medium', path})
@@ -129,7 +134,7 @@ interface ProfileKeys {
 }
 
 /** The keys profileKeys reads, in the order of ProfileKeys; `sso_*`: any key whose name starts with `sso_`. */
-const PROFILE_KEYS = [
+export const PROFILE_KEYS = [
   'aws_access_key_id',
   'aws_secret_access_key',
   'aws_session_token',
@@ -176,9 +181,9 @@ function onlyKeyless(table: Int32Array, section: number): boolean {
   )
 }
 
-const valueOf = (records: ConfigRecords, k: number): string | undefined => (k < 0 ? undefined : records.keyValue(k))
+const valueOf = (records: ProfileRecords, k: number): string | undefined => (k < 0 ? undefined : records.keyValue(k))
 
-function keyOf(records: ConfigRecords, keys: ProfileKeys, region: string | undefined): FoundKey | undefined {
+function keyOf(records: ProfileRecords, keys: ProfileKeys, region: string | undefined): FoundKey | undefined {
   const accessKeyId = valueOf(records, keys.accessKeyId)
   const secretAccessKey = valueOf(records, keys.secretAccessKey)
   if (!accessKeyId) return undefined
@@ -192,7 +197,7 @@ function keyOf(records: ConfigRecords, keys: ProfileKeys, region: string | undef
  * A section's profile name, as sectionProfileName (remove-keys.ts) gives it: `default`, the header in the credentials
  * file, a `[profile NAME]`'s name in the config file; undefined for any other section of the config file.
  */
-function profileNameAt(records: ConfigRecords, section: number, file: 'credentials' | 'config'): string | undefined {
+function profileNameAt(records: ProfileRecords, section: number, file: 'credentials' | 'config'): string | undefined {
   const type = records.sectionType(section)
   if (type === 'default') return 'default'
   if (file === 'credentials') return records.sectionHeader(section)
@@ -221,8 +226,8 @@ export async function awsFileSources(env: Env): Promise<{drafts: Draft[]; keyles
   const config = await readAwsFile(configFilePath(env), env)
   const drafts = [...credentials.drafts, ...config.drafts]
   // The files' sections and keys read where the parser recorded them: no section or key object is made.
-  const credentialsRecords = credentials.doc && configRecords(credentials.doc)
-  const configRecordsOf = config.doc && configRecords(config.doc)
+  const credentialsRecords = credentials.records
+  const configRecordsOf = config.records
   const keylessProfiles = configRecordsOf && new KeylessProfiles(configRecordsOf, config.shown, config.path, configRecordsOf.sectionCount)
   // Every section's keys in one call (one loop V8 compiles while it runs; a call per section ran as cold code).
   const credentialsKeys = credentialsRecords?.keysOfEach(PROFILE_KEYS)
@@ -296,7 +301,7 @@ export async function awsFileSources(env: Env): Promise<{drafts: Draft[]; keyles
  */
 function configProfileDrafts(
   config: ParsedFile,
-  records: ConfigRecords,
+  records: ProfileRecords,
   table: Int32Array,
   drafts: Draft[],
   keylessProfiles: KeylessProfiles,
