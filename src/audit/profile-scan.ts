@@ -1,4 +1,5 @@
 import type {ConfigRecords, SectionType} from '../aws-config/ini.js'
+import {grow} from '../aws-config/ini-scan.js'
 
 /*
  * audit's read of an AWS config or credentials file without the lossless model (issue 22). audit (without --fix,
@@ -67,13 +68,6 @@ const K_NAME_END = 2
 const K_VALUE = 3
 const K_VALUE_END = 4
 const K_SIZE = 5
-
-function grow(array: Int32Array<ArrayBuffer>, needed: number): Int32Array<ArrayBuffer> {
-  if (needed <= array.length) return array
-  const bigger = new Int32Array(Math.max(needed, array.length * 2))
-  bigger.set(array)
-  return bigger
-}
 
 /**
  * The file's sections and keys, `names`' keys of every section found in the same pass (keysOfEach(names) answers

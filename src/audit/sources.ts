@@ -17,7 +17,7 @@ type Env = NodeJS.ProcessEnv
 const CACHE_MAX_BYTES = 256 * 1024
 
 /** Keys of a profile that make the config profile supply credentials its own way. */
-const OWN_CREDENTIAL_KEYS = [
+export const OWN_CREDENTIAL_KEYS = [
   'credential_process',
   'role_arn',
   'credential_source',

@@ -66,7 +66,7 @@ const KEY_LINE = /[a-z][a-z0-9_]* = [!-~](?:[^\r\n]*[!-~])?\n/y
 const MANY_KEYS = 16
 
 /** An Int32Array that doubles when full. */
-function grow(array: Int32Array<ArrayBuffer>, needed: number): Int32Array<ArrayBuffer> {
+export function grow(array: Int32Array<ArrayBuffer>, needed: number): Int32Array<ArrayBuffer> {
   if (needed <= array.length) return array
   const bigger = new Int32Array(Math.max(needed, array.length * 2))
   bigger.set(array)

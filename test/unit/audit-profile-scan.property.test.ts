@@ -4,7 +4,7 @@ import {describe, expect, it} from 'vitest'
 import {ConfigSyntaxError} from '../../src/aws-config/errors.js'
 import {configRecords, parseConfig} from '../../src/aws-config/ini.js'
 import {type ProfileRecords, scanProfiles} from '../../src/audit/profile-scan.js'
-import {PROFILE_KEYS} from '../../src/audit/sources.js'
+import {OWN_CREDENTIAL_KEYS, PROFILE_KEYS} from '../../src/audit/sources.js'
 
 // Issue 22: audit reads a file of plain shapes with its own scan (profile-scan.ts), any other with the lossless
 // parser. Where the scan reads a file, everything audit asks of it must be what the parser's records answer, to the
@@ -142,19 +142,8 @@ const file = fc
     return (bom ? '\ufeff' : '') + (finalNewline ? text : text.replace(/(\r\n|\n|\r)$/, ''))
   })
 
-/** The names audit asks findKey for beyond PROFILE_KEYS (sources.ts's OWN_CREDENTIAL_KEYS). */
-const LOOKED_UP = [
-  'region',
-  'credential_process',
-  'role_arn',
-  'credential_source',
-  'web_identity_token_file',
-  'login_session',
-  'sso_session',
-  'sso_start_url',
-  'output',
-  's3',
-]
+/** The names audit asks findKey for beyond PROFILE_KEYS. */
+const LOOKED_UP = ['region', ...OWN_CREDENTIAL_KEYS, 'output', 's3']
 
 /** Everything audit reads of a file's records (sources.ts, keyless-profiles.ts). */
 function reading(records: ProfileRecords) {
