@@ -1,7 +1,8 @@
 // Bundles credential-process's cached path (src/credential-process/main.ts and the few modules it needs) into
 // one CommonJS file, dist/credential-process/hot.cjs, which bin/run.js require()s: no ESM loader, one file to
 // read. What a cache miss needs (fresh.js, the AWS SDK, locks) and the debug module stay outside the bundle and
-// load lazily from dist/ as ESM.
+// load lazily from dist/ as ESM. The config parser, which the cache hit needs only for a session section of shapes
+// plainSsoSession declines, is a second CommonJS file, dist/credential-process/hot-parse.cjs, required on that call.
 import {build} from 'esbuild'
 
 /**
@@ -27,14 +28,31 @@ const lazyNodeOs = {
   },
 }
 
-await build({
-  entryPoints: ['src/credential-process/main.ts'],
-  outfile: 'dist/credential-process/hot.cjs',
+/**
+ * In hot.cjs, parse-section.js is a stub that requires hot-parse.cjs on its first call (issue 22): the parser is a
+ * quarter of the bundle, and V8 pre-parses every byte of a file it loads, called or not. parseSsoSession returns
+ * plain data and throws nothing, so no class crosses between the two files (a class bundled in both would be two
+ * classes to `instanceof`).
+ */
+const lazySectionParse = {
+  name: 'lazy-section-parse',
+  setup(b) {
+    b.onResolve({filter: /^\.\/parse-section\.js$/}, () => ({path: 'parse-section', namespace: 'lazy-section-parse'}))
+    b.onLoad({filter: /.*/, namespace: 'lazy-section-parse'}, () => ({
+      contents: [
+        'let parser',
+        "export const parseSsoSession = (text, name) => (parser ??= require('./hot-parse.cjs')).parseSsoSession(text, name)",
+      ].join('\n'),
+      loader: 'js',
+    }))
+  },
+}
+
+const common = {
   bundle: true,
   format: 'cjs',
   platform: 'node',
   target: 'node20',
-  external: ['keytar', './fresh.js', '../ui/debug.js'],
   // keychain.ts finds keytar with createRequire(import.meta.url); createRequire takes this file's path as well,
   // which spares the hot path node:url.
   define: {'import.meta.url': '__filename'},
@@ -42,6 +60,26 @@ await build({
   // bytes took ~4 M instructions (under valgrind; about 1 ms) and a dozen page faults off each call. The names that
   // matter stay (every error class sets its own); a --debug stack of this path names minified functions.
   minify: true,
-  plugins: [lazyNodeOs],
   logLevel: 'warning',
+  metafile: true,
+}
+
+const hot = await build({
+  ...common,
+  entryPoints: ['src/credential-process/main.ts'],
+  outfile: 'dist/credential-process/hot.cjs',
+  external: ['keytar', './fresh.js', '../ui/debug.js', './hot-parse.cjs'],
+  plugins: [lazySectionParse, lazyNodeOs],
 })
+await build({
+  ...common,
+  entryPoints: ['src/credential-process/parse-section.ts'],
+  outfile: 'dist/credential-process/hot-parse.cjs',
+  plugins: [lazyNodeOs],
+})
+
+// The cache hit's file must not carry the parser: an import of it from anywhere else in the cached path fails here.
+const inHot = Object.values(hot.metafile.outputs).flatMap((o) => Object.keys(o.inputs))
+if (inHot.includes('src/aws-config/ini-scan.ts')) {
+  throw new Error('bundle-hot-path: the config parser (src/aws-config/ini-scan.ts) is in hot.cjs; reach it through parse-section.js')
+}

@@ -1,7 +1,7 @@
 /**
  * `keyless credential-process`: the entry bin/run.js imports directly, without oclif, because the AWS CLI and
- * SDKs run it before every call. The cached path loads only this file, the argument parser, the config parser (of
- * which it runs only the one-section scan), the
+ * SDKs run it before every call. The cached path loads only this file, the argument parser, the reader of a plain
+ * session section (the config parser only for a section it declines), the
  * module of the session's store (keytar only for the keychain store), the session store's key layout and the lock's
  * read-only rules (a stat of the role's lock, to wait for a fetch under way); the AWS SDK, the lock library and the
  * login UI load only on a cache miss.
@@ -10,8 +10,8 @@ import {writeSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {cacheDir, configFilePath} from '../aws-config/paths.js'
-import {findSsoSessionSection} from '../aws-config/ini.js'
-import {readSsoSessionSectionText, ssoSessionOf, type SsoSession} from '../aws-config/session-section.js'
+import {plainSsoSession} from '../aws-config/plain-session-section.js'
+import {readSsoSessionSectionText, type SsoSession} from '../aws-config/session-section.js'
 import {bindingOf, currentBinding, isServableFor, processCredentialsJson} from '../credentials/process-credentials.js'
 import {EXIT, KeylessError, toUserLine} from '../errors.js'
 import {DEFAULT_STORE, STORE_KEY, storeKindOf, type StoreKind} from '../keychain/stores.js'
@@ -20,6 +20,7 @@ import {openSessionStore} from '../sso/session-store.js'
 import type {RoleCredentials} from '../sso/types.js'
 import {AUTO_LOGIN_LOCK_WAIT_MS, LOCK_STALE_MS, LOCK_WAIT_MS} from '../timing.js'
 import {parseCredentialProcessArgs, type CredentialProcessArgs} from './args.js'
+import {parseSsoSession} from './parse-section.js'
 
 export interface CredentialProcessIo {
   env: NodeJS.ProcessEnv
@@ -143,9 +144,10 @@ function configuredSession(
     const text = readSsoSessionSectionText(configFilePath(io.env), name)
     if (text === undefined) return undefined
     const parse = (): ConfiguredSession | undefined => {
+      // The parser (a second bundle file) only for a section of shapes the small reader leaves to it.
+      const session = plainSsoSession(text, name) ?? parseSsoSession(text, name)
       try {
-        const section = findSsoSessionSection(text, name)
-        return section && configured(ssoSessionOf(section))
+        return session && configured(session)
       } catch {
         return undefined
       }

@@ -161,6 +161,42 @@ describe('credential-process', () => {
     expect(cold.some((u) => u.includes('node_modules/@oclif/'))).toBe(false)
   })
 
+  it('loads the config parser (a second bundle file) only for a session section of shapes the small reader declines', async () => {
+    // Issue 22: the plain section profiles sync writes is read by plainSsoSession, without the parser's 16 KB of
+    // cold code; a section it does not fully understand (here a header with trailing blanks) goes to the parser,
+    // loaded from hot-parse.cjs, and is served the same.
+    const cached = await keyless(args(ADMIN))
+    expect(cached.code).toBe(0)
+    const files = moduleTraceFiles(sandbox.home)
+    writeFileSync(files.hook, TRACE_HOOK)
+    writeFileSync(files.register, traceRegister(files.hook))
+    const traced = async (traceFile: string) => {
+      const result = await runProcess(process.execPath, ['--require', files.register, KEYLESS_BIN, ...args(ADMIN)], {
+        env: {...env(), KEYLESS_MODULE_TRACE: traceFile},
+      })
+      const ours = readFileSync(traceFile, 'utf8')
+        .split('\n')
+        .filter((u) => u.includes('/dist/'))
+        .map((u) => u.slice(u.indexOf('/dist/') + 6))
+      return {result, ours: [...new Set(ours)].sort()}
+    }
+    const plain = await traced(join(sandbox.home, 'trace-plain.txt'))
+    expect(plain.result.stdout).toBe(cached.stdout)
+    expect(plain.ours).toEqual(['credential-process/hot.cjs'])
+    const original = readFileSync(sandbox.configFile, 'utf8')
+    const header = `[sso-session ${SESSION}]`
+    expect(original).toContain(header + '\n')
+    try {
+      writeFileSync(sandbox.configFile, original.replace(header + '\n', header + '  \n'))
+      const odd = await traced(join(sandbox.home, 'trace-odd.txt'))
+      expect(odd.result.code, odd.result.stderr).toBe(0)
+      expect(odd.result.stdout).toBe(cached.stdout)
+      expect(odd.ours).toEqual(['credential-process/hot-parse.cjs', 'credential-process/hot.cjs'])
+    } finally {
+      writeFileSync(sandbox.configFile, original)
+    }
+  })
+
   it('loads no Node.js built-in module that a bare keytar read of the same entry does not (node:os only when called)', async () => {
     // Issue 22: on this kind of machine every fresh page a process touches costs; a built-in module the least possible
     // credential_process does not load is start-up the cache hit pays on every AWS call (node:os was one).
