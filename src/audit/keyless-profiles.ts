@@ -1,6 +1,6 @@
 import type {ProfileRecords} from './profile-scan.js'
 import {compareFindings, rateFinding} from './severity.js'
-import type {Draft, Finding} from './types.js'
+import type {AuditReport, Draft, Finding} from './types.js'
 
 /**
  * The keyless profiles of one config file, kept as section numbers until they are shown or written. A large
@@ -183,4 +183,44 @@ export function mergeFindings<E extends {finding: Finding}>(
   while (i < entries.length) out[n++] = entries[i++]!.finding
   while (j < profiles.count) out[n++] = profiles.item(j++)
   return out
+}
+
+/** What the human report reads of a report with keyless profiles: a symbol, so neither JSON nor a spread sees it. */
+const PARTS = Symbol('keyless profiles apart')
+
+export interface ReportParts {
+  /** The findings but the keyless profiles, in order. */
+  others: Finding[]
+  profiles: KeylessProfiles
+}
+
+/**
+ * The report of `others` (in order) and the keyless profiles, whose `findings` (all of them, merged by `merge`) are
+ * made when first read: by --json, a spread, --fix. The human report prints 3,000 keyless profiles as one line and
+ * reads them from `profiles` (reportParts): without 3,000 finding objects and 4 x 3,000 reads of their severity, a
+ * fresh process has that much less to run and to keep alive (issue 22). The summary counts the same findings.
+ */
+export function lazyReport(others: Finding[], merge: () => Finding[], profiles: KeylessProfiles | undefined): AuditReport {
+  const summary = {critical: 0, high: 0, medium: 0, info: 0}
+  for (const f of others) summary[f.severity]++
+  if (profiles && profiles.count > 0) summary[profiles.shape.severity] += profiles.count
+  let findings: Finding[] | undefined
+  const report = {} as AuditReport
+  // Defined first: the JSON reads `findings` before `summary`, as it always did.
+  Object.defineProperty(report, 'findings', {
+    enumerable: true,
+    configurable: true,
+    get: () => (findings ??= merge()),
+    set: (value: Finding[]) => {
+      findings = value
+    },
+  })
+  report.summary = summary
+  if (profiles && profiles.count > 0) Object.defineProperty(report, PARTS, {value: {others, profiles} satisfies ReportParts})
+  return report
+}
+
+/** The report's findings but its keyless profiles, and those profiles; undefined for a report made otherwise. */
+export function reportParts(report: AuditReport): ReportParts | undefined {
+  return (report as AuditReport & {[PARTS]?: ReportParts})[PARTS]
 }

@@ -1,6 +1,6 @@
 import {printable} from '../errors.js'
 import type {FixOutcome} from './fix.js'
-import {plainFinding} from './keyless-profiles.js'
+import {plainFinding, reportParts} from './keyless-profiles.js'
 import {SEVERITIES, type AuditReport, type Finding, type Severity} from './types.js'
 
 export interface RenderOptions {
@@ -32,17 +32,23 @@ export function whereOf(f: Finding): string {
  */
 export function renderReport(report: AuditReport, options: RenderOptions & {closing?: string}): string {
   const out: string[] = []
+  // 3,000 keyless profiles are one line: counted and named from where the scan keeps them, their findings never made.
+  const parts = reportParts(report)
+  const apart = parts && parts.profiles.count > 3 && parts.profiles.shape.severity === 'info' ? parts.profiles : undefined
+  const findings = apart ? parts!.others : report.findings
   for (const severity of SEVERITIES) {
-    const group = report.findings.filter((f) => f.severity === severity)
-    if (group.length === 0) continue
-    out.push(paint(`${severity.toUpperCase()} (${group.length})`, COLOURS[severity], options.colour))
+    const group = findings.filter((f) => f.severity === severity)
+    const keylessProfiles: KeylessList | undefined =
+      severity !== 'info' ? undefined : apart ? apart : listOf(group.filter((f) => f.kind === 'keyless-profile'))
+    const shown = group.length + (severity === 'info' && apart ? apart.count : 0)
+    if (shown === 0) continue
+    out.push(paint(`${severity.toUpperCase()} (${shown})`, COLOURS[severity], options.colour))
     // Keyless's own profiles are the goal, not a problem: a long list of them is one line on a terminal.
-    const keylessProfiles = group.filter((f) => f.kind === 'keyless-profile')
-    const collapse = severity === 'info' && keylessProfiles.length > 3
+    const collapse = keylessProfiles !== undefined && keylessProfiles.count > 3
     if (collapse) {
       const names = firstNames(keylessProfiles, 100)
       out.push(
-        `  ${keylessProfiles.length} keyless profiles: ${printable(names)}  ${paint(`(${printable(keylessProfiles[0]!.location.file ?? '')})`, '2', options.colour)}`,
+        `  ${keylessProfiles.count} keyless profiles: ${printable(names)}  ${paint(`(${printable(keylessProfiles.file)})`, '2', options.colour)}`,
       )
     }
     for (const listed of group) {
@@ -66,14 +72,25 @@ export function renderReport(report: AuditReport, options: RenderOptions & {clos
   return out.join('\n') + '\n'
 }
 
+/** Keyless profiles as the one line shows them: how many, their names in order, the file of the first. */
+interface KeylessList {
+  count: number
+  profile(n: number): string
+  file: string
+}
+
+function listOf(findings: Finding[]): KeylessList {
+  return {count: findings.length, profile: (n) => findings[n]!.location.profile ?? '', file: findings[0]?.location.file ?? ''}
+}
+
 /**
  * The profile names, comma-separated, cut to `max` characters (the last three `...`): only the names that show are
  * joined, not 3,000 of them.
  */
-function firstNames(findings: Finding[], max: number): string {
+function firstNames(list: KeylessList, max: number): string {
   let names = ''
-  for (const [n, f] of findings.entries()) {
-    names += (n === 0 ? '' : ', ') + (f.location.profile ?? '')
+  for (let n = 0; n < list.count; n++) {
+    names += (n === 0 ? '' : ', ') + list.profile(n)
     if (names.length > max) return `${names.slice(0, max - 3)}...`
   }
   return names

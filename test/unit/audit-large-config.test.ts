@@ -3,7 +3,7 @@ import {chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {Writable} from 'node:stream'
-import {afterAll, describe, expect, it} from 'vitest'
+import {afterAll, describe, expect, it, vi} from 'vitest'
 
 import type {ConfigRecords} from '../../src/aws-config/ini.js'
 import {takeInventory} from '../../src/audit/inventory.js'
@@ -242,6 +242,45 @@ describe('the human report of 3,000 keyless profiles (issue 22)', () => {
     const short = (name: string) => ({...keylessProfile(0), location: {file: '~/.aws/config', line: 1, profile: name, variable: null}})
     const four = renderReport(report(['dev', 'prod', 'stage', 'test'].map(short)), {colour: false})
     expect(four).toContain('  4 keyless profiles: dev, prod, stage, test  (~/.aws/config)\n')
+  })
+
+  it('is printed from the scan, without a finding per keyless profile: the same text, summary and --json as from the findings', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'keyless-audit-human-'))
+    try {
+      for (const count of [0, 1, 3, 4, 400]) {
+        const config = join(base, `config-${count}`)
+        // Other findings of every severity between the keyless profiles, info ones too (they are listed after the line).
+        const lines = ['[profile sso-first]', 'sso_session = acme', '[sso-session acme]', 'sso_start_url = https://acme.awsapps.com/start']
+        for (let n = 0; n < count; n++) {
+          lines.push(`[profile acme-${n}.Admin]`, 'credential_process = "/usr/bin/keyless" credential-process', 'keyless_session = acme')
+          if (n % 97 === 5) lines.push(`[profile other-${n}]`, 'credential_process = /usr/bin/other')
+          if (n % 131 === 7) lines.push(`[profile key-${n}]`, 'aws_access_key_id = AKIAEMULATORKEY00001', 'aws_secret_access_key = s')
+        }
+        lines.push('[profile role-last]', 'role_arn = arn:aws:iam::1:role/R', 'source_profile = sso-first')
+        writeFileSync(config, lines.join('\n') + '\n')
+        chmodSync(config, 0o644)
+        const env = {HOME: base, AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: join(base, 'none')}
+        const made = vi.spyOn(KeylessProfiles.prototype, 'item')
+        try {
+          const {report: got} = await takeInventory({env, offline: true, scan: []})
+          const text = [false, true].map((colour) => renderReport(got, {colour}))
+          // Issue 22: 3,000 keyless profiles are one line and a count; none of their findings is made for it (3 or
+          // fewer are listed one by one, from their findings).
+          expect(made).toHaveBeenCalledTimes(count > 3 ? 0 : count)
+          const plain: AuditReport = {findings: [...got.findings], summary: report(got.findings).summary}
+          expect(made).toHaveBeenCalledTimes(count)
+          expect(text).toStrictEqual([false, true].map((colour) => renderReport(plain, {colour})))
+          expect(got.summary).toStrictEqual(plain.summary)
+          expect(terminalSafeJson(got)).toBe(terminalSafeJson({findings: plain.findings.map(plainFinding), summary: plain.summary}))
+          if (count > 3) expect(text[0]!).toContain(`  ${count} keyless profiles: acme-0.Admin, acme-1.Admin`)
+          else expect(text[0]!.split('keyless profile [acme-')).toHaveLength(count + 1)
+        } finally {
+          made.mockRestore()
+        }
+      }
+    } finally {
+      rmSync(base, {recursive: true, force: true})
+    }
   })
 })
 
