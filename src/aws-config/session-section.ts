@@ -71,12 +71,27 @@ export function readSsoSessionSection(path: string, name: string, chunkBytes = C
  * the result is the section's lines. Where a line elsewhere could change the answer (the session's header
  * indented, or written twice) it is the whole file's text. Undefined when there is no such section; throws what
  * readFileSync throws. Apart from the parse so that credential-process can parse while the keychain answers.
+ * `onSection` gets the section's text as soon as its last line is read, before the rest of the file is (which can
+ * still make the answer the whole file's text): the cache hit sends its keychain read then, and the rest of a file of
+ * 3,000 profiles is read while the keychain answers. The answer is that very string when the rest leaves it so.
  */
-export function readSsoSessionSectionText(path: string, name: string, chunkBytes = CHUNK_BYTES): string | undefined {
+export function readSsoSessionSectionText(
+  path: string,
+  name: string,
+  chunkBytes = CHUNK_BYTES,
+  onSection?: (text: string) => void,
+): string | undefined {
   const fd = openSync(path, 'r')
   let section: string[] | undefined
   let collecting = false
   let whole = false
+  // The section's text once its last line is read, before the rest of the file is: handed to onSection then, and
+  // returned (the same string) when the rest of the file leaves it the answer.
+  let text: string | undefined
+  const complete = () => {
+    text = (section as string[]).join('\n')
+    onSection?.(text)
+  }
   try {
     let buf = Buffer.allocUnsafe(chunkBytes)
     let filled = 0
@@ -105,6 +120,7 @@ export function readSsoSessionSectionText(path: string, name: string, chunkBytes
       if (collecting) {
         start = collectSection(block, start, section as string[])
         collecting = start < 0
+        if (!collecting) complete()
       }
       for (let at = collecting ? -1 : block.indexOf(NEEDLE, start); at >= 0; at = block.indexOf(NEEDLE, at + 1)) {
         let lineStart = at
@@ -124,6 +140,7 @@ export function readSsoSessionSectionText(path: string, name: string, chunkBytes
           collecting = true
           break
         }
+        complete()
         at = next - 1
       }
       buf.copy(buf, 0, end, filled)
@@ -134,7 +151,9 @@ export function readSsoSessionSectionText(path: string, name: string, chunkBytes
     closeSync(fd)
   }
   if (whole) return readFileSync(path, 'utf8')
-  return section?.join('\n')
+  // A section that ends the file is complete only now.
+  if (section && text === undefined) complete()
+  return text
 }
 
 /** Index of the line break ending the line that holds `at` (or the block's end). */

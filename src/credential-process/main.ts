@@ -16,7 +16,7 @@ import {bindingOf, currentBinding, isServableFor, processCredentialsJson} from '
 import {EXIT, KeylessError, toUserLine} from '../errors.js'
 import {DEFAULT_STORE, STORE_KEY, storeKindOf, type StoreKind} from '../keychain/stores.js'
 import {lockPathOf, lockStat, roleLockName, waitForRelease, type LockWaitTimeoutError} from '../locks/lock-state.js'
-import {openSessionStore} from '../sso/session-store.js'
+import {openSessionStore, type SessionStore} from '../sso/session-store.js'
 import type {RoleCredentials} from '../sso/types.js'
 import {AUTO_LOGIN_LOCK_WAIT_MS, LOCK_STALE_MS, LOCK_WAIT_MS} from '../timing.js'
 import {parseCredentialProcessArgs, type CredentialProcessArgs} from './args.js'
@@ -48,24 +48,43 @@ export async function roleCredentials(args: CredentialProcessArgs, io: Credentia
   const now = io.now ?? Date.now
   if (args.debug) (await import('../ui/debug.js')).enableDebug()
   const sessionName = args.session ?? (io.env.KEYLESS_SESSION || undefined)
-  const found = sessionName === undefined ? undefined : configuredSession(sessionName, io)
+  const lock =
+    sessionName === undefined ? '' : lockPathOf(join(cacheDir(io.env), 'locks'), roleLockName(sessionName, args.accountId, args.roleName))
+  // The role's read from the keychain, sent as soon as the session's section is read and says the keychain, while
+  // the rest of the file is read (issue 22: with 3,000 synced profiles that is most of the file). Not while another
+  // process fetches the role: this one waits for it first (below).
+  let early: {store: SessionStore; text: string; reading: Promise<RoleCredentials | undefined>} | undefined
+  const readEarly = (text: string) => {
+    if (!inKeychain(text) || lockStat(lock)) return
+    const keychain = openSessionStore(DEFAULT_STORE, io.env)
+    early = {store: keychain, text, reading: keychain.readRoleCredentials(sessionName as string, args.accountId, args.roleName)}
+  }
+  const found = sessionName === undefined ? undefined : configuredSession(sessionName, io, readEarly)
+  // Sent for a section the rest of the file replaced (read whole), or for another store: not the answer.
+  if (early && (found?.text !== early.text || found.store !== DEFAULT_STORE)) {
+    early.reading.catch(() => {})
+    early = undefined
+  }
   // The session's store (keyless_store): only that store's module loads, so the kernel-keyring path never loads keytar.
-  const store = openSessionStore(found?.store ?? DEFAULT_STORE, io.env)
+  const store = early?.store ?? openSessionStore(found?.store ?? DEFAULT_STORE, io.env)
   let section = found?.parsed
   // One budget for all the waiting behind other processes (this role's fetch here, then the role and session locks
   // of the miss path): an AWS command hangs at most this long, whichever lock a hung holder keeps.
   const limitMs = args.autoLogin ? AUTO_LOGIN_LOCK_WAIT_MS : LOCK_WAIT_MS
   const deadline = Date.now() + limitMs
   if (sessionName !== undefined && found) {
-    const lock = lockPathOf(join(cacheDir(io.env), 'locks'), roleLockName(sessionName, args.accountId, args.roleName))
     // Another process is fetching this very role (a herd of AWS commands started together): wait for it here and
     // read once what it stores, rather than read the empty cache now and again after it, through the miss path's
     // modules (issue 28). A stat when nobody fetches: nothing else on the cached path.
     let waited = await waitForRelease(lock, deadline, LOCK_STALE_MS)
     for (;;) {
       // The read is on its way to the keychain before this turn ends (issue 22): the section's parse and the
-      // sign-in marker's read run while the keychain answers, the main thread's longest wait.
-      const reading = store.readRoleCredentials(sessionName, args.accountId, args.roleName)
+      // sign-in marker's read run while the keychain answers, the main thread's longest wait. The early read only
+      // when no fetch began since it was sent.
+      const sentEarly = early !== undefined && !waited
+      const reading = sentEarly ? early!.reading : store.readRoleCredentials(sessionName, args.accountId, args.roleName)
+      if (early && waited) early.reading.catch(() => {})
+      early = undefined
       section ??= found.parse()
       const signIn = store.readSignIn(sessionName)
       if (!section) {
@@ -82,7 +101,11 @@ export async function roleCredentials(args: CredentialProcessArgs, io: Credentia
         if (args.debug) {
           const {debug} = await import('../ui/debug.js')
           const checked = signIn !== undefined ? 'the sign-in marker' : 'the stored token'
-          const after = waited ? ', fetched by another process while this one waited' : ''
+          const after = waited
+            ? ', fetched by another process while this one waited'
+            : sentEarly
+              ? ', read while the rest of the config file was'
+              : ''
           debug(
             'role',
             `${args.accountId}/${args.roleName}: cached role credentials valid until ${cached.expiresAt} (sign-in checked against ${checked}${after})`,
@@ -129,7 +152,8 @@ interface ConfiguredSession {
 function configuredSession(
   name: string,
   io: CredentialProcessIo,
-): {store: StoreKind; parsed?: ConfiguredSession; parse: () => ConfiguredSession | undefined} | undefined {
+  onSection?: (text: string) => void,
+): {store: StoreKind; text?: string; parsed?: ConfiguredSession; parse: () => ConfiguredSession | undefined} | undefined {
   const configured = (session: SsoSession): ConfiguredSession => ({
     session,
     startUrl: session.startUrl,
@@ -141,7 +165,7 @@ function configuredSession(
       const parsed = configured(io.session)
       return {store: parsed.store, parsed, parse: () => parsed}
     }
-    const text = readSsoSessionSectionText(configFilePath(io.env), name)
+    const text = readSsoSessionSectionText(configFilePath(io.env), name, undefined, onSection)
     if (text === undefined) return undefined
     const parse = (): ConfiguredSession | undefined => {
       // The parser (a second bundle file) only for a section of shapes the small reader leaves to it.
@@ -152,11 +176,9 @@ function configuredSession(
         return undefined
       }
     }
-    if (text.length <= MAX_DEFERRED_PARSE && !text.toLowerCase().includes(STORE_KEY)) {
-      return {store: DEFAULT_STORE, parse: () => keptIn(parse(), DEFAULT_STORE)}
-    }
+    if (inKeychain(text)) return {store: DEFAULT_STORE, text, parse: () => keptIn(parse(), DEFAULT_STORE)}
     const parsed = parse()
-    return parsed && {store: parsed.store, parsed, parse: () => parsed}
+    return parsed && {store: parsed.store, text, parsed, parse: () => parsed}
   } catch {
     return undefined
   }
@@ -164,6 +186,9 @@ function configuredSession(
 
 /** Past this many characters (the whole file, read when only it can tell) the section is parsed before the read. */
 const MAX_DEFERRED_PARSE = 16 * 1024
+
+/** A section text that cannot name a store, so the session is in the keychain (key names are lower-cased). */
+const inKeychain = (text: string): boolean => text.length <= MAX_DEFERRED_PARSE && !text.toLowerCase().includes(STORE_KEY)
 
 /** The session, when its store is the one already opened (always, for a text without keyless_store). */
 function keptIn(session: ConfiguredSession | undefined, store: StoreKind): ConfiguredSession | undefined {

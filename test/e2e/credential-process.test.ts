@@ -134,6 +134,40 @@ describe('credential-process', () => {
     expect((await keyless(args(ADMIN))).stdout).toBe(cached.stdout)
   })
 
+  it('3,000 profiles after the session: the keychain read goes out with the section read, and a second section further down still wins', async () => {
+    // Issue 22: the cache hit sends its keychain read once the session's section is read and reads the rest of the
+    // file while the keychain answers; the rest can still make that read moot (a duplicate section: the whole file).
+    const cached = await keyless(args(ADMIN)) // warm
+    expect(cached.code).toBe(0)
+    const original = readFileSync(sandbox.configFile, 'utf8')
+    const many = Array.from(
+      {length: 3000},
+      (_, n) =>
+        `[profile p${n}]\ncredential_process = keyless credential-process --session ${SESSION} --account-id ${100_000_000_000 + n} --role-name R\nregion = us-east-1\n`,
+    ).join('\n')
+    try {
+      writeFileSync(sandbox.configFile, `${original}\n${many}`)
+      const before = await ops()
+      const served = await keyless([...args(ADMIN), '--debug'])
+      expect(served.code).toBe(0)
+      expect(served.stdout).toBe(cached.stdout)
+      expect(served.stderr).toMatch(/: cached role credentials valid until .*, read while the rest of the config file was\)$/m)
+      // The same section again at the end, re-pointed: not served, from the keychain read already sent or any other.
+      writeFileSync(
+        sandbox.configFile,
+        `${original}\n${many}\n[sso-session ${SESSION}]\nsso_start_url = https://other.awsapps.com/start\nsso_region = us-east-1\n`,
+      )
+      const refused = await keyless(args(ADMIN))
+      expect(refused.code).toBe(1)
+      expect(refused.stdout).toBe('')
+      expect(refused.stderr).toMatch(new RegExp(`^keyless: .*duplicate section \\[sso-session ${SESSION}\\].*\n$`))
+      expect(await ops()).toEqual(before)
+    } finally {
+      writeFileSync(sandbox.configFile, original)
+    }
+    expect((await keyless(args(ADMIN))).stdout).toBe(cached.stdout)
+  })
+
   it('loads no AWS SDK, oclif, lock or prompt module on the cached path', async () => {
     await keyless(args(ADMIN)) // warm
     const files = moduleTraceFiles(sandbox.home)
@@ -354,7 +388,7 @@ describe('credential-process', () => {
 describe('the cache hit reads the sign-in from the marker, not the token (issue 15), and still serves only that sign-in (issue 17)', () => {
   const role = {accountId: '222222222222', roleName: 'PowerUserAccess'}
   const marker = () => join(sandbox.cacheDir, 'sign-in', `${sandbox.keychainService}.${SESSION}`)
-  const checkedAgainst = (r: RunResult) => /\(sign-in checked against (the sign-in marker|the stored token)\)/.exec(r.stderr)?.[1]
+  const checkedAgainst = (r: RunResult) => /\(sign-in checked against (the sign-in marker|the stored token)[,)]/.exec(r.stderr)?.[1]
 
   it('with the marker, without it, and with it in a directory others can write to: the same credentials, no new call', async () => {
     const first = await keyless(args(role))

@@ -2,11 +2,11 @@ import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 
 import {ConfigSyntaxError} from '../../src/aws-config/errors.js'
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {readSsoSessionSection} from '../../src/aws-config/session-section.js'
+import {readSsoSessionSection, readSsoSessionSectionText} from '../../src/aws-config/session-section.js'
 import {
   type ConfigDocument,
   type ConfigSection,
@@ -426,6 +426,20 @@ describe('findSsoSessionSection', () => {
             return
           }
           expect(keysOf(readSsoSessionSection(file, SESSION, chunk))).toStrictEqual(keysOf(full))
+        }),
+        {numRuns: 1000},
+      )
+      // What the cache hit sends its keychain read on (onSection): handed over at most once, and the answer is that
+      // very text, or else the whole file's (a section the rest of the file replaced), never a third one.
+      fc.assert(
+        fc.property(config, fc.constantFrom(8, 16, 64, 65536), (text, chunk) => {
+          writeFileSync(file, text)
+          const seen: string[] = []
+          const answer = readSsoSessionSectionText(file, SESSION, chunk, (section) => seen.push(section))
+          expect(seen.length).toBeLessThanOrEqual(1)
+          expect(answer).toBe(readSsoSessionSectionText(file, SESSION, chunk))
+          if (answer === undefined) expect(seen).toEqual([])
+          else if (answer !== readFileSync(file, 'utf8')) expect(seen).toEqual([answer])
         }),
         {numRuns: 1000},
       )
