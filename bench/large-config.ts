@@ -14,6 +14,10 @@
  *                do: load keytar, read the entry, write it with fs.writeSync(1). Target <= 5 ms on each Node.js.
  *   audit/whoami with each config (reported; they may grow by no more than the parse): `audit --json` and audit's
  *                human output (auditHuman*), both written to a pipe this process reads.
+ *   print floor  a bare Node.js child printing as many bytes as `audit --json` did with each config, the cheapest way
+ *                there is (one reused 64 KB buffer, fs.writeSync(1)), read the same way: what any program pays to
+ *                print them (auditJsonPrintFloorMs). auditJsonGrowthOverFloorMs is audit --json's growth beyond the
+ *                floor's: what keyless itself adds with 3,000 profiles.
  *   miss         credential-process on a cache miss (GetRoleCredentials through the SDK), with each config: the SDK
  *                clients are handed the file without the other profiles, so the miss should not grow either.
  * Each subject also gets its CPU time (children's user + system, /proc/self/stat): npm run bench judges on it.
@@ -146,6 +150,14 @@ async function main() {
       spawnSync(process.execPath, ['-e', dropMissEntry], {env})
       return timed(process.execPath, [KEYLESS_BIN, ...missArgs], e, (out) => /"Version": ?1/.test(out)).ms
     }
+    // The print floor: as many bytes as `audit --json` prints with each config, through one reused 64 KB buffer.
+    const auditJsonBytes = {
+      small: Buffer.byteLength(keyless(['audit', '--json'], envSmall).stdout),
+      large: Buffer.byteLength(keyless(['audit', '--json'], envLarge).stdout),
+    }
+    const printFloor = (bytes: number) =>
+      `const {writeSync} = require('node:fs'); const b = Buffer.allocUnsafeSlow(65536).fill(32); for (let n = ${bytes}; n > 0; n -= 65536) writeSync(1, b, 0, Math.min(n, 65536))`
+    const printed = (bytes: number) => (out: string) => out.length === bytes
     const node24 = process.env.KEYLESS_BENCH_NODE24 || undefined
     const hasCreds = (out: string) => /"Version": ?1/.test(out)
     const subjects: Record<string, () => number> = {
@@ -171,6 +183,8 @@ async function main() {
       missSmall: () => miss(envSmall),
       missLarge: () => miss(envLarge),
       // whoami with the emulator's static IAM-user key in the environment: it still reads the config file.
+      auditJsonFloorSmall: () => timed(process.execPath, ['-e', printFloor(auditJsonBytes.small)], env, printed(auditJsonBytes.small)).ms,
+      auditJsonFloorLarge: () => timed(process.execPath, ['-e', printFloor(auditJsonBytes.large)], env, printed(auditJsonBytes.large)).ms,
       auditSmall: () => keyless(['audit', '--json'], envSmall).ms,
       auditLarge: () => keyless(['audit', '--json'], envLarge).ms,
       auditHumanSmall: () => keyless(['audit'], envSmall).ms,
@@ -238,6 +252,15 @@ async function main() {
         missLargeMs: m('missLarge'),
         auditSmallMs: m('auditSmall'),
         auditLargeMs: m('auditLarge'),
+        auditJsonBytes,
+        auditJsonPrintFloorMs: {
+          small: m('auditJsonFloorSmall'),
+          large: m('auditJsonFloorLarge'),
+          growth: round(median(times.auditJsonFloorLarge!) - median(times.auditJsonFloorSmall!)),
+        },
+        auditJsonGrowthOverFloorMs: round(
+          median(times.auditLarge!) - median(times.auditSmall!) - (median(times.auditJsonFloorLarge!) - median(times.auditJsonFloorSmall!)),
+        ),
         auditHumanSmallMs: m('auditHumanSmall'),
         auditHumanLargeMs: m('auditHumanLarge'),
         whoamiSmallMs: m('whoamiSmall'),

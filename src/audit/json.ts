@@ -1,73 +1,139 @@
 import type {Writable} from 'node:stream'
 
 import {terminalSafeJson} from '../errors.js'
+import {Chunk, writeChunks} from './json-out.js'
 import {type KeylessProfiles, ProfileFinding} from './keyless-profiles.js'
 import type {Finding} from './types.js'
-
-/**
- * Findings per piece of the --json output: about 50 KB of text, less than a pipe holds (64 KB on Linux) and small
- * enough for memory the process already has.
- */
-export const FINDINGS_PER_PIECE = 100
 
 const OPEN = '{\n  "findings": ['
 const CLOSE = '\n  ]\n}'
 
 /**
- * The text of `keyless audit --json`, exactly `terminalSafeJson(value) + '\n'` (what every command prints), in pieces
- * of FINDINGS_PER_PIECE findings. Each piece is the same serialiser's output for its findings, cut out of
- * `{"findings": [...]}` at the same indentation, so the pieces joined are the whole document's text; a keyless
- * profile's finding is that same text filled in from a template (profileTemplate). A value without findings first
- * is one piece.
+ * The text of `keyless audit --json`, exactly `terminalSafeJson(value) + '\n'` (what every command prints), as its
+ * UTF-8 bytes, in chunks of up to 64 KB (copies: for tests and tools; audit writes them with writeReportJson).
  */
-export function* reportJsonPieces(value: unknown): Generator<string> {
-  for (const piece of pieces(value)) yield piece.text
+export function reportJsonPieces(value: unknown): Buffer[] {
+  const chunk = new Chunk()
+  const pieces: Buffer[] = []
+  const it = fillReport(value, chunk)
+  for (let done = false; !done;) {
+    done = it.next().done === true
+    pieces.push(Buffer.from(chunk.buffer.subarray(0, chunk.length)))
+    chunk.length = 0
+  }
+  return pieces
+}
+
+/**
+ * Writes the --json report into one reused 64 KB buffer as the reader takes it (writeChunks), and resolves once the
+ * last byte is with the operating system, or the reader has gone. With 3,000 profiles the report is 1.5 MB: written
+ * at once it was one 1.5 MB string, its escaped copy and a 1.5 MB buffer (fresh memory a cold process pays for page
+ * by page) queued behind a 64 KB pipe, and an exit right after it (exit 3) cut the output at the first 64 KB; then
+ * it was 1.5 MB of 50 KB strings and buffers, for the garbage collector.
+ */
+export function writeReportJson(value: unknown, out: Writable, platform?: NodeJS.Platform): Promise<void> {
+  return writeChunks((chunk) => fillReport(value, chunk), out, platform)
 }
 
 /** ASCII only: no character past 0x7f. */
 const ASCII = /^[\0-\x7f]*$/
 
-/** reportJsonPieces's pieces, each saying whether it is all ASCII (known as it is made, not searched for after). */
-function* pieces(value: unknown): Generator<{text: string; ascii: boolean}> {
+const OPEN_LINE = Buffer.from(`${OPEN}\n`)
+const COMMA = Buffer.from(',\n')
+
+/**
+ * The document's bytes into `chunk`, yielding each time it is full (the caller empties it). `{\n  "findings": [\n` +
+ * the findings, one per element, joined by `,\n` + `\n  ]` + what follows the findings array (the summary, what
+ * --fix did) + `\n}\n`: each finding the serialiser's text of it at that indentation, a keyless profile's filled in
+ * from a template (profileTemplate) straight into the buffer. A value without findings first is the serialiser's
+ * text of it, whole.
+ */
+function* fillReport(value: unknown, chunk: Chunk): Generator<void> {
   const findings = (value as {findings?: unknown} | null)?.findings
   const shell = Array.isArray(findings) && findings.length > 0 ? terminalSafeJson({...(value as object), findings: []}) : ''
-  // The document without its findings: what follows the findings array (the summary, what --fix did).
+  // The document without its findings: what follows the findings array.
   const empty = `${OPEN}]`
   if (!Array.isArray(findings) || !shell.startsWith(empty)) {
-    const text = terminalSafeJson(value) + '\n'
-    yield {text, ascii: ASCII.test(text)}
+    yield* put(chunk, terminalSafeJson(value) + '\n')
     return
   }
   const templates = new Map<KeylessProfiles, Template | undefined>()
-  for (let from = 0; from < findings.length; from += FINDINGS_PER_PIECE) {
-    // `{\n  "findings": [\n` + the findings, one per element, joined by `,\n` + `\n  ]\n}`.
-    let piece = from === 0 ? `${OPEN}\n` : ',\n'
-    let ascii = true
-    const to = Math.min(findings.length, from + FINDINGS_PER_PIECE)
-    for (let n = from; n < to;) {
-      if (n > from) piece += ',\n'
-      const item = findings[n] as unknown
-      if (item instanceof ProfileFinding) {
-        if (!templates.has(item.profiles)) templates.set(item.profiles, profileTemplate(item.profiles))
-        const template = templates.get(item.profiles)
-        const text = fill(template, item)
-        piece += text.text
-        ascii &&= text.ascii
-        n++
-        continue
-      }
+  chunk.set(OPEN_LINE)
+  for (let n = 0; n < findings.length;) {
+    const item = findings[n] as unknown
+    if (!(item instanceof ProfileFinding)) {
       // The other findings up to the next keyless profile: the serialiser's text of them, as they are.
       let end = n + 1
-      while (end < to && !(findings[end] instanceof ProfileFinding)) end++
+      while (end < findings.length && !(findings[end] instanceof ProfileFinding)) end++
       const text = terminalSafeJson({findings: findings.slice(n, end)})
-      piece += text.slice(OPEN.length + 1, text.length - CLOSE.length)
-      ascii &&= ASCII.test(text)
+      yield* put(chunk, (n > 0 ? ',\n' : '') + text.slice(OPEN.length + 1, text.length - CLOSE.length))
       n = end
+      continue
     }
-    yield {text: piece, ascii}
+    if (!templates.has(item.profiles)) templates.set(item.profiles, profileTemplate(item.profiles))
+    const template = templates.get(item.profiles)
+    const end = template ? fillProfiles(findings, n, item.profiles, template, chunk) : n
+    if (end > n) {
+      n = end
+      continue
+    }
+    // Not one more fits; or this file's profiles have no template; or a name is longer than a chunk holds.
+    if (template && chunk.length > 0) {
+      yield
+      continue
+    }
+    yield* put(chunk, (n > 0 ? ',\n' : '') + fill(template, item))
+    n++
   }
-  const last = `\n  ]${shell.slice(empty.length)}\n`
-  yield {text: last, ascii: ASCII.test(last)}
+  yield* put(chunk, `\n  ]${shell.slice(empty.length)}\n`)
+}
+
+/**
+ * The keyless profiles of one file from `findings[from]` on into the chunk, while they fit: the template's parts
+ * with the line and the name (twice) between them. Returns the index of the first finding it did not write. Not
+ * part of fillReport: V8 optimises a loop while it runs, not one in a generator, and this one runs 3,000 times cold.
+ */
+function fillProfiles(findings: unknown[], from: number, profiles: KeylessProfiles, template: Template, chunk: Chunk): number {
+  const [head, afterLine, afterName, tail] = template.parts
+  // At most: the separator, the template's bytes and ten digits; then the name twice, at 3 bytes a UTF-16 unit.
+  const fixed = 2 + template.bytes + 10
+  let n = from
+  for (; n < findings.length; n++) {
+    const item = findings[n]
+    if (!(item instanceof ProfileFinding) || item.profiles !== profiles) break
+    const name = profiles.profile(item.index)
+    const plain = PLAIN.test(name)
+    const escaped = plain ? name : terminalSafeJson(name).slice(1, -1)
+    if (chunk.room < fixed + 6 * escaped.length) break
+    if (n > 0) chunk.set(COMMA)
+    chunk.set(head)
+    chunk.ascii(String(profiles.line(item.index)))
+    chunk.set(afterLine)
+    if (plain) chunk.ascii(escaped)
+    else chunk.text(escaped)
+    chunk.set(afterName)
+    if (plain) chunk.ascii(escaped)
+    else chunk.text(escaped)
+    chunk.set(tail)
+  }
+  return n
+}
+
+/** Any text into the chunk, yielding each time it is full. */
+function* put(chunk: Chunk, text: string): Generator<void> {
+  if (text.length * 3 <= chunk.room) {
+    if (ASCII.test(text)) chunk.ascii(text)
+    else chunk.text(text)
+    return
+  }
+  const bytes = Buffer.from(text, 'utf8')
+  for (let from = 0; ;) {
+    const n = Math.min(chunk.room, bytes.length - from)
+    chunk.set(bytes.subarray(from, from + n))
+    from += n
+    if (from === bytes.length) return
+    yield
+  }
 }
 
 /** What marks a profile's name and its line in the template: no path holds a NUL, no finding's words either. */
@@ -88,80 +154,35 @@ function profileTemplate(profiles: KeylessProfiles): Template | undefined {
   const marked = serialised(profiles.findingOf(LINE_MARK, NAME_MARK))
   const [head, afterLine, afterName, tail, ...more] = marked.split(MARKS)
   if (more.length > 0 || tail === undefined || !marked.startsWith(`${head}${LINE_MARK}${afterLine}\\u0000`)) return undefined
-  const template = {head, afterLine, afterName, tail, ascii: ASCII.test(marked)} as Template
-  return fill(template, profiles.item(0)).text === serialised(profiles.finding(0)) ? template : undefined
+  const text = [head, afterLine, afterName, tail] as [string, string, string, string]
+  const parts = text.map((part) => Buffer.from(part)) as Template['parts']
+  const template = {text, parts, bytes: parts.reduce((sum, part) => sum + part.length, 0)}
+  return fill(template, profiles.item(0)) === serialised(profiles.finding(0)) ? template : undefined
 }
 
-/** A keyless profile's finding's text, cut at its line and its name (twice). */
+/** A keyless profile's finding's text, cut at its line and its name (twice): head, afterLine, afterName, tail. */
 interface Template {
-  head: string
-  afterLine: string
-  afterName: string
-  tail: string
-  /** The text but the name is ASCII. */
-  ascii: boolean
+  text: [string, string, string, string]
+  /** The same, as UTF-8 bytes. */
+  parts: [Buffer, Buffer, Buffer, Buffer]
+  /** The parts' bytes together. */
+  bytes: number
 }
 
 /** Printable ASCII but `"` and `\`: a JSON string's text as it is. */
 const PLAIN = /^[ !#-[\]-~]*$/
 
-/** The keyless profile's finding's text: the template filled in (one expression: this runs 3,000 times, cold). */
-function fill(template: Template | undefined, item: ProfileFinding): {text: string; ascii: boolean} {
-  if (!template) {
-    const text = serialised(item.toJSON())
-    return {text, ascii: ASCII.test(text)}
-  }
+/** The keyless profile's finding's text: the template filled in (what fillReport writes into its chunk). */
+function fill(template: Template | undefined, item: ProfileFinding): string {
+  if (!template) return serialised(item.toJSON())
   const name = item.profiles.profile(item.index)
-  const plain = PLAIN.test(name)
-  const escaped = plain ? name : terminalSafeJson(name).slice(1, -1)
-  const line = String(item.profiles.line(item.index))
-  const text = template.head + line + template.afterLine + escaped + template.afterName + escaped + template.tail
-  return {text, ascii: template.ascii && (plain || ASCII.test(escaped))}
+  const escaped = PLAIN.test(name) ? name : terminalSafeJson(name).slice(1, -1)
+  const [head, afterLine, afterName, tail] = template.text
+  return head + String(item.profiles.line(item.index)) + afterLine + escaped + afterName + escaped + tail
 }
 
 /** One finding's text in the findings array. */
 function serialised(finding: Finding): string {
   const text = terminalSafeJson({findings: [finding]})
   return text.slice(OPEN.length + 1, text.length - CLOSE.length)
-}
-
-/**
- * Writes the --json report, a piece at a time as the reader takes it, and resolves once the last piece is with the
- * operating system. With 3,000 profiles the report is 1.5 MB: written at once it was one 1.5 MB string, its escaped
- * copy and a 1.5 MB buffer (fresh memory a cold process pays for page by page) queued behind a 64 KB pipe, and an
- * exit right after it (exit 3) cut the output at the first 64 KB. Resolves too when the reader has gone (the pipe
- * closed): there is no one left to tell.
- */
-export async function writeReportJson(value: unknown, out: Writable): Promise<void> {
-  let last: {text: string; ascii: boolean} | undefined
-  for (const piece of pieces(value)) {
-    if (last !== undefined && !out.write(last.text, encodingOf(last))) {
-      if (out.destroyed) return
-      await drained(out)
-      if (out.destroyed) return
-    }
-    last = piece
-  }
-  await new Promise<void>((resolve) => out.write(last?.text ?? '', encodingOf(last), () => resolve()))
-}
-
-/**
- * ASCII text (nearly every piece) is its own UTF-8: written as latin1 it is copied as it is, where UTF-8 is encoded
- * into a buffer three times its length.
- */
-const encodingOf = (piece: {ascii: boolean} | undefined): BufferEncoding => (piece?.ascii ? 'latin1' : 'utf8')
-
-/** The stream's buffer is empty again, or the stream takes nothing more (closed, failed). */
-function drained(out: Writable): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      out.off('drain', done)
-      out.off('close', done)
-      out.off('error', done)
-      resolve()
-    }
-    out.on('drain', done)
-    out.on('close', done)
-    out.on('error', done)
-  })
 }

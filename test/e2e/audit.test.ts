@@ -350,6 +350,78 @@ describe('keyless audit: a large organisation (issue 22)', () => {
     }
   })
 
+  // The report goes to stdout's descriptor with writeSync where stdout is a pipe, a socket or a file (json-out.ts).
+  // What the reader sees must not depend on how fast it reads or where the bytes go; nor must the exit code.
+  /** Runs `keyless audit --json --offline` in bash as `keyless ... | READER` (a real pipe), READER's output returned. */
+  const piped = (home: Sandbox, reader: string) =>
+    runProcess('bash', ['-c', `"$0" "$1" audit --json --offline | ${reader}; exit \${PIPESTATUS[0]}`, process.execPath, KEYLESS_BIN], {
+      env: home.env,
+    })
+  const expectWhole = (result: RunResult) => {
+    expect(result.stderr).toBe('keyless: audit found 0 critical and 1 high finding; run: keyless audit --fix\n')
+    expect(result.code).toBe(3)
+    expect(result.stdout).toBe(terminalSafeJson(JSON.parse(result.stdout)) + '\n')
+    expect((JSON.parse(result.stdout) as {findings: unknown[]}).findings).toHaveLength(1002)
+  }
+
+  it('--json into a pipe whose reader waits, then reads: the whole report, exit 3', async () => {
+    const home = makeSandbox()
+    try {
+      writeFile(home.configFile, config)
+      // The reader starts after the 550 KB report has filled the 64 KB pipe: the writer waits for it.
+      expectWhole(await piped(home, '{ sleep 0.5; cat; }'))
+    } finally {
+      home.cleanup()
+    }
+  })
+
+  it('--json into a socket (how Node.js spawns) not read for a while: the whole report, exit 3', async () => {
+    const home = makeSandbox()
+    try {
+      writeFile(home.configFile, config)
+      // Node.js makes a child's stdout socket non-blocking: once it is full, writes fail with EAGAIN until read.
+      const result = await runKeyless(['audit', '--json', '--offline'], {
+        env: home.env,
+        onSpawn: (child) => {
+          child.stdout!.pause()
+          setTimeout(() => child.stdout!.resume(), 500)
+        },
+      })
+      expectWhole(result)
+    } finally {
+      home.cleanup()
+    }
+  })
+
+  it('--json into a file: the same bytes as through a pipe', async () => {
+    const home = makeSandbox()
+    try {
+      writeFile(home.configFile, config)
+      const file = join(home.home, 'audit.json')
+      const result = await runProcess('bash', ['-c', '"$0" "$1" audit --json --offline > "$2"', process.execPath, KEYLESS_BIN, file], {
+        env: home.env,
+      })
+      expectWhole({...result, stdout: readFileSync(file, 'utf8')})
+      expect(readFileSync(file, 'utf8')).toBe((await piped(home, 'cat')).stdout)
+    } finally {
+      home.cleanup()
+    }
+  })
+
+  it('--json into `head -c 100`, which closes the pipe: its first 100 bytes, no error, exit 3', async () => {
+    const home = makeSandbox()
+    try {
+      writeFile(home.configFile, config)
+      const whole = (await piped(home, 'cat')).stdout
+      const result = await piped(home, 'head -c 100')
+      expect(result.stdout).toBe(whole.slice(0, 100))
+      expect(result.stderr).toBe('keyless: audit found 0 critical and 1 high finding; run: keyless audit --fix\n')
+      expect(result.code).toBe(3)
+    } finally {
+      home.cleanup()
+    }
+  })
+
   it('on a terminal the keyless profiles are one line', async () => {
     const home = makeSandbox()
     try {

@@ -1,5 +1,6 @@
 import fc from 'fast-check'
-import {chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {spawn} from 'node:child_process'
+import {chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {Writable} from 'node:stream'
@@ -7,7 +8,8 @@ import {afterAll, describe, expect, it, vi} from 'vitest'
 
 import type {ConfigRecords} from '../../src/aws-config/ini.js'
 import {takeInventory} from '../../src/audit/inventory.js'
-import {FINDINGS_PER_PIECE, reportJsonPieces, writeReportJson} from '../../src/audit/json.js'
+import {reportJsonPieces, writeReportJson} from '../../src/audit/json.js'
+import {CHUNK_BYTES} from '../../src/audit/json-out.js'
 import {KeylessProfiles, plainFinding} from '../../src/audit/keyless-profiles.js'
 import {renderReport} from '../../src/audit/render.js'
 import {compareFindings, rateFinding} from '../../src/audit/severity.js'
@@ -41,8 +43,11 @@ describe('audit --json in pieces (issue 22): the same bytes as the whole documen
   const cases: Array<[string, unknown]> = [
     ['no finding', report([])],
     ['one finding', report(many(1))],
-    ['a piece exactly', report(many(FINDINGS_PER_PIECE))],
-    ['a piece and one', report(many(FINDINGS_PER_PIECE + 1))],
+    ['more than a chunk holds', report(many(150))],
+    [
+      'a name longer than a chunk holds',
+      report([...many(3), {...keylessProfile(3), location: {...keylessProfile(3).location, profile: 'p'.repeat(70_000)}}, ...many(3)]),
+    ],
     ['3,000 keyless profiles and text to escape', report([...many(2999), hostile])],
     [
       'after --fix: what was done follows the summary',
@@ -53,20 +58,19 @@ describe('audit --json in pieces (issue 22): the same bytes as the whole documen
     ['null', null],
   ]
   it.each(cases)('%s', (_name, value) => {
-    const pieces = [...reportJsonPieces(value)]
-    expect(pieces.join('')).toBe(terminalSafeJson(value) + '\n')
-    // No piece is the whole report of many findings.
-    for (const piece of pieces) expect(piece.length).toBeLessThan(80_000)
+    const pieces = reportJsonPieces(value)
+    expect(Buffer.concat(pieces).toString('utf8')).toBe(terminalSafeJson(value) + '\n')
+    // No piece is the whole report of many findings: each fits the one reused buffer.
+    for (const piece of pieces) expect(piece.length).toBeLessThanOrEqual(CHUNK_BYTES)
   })
 
   it('writes a piece at a time as a slow reader takes them, and resolves once the last one is written', async () => {
     const value = report([...many(1234), hostile])
-    const chunks: string[] = []
+    const chunks: Buffer[] = []
     let pending = 0
     const slow = new Writable({
       highWaterMark: 16 * 1024,
-      decodeStrings: false,
-      write(chunk: string, _encoding, done) {
+      write(chunk: Buffer, _encoding, done) {
         chunks.push(chunk)
         pending++
         setTimeout(() => {
@@ -77,8 +81,8 @@ describe('audit --json in pieces (issue 22): the same bytes as the whole documen
     })
     await writeReportJson(value, slow)
     expect(pending).toBe(0)
-    expect(chunks.join('')).toBe(terminalSafeJson(value) + '\n')
-    expect(chunks.length).toBeGreaterThan(10)
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(terminalSafeJson(value) + '\n')
+    expect(chunks.length).toBeGreaterThan(5)
   })
 
   it('writes the UTF-8 bytes of the text, ASCII pieces and pieces with any other character alike', async () => {
@@ -115,6 +119,77 @@ describe('audit --json in pieces (issue 22): the same bytes as the whole documen
     closed.on('error', () => {})
     await writeReportJson(report(many(500)), closed)
     expect(closed.destroyed).toBe(true)
+  })
+})
+
+describe('audit --json to a file descriptor (issue 22): one reused buffer, writeSync, the stream where it must', () => {
+  const many = (count: number) => Array.from({length: count}, (_, n) => keylessProfile(n))
+  const value = report([...many(1500), {...keylessProfile(2000), title: 'r\u00e9sum\u00e9 \u2028'}, ...many(1500)])
+  const expected = terminalSafeJson(value) + '\n'
+  const dir = mkdtempSync(join(tmpdir(), 'keyless-json-out-'))
+  afterAll(() => rmSync(dir, {recursive: true, force: true}))
+
+  /** A stream standing for stdout with that descriptor, which records what is written through it. */
+  const standIn = (fd: number, extra: object = {}) => {
+    const written: Buffer[] = []
+    const out = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        written.push(chunk)
+        done()
+      },
+    })
+    return {out: Object.assign(out, {fd}, extra), written}
+  }
+
+  it('a file: every byte through its descriptor, none through the stream', async () => {
+    const file = join(dir, 'report.json')
+    const fd = openSync(file, 'w')
+    const {out, written} = standIn(fd)
+    await writeReportJson(value, out)
+    closeSync(fd)
+    expect(readFileSync(file, 'utf8')).toBe(expected)
+    expect(written).toEqual([])
+  })
+
+  it.each([
+    ['on Windows', 'win32', {}],
+    ['a terminal', 'linux', {isTTY: true}],
+  ] as const)('%s: through the stream, though it has a descriptor', async (_name, platform, extra) => {
+    const file = join(dir, `${platform}.json`)
+    const fd = openSync(file, 'w')
+    const {out, written} = standIn(fd, extra)
+    await writeReportJson(value, out, platform)
+    closeSync(fd)
+    expect(readFileSync(file, 'utf8')).toBe('')
+    expect(Buffer.concat(written).toString('utf8')).toBe(expected)
+  })
+
+  /** A child reading stdin as `script` says, its stdin socket (non-blocking, as Node.js makes it) standing for stdout. */
+  const reader = (script: string) => {
+    const child = spawn('sh', ['-c', script], {stdio: ['pipe', 'pipe', 'inherit']})
+    const output: Buffer[] = []
+    child.stdout.on('data', (d: Buffer) => output.push(d))
+    const exited = new Promise<void>((resolve) => child.on('close', () => resolve()))
+    const socket = child.stdin as unknown as Writable & {_handle: {fd: number}}
+    const writes = vi.spyOn(socket, 'write')
+    return {socket: Object.assign(socket, {fd: socket._handle.fd}), output, exited, writes}
+  }
+
+  it('a non-blocking socket whose reader waits: what does not fit waits in the stream (EAGAIN), nothing lost', async () => {
+    const {socket, output, exited, writes} = reader('sleep 0.5; cat')
+    await writeReportJson(value, socket)
+    // The socket holds far less than the 1.6 MB report: its writes failed with EAGAIN until the reader woke.
+    expect(writes).toHaveBeenCalled()
+    socket.end()
+    await exited
+    expect(Buffer.concat(output).toString('utf8')).toBe(expected)
+  })
+
+  it('a reader that goes away (EPIPE): resolves, quietly, with what it took', async () => {
+    const {socket, output, exited} = reader('head -c 100')
+    await writeReportJson(value, socket)
+    await exited
+    expect(Buffer.concat(output).toString('utf8')).toBe(expected.slice(0, 100))
   })
 })
 
@@ -186,7 +261,7 @@ describe('keyless profiles kept as numbers (issue 22): the same findings, the sa
           }
           const value = {...report(findings), fixed: []}
           const expected = terminalSafeJson({...value, findings: findings.map(plainFinding)}) + '\n'
-          expect([...reportJsonPieces(value)].join('')).toBe(expected)
+          expect(Buffer.concat(reportJsonPieces(value)).toString('utf8')).toBe(expected)
           // Any other serialiser sees the findings themselves.
           expect(terminalSafeJson(value) + '\n').toBe(expected)
           expect(findings.map((f) => ({...plainFinding(f), title: f.title, location: f.location}))).toStrictEqual(
