@@ -49,14 +49,16 @@ const IDENTIFIED: ReadonlySet<string> = new Set([...KEY_KINDS, 'login-cache'])
 export async function takeInventory(options: InventoryOptions): Promise<Inventory> {
   const {env} = options
   const environment = environmentDrafts(env)
-  const awsFiles = await awsFileSources(env)
+  // The sources that read files, at once: each one's reads wait on the thread pool while another's text is scanned
+  // on the main thread (with 3,000 profiles the config file's read was a wait of its own). Drafts keep their order.
+  const [awsFiles, caches, toolsAndShells] = await Promise.all([awsFileSources(env), cacheDrafts(env), toolAndShellDrafts(env)])
   const profiles = awsFiles.keylessProfiles
   const drafts: Draft[] = [
     ...environment,
     ...awsFiles.drafts,
-    ...(await cacheDrafts(env)),
+    ...caches,
     ...awsDirectoryDrafts(env, SCAN_LIMITS),
-    ...(await toolAndShellDrafts(env)),
+    ...toolsAndShells,
     ...homeDrafts(env, options.platform),
   ]
   // A file read above is not found again by --scan (`--scan ~` reaches ~/.s3cfg and ~/.aws too). Made for --scan
