@@ -327,10 +327,19 @@ describe('keyless audit: a large organisation (issue 22)', () => {
     '[profile vault]\ncredential_process = /opt/vault\u202etxt.exe export\n',
   ].join('\n')
 
-  it('--json through a pipe, with exit 3: the whole report, byte for byte the JSON every command writes', async () => {
+  /** A sandbox whose config file is the large one above, for `run`; removed after. */
+  async function withLargeConfig(run: (home: Sandbox) => Promise<void>): Promise<void> {
     const home = makeSandbox()
     try {
       writeFile(home.configFile, config)
+      await run(home)
+    } finally {
+      home.cleanup()
+    }
+  }
+
+  it('--json through a pipe, with exit 3: the whole report, byte for byte the JSON every command writes', () =>
+    withLargeConfig(async (home) => {
       const result = await runKeyless(['audit', '--json', '--offline'], {env: home.env})
       expect(result.stderr).toBe('keyless: audit found 0 critical and 1 high finding; run: keyless audit --fix\n')
       expect(result.code).toBe(3)
@@ -345,10 +354,7 @@ describe('keyless audit: a large organisation (issue 22)', () => {
       expect(report.findings.at(-1)!.location.profile).toBe('vault')
       expect(result.stdout).toContain('"title": "credential_process profile [vault] runs /opt/vault\\u202etxt.exe",')
       expect(result.stdout).not.toContain('\u202e')
-    } finally {
-      home.cleanup()
-    }
-  })
+    }))
 
   // The report goes to stdout's descriptor with writeSync where stdout is a pipe, a socket or a file (json-out.ts).
   // What the reader sees must not depend on how fast it reads or where the bytes go; nor must the exit code.
@@ -364,21 +370,14 @@ describe('keyless audit: a large organisation (issue 22)', () => {
     expect((JSON.parse(result.stdout) as {findings: unknown[]}).findings).toHaveLength(1002)
   }
 
-  it('--json into a pipe whose reader waits, then reads: the whole report, exit 3', async () => {
-    const home = makeSandbox()
-    try {
-      writeFile(home.configFile, config)
+  it('--json into a pipe whose reader waits, then reads: the whole report, exit 3', () =>
+    withLargeConfig(async (home) => {
       // The reader starts after the 550 KB report has filled the 64 KB pipe: the writer waits for it.
       expectWhole(await piped(home, '{ sleep 0.5; cat; }'))
-    } finally {
-      home.cleanup()
-    }
-  })
+    }))
 
-  it('--json into a socket (how Node.js spawns) not read for a while: the whole report, exit 3', async () => {
-    const home = makeSandbox()
-    try {
-      writeFile(home.configFile, config)
+  it('--json into a socket (how Node.js spawns) not read for a while: the whole report, exit 3', () =>
+    withLargeConfig(async (home) => {
       // Node.js makes a child's stdout socket non-blocking: once it is full, writes fail with EAGAIN until read.
       const result = await runKeyless(['audit', '--json', '--offline'], {
         env: home.env,
@@ -388,54 +387,36 @@ describe('keyless audit: a large organisation (issue 22)', () => {
         },
       })
       expectWhole(result)
-    } finally {
-      home.cleanup()
-    }
-  })
+    }))
 
-  it('--json into a file: the same bytes as through a pipe', async () => {
-    const home = makeSandbox()
-    try {
-      writeFile(home.configFile, config)
+  it('--json into a file: the same bytes as through a pipe', () =>
+    withLargeConfig(async (home) => {
       const file = join(home.home, 'audit.json')
       const result = await runProcess('bash', ['-c', '"$0" "$1" audit --json --offline > "$2"', process.execPath, KEYLESS_BIN, file], {
         env: home.env,
       })
       expectWhole({...result, stdout: readFileSync(file, 'utf8')})
       expect(readFileSync(file, 'utf8')).toBe((await piped(home, 'cat')).stdout)
-    } finally {
-      home.cleanup()
-    }
-  })
+    }))
 
-  it('--json into `head -c 100`, which closes the pipe: its first 100 bytes, no error, exit 3', async () => {
-    const home = makeSandbox()
-    try {
-      writeFile(home.configFile, config)
+  it('--json into `head -c 100`, which closes the pipe: its first 100 bytes, no error, exit 3', () =>
+    withLargeConfig(async (home) => {
       const whole = (await piped(home, 'cat')).stdout
       const result = await piped(home, 'head -c 100')
       expect(result.stdout).toBe(whole.slice(0, 100))
       expect(result.stderr).toBe('keyless: audit found 0 critical and 1 high finding; run: keyless audit --fix\n')
       expect(result.code).toBe(3)
-    } finally {
-      home.cleanup()
-    }
-  })
+    }))
 
-  it('on a terminal the keyless profiles are one line', async () => {
-    const home = makeSandbox()
-    try {
-      writeFile(home.configFile, config)
+  it('on a terminal the keyless profiles are one line', () =>
+    withLargeConfig(async (home) => {
       const result = await runKeyless(['audit', '--offline'], {env: home.env})
       expect(result.code).toBe(3)
       expect(result.stdout).toContain(
         '\n  1000 keyless profiles: acme-0.AdministratorAccess, acme-1.AdministratorAccess, acme-2.AdministratorAccess, acme-3.Admini...  (~/.aws/config)\n',
       )
       expect(result.stdout).not.toContain('keyless profile [acme-')
-    } finally {
-      home.cleanup()
-    }
-  })
+    }))
 })
 
 describe('keyless audit --fix --yes', () => {
