@@ -263,7 +263,10 @@ class Keychain implements SecretStore {
         settled = true
         // libsecret's own D-Bus timeout (25 s): slow on a keychain known to be alive, else unanswered (as a hung one).
         if (!isDbusTimeout(error)) return Promise.reject(classify(error))
-        return Promise.reject(this.alive ? this.slow(what, started) : this.unanswered(what, started))
+        // Remembered as the timers' verdict is, whichever of the two comes first: later calls fail at once with the
+        // same line, rather than wait out another 25 s (which one won was a race on a loaded machine).
+        this.hung ??= this.alive ? this.slow(what, started) : this.unanswered(what, started)
+        return Promise.reject(this.hung)
       },
     )
     const timers: NodeJS.Timeout[] = []
