@@ -55,10 +55,10 @@ describe('the AWS CLI with --endpoint-url', () => {
     const started = await aws([
       'sso-oidc',
       'start-device-authorization',
-      '--client-id',
-      client.clientId,
-      '--client-secret',
-      client.clientSecret,
+      // `--flag=value`: issued values are random base64url and may start with '-', which the AWS CLI's argument parser
+      // would take for an option ("argument --device-code: expected one argument").
+      `--client-id=${client.clientId}`,
+      `--client-secret=${client.clientSecret}`,
       '--start-url',
       START_URL,
       ...endpoint(),
@@ -69,14 +69,11 @@ describe('the AWS CLI with --endpoint-url', () => {
     const tokenArgs = [
       'sso-oidc',
       'create-token',
-      '--client-id',
-      client.clientId,
-      '--client-secret',
-      client.clientSecret,
+      `--client-id=${client.clientId}`,
+      `--client-secret=${client.clientSecret}`,
       '--grant-type',
       'urn:ietf:params:oauth:grant-type:device_code',
-      '--device-code',
-      device.deviceCode,
+      `--device-code=${device.deviceCode}`,
       ...endpoint(),
     ]
     const pending = await aws(tokenArgs)
@@ -86,10 +83,10 @@ describe('the AWS CLI with --endpoint-url', () => {
     const token = (await aws(tokenArgs)).json()
     expect(token).toMatchObject({tokenType: 'Bearer', expiresIn: 28_800, accessToken: expect.any(String), refreshToken: expect.any(String)})
 
-    const accounts = (await aws(['sso', 'list-accounts', '--access-token', token.accessToken, ...endpoint()])).json()
+    const accounts = (await aws(['sso', 'list-accounts', `--access-token=${token.accessToken}`, ...endpoint()])).json()
     expect(accounts.accountList.map((a: {accountName: string}) => a.accountName)).toEqual(['sandbox', 'staging', 'production'])
     const roles = (
-      await aws(['sso', 'list-account-roles', '--access-token', token.accessToken, '--account-id', '222222222222', ...endpoint()])
+      await aws(['sso', 'list-account-roles', `--access-token=${token.accessToken}`, '--account-id', '222222222222', ...endpoint()])
     ).json()
     expect(roles.roleList).toEqual([
       {roleName: 'PowerUserAccess', accountId: '222222222222'},
@@ -99,8 +96,7 @@ describe('the AWS CLI with --endpoint-url', () => {
       await aws([
         'sso',
         'get-role-credentials',
-        '--access-token',
-        token.accessToken,
+        `--access-token=${token.accessToken}`,
         '--account-id',
         '222222222222',
         '--role-name',
