@@ -20,11 +20,12 @@
  *                floor's: what keyless itself adds with 3,000 profiles.
  *   miss         credential-process on a cache miss (GetRoleCredentials through the SDK), with each config: the SDK
  *                clients are handed the file without the other profiles, so the miss should not grow either.
- * Each subject also gets its CPU time (children's user + system, /proc/self/stat): npm run bench judges on it.
+ * Each subject also gets its CPU time (its user + system time, all its threads, from the bash that starts it:
+ * bench/child-time.ts), the median of the runs: npm run bench judges on it.
  * Run inside a keychain: `bash scripts/with-keychain.sh npx tsx bench/large-config.ts`. Prints one JSON object.
  */
 import {spawnSync} from 'node:child_process'
-import {readFileSync as readFile, renameSync} from 'node:fs'
+import {renameSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {KEYLESS_BIN, ROOT} from '../test/helpers/cli.js'
@@ -33,8 +34,11 @@ import {spawnEmulator} from '../test/helpers/emulator.js'
 import {ssoSessionSection, writeFile} from '../test/helpers/files.js'
 import {makeSandbox} from '../test/helpers/sandbox.js'
 import {seedSession, wipeSandboxKeychain} from '../test/helpers/seed-session.js'
+import {timeChild} from './child-time.js'
 
 const RUNS = Number(process.env.BENCH_RUNS) || 15
+/** A run's wall and CPU time. */
+type Sample = {ms: number; cpuMs: number}
 const SYNC_RUNS = Number(process.env.BENCH_SYNC_RUNS) || 3
 const ACCOUNTS = 1000
 const ROLES = 3
@@ -46,27 +50,16 @@ const median = (values: number[]): number => {
 }
 const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits
 
-/**
- * CPU time (user + system) of this process's finished children, from /proc/self/stat (clock ticks of 10 ms): on a
- * shared, loaded machine wall times mostly measure the queue for a core; summed over the runs, CPU time does not.
- */
-function childCpuMs(): number {
-  const fields = readFile('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ')
-  return (Number(fields[13]) + Number(fields[14])) * 10
-}
-
 function timed(
   command: string,
   args: readonly string[],
   env: NodeJS.ProcessEnv,
   check?: (stdout: string) => boolean,
-): {ms: number; stdout: string} {
-  const started = performance.now()
-  const r = spawnSync(command, [...args], {env, encoding: 'utf8', timeout: 10 * 60_000, maxBuffer: 64 * 1024 * 1024})
-  const ms = performance.now() - started
+): {ms: number; cpuMs: number; stdout: string} {
+  const r = timeChild(command, args, env)
   if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr.slice(0, 2000)}`)
   if (check && !check(r.stdout)) throw new Error(`${command} ${args.join(' ')}: unexpected output ${r.stdout.slice(0, 500)}`)
-  return {ms, stdout: r.stdout}
+  return r
 }
 
 async function main() {
@@ -91,21 +84,11 @@ async function main() {
 
     // The listing alone (`accounts --refresh`, which caches it), then the first sync and no-op re-syncs, which use
     // that cached listing (as `profiles sync` does within the hour): what they cost is keyless's own work.
-    const cpuOf = <T>(fn: () => T): {value: T; cpuMs: number} => {
-      const before = childCpuMs()
-      const value = fn()
-      return {value, cpuMs: childCpuMs() - before}
-    }
-    const listOnce = () => cpuOf(() => keyless(['accounts', '--refresh', '--json']).ms)
-    const listings = [listOnce()]
-    const firstRun = cpuOf(() => sync((out) => JSON.parse(out).added.length === ACCOUNTS * ROLES))
-    const first = {ms: firstRun.value.ms, cpuMs: firstRun.cpuMs}
-    const noop: Array<{ms: number; cpuMs: number}> = []
-    for (let i = 0; i < SYNC_RUNS; i++) {
-      const run = cpuOf(() => sync((out) => JSON.parse(out).unchanged.length === ACCOUNTS * ROLES))
-      noop.push({ms: run.value.ms, cpuMs: run.cpuMs})
-    }
-    const listingMs = listings.map((l) => l.value)
+    const listings = [keyless(['accounts', '--refresh', '--json'])]
+    const first = sync((out) => JSON.parse(out).added.length === ACCOUNTS * ROLES)
+    const noop: Sample[] = []
+    for (let i = 0; i < SYNC_RUNS; i++) noop.push(sync((out) => JSON.parse(out).unchanged.length === ACCOUNTS * ROLES))
+    const listingMs = listings.map((l) => l.ms)
     const listingCpuMs = median(listings.map((l) => l.cpuMs))
     // Both configs outside ~/.aws: audit reads every other file under ~/.aws (copies, backups), so with the two side by
     // side the one-session audit would scan the 650 KB file too, and audit's growth would read smaller than it is.
@@ -148,7 +131,7 @@ async function main() {
     const dropMissEntry = `import(${JSON.stringify(join(ROOT, 'dist', 'keychain', 'keychain.js'))}).then(({openKeychain}) => openKeychain({service: ${JSON.stringify(sandbox.keychainService)}}).delete(${JSON.stringify(`session/${SESSION}/role/${otherRole[1]}/${otherRole[2]}`)}))`
     const miss = (e: NodeJS.ProcessEnv) => {
       spawnSync(process.execPath, ['-e', dropMissEntry], {env})
-      return timed(process.execPath, [KEYLESS_BIN, ...missArgs], e, (out) => /"Version": ?1/.test(out)).ms
+      return timed(process.execPath, [KEYLESS_BIN, ...missArgs], e, (out) => /"Version": ?1/.test(out))
     }
     // The print floor: as many bytes as `audit --json` prints with each config, through one reused 64 KB buffer.
     const auditJsonBytes = {
@@ -160,16 +143,16 @@ async function main() {
     const printed = (bytes: number) => (out: string) => out.length === bytes
     const node24 = process.env.KEYLESS_BENCH_NODE24 || undefined
     const hasCreds = (out: string) => /"Version": ?1/.test(out)
-    const subjects: Record<string, () => number> = {
-      node: () => timed(process.execPath, ['-e', '0'], env).ms,
-      bareKeytar: () => timed(process.execPath, ['-e', bareKeytar], env, hasCreds).ms,
-      cachedSmall: () => timed(process.execPath, [KEYLESS_BIN, ...cachedArgs], envSmall, hasCreds).ms,
-      cachedLarge: () => timed(process.execPath, [KEYLESS_BIN, ...cachedArgs], envLarge, hasCreds).ms,
+    const subjects: Record<string, () => Sample> = {
+      node: () => timed(process.execPath, ['-e', '0'], env),
+      bareKeytar: () => timed(process.execPath, ['-e', bareKeytar], env, hasCreds),
+      cachedSmall: () => timed(process.execPath, [KEYLESS_BIN, ...cachedArgs], envSmall, hasCreds),
+      cachedLarge: () => timed(process.execPath, [KEYLESS_BIN, ...cachedArgs], envLarge, hasCreds),
       ...(node24
         ? {
-            bareKeytar24: () => timed(node24, ['-e', bareKeytar], env, hasCreds).ms,
-            cachedSmall24: () => timed(node24, [KEYLESS_BIN, ...cachedArgs], envSmall, hasCreds).ms,
-            cachedLarge24: () => timed(node24, [KEYLESS_BIN, ...cachedArgs], envLarge, hasCreds).ms,
+            bareKeytar24: () => timed(node24, ['-e', bareKeytar], env, hasCreds),
+            cachedSmall24: () => timed(node24, [KEYLESS_BIN, ...cachedArgs], envSmall, hasCreds),
+            cachedLarge24: () => timed(node24, [KEYLESS_BIN, ...cachedArgs], envLarge, hasCreds),
           }
         : {}),
       parse: () => {
@@ -178,19 +161,19 @@ async function main() {
         parseMs.push(wallMs)
         parseCpuMs.push(cpuMs)
         sectionsMs.push(allMs)
-        return r.ms
+        return r
       },
       missSmall: () => miss(envSmall),
       missLarge: () => miss(envLarge),
       // whoami with the emulator's static IAM-user key in the environment: it still reads the config file.
-      auditJsonFloorSmall: () => timed(process.execPath, ['-e', printFloor(auditJsonBytes.small)], env, printed(auditJsonBytes.small)).ms,
-      auditJsonFloorLarge: () => timed(process.execPath, ['-e', printFloor(auditJsonBytes.large)], env, printed(auditJsonBytes.large)).ms,
-      auditSmall: () => keyless(['audit', '--json'], envSmall).ms,
-      auditLarge: () => keyless(['audit', '--json'], envLarge).ms,
-      auditHumanSmall: () => keyless(['audit'], envSmall).ms,
-      auditHumanLarge: () => keyless(['audit'], envLarge).ms,
-      whoamiSmall: () => keyless(['whoami'], {...envSmall, ...staticCreds(emulator.url)}).ms,
-      whoamiLarge: () => keyless(['whoami'], {...envLarge, ...staticCreds(emulator.url)}).ms,
+      auditJsonFloorSmall: () => timed(process.execPath, ['-e', printFloor(auditJsonBytes.small)], env, printed(auditJsonBytes.small)),
+      auditJsonFloorLarge: () => timed(process.execPath, ['-e', printFloor(auditJsonBytes.large)], env, printed(auditJsonBytes.large)),
+      auditSmall: () => keyless(['audit', '--json'], envSmall),
+      auditLarge: () => keyless(['audit', '--json'], envLarge),
+      auditHumanSmall: () => keyless(['audit'], envSmall),
+      auditHumanLarge: () => keyless(['audit'], envLarge),
+      whoamiSmall: () => keyless(['whoami'], {...envSmall, ...staticCreds(emulator.url)}),
+      whoamiLarge: () => keyless(['whoami'], {...envLarge, ...staticCreds(emulator.url)}),
     }
     const names = Object.keys(subjects)
     for (const name of names) subjects[name]!() // warm-up
@@ -198,18 +181,18 @@ async function main() {
     parseCpuMs.length = 0
     sectionsMs.length = 0
     const times: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]))
-    const cpu: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]))
+    const cpuTimes: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]))
     for (let i = 0; i < RUNS; i++) {
       const order = names.map((_, k) => names[(k + i) % names.length]!)
       for (const name of order) {
-        const before = childCpuMs()
-        times[name]!.push(subjects[name]!())
-        cpu[name]! += childCpuMs() - before
+        const sample = subjects[name]!()
+        times[name]!.push(sample.ms)
+        cpuTimes[name]!.push(sample.cpuMs)
       }
     }
     const m = (name: string) => round(median(times[name]!))
-    /** Mean CPU time of one run. */
-    const c = (name: string) => round(cpu[name]! / RUNS)
+    /** The median CPU time of one run. */
+    const c = (name: string) => round(median(cpuTimes[name]!))
     const perNode = (suffix: string, version: string) =>
       times[`cachedLarge${suffix}`]
         ? {
@@ -224,7 +207,7 @@ async function main() {
               bareKeytarMs: c(`bareKeytar${suffix}`),
               cachedSmallMs: c(`cachedSmall${suffix}`),
               cachedLargeMs: c(`cachedLarge${suffix}`),
-              ratioLargeSmall: round(cpu[`cachedLarge${suffix}`]! / cpu[`cachedSmall${suffix}`]!, 3),
+              ratioLargeSmall: round(median(cpuTimes[`cachedLarge${suffix}`]!) / median(cpuTimes[`cachedSmall${suffix}`]!), 3),
               ownMs: round(c(`cachedLarge${suffix}`) - c(`bareKeytar${suffix}`)),
             },
           }
