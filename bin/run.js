@@ -9,7 +9,7 @@ const argv = process.argv
 const fastPath = (command) => argv[2] === command && !argv.includes('--help') && !argv.includes('-h')
 
 if (fastPath('credential-process')) {
-  require('../dist/credential-process/start.cjs').main(argv.slice(3))
+  require('../dist/credential-process/hot.cjs').main(argv.slice(3))
 } else if (
   argv[2] === 'exec' &&
   !argv.slice(3, argv.includes('--') ? argv.indexOf('--') : undefined).some((a) => a === '--help' || a === '-h')

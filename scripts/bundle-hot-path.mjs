@@ -3,9 +3,6 @@
 // read. What a cache miss needs (fresh.js, the AWS SDK, locks) and the debug module stay outside the bundle and
 // load lazily from dist/ as ESM. The config parser, which the cache hit needs only for a session section of shapes
 // plainSsoSession declines, is a second CommonJS file, dist/credential-process/hot-parse.cjs, required on that call.
-import {createHash} from 'node:crypto'
-import {readFileSync, writeFileSync} from 'node:fs'
-
 import {build} from 'esbuild'
 
 /**
@@ -76,36 +73,10 @@ const hot = await build({
 })
 await build({
   ...common,
-  entryPoints: ['src/credential-process/start.ts'],
-  outfile: 'dist/credential-process/start.cjs',
-  external: ['./hot.cjs'],
-  plugins: [lazyNodeOs],
-})
-await build({
-  ...common,
   entryPoints: ['src/credential-process/parse-section.ts'],
   outfile: 'dist/credential-process/hot-parse.cjs',
   plugins: [lazyNodeOs],
 })
-
-// hot.cjs's build id on its first line: what its V8 code cache is kept under (src/credential-process/code-cache.ts),
-// since V8 itself checks only that a cache is for a text of the same length.
-// Its import() calls go through __keyless_import, which code-cache.ts passes in: a vm script's own import() fails on
-// Node.js 20 once its code comes from the cache, and warns on Node.js 24. Required the usual way (no cache), the
-// bundle's first statement makes __keyless_import import() itself.
-const hotFile = 'dist/credential-process/hot.cjs'
-let hotText = readFileSync(hotFile, 'utf8')
-const imports = hotText.match(/(?<![\w$.])import\(/g)?.length ?? 0
-hotText = hotText.replace(/(?<![\w$.])import\("/g, '__keyless_import("')
-if (imports === 0 || /(?<![\w$.])import\(/.test(hotText) || !hotText.startsWith('"use strict";')) {
-  throw new Error(`bundle-hot-path: hot.cjs has an import() other than import("literal") (${imports}), or no "use strict" first`)
-}
-hotText = hotText.replace(
-  '"use strict";',
-  '"use strict";var __keyless_import=typeof __keyless_import=="function"?__keyless_import:s=>import(s);',
-)
-const buildId = createHash('sha256').update(hotText).digest('hex')
-writeFileSync(hotFile, `// keyless-build-id ${buildId}\n${hotText}`)
 
 // The cache hit's file must not carry the parser: an import of it from anywhere else in the cached path fails here.
 const inHot = Object.values(hot.metafile.outputs).flatMap((o) => Object.keys(o.inputs))

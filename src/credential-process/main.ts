@@ -20,7 +20,6 @@ import {openSessionStore, type SessionStore} from '../sso/session-store.js'
 import type {RoleCredentials} from '../sso/types.js'
 import {AUTO_LOGIN_LOCK_WAIT_MS, LOCK_STALE_MS, LOCK_WAIT_MS} from '../timing.js'
 import {parseCredentialProcessArgs, type CredentialProcessArgs} from './args.js'
-import type {CodeCacheState} from './code-cache.js'
 import {parseSsoSession} from './parse-section.js'
 
 export interface CredentialProcessIo {
@@ -196,11 +195,8 @@ function keptIn(session: ConfiguredSession | undefined, store: StoreKind): Confi
   return session?.store === store ? session : undefined
 }
 
-/**
- * start.ts calls this with the arguments after `credential-process` (and how this file was compiled, for --debug);
- * it always ends the process.
- */
-export async function main(argv: string[], start?: {cache: CodeCacheState; why?: string}): Promise<never> {
+/** bin/run.js calls this with the arguments after `credential-process`; it always ends the process. */
+export async function main(argv: string[]): Promise<never> {
   // The SDK's Node.js 20 deprecation warning would land on the stderr of every AWS command that refreshes.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
   let code: number = EXIT.ok
@@ -208,11 +204,6 @@ export async function main(argv: string[], start?: {cache: CodeCacheState; why?:
   try {
     const args = parseCredentialProcessArgs(argv)
     debugOn = args.debug
-    if (debugOn && start) {
-      const {debug, enableDebug} = await import('../ui/debug.js')
-      enableDebug()
-      debug('start', `the cached path's bundle: code cache ${start.cache}${start.why ? ` (${start.why})` : ''}`)
-    }
     const json = await credentialProcess(args, {env: process.env, warn: (line) => process.stderr.write(line + '\n')})
     writeOut(json)
   } catch (error) {

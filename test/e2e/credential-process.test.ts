@@ -1,4 +1,4 @@
-import {chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
+import {chmodSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
 import {hostname} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
@@ -6,7 +6,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {openKeychain} from '../../src/keychain/keychain.js'
 import {openSessionStore} from '../../src/sso/session-store.js'
 import {KEYLESS_BIN, ROOT, runKeyless, runProcess, type RunResult} from '../helpers/cli.js'
-import {HOT_PATH_FILES, SESSION, TRACE_HOOK, configText, moduleTraceFiles, traceRegister} from '../helpers/credential-process.js'
+import {SESSION, TRACE_HOOK, configText, moduleTraceFiles, traceRegister} from '../helpers/credential-process.js'
 import {startEmulator, type EmulatorHandle} from '../helpers/emulator.js'
 import {allFiles, findLeaks, writeFile} from '../helpers/files.js'
 import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
@@ -186,9 +186,8 @@ describe('credential-process', () => {
     const heavy = /node_modules\/(@aws-sdk|@smithy|@oclif|proper-lockfile|@inquirer|open|ora|qrcode-terminal)\//
     expect(cached.filter((u) => heavy.test(u))).toEqual([])
     const ours = [...new Set(cached.filter((u) => u.includes('/dist/')).map((u) => u.slice(u.indexOf('/dist/') + 6)))].sort()
-    // One prebuilt CommonJS bundle (scripts/bundle-hot-path.mjs), not a graph of ESM modules, and what compiles it from
-    // its code cache (start.cjs).
-    expect(ours).toEqual(HOT_PATH_FILES)
+    // One prebuilt CommonJS bundle (scripts/bundle-hot-path.mjs), not a graph of ESM modules.
+    expect(ours).toEqual(['credential-process/hot.cjs'])
     // The trace does see the heavy modules when they are needed: a cache miss loads the SSO client.
     const cold = await traced(args({accountId: '222222222222', roleName: 'PowerUserAccess'}), join(sandbox.home, 'trace-cold.txt'))
     expect(cold.some((u) => u.includes('node_modules/@aws-sdk/client-sso/'))).toBe(true)
@@ -217,7 +216,7 @@ describe('credential-process', () => {
     }
     const plain = await traced(join(sandbox.home, 'trace-plain.txt'))
     expect(plain.result.stdout).toBe(cached.stdout)
-    expect(plain.ours).toEqual(HOT_PATH_FILES)
+    expect(plain.ours).toEqual(['credential-process/hot.cjs'])
     const original = readFileSync(sandbox.configFile, 'utf8')
     const header = `[sso-session ${SESSION}]`
     expect(original).toContain(header + '\n')
@@ -226,7 +225,7 @@ describe('credential-process', () => {
       const odd = await traced(join(sandbox.home, 'trace-odd.txt'))
       expect(odd.result.code, odd.result.stderr).toBe(0)
       expect(odd.result.stdout).toBe(cached.stdout)
-      expect(odd.ours).toEqual(['credential-process/hot-parse.cjs', ...HOT_PATH_FILES])
+      expect(odd.ours).toEqual(['credential-process/hot-parse.cjs', 'credential-process/hot.cjs'])
     } finally {
       writeFileSync(sandbox.configFile, original)
     }
@@ -252,50 +251,7 @@ describe('credential-process', () => {
     const least = await builtins(['-e', bare], join(sandbox.home, 'builtins-bare.txt'))
     const cached = await builtins([KEYLESS_BIN, ...args(ADMIN)], join(sandbox.home, 'builtins-cached.txt'))
     expect(least).not.toContain('NativeModule os')
-    // node:vm compiles the bundle from its code cache (src/credential-process/code-cache.ts): what it costs to load is
-    // a fraction of what the cache saves.
-    expect(cached.filter((m) => !least.includes(m))).toEqual(['NativeModule vm'])
-  })
-
-  it('compiles its bundle from a V8 code cache in the cache directory: written once, then used; one V8 refuses is replaced', async () => {
-    // Issue 22: src/credential-process/code-cache.ts. The cache is code, so it lives where only this user may write,
-    // and it never changes an answer: the same JSON each time, a cache miss (import() of the SDK's path) included.
-    const codeCache = join(sandbox.cacheDir, 'code-cache')
-    rmSync(codeCache, {recursive: true, force: true})
-    const debugArgs = [...args(ADMIN), '--debug']
-    const state = (r: RunResult) => /^keyless:start the cached path's bundle: code cache (\w+)/m.exec(r.stderr)?.[1]
-    const written = await keyless(debugArgs)
-    expect(written.code, written.stderr).toBe(0)
-    expect(state(written)).toBe('written')
-    const [file, ...others] = readdirSync(codeCache)
-    expect(others).toEqual([])
-    expect(file).toMatch(new RegExp(`^hot-[0-9a-f]{16}-\\d+-\\d+-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.v8$`))
-    expect(statSync(codeCache).mode & 0o777).toBe(0o700)
-    expect(statSync(join(codeCache, file!)).mode & 0o777).toBe(0o600)
-    const used = await keyless(debugArgs)
-    expect(state(used)).toBe('used')
-    expect(used.stdout).toBe(written.stdout)
-    // A miss from the cached compile: the role's entry dropped, GetRoleCredentials through the SDK (an import()).
-    await openSessionStore('keychain', sandbox.env).deleteRoleCredentials(SESSION, ADMIN.accountId, ADMIN.roleName)
-    const before = await ops()
-    const miss = await keyless(debugArgs)
-    expect(miss.code, miss.stderr).toBe(0)
-    expect(state(miss)).toBe('used')
-    expect((await ops()).GetRoleCredentials).toBe(before.GetRoleCredentials + 1)
-    expect(JSON.parse(miss.stdout).Version).toBe(1)
-    // Bytes V8 does not take (another Node.js's, a damaged file): compiled as without a cache, then written anew.
-    writeFileSync(join(codeCache, file!), Buffer.alloc(8192, 1))
-    const rejected = await keyless(debugArgs)
-    expect(state(rejected)).toBe('rejected')
-    expect(rejected.stdout).toBe(miss.stdout)
-    expect(state(await keyless(debugArgs))).toBe('used')
-    // Without --debug, nothing on stderr in any of these states.
-    rmSync(codeCache, {recursive: true, force: true})
-    for (let i = 0; i < 2; i++) {
-      const quiet = await keyless(args(ADMIN))
-      expect(quiet.stderr).toBe('')
-      expect(quiet.stdout).toBe(miss.stdout)
-    }
+    expect(cached.filter((m) => !least.includes(m))).toEqual([])
   })
 
   it('a caller that finds its role being fetched waits on the cached path: one read once the fetch is done, no miss-path module', async () => {
@@ -336,9 +292,9 @@ describe('credential-process', () => {
     expect(await ops()).toEqual(before)
     const traced = readFileSync(traceFile, 'utf8').split('\n').filter(Boolean)
     expect(traced.filter((u) => /node_modules\/(@aws-sdk|@smithy|proper-lockfile)\//.test(u))).toEqual([])
-    expect([...new Set(traced.filter((u) => u.includes('/dist/')).map((u) => u.slice(u.indexOf('/dist/') + 6)))].sort()).toEqual(
-      HOT_PATH_FILES,
-    )
+    expect([...new Set(traced.filter((u) => u.includes('/dist/')).map((u) => u.slice(u.indexOf('/dist/') + 6)))]).toEqual([
+      'credential-process/hot.cjs',
+    ])
   })
 
   it('a hung live holder of the role lock: the waiter gives up within the one wait limit, with the line naming the holder', async () => {

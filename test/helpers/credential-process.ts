@@ -41,12 +41,6 @@ export function configText(startUrl: string, region: string, profiles: ProfileSp
 export function moduleTraceFiles(dir: string): {register: string; hook: string} {
   return {register: join(dir, 'trace-register.cjs'), hook: join(dir, 'trace-hook.mjs')}
 }
-/**
- * The files of dist/ the cached path loads, sorted: the bundle (hot.cjs, resolved through require and compiled from
- * its code cache) and start.cjs, which compiles it.
- */
-export const HOT_PATH_FILES = ['credential-process/hot.cjs', 'credential-process/start.cjs']
-
 export const TRACE_HOOK = `import {appendFileSync} from 'node:fs'
 export async function resolve(specifier, context, next) {
   const result = await next(specifier, context)
