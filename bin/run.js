@@ -2,9 +2,8 @@
 'use strict'
 // CommonJS on purpose (bin/package.json): the fastest start Node.js has. credential-process runs before every
 // AWS CLI/SDK call, so it skips oclif and the ESM loader: one prebuilt CommonJS bundle of its cached path
-// (dist/credential-process/hot.cjs, see scripts/bundle-hot-path.mjs), which start.cjs compiles from its V8 code
-// cache. whoami skips oclif too (it guards every terraform apply), and neither does exec (it wraps commands).
-// Everything else, and --help for these, goes through oclif.
+// (dist/credential-process/hot.cjs, see scripts/bundle-hot-path.mjs). whoami skips oclif too (it guards every
+// terraform apply), and neither does exec (it wraps commands). Everything else, and --help for these, goes through oclif.
 const argv = process.argv
 const fastPath = (command) => argv[2] === command && !argv.includes('--help') && !argv.includes('-h')
 
