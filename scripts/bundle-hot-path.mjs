@@ -29,6 +29,24 @@ const lazyNodeOs = {
 }
 
 /**
+ * The ES modules find CommonJS ones (keytar, node:util, node:child_process) with createRequire(import.meta.url). In
+ * a CommonJS bundle the file's own require does the same (it resolves from the bundle's path, which
+ * createRequire(__filename) would take too), and loading node:module costs a cache hit four internal modules a bare
+ * keytar read never compiles (node:module, the ESM loader, its import assertions, source maps: ~0.7 ms of CPU).
+ * Any other import from node:module fails the build here, on purpose.
+ */
+const ownRequire = {
+  name: 'own-require',
+  setup(b) {
+    b.onResolve({filter: /^node:module$/}, () => ({path: 'node:module', namespace: 'own-require'}))
+    b.onLoad({filter: /.*/, namespace: 'own-require'}, () => ({
+      contents: 'export const createRequire = () => require',
+      loader: 'js',
+    }))
+  },
+}
+
+/**
  * In hot.cjs, parse-section.js is a stub that requires hot-parse.cjs on its first call (issue 22): the parser is a
  * quarter of the bundle, and V8 pre-parses every byte of a file it loads, called or not. parseSsoSession returns
  * plain data and throws nothing, so no class crosses between the two files (a class bundled in both would be two
@@ -69,13 +87,13 @@ const hot = await build({
   entryPoints: ['src/credential-process/main.ts'],
   outfile: 'dist/credential-process/hot.cjs',
   external: ['keytar', './fresh.js', '../ui/debug.js', './hot-parse.cjs'],
-  plugins: [lazySectionParse, lazyNodeOs],
+  plugins: [lazySectionParse, lazyNodeOs, ownRequire],
 })
 await build({
   ...common,
   entryPoints: ['src/credential-process/parse-section.ts'],
   outfile: 'dist/credential-process/hot-parse.cjs',
-  plugins: [lazyNodeOs],
+  plugins: [lazyNodeOs, ownRequire],
 })
 
 // The cache hit's file must not carry the parser: an import of it from anywhere else in the cached path fails here.

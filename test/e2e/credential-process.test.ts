@@ -248,9 +248,13 @@ describe('credential-process', () => {
     }
     const entry = `session/${SESSION}/role/${ADMIN.accountId}/${ADMIN.roleName}`
     const bare = `require(${JSON.stringify(join(ROOT, 'node_modules', 'keytar'))}).getPassword(${JSON.stringify(sandbox.keychainService)}, ${JSON.stringify(entry)}).then((v) => require('node:fs').writeSync(1, v ? '{"Version":1}' : ''))`
-    const least = await builtins(['-e', bare], join(sandbox.home, 'builtins-bare.txt'))
+    // A script file, as a credential_process command is: node -e itself loads node:module and the ESM loader.
+    const bareFile = join(sandbox.home, 'bare-keytar.cjs')
+    writeFileSync(bareFile, bare + '\n')
+    const least = await builtins([bareFile], join(sandbox.home, 'builtins-bare.txt'))
     const cached = await builtins([KEYLESS_BIN, ...args(ADMIN)], join(sandbox.home, 'builtins-cached.txt'))
     expect(least).not.toContain('NativeModule os')
+    expect(least).not.toContain('NativeModule module')
     expect(cached.filter((m) => !least.includes(m))).toEqual([])
   })
 
