@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 'use strict'
 // CommonJS on purpose (bin/package.json): the fastest start Node.js has. credential-process runs before every
-// AWS CLI/SDK call, so it skips oclif and the ESM loader: one prebuilt CommonJS bundle of its cached path
-// (dist/credential-process/hot.cjs, see scripts/bundle-hot-path.mjs). whoami skips oclif too (it guards every
+// AWS CLI/SDK call, so it skips oclif and the ESM loader: a prebuilt CommonJS bundle of its cache hit
+// (dist/credential-process/hit.cjs, which hands anything else to the full command's, hot.cjs; see
+// scripts/bundle-hot-path.mjs). whoami skips oclif too (it guards every
 // terraform apply), and neither does exec (it wraps commands). Everything else, and --help for these, goes through oclif.
 const argv = process.argv
 const fastPath = (command) => argv[2] === command && !argv.includes('--help') && !argv.includes('-h')
 
 if (fastPath('credential-process')) {
-  require('../dist/credential-process/hot.cjs').main(argv.slice(3))
+  require('../dist/credential-process/hit.cjs').main(argv.slice(3))
 } else if (
   argv[2] === 'exec' &&
   !argv.slice(3, argv.includes('--') ? argv.indexOf('--') : undefined).some((a) => a === '--help' || a === '-h')

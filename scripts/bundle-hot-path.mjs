@@ -96,6 +96,35 @@ await build({
   plugins: [lazyNodeOs, ownRequire],
 })
 
+/** In hit.cjs, the full command (main.js) is hot.cjs, required when the cache hit hands over. */
+const fullCommand = {
+  name: 'full-command',
+  setup(b) {
+    b.onResolve({filter: /^\.\/main\.js$/}, () => ({path: './hot.cjs', external: true}))
+  },
+}
+
+// The cache hit alone (cache-hit.ts), the file bin/run.js loads first.
+const hit = await build({
+  ...common,
+  entryPoints: ['src/credential-process/cache-hit.ts'],
+  outfile: 'dist/credential-process/hit.cjs',
+  external: ['keytar'],
+  plugins: [fullCommand, lazyNodeOs, ownRequire],
+})
+// The full command's modules stay out of it (an import of one of their constants may leave a few bytes of top level).
+const inHit = Object.assign({}, ...Object.values(hit.metafile.outputs).map((o) => o.inputs))
+for (const heavy of [
+  'src/credential-process/main.ts',
+  'src/keychain/keychain.ts',
+  'src/keychain/kernel-keyring.ts',
+  'src/aws-config/ini-scan.ts',
+]) {
+  if ((inHit[heavy]?.bytesInOutput ?? 0) > 256) {
+    throw new Error(`bundle-hot-path: ${heavy} is in hit.cjs, the cache hit's own file; it belongs to hot.cjs`)
+  }
+}
+
 // The cache hit's file must not carry the parser: an import of it from anywhere else in the cached path fails here.
 const inHot = Object.values(hot.metafile.outputs).flatMap((o) => Object.keys(o.inputs))
 if (inHot.includes('src/aws-config/ini-scan.ts')) {

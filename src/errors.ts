@@ -13,8 +13,8 @@ export class KeylessError extends Error {
 
   /**
    * `error instanceof KeylessError` also holds for one thrown by another copy of this module: the
-   * credential-process hot path is a bundle of its own (dist/credential-process/hot.cjs) that loads the
-   * ESM modules of a cache miss lazily. Subclasses keep the ordinary prototype check.
+   * credential-process hot path is two bundles of its own (dist/credential-process/hit.cjs and hot.cjs) that load
+   * the ESM modules of a cache miss lazily. Subclasses keep the ordinary prototype check.
    */
   static override [Symbol.hasInstance](value: unknown): boolean {
     if (Function.prototype[Symbol.hasInstance].call(this, value)) return true

@@ -29,7 +29,7 @@ type Values = {session?: string; 'account-id'?: string; 'role-name'?: string; 'a
  * switches), read without loading node:util's parser: this runs before every AWS call. Anything else gives
  * undefined, and node:util's parseArgs reads it (and words the usage error).
  */
-function readPlainFlags(argv: string[]): Values | undefined {
+function readPlainFlags(argv: readonly string[]): Values | undefined {
   const values: Record<string, string | boolean> = {}
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string
@@ -49,11 +49,11 @@ function readPlainFlags(argv: string[]): Values | undefined {
 }
 
 /** node:util's parseArgs, for what readPlainFlags leaves: its messages name the flag. */
-function parseWithNode(argv: string[]): Values {
+function parseWithNode(argv: readonly string[]): Values {
   const {parseArgs} = createRequire(import.meta.url)('node:util') as typeof import('node:util')
   try {
     return parseArgs({
-      args: argv,
+      args: [...argv],
       strict: true,
       allowPositionals: false,
       options: {
@@ -75,8 +75,24 @@ function parseWithNode(argv: string[]): Values {
  * The command line of `keyless credential-process` (oclif's parser costs start-up time this hot path does not
  * have). A usage error is one line that names the flag, exit code 2.
  */
-export function parseCredentialProcessArgs(argv: string[]): CredentialProcessArgs {
-  const values = readPlainFlags(argv) ?? parseWithNode(argv)
+export function parseCredentialProcessArgs(argv: readonly string[]): CredentialProcessArgs {
+  return checked(readPlainFlags(argv) ?? parseWithNode(argv))
+}
+
+/**
+ * The arguments when they are as keyless writes them and valid (credential-process's cache hit), else undefined:
+ * parseCredentialProcessArgs reads the rest and words what is wrong.
+ */
+export function readPlainCredentialProcessArgs(argv: readonly string[]): CredentialProcessArgs | undefined {
+  const values = readPlainFlags(argv)
+  try {
+    return values && checked(values)
+  } catch {
+    return undefined
+  }
+}
+
+function checked(values: Values): CredentialProcessArgs {
   const accountId = values['account-id']
   const roleName = values['role-name']
   if (values.session !== undefined && values.session.trim() === '') throw usage('--session must not be empty')

@@ -1,10 +1,11 @@
 /**
- * `keyless credential-process`: the entry bin/run.js imports directly, without oclif, because the AWS CLI and
- * SDKs run it before every call. The cached path loads only this file, the argument parser, the reader of a plain
- * session section (the config parser only for a section it declines), the
- * module of the session's store (keytar only for the keychain store), the session store's key layout and the lock's
- * read-only rules (a stat of the role's lock, to wait for a fetch under way); the AWS SDK, the lock library and the
- * login UI load only on a cache miss.
+ * `keyless credential-process`, the whole command, without oclif, because the AWS CLI and SDKs run it before every
+ * call. bin/run.js loads the cache hit first (cache-hit.ts, bundled alone as hit.cjs), which serves the plain case
+ * and hands everything else over to this file (bundled as hot.cjs), with the keychain read it already sent. Here
+ * the cached path loads only this file, the argument parser, the reader of a plain session section (the config
+ * parser only for a section it declines), the module of the session's store (keytar only for the keychain store), the
+ * session store's key layout and the lock's read-only rules (a stat of the role's lock, to wait for a fetch under
+ * way); the AWS SDK, the lock library and the login UI load only on a cache miss.
  */
 import {writeSync} from 'node:fs'
 import {join} from 'node:path'
@@ -14,12 +15,14 @@ import {plainSsoSession} from '../aws-config/plain-session-section.js'
 import {readSsoSessionSectionText, type SsoSession} from '../aws-config/session-section.js'
 import {bindingOf, currentBinding, isServableFor, processCredentialsJson} from '../credentials/process-credentials.js'
 import {EXIT, KeylessError, toUserLine} from '../errors.js'
-import {DEFAULT_STORE, STORE_KEY, storeKindOf, type StoreKind} from '../keychain/stores.js'
+import {DEFAULT_STORE, storeKindOf, type StoreKind} from '../keychain/stores.js'
 import {lockPathOf, lockStat, roleLockName, waitForRelease, type LockWaitTimeoutError} from '../locks/lock-state.js'
 import {openSessionStore, type SessionStore} from '../sso/session-store.js'
 import type {RoleCredentials} from '../sso/types.js'
 import {AUTO_LOGIN_LOCK_WAIT_MS, LOCK_STALE_MS, LOCK_WAIT_MS} from '../timing.js'
 import {parseCredentialProcessArgs, type CredentialProcessArgs} from './args.js'
+import type {InFlightRead} from './cache-hit.js'
+import {inKeychain} from './keychain-section.js'
 import {parseSsoSession} from './parse-section.js'
 
 export interface CredentialProcessIo {
@@ -32,6 +35,8 @@ export interface CredentialProcessIo {
    * Without it, credential-process reads the session's section alone.
    */
   session?: SsoSession
+  /** The keychain read the cache hit (cache-hit.ts) sent before it handed over: not sent again. */
+  inFlight?: InFlightRead
 }
 
 /** The process-credentials JSON for the arguments: from the keychain cache when it has more than 15 minutes left. */
@@ -56,7 +61,7 @@ export async function roleCredentials(args: CredentialProcessArgs, io: Credentia
   let early: {store: SessionStore; text: string; reading: Promise<RoleCredentials | undefined>} | undefined
   const readEarly = (text: string) => {
     if (!inKeychain(text) || lockStat(lock)) return
-    const keychain = openSessionStore(DEFAULT_STORE, io.env)
+    const keychain = openSessionStore(DEFAULT_STORE, io.env, io.inFlight)
     early = {store: keychain, text, reading: keychain.readRoleCredentials(sessionName as string, args.accountId, args.roleName)}
   }
   const found = sessionName === undefined ? undefined : configuredSession(sessionName, io, readEarly)
@@ -66,7 +71,7 @@ export async function roleCredentials(args: CredentialProcessArgs, io: Credentia
     early = undefined
   }
   // The session's store (keyless_store): only that store's module loads, so the kernel-keyring path never loads keytar.
-  const store = early?.store ?? openSessionStore(found?.store ?? DEFAULT_STORE, io.env)
+  const store = early?.store ?? openSessionStore(found?.store ?? DEFAULT_STORE, io.env, io.inFlight)
   let section = found?.parsed
   // One budget for all the waiting behind other processes (this role's fetch here, then the role and session locks
   // of the miss path): an AWS command hangs at most this long, whichever lock a hung holder keeps.
@@ -184,19 +189,16 @@ function configuredSession(
   }
 }
 
-/** Past this many characters (the whole file, read when only it can tell) the section is parsed before the read. */
-const MAX_DEFERRED_PARSE = 16 * 1024
-
-/** A section text that cannot name a store, so the session is in the keychain (key names are lower-cased). */
-const inKeychain = (text: string): boolean => text.length <= MAX_DEFERRED_PARSE && !text.toLowerCase().includes(STORE_KEY)
-
 /** The session, when its store is the one already opened (always, for a text without keyless_store). */
 function keptIn(session: ConfiguredSession | undefined, store: StoreKind): ConfiguredSession | undefined {
   return session?.store === store ? session : undefined
 }
 
-/** bin/run.js calls this with the arguments after `credential-process`; it always ends the process. */
-export async function main(argv: string[]): Promise<never> {
+/**
+ * bin/run.js's cache hit (cache-hit.ts) calls this with the arguments after `credential-process` for everything but
+ * the plain cache hit, handing over the keychain read it sent, if any; it always ends the process.
+ */
+export async function main(argv: string[], handedOver: {inFlight?: InFlightRead} = {}): Promise<never> {
   // The SDK's Node.js 20 deprecation warning would land on the stderr of every AWS command that refreshes.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
   let code: number = EXIT.ok
@@ -204,7 +206,11 @@ export async function main(argv: string[]): Promise<never> {
   try {
     const args = parseCredentialProcessArgs(argv)
     debugOn = args.debug
-    const json = await credentialProcess(args, {env: process.env, warn: (line) => process.stderr.write(line + '\n')})
+    const json = await credentialProcess(args, {
+      env: process.env,
+      warn: (line) => process.stderr.write(line + '\n'),
+      inFlight: handedOver.inFlight,
+    })
     writeOut(json)
   } catch (error) {
     code = error instanceof KeylessError ? error.exitCode : EXIT.failure

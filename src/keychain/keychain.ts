@@ -1,5 +1,7 @@
 import {createRequire} from 'node:module'
 
+import type {InFlightRead} from '../credential-process/cache-hit.js'
+
 import {
   KEYCHAIN_BUSY_TIMEOUT_MS,
   KEYCHAIN_PROMPT_NOTICE_MS,
@@ -101,6 +103,8 @@ export interface KeychainOptions {
   promptTimeoutMs?: number
   /** macOS: after this long, one line on stderr says the Keychain is waiting for that answer. */
   promptNoticeMs?: number
+  /** A read credential-process's cache hit already sent (cache-hit.ts): the first read of its key is that one. */
+  inFlight?: InFlightRead
 }
 
 export function openKeychain(options: KeychainOptions = {}): SecretStore {
@@ -114,6 +118,7 @@ export function openKeychain(options: KeychainOptions = {}): SecretStore {
     platform: options.platform ?? process.platform,
     promptTimeoutMs: options.promptTimeoutMs ?? KEYCHAIN_PROMPT_TIMEOUT_MS,
     promptNoticeMs: options.promptNoticeMs ?? KEYCHAIN_PROMPT_NOTICE_MS,
+    inFlight: options.inFlight,
   })
 }
 
@@ -130,6 +135,7 @@ interface Timing {
   platform: NodeJS.Platform
   promptTimeoutMs: number
   promptNoticeMs: number
+  inFlight?: InFlightRead
 }
 
 class Keychain implements SecretStore {
@@ -155,7 +161,10 @@ class Keychain implements SecretStore {
   }
 
   async get(key: string): Promise<string | undefined> {
-    let head = await this.call('read', (k) => k.getPassword(this.service, key))
+    const sent = this.takeInFlight(key)
+    let head = sent
+      ? await this.call('read', () => sent.read, sent.startedAt)
+      : await this.call('read', (k) => k.getPassword(this.service, key))
     // Bounded: a key rewritten faster than it can be read is reported absent rather than read for ever.
     for (let attempt = 0; attempt < 5; attempt++) {
       if (head === null) return undefined
@@ -245,12 +254,11 @@ class Keychain implements SecretStore {
    * within busyTimeoutMs: it is waited for as long (with the same line past noticeMs), then treated as before
    * (hung: the unlock line).
    */
-  private async call<T>(what: 'read' | 'write', fn: (keytar: Keytar) => Promise<T>): Promise<T> {
+  private async call<T>(what: 'read' | 'write', fn: (keytar: Keytar) => Promise<T>, started = Date.now()): Promise<T> {
     if (this.hung) throw this.hung
     // Loaded synchronously, so the request is on its way when the caller's turn ends: credential-process reads the
     // config section and the sign-in marker while the keychain answers (an await here would send it only after).
     const keytar = this.load()
-    const started = Date.now()
     let settled = false
     // Once the call has its outcome (a value or an error), nothing of the verdict may still speak.
     let ended = false
@@ -354,6 +362,18 @@ class Keychain implements SecretStore {
       `the OS keychain is unlocked but too busy: no answer within ${Math.round((Date.now() - started) / 1000)} s (${what})`,
       'try again in a moment; if it persists, restart the keyring (e.g. log out and in) and see README: Troubleshooting',
     )
+  }
+
+  /**
+   * The cache hit's read of this key, once (it is taken: a later read asks the keychain again). Its verdicts count
+   * from when the cache hit sent it, as if this process had sent it here.
+   */
+  private takeInFlight(key: string): {read: Promise<string | null>; startedAt: number} | undefined {
+    const sent = this.timing.inFlight
+    if (!sent?.read || sent.key !== key || sent.service !== this.service) return undefined
+    const {read, startedAt} = sent
+    sent.read = undefined
+    return {read, startedAt}
   }
 
   private load(): Keytar {

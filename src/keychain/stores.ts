@@ -1,3 +1,4 @@
+import type {InFlightRead} from '../credential-process/cache-hit.js'
 import {KeylessError} from '../errors.js'
 import {openKernelKeyring} from './kernel-keyring.js'
 import {type KeychainOptions, keychainService, openKeychain, type SecretStore} from './keychain.js'
@@ -14,11 +15,14 @@ export const DEFAULT_STORE: StoreKind = 'keychain'
 export const STORE_KEY = 'keyless_store'
 
 /** Opens the store of that kind under the keychain service name ($KEYLESS_KEYCHAIN_SERVICE, else `keyless`). */
-export function openStore(kind: StoreKind, options: {service?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv} = {}): SecretStore {
+export function openStore(
+  kind: StoreKind,
+  options: {service?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv; inFlight?: InFlightRead} = {},
+): SecretStore {
   const service = options.service ?? keychainService(options.env)
   if (kind === 'kernel-keyring') return openKernelKeyring({service, timeoutMs: options.timeoutMs})
   const keytar = testFileKeytar(options.env ?? process.env, service) as KeychainOptions['keytar']
-  return openKeychain({service, timeoutMs: options.timeoutMs, ...(keytar ? {keytar} : {})})
+  return openKeychain({service, timeoutMs: options.timeoutMs, ...(keytar ? {keytar} : {}), inFlight: options.inFlight})
 }
 
 /**

@@ -1,26 +1,11 @@
+import type {InFlightRead} from '../credential-process/cache-hit.js'
 import {keychainService, type SecretStore} from '../keychain/keychain.js'
 import {openStore, type StoreKind} from '../keychain/stores.js'
 import {signInOf} from '../credentials/process-credentials.js'
 import {registerSecretsOf} from '../ui/secrets.js'
+import {registrationKey, roleKey, sessionPrefix, tokenKey} from './session-keys.js'
 import {SignInMarker} from './sign-in-marker.js'
 import type {ClientRegistration, LoginFlow, RoleBinding, RoleCredentials, SessionToken} from './types.js'
-
-/**
- * Where a session's secrets live in the keychain. Every key starts with `session/<name>/`, so a session
- * can be found and wiped completely by name:
- *   session/<name>/registration                  OIDC client id + secret + expiry (device-code flow)
- *   session/<name>/registration-auth-code        the same for the authorization-code flow (other grant types)
- *   session/<name>/token                         access token + expiry + refresh token
- *   session/<name>/role/<accountId>/<roleName>   cached role credentials
- */
-export function sessionPrefix(session: string): string {
-  // Encoded so that a session named "a/b" can never share a prefix with a session named "a".
-  return `session/${encodeURIComponent(session)}/`
-}
-const registrationKey = (session: string, flow: LoginFlow = 'device-code') =>
-  `${sessionPrefix(session)}registration${flow === 'auth-code' ? '-auth-code' : ''}`
-const tokenKey = (session: string) => `${sessionPrefix(session)}token`
-const roleKey = (session: string, accountId: string, roleName: string) => `${sessionPrefix(session)}role/${accountId}/${roleName}`
 
 /** A key's session segment as a name; a segment keyless could not have written (bad escapes) comes back as is. */
 function decodeSessionName(segment: string): string {
@@ -31,9 +16,12 @@ function decodeSessionName(segment: string): string {
   }
 }
 
-/** The session store of that kind, under the keychain service name of env, with the sign-in marker of env's cache dir. */
-export function openSessionStore(kind: StoreKind, env: NodeJS.ProcessEnv = process.env): SessionStore {
-  return new SessionStore(openStore(kind, {env}), new SignInMarker(env, keychainService(env)))
+/**
+ * The session store of that kind, under the keychain service name of env, with the sign-in marker of env's cache dir
+ * (inFlight: the read credential-process's cache hit sent, see cache-hit.ts).
+ */
+export function openSessionStore(kind: StoreKind, env: NodeJS.ProcessEnv = process.env, inFlight?: InFlightRead): SessionStore {
+  return new SessionStore(openStore(kind, {env, inFlight}), new SignInMarker(env, keychainService(env)))
 }
 
 export class SessionStore {

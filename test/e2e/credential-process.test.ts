@@ -181,13 +181,14 @@ describe('credential-process', () => {
       return readFileSync(traceFile, 'utf8').split('\n').filter(Boolean)
     }
     const cached = await traced(args(ADMIN), join(sandbox.home, 'trace-cached.txt'))
-    expect(cached.some((u) => u.includes('/dist/credential-process/hot.cjs'))).toBe(true)
+    expect(cached.some((u) => u.includes('/dist/credential-process/hit.cjs'))).toBe(true)
     expect(cached.some((u) => u.includes('/node_modules/keytar/'))).toBe(true)
     const heavy = /node_modules\/(@aws-sdk|@smithy|@oclif|proper-lockfile|@inquirer|open|ora|qrcode-terminal)\//
     expect(cached.filter((u) => heavy.test(u))).toEqual([])
     const ours = [...new Set(cached.filter((u) => u.includes('/dist/')).map((u) => u.slice(u.indexOf('/dist/') + 6)))].sort()
-    // One prebuilt CommonJS bundle (scripts/bundle-hot-path.mjs), not a graph of ESM modules.
-    expect(ours).toEqual(['credential-process/hot.cjs'])
+    // One prebuilt CommonJS bundle (scripts/bundle-hot-path.mjs), not a graph of ESM modules: the cache hit's own,
+    // without the full command's (hot.cjs).
+    expect(ours).toEqual(['credential-process/hit.cjs'])
     // The trace does see the heavy modules when they are needed: a cache miss loads the SSO client.
     const cold = await traced(args({accountId: '222222222222', roleName: 'PowerUserAccess'}), join(sandbox.home, 'trace-cold.txt'))
     expect(cold.some((u) => u.includes('node_modules/@aws-sdk/client-sso/'))).toBe(true)
@@ -216,7 +217,7 @@ describe('credential-process', () => {
     }
     const plain = await traced(join(sandbox.home, 'trace-plain.txt'))
     expect(plain.result.stdout).toBe(cached.stdout)
-    expect(plain.ours).toEqual(['credential-process/hot.cjs'])
+    expect(plain.ours).toEqual(['credential-process/hit.cjs'])
     const original = readFileSync(sandbox.configFile, 'utf8')
     const header = `[sso-session ${SESSION}]`
     expect(original).toContain(header + '\n')
@@ -225,7 +226,8 @@ describe('credential-process', () => {
       const odd = await traced(join(sandbox.home, 'trace-odd.txt'))
       expect(odd.result.code, odd.result.stderr).toBe(0)
       expect(odd.result.stdout).toBe(cached.stdout)
-      expect(odd.ours).toEqual(['credential-process/hot-parse.cjs', 'credential-process/hot.cjs'])
+      // The cache hit hands such a section to the full command (hot.cjs), which parses it.
+      expect(odd.ours).toEqual(['credential-process/hit.cjs', 'credential-process/hot-parse.cjs', 'credential-process/hot.cjs'])
     } finally {
       writeFileSync(sandbox.configFile, original)
     }
@@ -296,7 +298,9 @@ describe('credential-process', () => {
     expect(await ops()).toEqual(before)
     const traced = readFileSync(traceFile, 'utf8').split('\n').filter(Boolean)
     expect(traced.filter((u) => /node_modules\/(@aws-sdk|@smithy|proper-lockfile)\//.test(u))).toEqual([])
-    expect([...new Set(traced.filter((u) => u.includes('/dist/')).map((u) => u.slice(u.indexOf('/dist/') + 6)))]).toEqual([
+    // The cache hit hands a role being fetched to the full command (hot.cjs), which waits for it.
+    expect([...new Set(traced.filter((u) => u.includes('/dist/')).map((u) => u.slice(u.indexOf('/dist/') + 6)))].sort()).toEqual([
+      'credential-process/hit.cjs',
       'credential-process/hot.cjs',
     ])
   })

@@ -3,7 +3,7 @@ import {parseArgs} from 'node:util'
 import fc from 'fast-check'
 import {describe, expect, it} from 'vitest'
 
-import {parseCredentialProcessArgs} from '../../src/credential-process/args.js'
+import {parseCredentialProcessArgs, readPlainCredentialProcessArgs} from '../../src/credential-process/args.js'
 import {errorLine} from '../../src/credential-process/main.js'
 import {RoleNotAssignedError} from '../../src/credentials/errors.js'
 import {isServable, processCredentialsJson} from '../../src/credentials/process-credentials.js'
@@ -84,6 +84,9 @@ describe('credential-process arguments', () => {
           }
         }
         const ours = run(() => parseCredentialProcessArgs(argv))
+        // The cache hit's reader (cache-hit.ts) reads the same, or leaves the command line to the full command.
+        const plain = readPlainCredentialProcessArgs(argv)
+        if (plain !== undefined) expect(ours).toEqual({value: plain})
         const node = run(() => {
           const {values} = parseArgs({
             args: argv,

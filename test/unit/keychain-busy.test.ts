@@ -211,3 +211,78 @@ describe.runIf(process.platform === 'linux' && process.env.DBUS_SESSION_BUS_ADDR
     }
   })
 })
+
+describe("a read credential-process's cache hit already sent (cache-hit.ts), handed over", () => {
+  const service = 'keyless-test-busy'
+  /** A keytar that answers at once and notes what it was asked for. */
+  function askedKeytar(asked: string[]): Keytar {
+    return {
+      getPassword: async (_service: string, account: string) => {
+        asked.push(account)
+        return `read now: ${account}`
+      },
+    } as unknown as Keytar
+  }
+
+  it('is the first read of its key: keytar is not asked for it; a later read of it, or another key, is asked', async () => {
+    const asked: string[] = []
+    const inFlight = {
+      service,
+      key: 'k',
+      startedAt: Date.now(),
+      read: Promise.resolve<string | null>('sent earlier') as Promise<string | null> | undefined,
+    }
+    const store = openKeychain({service, keytar: askedKeytar(asked), inFlight})
+    expect(await store.get('other')).toBe('read now: other')
+    expect(await store.get('k')).toBe('sent earlier')
+    expect(inFlight.read).toBeUndefined()
+    expect(await store.get('k')).toBe('read now: k')
+    expect(asked).toEqual(['other', 'k'])
+  })
+
+  it('of another service is not taken', async () => {
+    const asked: string[] = []
+    const inFlight = {
+      service: 'keyless-test-other',
+      key: 'k',
+      startedAt: Date.now(),
+      read: Promise.resolve<string | null>('x') as Promise<string | null> | undefined,
+    }
+    expect(await openKeychain({service, keytar: askedKeytar(asked), inFlight}).get('k')).toBe('read now: k')
+    expect(inFlight.read).toBeDefined()
+  })
+
+  it("its failure is classified as the keychain module's own call would be", async () => {
+    const inFlight = {
+      service,
+      key: 'k',
+      startedAt: Date.now(),
+      read: Promise.reject(new Error('Cannot autolaunch D-Bus without X11 $DISPLAY')) as Promise<string | null> | undefined,
+    }
+    inFlight.read!.catch(() => {})
+    await expect(openKeychain({service, keytar: askedKeytar([]), inFlight}).get('k')).rejects.toBeInstanceOf(KeychainUnavailableError)
+  })
+
+  it('its verdicts count from when the cache hit sent it: sent 5 s ago and unanswered, the unlock line comes now', async () => {
+    const lines: string[] = []
+    const inFlight = {
+      service,
+      key: 'k',
+      startedAt: Date.now() - 5_000,
+      read: new Promise<string | null>(() => {}) as Promise<string | null> | undefined,
+    }
+    const store = openKeychain({
+      service,
+      keytar: slowKeytar(Infinity),
+      timeoutMs: 5_000,
+      busyTimeoutMs: 5_000,
+      noticeMs: 60_000,
+      notice: (line) => lines.push(line),
+      probe: async () => 'locked',
+      inFlight,
+    })
+    // Counted from now, the verdict would come after this test's own limit (2 s).
+    await expect(store.get('k')).rejects.toThrow('the OS keychain did not answer within 5 s (read)')
+    expect(lines).toEqual([])
+  }, 2_000)
+})
