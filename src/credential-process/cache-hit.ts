@@ -41,7 +41,14 @@ export interface InFlightRead {
   read: Promise<string | null> | undefined
 }
 
-export type CacheHit = {json: string} | {handover: InFlightRead | undefined}
+/** What the cache hit hands the full command: the keychain read it sent and the section text it read, if any. */
+export interface Handover {
+  inFlight?: InFlightRead
+  /** The session's section as readSsoSessionSectionText returned it (the file is not read again). */
+  section?: {name: string; text: string}
+}
+
+export type CacheHit = {json: string} | {handover: Handover}
 
 /**
  * A read that has not answered by then is handed over to the full command: none of its keychain verdicts (the
@@ -58,9 +65,9 @@ export async function cacheHit(argv: readonly string[], env: NodeJS.ProcessEnv, 
   const args = readPlainCredentialProcessArgs(argv)
   const name = args?.session ?? (env.KEYLESS_SESSION || undefined)
   // --debug says what the full command does; no session named: the full command finds the only one.
-  if (!args || args.debug || name === undefined) return {handover: undefined}
+  if (!args || args.debug || name === undefined) return {handover: {}}
   // Another process is fetching this role: the full command waits for it.
-  if (lockStat(lockPathOf(join(cacheDir(env), 'locks'), roleLockName(name, args.accountId, args.roleName)))) return {handover: undefined}
+  if (lockStat(lockPathOf(join(cacheDir(env), 'locks'), roleLockName(name, args.accountId, args.roleName)))) return {handover: {}}
   const service = keychainService(env)
   let sent: {text: string; inFlight: InFlightRead} | undefined
   let text: string | undefined
@@ -77,24 +84,26 @@ export async function cacheHit(argv: readonly string[], env: NodeJS.ProcessEnv, 
     })
   } catch {
     // No file, an unreadable one, keytar not loadable: the full command says what is wrong.
-    return {handover: sent?.inFlight}
+    return {handover: {inFlight: sent?.inFlight}}
   }
+  const section = text === undefined ? undefined : {name, text}
   // Another store, no such section, or a section the rest of the file replaced (read whole).
-  if (!sent || text !== sent.text) return {handover: sent?.inFlight}
+  if (!sent || text !== sent.text) return {handover: {inFlight: sent?.inFlight, section}}
+  const handover: Handover = {inFlight: sent.inFlight, section}
   const {inFlight} = sent
   // A section of any other shape than the plain one goes to the full command's parser.
   const session = plainSsoSession(text, name)
   const signIn = session && new SignInMarker(env, service).read(name)
-  if (!session || signIn === undefined) return {handover: inFlight}
+  if (!session || signIn === undefined) return {handover}
   const value = await answerOf(inFlight.read!)
-  if (typeof value !== 'string') return {handover: inFlight}
+  if (typeof value !== 'string') return {handover}
   let cached: (RoleCredentials & Partial<RoleBinding>) | undefined
   try {
     cached = JSON.parse(value) as RoleCredentials & Partial<RoleBinding>
   } catch {
-    return {handover: inFlight} // a chunked entry's header, or one keyless cannot read: the keychain module's
+    return {handover} // a chunked entry's header, or one keyless cannot read: the keychain module's
   }
-  return isServableFor(cached, bindingOf(session, signIn), now()) ? {json: processCredentialsJson(cached)} : {handover: inFlight}
+  return isServableFor(cached, bindingOf(session, signIn), now()) ? {json: processCredentialsJson(cached)} : {handover}
 }
 
 interface Keytar {
@@ -126,12 +135,12 @@ export async function main(argv: string[]): Promise<never> {
   try {
     hit = await cacheHit(argv, process.env)
   } catch {
-    hit = {handover: undefined}
+    hit = {handover: {}}
   }
   if ('json' in hit && written(hit.json)) process.exit(0)
   // Everything else, and a write that failed (the full command words it), is the full command's.
   const {main: full} = await import('./main.js')
-  return full(argv, {inFlight: 'handover' in hit ? hit.handover : undefined})
+  return full(argv, 'handover' in hit ? hit.handover : {})
 }
 
 /**

@@ -21,7 +21,7 @@ import {openSessionStore, type SessionStore} from '../sso/session-store.js'
 import type {RoleCredentials} from '../sso/types.js'
 import {AUTO_LOGIN_LOCK_WAIT_MS, LOCK_STALE_MS, LOCK_WAIT_MS} from '../timing.js'
 import {parseCredentialProcessArgs, type CredentialProcessArgs} from './args.js'
-import type {InFlightRead} from './cache-hit.js'
+import type {Handover, InFlightRead} from './cache-hit.js'
 import {inKeychain} from './keychain-section.js'
 import {parseSsoSession} from './parse-section.js'
 
@@ -37,6 +37,8 @@ export interface CredentialProcessIo {
   session?: SsoSession
   /** The keychain read the cache hit (cache-hit.ts) sent before it handed over: not sent again. */
   inFlight?: InFlightRead
+  /** The session's section as the cache hit read it before it handed over: the file is not read again. */
+  sectionText?: {name: string; text: string}
 }
 
 /** The process-credentials JSON for the arguments: from the keychain cache when it has more than 15 minutes left. */
@@ -146,7 +148,7 @@ interface ConfiguredSession {
 }
 
 /**
- * The session as the config file says now (or as the caller just read it), with its start URL, region and store;
+ * The session as the config file says now (or as the caller or the cache hit just read it), with its start URL, region and store;
  * undefined when it cannot tell (no such section, an unreadable file or section, an unknown keyless_store: the full
  * path reports each of these). Only the session's own section is read: with thousands of synced profiles, a model of
  * the whole file would cost more than the rest of the cache hit (and the file is read through a small buffer, never
@@ -170,7 +172,9 @@ function configuredSession(
       const parsed = configured(io.session)
       return {store: parsed.store, parsed, parse: () => parsed}
     }
-    const text = readSsoSessionSectionText(configFilePath(io.env), name, undefined, onSection)
+    const handed = io.sectionText?.name === name ? io.sectionText.text : undefined
+    if (handed !== undefined) onSection?.(handed)
+    const text = handed ?? readSsoSessionSectionText(configFilePath(io.env), name, undefined, onSection)
     if (text === undefined) return undefined
     const parse = (): ConfiguredSession | undefined => {
       // The parser (a second bundle file) only for a section of shapes the small reader leaves to it.
@@ -198,7 +202,7 @@ function keptIn(session: ConfiguredSession | undefined, store: StoreKind): Confi
  * bin/run.js's cache hit (cache-hit.ts) calls this with the arguments after `credential-process` for everything but
  * the plain cache hit, handing over the keychain read it sent, if any; it always ends the process.
  */
-export async function main(argv: string[], handedOver: {inFlight?: InFlightRead} = {}): Promise<never> {
+export async function main(argv: string[], handedOver: Handover = {}): Promise<never> {
   // The SDK's Node.js 20 deprecation warning would land on the stderr of every AWS command that refreshes.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
   let code: number = EXIT.ok
@@ -210,6 +214,7 @@ export async function main(argv: string[], handedOver: {inFlight?: InFlightRead}
       env: process.env,
       warn: (line) => process.stderr.write(line + '\n'),
       inFlight: handedOver.inFlight,
+      sectionText: handedOver.section,
     })
     writeOut(json)
   } catch (error) {

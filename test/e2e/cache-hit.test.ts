@@ -3,7 +3,7 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {parseCredentialProcessArgs} from '../../src/credential-process/args.js'
-import {cacheHit, type CacheHit, type InFlightRead} from '../../src/credential-process/cache-hit.js'
+import {cacheHit, type CacheHit, type Handover} from '../../src/credential-process/cache-hit.js'
 import {credentialProcess} from '../../src/credential-process/main.js'
 import {runKeyless} from '../helpers/cli.js'
 import {SESSION, configText} from '../helpers/credential-process.js'
@@ -35,13 +35,18 @@ const env = (more: Record<string, string> = {}) => ({...sandbox.env, ...emulator
 const ops = async () => (await emulator.stats()).operations
 
 /** The full command's answer, given what the cache hit handed over. */
-async function full(args: string[], inFlight?: InFlightRead, e = env()): Promise<string> {
-  return credentialProcess(parseCredentialProcessArgs(args), {env: e, warn: () => {}, inFlight})
+async function full(args: string[], handedOver: Handover = {}, e = env()): Promise<string> {
+  return credentialProcess(parseCredentialProcessArgs(args), {
+    env: e,
+    warn: () => {},
+    inFlight: handedOver.inFlight,
+    sectionText: handedOver.section,
+  })
 }
 
-function handover(hit: CacheHit, what = ''): InFlightRead | undefined {
+function handover(hit: CacheHit, what = ''): Handover {
   expect(hit, what).not.toHaveProperty('json')
-  return (hit as {handover: InFlightRead | undefined}).handover
+  return (hit as {handover: Handover}).handover
 }
 
 /** The config file changed for one case, then restored byte for byte. */
@@ -93,14 +98,14 @@ describe('the cache hit on its own', () => {
   })
 
   it('hands over before any read: --debug, no session named, flags it does not read, a usage error, the role being fetched', async () => {
-    expect(handover(await cacheHit(argv(ADMIN, ['--debug']), env()), '--debug')).toBeUndefined()
-    expect(handover(await cacheHit(argv(ADMIN, [], null), env()), 'no session')).toBeUndefined()
-    expect(handover(await cacheHit(['--session', SESSION, '--account-id', ADMIN.accountId, '-x'], env()), '-x')).toBeUndefined()
-    expect(handover(await cacheHit(argv({...ADMIN, accountId: '12345'}), env()), 'usage')).toBeUndefined()
+    expect(handover(await cacheHit(argv(ADMIN, ['--debug']), env()), '--debug')).toEqual({})
+    expect(handover(await cacheHit(argv(ADMIN, [], null), env()), 'no session')).toEqual({})
+    expect(handover(await cacheHit(['--session', SESSION, '--account-id', ADMIN.accountId, '-x'], env()), '-x')).toEqual({})
+    expect(handover(await cacheHit(argv({...ADMIN, accountId: '12345'}), env()), 'usage')).toEqual({})
     const lock = join(sandbox.cacheDir, 'locks', `role-${SESSION}-${ADMIN.accountId}-${ADMIN.roleName}.lock`)
     mkdirSync(lock, {recursive: true})
     try {
-      expect(handover(await cacheHit(argv(ADMIN), env()), 'lock')).toBeUndefined()
+      expect(handover(await cacheHit(argv(ADMIN), env()), 'lock')).toEqual({})
     } finally {
       rmSync(lock, {recursive: true})
     }
@@ -111,20 +116,20 @@ describe('the cache hit on its own', () => {
     await withConfig(
       (text) => text.replace(header, `${header}keyless_store = keychain\n`),
       async () => {
-        expect(handover(await cacheHit(argv(ADMIN), env()))).toBeUndefined()
+        expect(handover(await cacheHit(argv(ADMIN), env())).inFlight).toBeUndefined()
         expect(await full(argv(ADMIN))).toBe(served)
       },
     )
     await withConfig(
       (text) => text.replace(header, '[sso-session elsewhere]\n'),
       async () => {
-        expect(handover(await cacheHit(argv(ADMIN), env()))).toBeUndefined()
+        expect(handover(await cacheHit(argv(ADMIN), env())).inFlight).toBeUndefined()
         await expect(full(argv(ADMIN))).rejects.toThrow(`no SSO session "${SESSION}"`)
       },
     )
     // With its section gone, the full command dropped the roles cached for the session: nothing to serve until the
     // next fetch, which the cache hit then serves.
-    expect(handover(await cacheHit(argv(ADMIN), env()))?.read).toBeInstanceOf(Promise)
+    expect(handover(await cacheHit(argv(ADMIN), env())).inFlight?.read).toBeInstanceOf(Promise)
     served = await full(argv(ADMIN))
     expect(await cacheHit(argv(ADMIN), env())).toEqual({json: served})
   })
@@ -134,18 +139,21 @@ describe('the cache hit on its own', () => {
     await withConfig(
       (text) => text.replace(header, `[sso-session ${SESSION}]  \n`),
       async () => {
-        const inFlight = handover(await cacheHit(argv(ADMIN), env()))
+        const handedOver = handover(await cacheHit(argv(ADMIN), env()))
+        const {inFlight} = handedOver
         expect(inFlight?.read).toBeInstanceOf(Promise)
-        expect(await full(argv(ADMIN), inFlight), 'odd section').toBe(served)
+        expect(handedOver.section?.text).toMatch(new RegExp(`^\\[sso-session ${SESSION}\\]  \n`))
+        expect(await full(argv(ADMIN), handedOver), 'odd section').toBe(served)
         expect(inFlight?.read).toBeUndefined() // taken: the full command sent no read of its own for it
       },
     )
     const marker = readdirMarker()
     renameSync(marker, `${marker}.away`)
     try {
-      const inFlight = handover(await cacheHit(argv(ADMIN), env()))
+      const handedOver = handover(await cacheHit(argv(ADMIN), env()))
+      const {inFlight} = handedOver
       expect(inFlight?.key).toBe(`session/${SESSION}/role/${ADMIN.accountId}/${ADMIN.roleName}`)
-      expect(await full(argv(ADMIN), inFlight)).toBe(served)
+      expect(await full(argv(ADMIN), handedOver)).toBe(served)
       expect(inFlight?.read).toBeUndefined()
     } finally {
       renameSync(`${marker}.away`, marker)
@@ -154,9 +162,10 @@ describe('the cache hit on its own', () => {
 
   it('nothing it may serve (not cached, another sign-in, a re-pointed section): handed over with the read, and the full command fetches', async () => {
     const before = await ops()
-    const inFlight = handover(await cacheHit(argv(UNCACHED), env()))
+    const handedOver = handover(await cacheHit(argv(UNCACHED), env()))
+    const {inFlight} = handedOver
     expect(inFlight?.read).toBeInstanceOf(Promise)
-    expect(JSON.parse(await full(argv(UNCACHED), inFlight)).Version).toBe(1)
+    expect(JSON.parse(await full(argv(UNCACHED), handedOver)).Version).toBe(1)
     expect(inFlight?.read).toBeUndefined()
     expect((await ops()).GetRoleCredentials).toBe((before.GetRoleCredentials ?? 0) + 1)
     // Now cached: served by the cache hit itself.
@@ -166,14 +175,14 @@ describe('the cache hit on its own', () => {
     const signIn = readFileSync(marker, 'utf8')
     writeFileSync(marker, 'another-sign-in\n')
     try {
-      expect(handover(await cacheHit(argv(ADMIN), env()))?.read).toBeInstanceOf(Promise)
+      expect(handover(await cacheHit(argv(ADMIN), env())).inFlight?.read).toBeInstanceOf(Promise)
     } finally {
       writeFileSync(marker, signIn)
     }
     await withConfig(
       (text) => text.replace(/^sso_start_url = .*$/m, 'sso_start_url = https://elsewhere.awsapps.com/start'),
       async () => {
-        expect(handover(await cacheHit(argv(ADMIN), env()))?.read).toBeInstanceOf(Promise)
+        expect(handover(await cacheHit(argv(ADMIN), env())).inFlight?.read).toBeInstanceOf(Promise)
       },
     )
     expect(await cacheHit(argv(ADMIN), env())).toEqual({json: served})
