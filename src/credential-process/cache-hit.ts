@@ -117,16 +117,15 @@ function openKeytar(env: NodeJS.ProcessEnv, service: string): Keytar {
 }
 
 /** The read's value, or undefined when it failed or has not answered within HANDOVER_MS. */
-async function answerOf(read: Promise<string | null>): Promise<string | null | undefined> {
-  let timer: NodeJS.Timeout | undefined
-  const late = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), HANDOVER_MS)
+function answerOf(read: Promise<string | null>): Promise<string | null | undefined> {
+  return new Promise((resolve) => {
+    const late = setTimeout(() => resolve(undefined), HANDOVER_MS)
+    const settle = (value: string | null | undefined) => {
+      clearTimeout(late)
+      resolve(value)
+    }
+    read.then(settle, () => settle(undefined))
   })
-  try {
-    return await Promise.race([read.catch(() => undefined), late])
-  } finally {
-    clearTimeout(timer)
-  }
 }
 
 /** bin/run.js calls this with the arguments after `credential-process`; it always ends the process. */
