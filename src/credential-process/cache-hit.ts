@@ -11,7 +11,6 @@
  * the few modules the decision needs. The decisions themselves are those modules' (readSsoSessionSectionText,
  * plainSsoSession, SignInMarker, bindingOf, isServableFor), so the two paths cannot serve differently.
  */
-import {writeSync} from 'node:fs'
 import {createRequire} from 'node:module'
 import {join} from 'node:path'
 
@@ -28,6 +27,7 @@ import type {RoleBinding, RoleCredentials} from '../sso/types.js'
 import {KEYCHAIN_PROMPT_NOTICE_MS, KEYCHAIN_SLOW_NOTICE_MS, KEYCHAIN_TIMEOUT_MS} from '../timing.js'
 import {readPlainCredentialProcessArgs} from './args.js'
 import {inKeychain} from './keychain-section.js'
+import {writeAll} from './write-all.js'
 
 /**
  * The keychain read the cache hit sent, handed to the full command, whose keychain module takes it as its first
@@ -142,22 +142,11 @@ export async function main(argv: string[]): Promise<never> {
   return full(argv, 'handover' in hit ? hit.handover : {})
 }
 
-/**
- * The JSON written whole to stdout with write(2), not process.stdout (on a pipe that stream is a net.Socket, and
- * creating it loads node:net and node:stream), waiting out a full non-blocking pipe; false when it could not be
- * written (a closed pipe). The document is well under PIPE_BUF (4 KB), so a pipe takes all of it or none.
- */
+/** The JSON written whole to stdout (it is well under PIPE_BUF, 4 KB: a pipe takes all of it or none); false when it
+ * could not be (a closed pipe). */
 function written(json: string): boolean {
-  let rest = Buffer.from(json)
   try {
-    while (rest.length > 0) {
-      try {
-        rest = rest.subarray(writeSync(1, rest))
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5)
-      }
-    }
+    writeAll(1, json)
     return true
   } catch {
     return false

@@ -7,7 +7,6 @@
  * session store's key layout and the lock's read-only rules (a stat of the role's lock, to wait for a fetch under
  * way); the AWS SDK, the lock library and the login UI load only on a cache miss.
  */
-import {writeSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {cacheDir, configFilePath} from '../aws-config/paths.js'
@@ -24,6 +23,7 @@ import {parseCredentialProcessArgs, type CredentialProcessArgs} from './args.js'
 import type {Handover, InFlightRead} from './cache-hit.js'
 import {inKeychain} from './keychain-section.js'
 import {parseSsoSession} from './parse-section.js'
+import {writeAll} from './write-all.js'
 
 export interface CredentialProcessIo {
   env: NodeJS.ProcessEnv
@@ -247,18 +247,5 @@ function writeOut(json: string): void {
     const code = (error as NodeJS.ErrnoException).code
     const why = code === 'EPIPE' ? 'the output was closed (EPIPE)' : `stdout failed (${code ?? (error as Error).message})`
     throw new KeylessError(`the credentials could not be written: ${why}`)
-  }
-}
-
-/** Writes all of text to the file descriptor, waiting out a full non-blocking pipe (EAGAIN). */
-function writeAll(fd: number, text: string): void {
-  let rest = Buffer.from(text)
-  while (rest.length > 0) {
-    try {
-      rest = rest.subarray(writeSync(fd, rest))
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5)
-    }
   }
 }
