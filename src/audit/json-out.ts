@@ -35,19 +35,19 @@ export class Chunk {
 }
 
 /** A Buffer method writing text at an offset, returning the bytes written. */
-type Writer = (this: Buffer, text: string, offset: number) => number
+export type Writer = (this: Buffer, text: string, offset: number) => number
 
 /**
  * Buffer's own writers, under the argument checks `buffer.write(text, offset, encoding)` makes on every call: 6,000
  * short names through those cost 10-20 ms in a cold process, through these 1 ms. Where a Node.js has none, write.
  */
 const own = Buffer.prototype as unknown as Partial<Record<'latin1Write' | 'utf8Write', Writer>>
-const latin1Write: Writer =
+export const latin1Write: Writer =
   own.latin1Write ??
   function (this: Buffer, text: string, offset: number) {
     return this.write(text, offset, 'latin1')
   }
-const utf8Write: Writer =
+export const utf8Write: Writer =
   own.utf8Write ??
   function (this: Buffer, text: string, offset: number) {
     return this.write(text, offset, 'utf8')

@@ -1,4 +1,4 @@
-import type {ProfileRecords} from './profile-scan.js'
+import {type ProfileRecords, ProfileScan} from './profile-scan.js'
 import {compareFindings, rateFinding} from './severity.js'
 import type {AuditReport, Draft, Finding} from './types.js'
 
@@ -17,6 +17,7 @@ export class KeylessProfiles {
   #before: Int32Array<ArrayBuffer>
   /** What every keyless profile's finding shares: all but where it is and its title (severity.ts's rule). */
   #shape: Finding | undefined
+  #names: {text: string; spans: Int32Array} | undefined
 
   constructor(
     readonly records: ProfileRecords,
@@ -51,6 +52,16 @@ export class KeylessProfiles {
 
   profile(j: number): string {
     return this.records.sectionName(this.#sections[j] as number)
+  }
+
+  /**
+   * Every profile's header line and name as places in the file's text (ProfileScan.nameSpans: plain ASCII names), made
+   * once; undefined where the parser read the file, whose names may be anything.
+   */
+  names(): {text: string; spans: Int32Array} | undefined {
+    if (!(this.records instanceof ProfileScan)) return undefined
+    this.#names ??= {text: this.records.text, spans: this.records.nameSpans(this.#sections, this.count)}
+    return this.#names
   }
 
   draft(j: number): Draft {

@@ -13,6 +13,7 @@ import {CHUNK_BYTES} from '../../src/audit/json-out.js'
 import {KeylessProfiles, plainFinding} from '../../src/audit/keyless-profiles.js'
 import {renderReport} from '../../src/audit/render.js'
 import {compareFindings, rateFinding} from '../../src/audit/severity.js'
+import {scanProfiles} from '../../src/audit/profile-scan.js'
 import {awsFileDrafts} from '../../src/audit/sources.js'
 import type {AuditReport, Finding} from '../../src/audit/types.js'
 import {terminalSafeJson} from '../../src/errors.js'
@@ -270,6 +271,51 @@ describe('keyless profiles kept as numbers (issue 22): the same findings, the sa
         },
       ),
       {numRuns: 300},
+    )
+  })
+
+  it('writes the keyless profiles of a scanned file from its text as the serialiser writes them (random names, lines, files)', () => {
+    // Every character a scanned header's name may hold (HEADER in profile-scan.ts), and the chunk's edges: names that
+    // end a 64 KB chunk or do not fit in one.
+    const headerChar = fc.constantFrom(...'!#$%&()*+,-./09:;<=>?@AZ[^_`az{|}~'.split(''))
+    const scannedName = fc.oneof(
+      fc.string({unit: headerChar, minLength: 1, maxLength: 12}),
+      fc.nat({max: 70_000}).map((n) => 'p'.repeat(n + 1)),
+    )
+    const gap = fc.constantFrom('', '\n', '# a comment\n', '\n\n; another\n')
+    const other = (n: number): Finding =>
+      rateFinding({kind: 'sso-profile', location: {file: '~/.aws/config', line: n, profile: `sso-${n}`, variable: null}}, undefined)
+    fc.assert(
+      fc.property(
+        fc.constantFrom('~/.aws/config', '~/caf\u00e9/config', '~/\ud83d\ude00 \u2028'),
+        fc.uniqueArray(scannedName, {minLength: 1, maxLength: 40}),
+        fc.array(gap, {minLength: 40, maxLength: 40}),
+        fc.array(fc.nat({max: 40}), {maxLength: 4}),
+        fc.nat({max: 250}),
+        (file, names, gaps, between, copies) => {
+          let text = '[sso-session acme]\nsso_region = us-east-1\n'
+          for (const [j, name] of names.entries())
+            text += `${gaps[j]}[profile ${name}]\ncredential_process = "/usr/bin/keyless" credential-process\nkeyless_session = acme\n`
+          const scan = scanProfiles(text, ['credential_process'])
+          expect(scan).toBeDefined()
+          const profiles = new KeylessProfiles(scan!, file, '/home/u/.aws/config')
+          for (let s = 1; s < scan!.sectionCount; s++) profiles.add(s, 0)
+          expect(profiles.names()).toBeDefined()
+          const findings: Finding[] = []
+          // The same profiles over again: more than a chunk holds.
+          for (let round = 0; round <= copies % 3; round++)
+            for (let j = 0; j < profiles.count; j++) {
+              findings.push(profiles.item(j))
+              for (const at of between) if (at === j) findings.push(other(j))
+            }
+          const value = report(findings)
+          const expected = terminalSafeJson({...value, findings: findings.map(plainFinding)}) + '\n'
+          const pieces = reportJsonPieces(value)
+          expect(Buffer.concat(pieces).toString('utf8')).toBe(expected)
+          for (const piece of pieces) expect(piece.length).toBeLessThanOrEqual(CHUNK_BYTES)
+        },
+      ),
+      {numRuns: 150},
     )
   })
 
