@@ -47,7 +47,7 @@ export const latin1Write: Writer =
   function (this: Buffer, text: string, offset: number) {
     return this.write(text, offset, 'latin1')
   }
-export const utf8Write: Writer =
+const utf8Write: Writer =
   own.utf8Write ??
   function (this: Buffer, text: string, offset: number) {
     return this.write(text, offset, 'utf8')

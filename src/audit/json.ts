@@ -1,7 +1,7 @@
 import type {Writable} from 'node:stream'
 
 import {terminalSafeJson} from '../errors.js'
-import {Chunk, latin1Write, utf8Write, writeChunks} from './json-out.js'
+import {Chunk, latin1Write, writeChunks} from './json-out.js'
 import {type KeylessProfiles, ProfileFinding} from './keyless-profiles.js'
 import type {Finding} from './types.js'
 
@@ -93,19 +93,17 @@ function* fillReport(value: unknown, chunk: Chunk): Generator<void> {
  * with the line and the name (twice) between them. Returns the index of the first finding it did not write. Not
  * part of fillReport: V8 optimises a loop while it runs, not one in a generator.
  *
- * Where audit's scan read the file (its names plain ASCII, found in its text: KeylessProfiles.names), each finding is
- * one string, pieces joined (V8 makes a rope of them, no copy) and written into the buffer by one native call; the
- * loop calls no function of ours. Each function of ours it called per profile (the name, the line, each write) ran
- * 3,000 times, and V8 compiled each of them on another thread: with 3,000 profiles that compiling cost more than the
- * writing did. Now only this loop is compiled (issue 22).
+ * Where audit's scan read the file (its names plain ASCII, found in its text: KeylessProfiles.names), the loop calls
+ * no function of ours, only the buffer's own copies: each function of ours it called per profile (the name, the
+ * line, each write) ran 3,000 times, and V8 compiled each of them on another thread, which with 3,000 profiles cost
+ * more than the writing did. Nor does it make a string of each finding (a rope of its pieces, copied flat to be
+ * written): 1.6 MB of strings is fresh memory, which a new process pays for page by page (issue 22).
  */
 function fillProfiles(findings: unknown[], from: number, profiles: KeylessProfiles, template: Template, chunk: Chunk): number {
   const names = profiles.names()
   if (!names) return fillEach(findings, from, profiles, template, chunk)
   const {text, spans} = names
-  const [head, afterLine, afterName, tail] = template.text
-  const write = template.ascii ? latin1Write : utf8Write
-  const next = `,\n${head}`
+  const [head, afterLine, afterName, tail] = template.parts
   // At most: the separator, the template's bytes and ten digits; then the name twice, one byte a character.
   const fixed = 2 + template.bytes + 10
   const {buffer} = chunk
@@ -117,7 +115,19 @@ function fillProfiles(findings: unknown[], from: number, profiles: KeylessProfil
     const k = 3 * item.index
     const name = text.slice(spans[k + 1], spans[k + 2])
     if (buffer.length - at < fixed + 2 * name.length) break
-    at += write.call(buffer, (n > 0 ? next : head) + spans[k] + afterLine + name + afterName + name + tail, at)
+    if (n > 0) at += latin1Write.call(buffer, ',\n', at)
+    buffer.set(head, at)
+    at += latin1Write.call(buffer, String(spans[k]), at + head.length) + head.length
+    buffer.set(afterLine, at)
+    at += afterLine.length
+    const nameAt = at
+    at += latin1Write.call(buffer, name, at)
+    buffer.set(afterName, at)
+    at += afterName.length
+    buffer.copyWithin(at, nameAt, nameAt + name.length)
+    at += name.length
+    buffer.set(tail, at)
+    at += tail.length
   }
   chunk.length = at
   return n
@@ -187,7 +197,7 @@ function profileTemplate(profiles: KeylessProfiles): Template | undefined {
   if (more.length > 0 || tail === undefined || !marked.startsWith(`${head}${LINE_MARK}${afterLine}\\u0000`)) return undefined
   const text = [head, afterLine, afterName, tail] as [string, string, string, string]
   const parts = text.map((part) => Buffer.from(part)) as Template['parts']
-  const template = {text, parts, bytes: parts.reduce((sum, part) => sum + part.length, 0), ascii: ASCII.test(marked)}
+  const template = {text, parts, bytes: parts.reduce((sum, part) => sum + part.length, 0)}
   return fill(template, profiles.item(0)) === serialised(profiles.finding(0)) ? template : undefined
 }
 
@@ -198,8 +208,6 @@ interface Template {
   parts: [Buffer, Buffer, Buffer, Buffer]
   /** The parts' bytes together. */
   bytes: number
-  /** No character past 0x7f in any part (the file's name may have one): each part's bytes are its characters. */
-  ascii: boolean
 }
 
 /** Printable ASCII but `"` and `\`: a JSON string's text as it is. */
