@@ -1,6 +1,6 @@
 import {randomBytes} from 'node:crypto'
 import {execFile} from 'node:child_process'
-import {mkdtempSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {promisify} from 'node:util'
@@ -204,9 +204,23 @@ describe('a Secret Service that does not answer', () => {
       console.log(JSON.stringify(errors))
       process.kill(process.pid, 'SIGKILL')
     `
+    // A bus that starts no service on demand (no service directories): once the fake leaves, D-Bus would activate
+    // the real gnome-keyring-daemon, whose --start looks for a running daemon in $XDG_RUNTIME_DIR/keyring and,
+    // finding the one every other test uses, initialises it with this bus's address (shown by hand; most likely how a
+    // CI run lost that shared daemon while this test ran), or else stays up holding this test's output open. Its own
+    // runtime and data directories too.
+    const isolated = mkdtempSync(join(tmpdir(), 'keyless-hung-bus-'))
+    const config = join(isolated, 'bus.conf')
+    writeFileSync(
+      config,
+      `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><type>session</type><listen>unix:tmpdir=${isolated}</listen><auth>EXTERNAL</auth>
+<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy></busconfig>\n`,
+    )
     const {stdout} = await runProcess(
       'dbus-run-session',
       [
+        `--config-file=${config}`,
         '--',
         'sh',
         '-c',
@@ -219,9 +233,8 @@ describe('a Secret Service that does not answer', () => {
         '-e',
         script,
       ],
-      {env: {...process.env, FAKE: fake}, cwd: process.cwd(), timeoutMs: 60_000},
+      {env: {...process.env, FAKE: fake, XDG_RUNTIME_DIR: isolated, XDG_DATA_HOME: isolated}, cwd: process.cwd(), timeoutMs: 60_000},
     )
-    // (Once the fake leaves, D-Bus may activate the real gnome-keyring, which prints its own lines.)
     const errors = JSON.parse(stdout.split('\n').find((line) => line.startsWith('['))!) as Array<{
       name: string
       message: string
@@ -237,6 +250,7 @@ describe('a Secret Service that does not answer', () => {
       expect(error.fix).toMatch(/unlock your keyring/)
     }
     expect(errors[1]).toEqual(errors[0])
+    rmSync(isolated, {recursive: true, force: true})
   })
 })
 
