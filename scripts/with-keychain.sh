@@ -17,6 +17,9 @@ export KEYLESS_INSIDE_KEYCHAIN=1 KEYLESS_KEYRING_HOME="$keyring_home"
 dbus-run-session --dbus-daemon="$(cd "$(dirname "$0")" && pwd)/quiet-dbus-daemon.sh" -- sh -c '
   XDG_DATA_HOME="$KEYLESS_KEYRING_HOME" XDG_RUNTIME_DIR="$KEYLESS_KEYRING_HOME"
   export XDG_DATA_HOME XDG_RUNTIME_DIR
+  # A keyring daemon this bus starts on demand (if the one below ever goes) gets the same temp directories, not the
+  # real home.
+  dbus-update-activation-environment XDG_DATA_HOME XDG_RUNTIME_DIR 2>/dev/null || true
   printf pass | gnome-keyring-daemon --unlock --components=secrets >/dev/null
   # The daemon claims org.freedesktop.secrets a moment after it returns: wait (at most 5 s) so the first
   # keychain call of the command never races it.
