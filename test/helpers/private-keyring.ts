@@ -9,6 +9,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {ROOT, runProcess} from './cli.js'
+import {quietBusConfig} from './quiet-bus.js'
 
 export interface PrivateKeyring {
   /** DBUS_SESSION_BUS_ADDRESS of the private bus. */
@@ -33,14 +34,17 @@ export function privateKeyring(): PrivateKeyring {
   const run = join(dir, 'run')
   mkdirSync(data, {mode: 0o700})
   mkdirSync(run, {mode: 0o700})
-  // --fork: dbus-daemon prints its address and pid, then runs in the background until killed (close()).
-  const [address, busPid] = execFileSync('dbus-daemon', ['--session', '--fork', '--nopidfile', '--print-address=1', '--print-pid=1'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore'],
-  })
+  const own = {XDG_DATA_HOME: data, XDG_RUNTIME_DIR: run}
+  // --fork: dbus-daemon prints its address and pid, then runs in the background until killed (close()). It starts
+  // no daemon on demand (quietBusConfig: a test of an absent keyring calls one), and has this keyring's directories.
+  const [address, busPid] = execFileSync(
+    'dbus-daemon',
+    [`--config-file=${quietBusConfig(dir)}`, '--fork', '--nopidfile', '--print-address=1', '--print-pid=1'],
+    {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: {...process.env, ...own}},
+  )
     .trim()
     .split('\n')
-  const env = {...process.env, DBUS_SESSION_BUS_ADDRESS: address!, XDG_DATA_HOME: data, XDG_RUNTIME_DIR: run}
+  const env = {...process.env, DBUS_SESSION_BUS_ADDRESS: address!, ...own}
   const dbus = (...args: string[]) =>
     spawnSync('dbus-send', ['--session', '--print-reply', ...args], {env, encoding: 'utf8', timeout: 5000}).stdout ?? ''
   const ownerPid = (): number | undefined => {

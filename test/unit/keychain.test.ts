@@ -10,6 +10,7 @@ import {KeychainTimeoutError, KeychainUnavailableError} from '../../src/keychain
 import {MAX_ENTRY_BYTES, openKeychain, splitUtf8} from '../../src/keychain/keychain.js'
 import {openStore, STORE_KINDS} from '../../src/keychain/stores.js'
 import {runProcess} from '../helpers/cli.js'
+import {quietBusConfig} from '../helpers/quiet-bus.js'
 
 const run = promisify(execFile)
 
@@ -190,13 +191,23 @@ describe('splitUtf8', () => {
 
 describe('a Secret Service that does not answer', () => {
   it('times out with the cause and the fix instead of hanging (each call)', async () => {
-    // A private bus where a fake service owns org.freedesktop.secrets and answers nothing for 4 s. The child
-    // reports its errors, then kills itself: Node cannot exit while the abandoned call holds a worker thread
+    // A private bus where a fake service owns org.freedesktop.secrets and answers nothing, until 4 s after the
+    // child's first call (the child marks it with a file: on a loaded machine its start alone may take 4 s). The
+    // child reports its errors, then kills itself: Node cannot exit while the abandoned call holds a worker thread
     // (what README: Troubleshooting says), and waiting for D-Bus to give up would only slow the suite.
-    const fake = `import dbus, time\nbus = dbus.SessionBus()\nbus.request_name('org.freedesktop.secrets')\nprint('ready', flush=True)\ntime.sleep(4)\n`
+    const fake = [
+      'import dbus, os, time',
+      'bus = dbus.SessionBus()',
+      "bus.request_name('org.freedesktop.secrets')",
+      "print('ready', flush=True)",
+      "while not os.path.exists(os.environ['CALLING']): time.sleep(0.05)",
+      'time.sleep(4)',
+    ].join('\n')
     const script = `
+      import {writeFileSync} from 'node:fs'
       import {openKeychain} from './src/keychain/keychain.ts'
       const keychain = openKeychain({service: 'keyless-test-hung', timeoutMs: 1000})
+      writeFileSync(process.env.CALLING, '')
       const errors = []
       for (const key of ['a', 'b']) {
         try { await keychain.get(key); errors.push('UNEXPECTED') } catch (e) { errors.push({name: e.name, message: e.message, fix: e.fix}) }
@@ -204,19 +215,9 @@ describe('a Secret Service that does not answer', () => {
       console.log(JSON.stringify(errors))
       process.kill(process.pid, 'SIGKILL')
     `
-    // A bus that starts no service on demand (no service directories): once the fake leaves, D-Bus would activate
-    // the real gnome-keyring-daemon, whose --start looks for a running daemon in $XDG_RUNTIME_DIR/keyring and,
-    // finding the one every other test uses, initialises it with this bus's address (shown by hand; most likely how a
-    // CI run lost that shared daemon while this test ran), or else stays up holding this test's output open. Its own
-    // runtime and data directories too.
+    // A bus that starts no daemon on demand (quietBusConfig says why), with directories of its own.
     const isolated = mkdtempSync(join(tmpdir(), 'keyless-hung-bus-'))
-    const config = join(isolated, 'bus.conf')
-    writeFileSync(
-      config,
-      `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN" "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig><type>session</type><listen>unix:tmpdir=${isolated}</listen><auth>EXTERNAL</auth>
-<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/></policy></busconfig>\n`,
-    )
+    const config = quietBusConfig(isolated)
     const {stdout} = await runProcess(
       'dbus-run-session',
       [
@@ -233,7 +234,11 @@ describe('a Secret Service that does not answer', () => {
         '-e',
         script,
       ],
-      {env: {...process.env, FAKE: fake, XDG_RUNTIME_DIR: isolated, XDG_DATA_HOME: isolated}, cwd: process.cwd(), timeoutMs: 60_000},
+      {
+        env: {...process.env, FAKE: fake, CALLING: join(isolated, 'calling'), XDG_RUNTIME_DIR: isolated, XDG_DATA_HOME: isolated},
+        cwd: process.cwd(),
+        timeoutMs: 60_000,
+      },
     )
     const errors = JSON.parse(stdout.split('\n').find((line) => line.startsWith('['))!) as Array<{
       name: string
