@@ -4,7 +4,7 @@ import {homeDir, homeMismatch} from '../aws-config/paths.js'
 import {ciDrafts} from '../ci/audit-drafts.js'
 import {scanDirectory} from './scan.js'
 import {compareFindings, KEY_KINDS, rateFinding} from './severity.js'
-import {lazyReport, mergeFindings} from './keyless-profiles.js'
+import {lazyReport, mergePlan} from './keyless-profiles.js'
 import {awsFileSources, cacheDrafts, environmentDrafts} from './sources.js'
 import {awsDirectoryDrafts, toolAndShellDrafts} from './stores.js'
 import {SCAN_LIMITS} from './walk.js'
@@ -93,13 +93,13 @@ export async function takeInventory(options: InventoryOptions): Promise<Inventor
   })
   entries.sort((a, b) => compareFindings(a.finding, b.finding))
   // The keyless profiles among them, in the order one sort of every draft gave (their drafts follow the environment's).
-  // Merged only when read: the human report does not (lazyReport).
-  const merge = () => mergeFindings(entries, (e) => seq.get(e)!, profiles, environment.length)
+  // Planned only when read: the human report does not (lazyReport).
+  const plan = () => mergePlan(entries, (e) => seq.get(e)!, profiles, environment.length)
   return {
     entries,
     report: lazyReport(
       entries.map((e) => e.finding),
-      merge,
+      plan,
       profiles,
     ),
     identities,

@@ -2,8 +2,9 @@ import type {Writable} from 'node:stream'
 
 import {terminalSafeJson} from '../errors.js'
 import {Chunk, latin1Write, writeChunks} from './json-out.js'
-import {type KeylessProfiles, ProfileFinding} from './keyless-profiles.js'
-import type {Finding} from './types.js'
+import {type KeylessProfiles, ProfileFinding, reportParts} from './keyless-profiles.js'
+import {RECORD} from './profile-scan.js'
+import type {AuditReport, Finding} from './types.js'
 
 const OPEN = '{\n  "findings": ['
 const CLOSE = '\n  ]\n}'
@@ -42,6 +43,12 @@ const OPEN_LINE = Buffer.from(`${OPEN}\n`)
 const COMMA = Buffer.from(',\n')
 
 /**
+ * The findings in runs: findings to write as the serialiser does, and one file's keyless profiles `[from, to)`, to
+ * fill in from its template.
+ */
+type Run = {findings: Finding[]} | {profiles: KeylessProfiles; from: number; to: number}
+
+/**
  * The document's bytes into `chunk`, yielding each time it is full (the caller empties it). `{\n  "findings": [\n` +
  * the findings, one per element, joined by `,\n` + `\n  ]` + what follows the findings array (the summary, what
  * --fix did) + `\n}\n`: each finding the serialiser's text of it at that indentation, a keyless profile's filled in
@@ -49,106 +56,155 @@ const COMMA = Buffer.from(',\n')
  * text of it, whole.
  */
 function* fillReport(value: unknown, chunk: Chunk): Generator<void> {
-  const findings = (value as {findings?: unknown} | null)?.findings
-  const shell = Array.isArray(findings) && findings.length > 0 ? terminalSafeJson({...(value as object), findings: []}) : ''
+  const runs = runsOf(value)
   // The document without its findings: what follows the findings array.
+  const shell = runs ? terminalSafeJson(withoutFindings(value as object)) : ''
   const empty = `${OPEN}]`
-  if (!Array.isArray(findings) || !shell.startsWith(empty)) {
+  if (!runs || !shell.startsWith(empty)) {
     yield* put(chunk, terminalSafeJson(value) + '\n')
     return
   }
   const templates = new Map<KeylessProfiles, Template | undefined>()
   chunk.set(OPEN_LINE)
-  for (let n = 0; n < findings.length;) {
-    const item = findings[n] as unknown
-    if (!(item instanceof ProfileFinding)) {
-      // The other findings up to the next keyless profile: the serialiser's text of them, as they are.
-      let end = n + 1
-      while (end < findings.length && !(findings[end] instanceof ProfileFinding)) end++
-      const text = terminalSafeJson({findings: findings.slice(n, end)})
-      yield* put(chunk, (n > 0 ? ',\n' : '') + text.slice(OPEN.length + 1, text.length - CLOSE.length))
-      n = end
+  let first = true
+  for (const run of runs) {
+    if ('findings' in run) {
+      const text = terminalSafeJson({findings: run.findings})
+      yield* put(chunk, (first ? '' : ',\n') + text.slice(OPEN.length + 1, text.length - CLOSE.length))
+      first = false
       continue
     }
-    if (!templates.has(item.profiles)) templates.set(item.profiles, profileTemplate(item.profiles))
-    const template = templates.get(item.profiles)
-    const end = template ? fillProfiles(findings, n, item.profiles, template, chunk) : n
-    if (end > n) {
-      n = end
-      continue
+    const {profiles} = run
+    if (!templates.has(profiles)) templates.set(profiles, profileTemplate(profiles))
+    const template = templates.get(profiles)
+    for (let j = run.from; j < run.to;) {
+      const end = template ? fillProfiles(profiles, j, run.to, template, chunk, first) : j
+      if (end > j) {
+        j = end
+        first = false
+        continue
+      }
+      // Not one more fits; or this file's profiles have no template; or a name is longer than a chunk holds.
+      if (template && chunk.length > 0) {
+        yield
+        continue
+      }
+      yield* put(chunk, (first ? '' : ',\n') + fill(template, profiles, j))
+      j++
+      first = false
     }
-    // Not one more fits; or this file's profiles have no template; or a name is longer than a chunk holds.
-    if (template && chunk.length > 0) {
-      yield
-      continue
-    }
-    yield* put(chunk, (n > 0 ? ',\n' : '') + fill(template, item))
-    n++
   }
   yield* put(chunk, `\n  ]${shell.slice(empty.length)}\n`)
 }
 
 /**
- * The keyless profiles of one file from `findings[from]` on into the chunk, while they fit: the template's parts
- * with the line and the name (twice) between them. Returns the index of the first finding it did not write. Not
- * part of fillReport: V8 optimises a loop while it runs, not one in a generator.
- *
- * Where audit's scan read the file (its names plain ASCII, found in its text: KeylessProfiles.names), the loop calls
- * no function of ours, only the buffer's own copies: each function of ours it called per profile (the name, the
- * line, each write) ran 3,000 times, and V8 compiled each of them on another thread, which with 3,000 profiles cost
- * more than the writing did. Nor does it make a string of each finding (a rope of its pieces, copied flat to be
- * written): 1.6 MB of strings is fresh memory, which a new process pays for page by page (issue 22).
+ * The findings of a value with a non-empty findings array, in runs; undefined for any other value. Of an audit report
+ * from its parts (reportParts): where its keyless profiles go among the other findings (mergePlan), with no object
+ * made per keyless profile; of any other, its findings as they are, consecutive keyless profiles of one file one run.
  */
-function fillProfiles(findings: unknown[], from: number, profiles: KeylessProfiles, template: Template, chunk: Chunk): number {
+function runsOf(value: unknown): Run[] | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  const parts = reportParts(value as AuditReport)
+  if (parts) {
+    const {others, profiles} = parts
+    const plan = parts.plan()
+    const runs: Run[] = []
+    let from = 0
+    let taken = 0
+    for (let i = 0; i <= others.length; i++) {
+      const to = i < others.length ? (plan[i] as number) : profiles.count
+      if (to === from) continue
+      if (i > taken) runs.push({findings: others.slice(taken, i)})
+      runs.push({profiles, from, to})
+      from = to
+      taken = i
+    }
+    if (others.length > taken) runs.push({findings: others.slice(taken)})
+    return runs
+  }
+  const {findings} = value as {findings?: unknown}
+  if (!Array.isArray(findings) || findings.length === 0) return undefined
+  const runs: Run[] = []
+  for (const item of findings as Finding[]) {
+    const last = runs.at(-1)
+    if (item instanceof ProfileFinding) {
+      if (last && 'profiles' in last && last.profiles === item.profiles && last.to === item.index) last.to++
+      else runs.push({profiles: item.profiles, from: item.index, to: item.index + 1})
+    } else if (last && 'findings' in last) last.findings.push(item)
+    else runs.push({findings: [item]})
+  }
+  return runs
+}
+
+/** The value with an empty findings array in its place, its other fields read (an audit report's findings are not). */
+function withoutFindings(value: object): object {
+  return Object.fromEntries(Object.keys(value).map((key) => [key, key === 'findings' ? [] : (value as Record<string, unknown>)[key]]))
+}
+
+/**
+ * One file's keyless profiles `[from, to)` into the chunk, while they fit (each after `,\n` but the document's first):
+ * the template's parts with the line and the name (twice) between them. Returns the first profile it did not write.
+ * Not part of fillReport: V8 optimises a loop while it runs, not one in a generator.
+ *
+ * Where audit's scan read the file (its names plain ASCII, found in its text: KeylessProfiles.names), each profile is
+ * a few copies, the buffer's own, and no call of ours: each function of ours it called per profile ran 3,000 times,
+ * and V8 compiled each of them on another thread, which with 3,000 profiles cost more than the writing did. Nor does
+ * it make a string of each finding (a rope of its pieces, copied flat to be written): 1.6 MB of strings is fresh
+ * memory, which a new process pays for page by page (issue 22).
+ */
+function fillProfiles(profiles: KeylessProfiles, from: number, to: number, template: Template, chunk: Chunk, first: boolean): number {
   const names = profiles.names()
-  if (!names) return fillEach(findings, from, profiles, template, chunk)
-  const {text, spans} = names
-  const [head, afterLine, afterName, tail] = template.parts
-  // At most: the separator, the template's bytes and ten digits; then the name twice, one byte a character.
-  const fixed = 2 + template.bytes + 10
+  if (!names) return fillEach(profiles, from, to, template, chunk, first)
+  const {text, sections, table} = names
+  const {size, line, name, nameEnd} = RECORD
+  // Indexed, not destructured: an array pattern is the iterator protocol, which V8 compiles with the loop.
+  const {parts, lead} = template
+  const head = parts[0]
+  const afterLine = parts[1]
+  const afterName = parts[2]
+  const tail = parts[3]
+  const write = latin1Write
   const {buffer} = chunk
+  // At most: the separator, the template's bytes and ten digits; then the name twice, one byte a character.
+  const room = buffer.length - 2 - template.bytes - 10
   let at = chunk.length
-  let n = from
-  for (; n < findings.length; n++) {
-    const item = findings[n]
-    if (!(item instanceof ProfileFinding) || item.profiles !== profiles) break
-    const k = 3 * item.index
-    const name = text.slice(spans[k + 1], spans[k + 2])
-    if (buffer.length - at < fixed + 2 * name.length) break
-    if (n > 0) at += latin1Write.call(buffer, ',\n', at)
-    buffer.set(head, at)
-    at += latin1Write.call(buffer, String(spans[k]), at + head.length) + head.length
+  let before = first ? head : lead
+  let j = from
+  for (; j < to; j++) {
+    const s = (sections[j] as number) * size
+    const nameAt = table[s + name] as number
+    const length = (table[s + nameEnd] as number) - nameAt
+    if (at + 2 * length > room) break
+    buffer.set(before, at)
+    at += before.length
+    before = lead
+    at += write.call(buffer, String((table[s + line] as number) + 1), at)
     buffer.set(afterLine, at)
     at += afterLine.length
-    const nameAt = at
-    at += latin1Write.call(buffer, name, at)
-    buffer.set(afterName, at)
-    at += afterName.length
-    buffer.copyWithin(at, nameAt, nameAt + name.length)
-    at += name.length
+    write.call(buffer, text.slice(nameAt, nameAt + length), at)
+    buffer.set(afterName, at + length)
+    buffer.copyWithin(at + length + afterName.length, at, at + length)
+    at += 2 * length + afterName.length
     buffer.set(tail, at)
     at += tail.length
   }
   chunk.length = at
-  return n
+  return j
 }
 
 /** fillProfiles for profiles the parser read: each name read and escaped as JSON needs. */
-function fillEach(findings: unknown[], from: number, profiles: KeylessProfiles, template: Template, chunk: Chunk): number {
+function fillEach(profiles: KeylessProfiles, from: number, to: number, template: Template, chunk: Chunk, first: boolean): number {
   const [head, afterLine, afterName, tail] = template.parts
   // At most: the separator, the template's bytes and ten digits; then the name twice, at 3 bytes a UTF-16 unit.
   const fixed = 2 + template.bytes + 10
-  let n = from
-  for (; n < findings.length; n++) {
-    const item = findings[n]
-    if (!(item instanceof ProfileFinding) || item.profiles !== profiles) break
-    const name = profiles.profile(item.index)
+  let j = from
+  for (; j < to; j++) {
+    const name = profiles.profile(j)
     const plain = PLAIN.test(name)
     const escaped = plain ? name : terminalSafeJson(name).slice(1, -1)
     if (chunk.room < fixed + 6 * escaped.length) break
-    if (n > 0) chunk.set(COMMA)
-    chunk.set(head)
-    chunk.ascii(String(profiles.line(item.index)))
+    chunk.set(j > from || !first ? template.lead : head)
+    chunk.ascii(String(profiles.line(j)))
     chunk.set(afterLine)
     if (plain) chunk.ascii(escaped)
     else chunk.text(escaped)
@@ -157,7 +213,7 @@ function fillEach(findings: unknown[], from: number, profiles: KeylessProfiles, 
     else chunk.text(escaped)
     chunk.set(tail)
   }
-  return n
+  return j
 }
 
 /** Any text into the chunk, yielding each time it is full. */
@@ -197,8 +253,8 @@ function profileTemplate(profiles: KeylessProfiles): Template | undefined {
   if (more.length > 0 || tail === undefined || !marked.startsWith(`${head}${LINE_MARK}${afterLine}\\u0000`)) return undefined
   const text = [head, afterLine, afterName, tail] as [string, string, string, string]
   const parts = text.map((part) => Buffer.from(part)) as Template['parts']
-  const template = {text, parts, bytes: parts.reduce((sum, part) => sum + part.length, 0)}
-  return fill(template, profiles.item(0)) === serialised(profiles.finding(0)) ? template : undefined
+  const template = {text, parts, lead: Buffer.concat([COMMA, parts[0]]), bytes: parts.reduce((sum, part) => sum + part.length, 0)}
+  return fill(template, profiles, 0) === serialised(profiles.finding(0)) ? template : undefined
 }
 
 /** A keyless profile's finding's text, cut at its line and its name (twice): head, afterLine, afterName, tail. */
@@ -206,6 +262,8 @@ interface Template {
   text: [string, string, string, string]
   /** The same, as UTF-8 bytes. */
   parts: [Buffer, Buffer, Buffer, Buffer]
+  /** `,\n` and head: what comes before each profile's finding but the document's first. */
+  lead: Buffer
   /** The parts' bytes together. */
   bytes: number
 }
@@ -214,12 +272,12 @@ interface Template {
 const PLAIN = /^[ !#-[\]-~]*$/
 
 /** The keyless profile's finding's text: the template filled in (what fillReport writes into its chunk). */
-function fill(template: Template | undefined, item: ProfileFinding): string {
-  if (!template) return serialised(item.toJSON())
-  const name = item.profiles.profile(item.index)
+function fill(template: Template | undefined, profiles: KeylessProfiles, j: number): string {
+  if (!template) return serialised(profiles.finding(j))
+  const name = profiles.profile(j)
   const escaped = PLAIN.test(name) ? name : terminalSafeJson(name).slice(1, -1)
   const [head, afterLine, afterName, tail] = template.text
-  return head + String(item.profiles.line(item.index)) + afterLine + escaped + afterName + escaped + tail
+  return head + String(profiles.line(j)) + afterLine + escaped + afterName + escaped + tail
 }
 
 /** One finding's text in the findings array. */

@@ -17,7 +17,6 @@ export class KeylessProfiles {
   #before: Int32Array<ArrayBuffer>
   /** What every keyless profile's finding shares: all but where it is and its title (severity.ts's rule). */
   #shape: Finding | undefined
-  #names: {text: string; spans: Int32Array} | undefined
 
   constructor(
     readonly records: ProfileRecords,
@@ -55,13 +54,13 @@ export class KeylessProfiles {
   }
 
   /**
-   * Every profile's header line and name as places in the file's text (ProfileScan.nameSpans: plain ASCII names), made
-   * once; undefined where the parser read the file, whose names may be anything.
+   * Where the file's text holds each profile's header line and name (`table`, laid out as RECORD says, the record of
+   * profile `j` at `sections[j] * RECORD.size`): names a scan took, plain ASCII. Undefined where the parser read the
+   * file, whose names may be anything.
    */
-  names(): {text: string; spans: Int32Array} | undefined {
+  names(): {text: string; sections: Int32Array; table: Int32Array} | undefined {
     if (!(this.records instanceof ProfileScan)) return undefined
-    this.#names ??= {text: this.records.text, spans: this.records.nameSpans(this.#sections, this.count)}
-    return this.#names
+    return {text: this.records.text, sections: this.#sections, table: this.records.sections}
   }
 
   draft(j: number): Draft {
@@ -167,32 +166,52 @@ export class ProfileFinding implements Finding {
 export const plainFinding = (f: Finding): Finding => (f instanceof ProfileFinding ? f.toJSON() : f)
 
 /**
- * The findings in order: `entries` (sorted by compareFindings, in the order of their drafts where it says two are
- * equal) and the keyless profiles (already in order: one file, line after line), merged into what one stable sort of
- * all the drafts gave. A keyless profile and a finding compareFindings calls equal keep the order of their drafts:
- * `seq(entry)` is its draft's index, and keyless profile `j`'s draft came after the first `base + before(j)`.
+ * Where the keyless profiles go among `entries` (sorted by compareFindings, in the order of their drafts where it says
+ * two are equal): `plan[i]` keyless profiles come before `entries[i]`, the rest after the last entry. That is what one
+ * stable sort of all the drafts gave: a keyless profile and a finding compareFindings calls equal keep the order of
+ * their drafts (`seq(entry)` is its draft's index, and keyless profile `j`'s draft came after the first
+ * `base + before(j)`). The profiles are in order already (one file, line after line), so each entry's place among
+ * them is found by bisection: a few dozen comparisons, not one per profile.
  */
-export function mergeFindings<E extends {finding: Finding}>(
+export function mergePlan<E extends {finding: Finding}>(
   entries: E[],
   seq: (entry: E) => number,
   profiles: KeylessProfiles | undefined,
   base: number,
-): Finding[] {
-  if (!profiles || profiles.count === 0) return entries.map((e) => e.finding)
-  const out = new Array<Finding>(entries.length + profiles.count)
+): Int32Array {
+  const plan = new Int32Array(entries.length)
+  if (!profiles || profiles.count === 0) return plan
   // The keyless profile's place as compareFindings reads it, one object reused.
   const probe = {severity: profiles.shape.severity, location: {file: profiles.file, line: 0, variable: null}} as Finding
-  let i = 0
+  // Whether keyless profile `j` comes before `entry`: false from some j on, true before it (both lists are in order).
+  const before = (entry: E, j: number) => {
+    probe.location.line = profiles.line(j)
+    return (compareFindings(entry.finding, probe) || (seq(entry) < base + profiles.before(j) ? -1 : 1)) > 0
+  }
+  let low = 0
+  for (const [i, entry] of entries.entries()) {
+    let high = profiles.count
+    while (low < high) {
+      const mid = (low + high) >>> 1
+      if (before(entry, mid)) low = mid + 1
+      else high = mid
+    }
+    plan[i] = low
+  }
+  return plan
+}
+
+/** The findings in order: `entries` and the keyless profiles, merged as `plan` (mergePlan) says. */
+export function mergeFindings(others: Finding[], plan: Int32Array, profiles: KeylessProfiles | undefined): Finding[] {
+  const count = profiles?.count ?? 0
+  const out = new Array<Finding>(others.length + count)
   let j = 0
   let n = 0
-  while (i < entries.length && j < profiles.count) {
-    const entry = entries[i]!
-    probe.location.line = profiles.line(j)
-    const order = compareFindings(entry.finding, probe) || (seq(entry) < base + profiles.before(j) ? -1 : 1)
-    out[n++] = order < 0 ? entries[i++]!.finding : profiles.item(j++)
+  for (const [i, finding] of others.entries()) {
+    for (; j < (plan[i] as number); j++) out[n++] = profiles!.item(j)
+    out[n++] = finding
   }
-  while (i < entries.length) out[n++] = entries[i++]!.finding
-  while (j < profiles.count) out[n++] = profiles.item(j++)
+  for (; j < count; j++) out[n++] = profiles!.item(j)
   return out
 }
 
@@ -203,31 +222,39 @@ export interface ReportParts {
   /** The findings but the keyless profiles, in order. */
   others: Finding[]
   profiles: KeylessProfiles
+  /** Where the profiles go among the others (mergePlan). */
+  plan: () => Int32Array
 }
 
 /**
- * The report of `others` (in order) and the keyless profiles, whose `findings` (all of them, merged by `merge`) are
- * made when first read: by --json, a spread, --fix. The human report prints 3,000 keyless profiles as one line and
- * reads them from `profiles` (reportParts): without 3,000 finding objects and 4 x 3,000 reads of their severity, a
- * fresh process has that much less to run and to keep alive (issue 22). The summary counts the same findings.
+ * The report of `others` (in order) and the keyless profiles, whose `findings` (all of them, merged as `plan` says)
+ * are made when first read: by a spread, --fix. The human report prints 3,000 keyless profiles as one line and --json
+ * writes them from a template; both read them from `profiles` (reportParts): without 3,000 finding objects and 4 x
+ * 3,000 reads of their severity, a fresh process has that much less to run and to keep alive (issue 22). The summary
+ * counts the same findings.
  */
-export function lazyReport(others: Finding[], merge: () => Finding[], profiles: KeylessProfiles | undefined): AuditReport {
+export function lazyReport(others: Finding[], plan: () => Int32Array, profiles: KeylessProfiles | undefined): AuditReport {
   const summary = {critical: 0, high: 0, medium: 0, info: 0}
   for (const f of others) summary[f.severity]++
   if (profiles && profiles.count > 0) summary[profiles.shape.severity] += profiles.count
   let findings: Finding[] | undefined
+  let made: Int32Array | undefined
+  const planned = () => (made ??= plan())
   const report = {} as AuditReport
   // Defined first: the JSON reads `findings` before `summary`, as it always did.
   Object.defineProperty(report, 'findings', {
     enumerable: true,
     configurable: true,
-    get: () => (findings ??= merge()),
+    get: () => (findings ??= mergeFindings(others, planned(), profiles)),
     set: (value: Finding[]) => {
       findings = value
+      // Findings set are the report's: its parts no longer are.
+      delete (report as {[PARTS]?: ReportParts})[PARTS]
     },
   })
   report.summary = summary
-  if (profiles && profiles.count > 0) Object.defineProperty(report, PARTS, {value: {others, profiles} satisfies ReportParts})
+  if (profiles && profiles.count > 0)
+    Object.defineProperty(report, PARTS, {value: {others, profiles, plan: planned} satisfies ReportParts, configurable: true})
   return report
 }
 

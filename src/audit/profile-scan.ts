@@ -61,6 +61,14 @@ const S_KEY_FROM = 5
 const S_KEY_TO = 6
 const S_SIZE = 7
 
+/**
+ * Where a section's record (`RECORD.size` numbers of ProfileScan.sections, from `index * RECORD.size`) holds its
+ * header's line (0-based) and its name's start and end in the text: for a writer that copies 3,000 names out of the
+ * text without a call of ours for each (json.ts). Every name this scan takes is printable ASCII but `"`, `'`, `\`,
+ * `]` and a blank (HEADER, SYNCED): in JSON, the string's text as it is.
+ */
+export const RECORD = {size: S_SIZE, line: S_START, name: S_NAME, nameEnd: S_HEADER_END} as const
+
 /** A key record: its line, its name's offsets, its value's offsets. */
 const K_LINE = 0
 const K_NAME = 1
@@ -290,23 +298,6 @@ export class ProfileScan implements ProfileRecords {
 
   sectionStart(index: number): number {
     return this.sections[index * S_SIZE + S_START] as number
-  }
-
-  /**
-   * Sections `sections[0..count)`: each one's header line (1-based) and where its name starts and ends in the text,
-   * three numbers a section; for a writer that copies 3,000 names out of the text without a call for each (json.ts).
-   * Every name this scan takes is printable ASCII but `"`, `'`, `\`, `]` and a blank (HEADER, SYNCED): in JSON, the
-   * string's text as it is.
-   */
-  nameSpans(sections: Int32Array, count: number): Int32Array {
-    const spans = new Int32Array(3 * count)
-    for (let j = 0; j < count; j++) {
-      const s = (sections[j] as number) * S_SIZE
-      spans[3 * j] = (this.sections[s + S_START] as number) + 1
-      spans[3 * j + 1] = this.sections[s + S_NAME] as number
-      spans[3 * j + 2] = this.sections[s + S_HEADER_END] as number
-    }
-    return spans
   }
 
   /** (Every name this scan takes is at least one character.) */

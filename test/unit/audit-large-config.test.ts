@@ -319,7 +319,7 @@ describe('keyless profiles kept as numbers (issue 22): the same findings, the sa
     )
   })
 
-  it('puts them where one sort of every finding did: ties with findings of the same line in the order they were found', async () => {
+  it('puts them where one sort of every finding did: ties with findings of the same line in the order they were found; --json too, from the merge plan', async () => {
     const base = mkdtempSync(join(tmpdir(), 'keyless-audit-order-'))
     try {
       const config = join(base, 'config')
@@ -334,15 +334,29 @@ describe('keyless profiles kept as numbers (issue 22): the same findings, the sa
         if (kind === 4) lines.push('sso_session = acme')
         if (kind === 5) lines.push('aws_access_key_id = ASIAEMULATORTEMP0001', 'aws_secret_access_key = s', 'aws_session_token = t')
       }
+      // The last section another kind of profile's: a finding after every keyless profile.
+      lines.push('[profile last]', 'credential_process = /usr/bin/other')
       writeFileSync(config, lines.join('\n') + '\n')
       chmodSync(config, 0o644)
       // The same file as the credentials file too: its keys are found twice, in two lists.
       for (const credentials of [join(base, 'none'), config]) {
         const env = {HOME: base, AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: credentials}
         const {report: got, entries} = await takeInventory({env, offline: true, scan: []})
+        // --json writes the report from its parts, where the merge plan puts the keyless profiles: never reading its
+        // findings, which would make an object of each.
+        const lazy = Object.getOwnPropertyDescriptor(got, 'findings')!
+        Object.defineProperty(got, 'findings', {
+          ...lazy,
+          get: () => {
+            throw new Error('the findings were read')
+          },
+        })
+        const json = Buffer.concat(reportJsonPieces(got)).toString('utf8')
+        Object.defineProperty(got, 'findings', lazy)
         const drafts = await awsFileDrafts(env)
         const expected = drafts.map((d) => rateFinding(d, d.key ? {status: 'unchecked'} : undefined)).sort(compareFindings)
         expect(got.findings.map(plainFinding)).toStrictEqual(expected)
+        expect(json).toBe(terminalSafeJson({...got, findings: expected}) + '\n')
         expect(got.findings.filter((f) => f.kind === 'keyless-profile')).toHaveLength(344)
         expect(entries.some((e) => e.finding.kind === 'keyless-profile')).toBe(false)
       }
