@@ -1,7 +1,6 @@
 import {join, sep} from 'node:path'
 
 import {homeDir, homeMismatch} from '../aws-config/paths.js'
-import {ciDrafts} from '../ci/audit-drafts.js'
 import {scanDirectory} from './scan.js'
 import {compareFindings, KEY_KINDS, rateFinding} from './severity.js'
 import {lazyReport, mergePlan} from './keyless-profiles.js'
@@ -67,11 +66,13 @@ export async function takeInventory(options: InventoryOptions): Promise<Inventor
   if (profiles && profiles.count > 0) read.add(profiles.path)
   const awsDir = join(homeDir(env), '.aws') + sep
   const covered = (path: string | undefined) => path !== undefined && (read.has(path) || path.startsWith(awsDir))
+  // The CI workflow reader (a YAML parser and glob matchers: some 90 modules) loads for --scan only.
+  const {ciDrafts} = options.scan.length > 0 ? await import('../ci/audit-drafts.js') : {ciDrafts: undefined}
   for (const dir of options.scan) {
     const found = scanDirectory(dir, env).filter((d) => !covered(d.path))
     // A key written out in a workflow is a key pair, found above; ci-static-key is the job fed keys from secrets or variables.
     const pairs = new Set(found.filter((d) => d.key).map((d) => `${d.path}:${d.location.line}`))
-    drafts.push(...found, ...(await ciDrafts(dir, env)).filter((d) => !pairs.has(`${d.path}:${d.location.line}`)))
+    drafts.push(...found, ...(await ciDrafts!(dir, env)).filter((d) => !pairs.has(`${d.path}:${d.location.line}`)))
   }
   const keys = drafts.filter((d) => d.key && d.key.secretAccessKey && IDENTIFIED.has(d.kind)).map((d) => d.key!)
   let identities = new Map<string, KeyIdentity>(options.known ?? [])

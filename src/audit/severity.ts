@@ -1,4 +1,4 @@
-import {ciStaticKeyRule} from '../ci/audit-drafts.js'
+import {ciStaticKeyRule} from '../ci/static-key-rule.js'
 import {classifyArn, maskAccessKeyId} from '../identity/classify.js'
 import type {Draft, Finding, FindingStatus, KeyIdentity, Severity} from './types.js'
 

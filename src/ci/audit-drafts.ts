@@ -1,5 +1,3 @@
-import {dirname} from 'node:path'
-
 import {displayPath} from '../aws-config/paths.js'
 import type {Draft} from '../audit/types.js'
 import {detectCiFile, type CiKeyUse} from './detect.js'
@@ -31,16 +29,4 @@ function describeUse(use: CiKeyUse): string {
   const from = use.sources[0]
   const source = from?.kind === 'literal' ? 'written in the file' : `from ${from?.kind === 'secret' ? 'secret' : 'variable'} ${from?.name}`
   return `${use.platform === 'github' ? 'GitHub Actions' : 'GitLab CI'} ${job} gets a long-term key ${source}`
-}
-
-/** The title and fix of a `ci-static-key` finding: high, fixed by moving the job to OIDC. */
-export function ciStaticKeyRule(draft: Draft): {severity: 'high'; title: string; fix: string} {
-  const path = draft.path ?? ''
-  const github = !path.endsWith('.gitlab-ci.yml')
-  // The checkout holding .github/workflows/x.yml, for the command line.
-  const repo = github ? dirname(dirname(dirname(path))) : dirname(path)
-  const fix = github
-    ? `move it to OIDC: run keyless ci oidc ${repo} (permissions: id-token: write and role-to-assume instead of the key), then delete the secrets and deactivate the key`
-    : 'move it to OIDC: an id_tokens: token with aud sts.amazonaws.com and aws sts assume-role-with-web-identity, then delete the variables and deactivate the key'
-  return {severity: 'high', title: draft.detail ?? 'a CI job gets a long-term key', fix}
 }

@@ -8,8 +8,8 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {trustPolicy} from '../../src/ci/trust-policy.js'
 import {iamCalls} from '../emulator/iam.js'
-import {ROOT, runKeyless, runProcess, type RunResult} from '../helpers/cli.js'
-import {configText} from '../helpers/credential-process.js'
+import {KEYLESS_BIN, ROOT, runKeyless, runProcess, type RunResult} from '../helpers/cli.js'
+import {configText, moduleTraceFiles, TRACE_HOOK, traceRegister} from '../helpers/credential-process.js'
 import {startEmulator, type EmulatorHandle} from '../helpers/emulator.js'
 import {writeFile} from '../helpers/files.js'
 import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
@@ -427,5 +427,28 @@ describe('keyless audit --scan: ci-static-key', () => {
     expect(findings[0].fix).toBe(
       `move it to OIDC: run keyless ci oidc ${dir} (permissions: id-token: write and role-to-assume instead of the key), then delete the secrets and deactivate the key`,
     )
+  })
+
+  it('loads the CI reader (a YAML parser) for --scan only: every other audit rates findings without it', async () => {
+    const dir = checkout(['several-jobs.yml'], {})
+    const files = moduleTraceFiles(dir)
+    writeFileSync(files.hook, TRACE_HOOK)
+    writeFileSync(files.register, traceRegister(files.hook))
+    const traced = async (argv: string[], trace: string) => {
+      const r = await runProcess(process.execPath, ['--require', files.register, KEYLESS_BIN, 'audit', '--offline', '--json', ...argv], {
+        env: {...env(), AWS_CONFIG_FILE: join(dir, 'none'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'), KEYLESS_MODULE_TRACE: trace},
+        timeoutMs: 90_000,
+      })
+      return {r, modules: readFileSync(trace, 'utf8').split('\n').filter(Boolean)}
+    }
+    const reader = (u: string) => u.includes('/node_modules/yaml/') || u.includes('/dist/ci/detect.js')
+    const plain = await traced([], join(dir, 'trace-plain.txt'))
+    expect(plain.r.code).toBe(0)
+    expect(plain.modules.some((u) => u.includes('/dist/audit/severity.js'))).toBe(true)
+    expect(plain.modules.filter(reader)).toEqual([])
+    const scan = await traced(['--scan', dir], join(dir, 'trace-scan.txt'))
+    expect(scan.r.code).toBe(3)
+    expect(JSON.parse(scan.r.stdout).findings.some((f: {kind: string}) => f.kind === 'ci-static-key')).toBe(true)
+    expect(scan.modules.some((u) => u.includes('/node_modules/yaml/'))).toBe(true)
   })
 })
