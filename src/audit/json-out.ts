@@ -35,7 +35,7 @@ export class Chunk {
 }
 
 /** A Buffer method writing text at an offset, returning the bytes written. */
-export type Writer = (this: Buffer, text: string, offset: number) => number
+type Writer = (this: Buffer, text: string, offset: number) => number
 
 /**
  * Buffer's own writers, under the argument checks `buffer.write(text, offset, encoding)` makes on every call: 6,000
