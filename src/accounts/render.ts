@@ -1,4 +1,6 @@
-import Table from 'cli-table3'
+import {createRequire} from 'node:module'
+
+import type Table from 'cli-table3'
 
 import {printable} from '../errors.js'
 import {colourOn} from '../ui/terminal.js'
@@ -17,7 +19,9 @@ export function accountsTable(
   const rows = accounts.map((a) => [printable(a.accountName), a.accountId, printable(a.emailAddress), a.roles.map(printable).join(', ')])
   const head = ['Account name', 'Account ID', 'Email', 'Roles']
   const widths = fitColumns([head, ...rows], terminalWidth(stream, env))
-  const table = new Table({
+  // Loaded here, for the terminal's table only: a pipe and --json print rows or JSON and never draw one.
+  const CliTable = createRequire(import.meta.url)('cli-table3') as typeof Table
+  const table = new CliTable({
     head,
     style: {head: colour ? ['bold'] : [], border: colour ? ['grey'] : [], compact: true},
     ...(widths ? {colWidths: widths, wordWrap: true, wrapOnWordBoundary: true} : {}),

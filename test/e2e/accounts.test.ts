@@ -1,9 +1,11 @@
-import {readFileSync, statSync} from 'node:fs'
+import {readFileSync, statSync, writeFileSync} from 'node:fs'
+import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {accountsCachePath} from '../../src/accounts/cache.js'
 import {generateAccounts, type FixtureAccount} from '../emulator/fixture.js'
-import {KEYLESS_BIN, runKeyless} from '../helpers/cli.js'
+import {KEYLESS_BIN, runKeyless, runProcess} from '../helpers/cli.js'
+import {moduleTraceFiles, TRACE_HOOK, traceRegister} from '../helpers/credential-process.js'
 import {startEmulator, type EmulatorHandle, type Stats} from '../helpers/emulator.js'
 import {allFiles, findLeaks} from '../helpers/files.js'
 import {runInTerminal} from '../helpers/pty.js'
@@ -64,6 +66,26 @@ describe('keyless accounts (default fixture)', () => {
       ].join('\n'),
     )
     expect(run.stderr).toMatch(/^3 accounts, 5 roles; cached less than a minute ago \(run with --refresh to fetch again\)\n$/)
+  })
+
+  it('loads the table library for a terminal only: rows on a pipe and --json do without it', async () => {
+    const dir = signedIn.sandbox.home
+    const files = moduleTraceFiles(dir)
+    writeFileSync(files.hook, TRACE_HOOK)
+    writeFileSync(files.register, traceRegister(files.hook))
+    for (const [argv, trace] of [
+      [['accounts'], 'trace-rows.txt'],
+      [['accounts', '--json'], 'trace-json.txt'],
+    ] as const) {
+      const run = await runProcess(process.execPath, ['--require', files.register, KEYLESS_BIN, ...argv], {
+        env: {...signedIn.env, KEYLESS_MODULE_TRACE: join(dir, trace)},
+      })
+      expect(run.code).toBe(0)
+      expect(run.stdout).toContain('333333333333')
+      const modules = readFileSync(join(dir, trace), 'utf8').split('\n').filter(Boolean)
+      expect(modules.some((u) => u.includes('/dist/accounts/render.js'))).toBe(true)
+      expect(modules.filter((u) => u.includes('/node_modules/cli-table3/'))).toEqual([])
+    }
   })
 
   it('on a terminal: the table', async () => {
