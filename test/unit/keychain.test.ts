@@ -191,23 +191,28 @@ describe('splitUtf8', () => {
 
 describe('a Secret Service that does not answer', () => {
   it('times out with the cause and the fix instead of hanging (each call)', async () => {
-    // A private bus where a fake service owns org.freedesktop.secrets and answers nothing, until 4 s after the
-    // child's first call (the child marks it with a file: on a loaded machine its start alone may take 4 s). The
-    // child reports its errors, then kills itself: Node cannot exit while the abandoned call holds a worker thread
-    // (what README: Troubleshooting says), and waiting for D-Bus to give up would only slow the suite.
+    // A private bus where a fake service owns org.freedesktop.secrets and answers nothing, until 10 s after the
+    // child's first call reaches it (a monitor of the bus, dbus-monitor, tells it when): long after the child has given
+    // up at its busy bound (3 s), however slowly it started. (It used to leave 4 s after the child marked a file, which
+    // raced the call's own failure on a loaded machine: in one CI run the call failed first, "not provided by any
+    // .service files".) The child reports its errors, then kills itself: Node cannot exit while the abandoned call
+    // holds a worker thread (what README: Troubleshooting says), and waiting for D-Bus to give up would only slow the
+    // suite.
     const fake = [
-      'import dbus, os, time',
+      'import dbus, subprocess, time',
       'bus = dbus.SessionBus()',
       "bus.request_name('org.freedesktop.secrets')",
+      "monitor = subprocess.Popen(['dbus-monitor', '--session', \"type='method_call',destination='org.freedesktop.secrets'\"], stdout=subprocess.PIPE, text=True)",
+      // Ready once the monitor has given up its own name (what dbus-monitor does as it becomes a monitor).
+      "next(line for line in monitor.stdout if 'member=NameLost' in line)",
       "print('ready', flush=True)",
-      "while not os.path.exists(os.environ['CALLING']): time.sleep(0.05)",
-      'time.sleep(4)',
+      "next(line for line in monitor.stdout if line.startswith('method call'))",
+      'time.sleep(10)',
+      'monitor.kill()',
     ].join('\n')
     const script = `
-      import {writeFileSync} from 'node:fs'
       import {openKeychain} from './src/keychain/keychain.ts'
-      const keychain = openKeychain({service: 'keyless-test-hung', timeoutMs: 1000})
-      writeFileSync(process.env.CALLING, '')
+      const keychain = openKeychain({service: 'keyless-test-hung', timeoutMs: 1000, busyTimeoutMs: 3000})
       const errors = []
       for (const key of ['a', 'b']) {
         try { await keychain.get(key); errors.push('UNEXPECTED') } catch (e) { errors.push({name: e.name, message: e.message, fix: e.fix}) }
@@ -235,7 +240,7 @@ describe('a Secret Service that does not answer', () => {
         script,
       ],
       {
-        env: {...process.env, FAKE: fake, CALLING: join(isolated, 'calling'), XDG_RUNTIME_DIR: isolated, XDG_DATA_HOME: isolated},
+        env: {...process.env, FAKE: fake, XDG_RUNTIME_DIR: isolated, XDG_DATA_HOME: isolated},
         cwd: process.cwd(),
         timeoutMs: 60_000,
       },
@@ -247,8 +252,8 @@ describe('a Secret Service that does not answer', () => {
     }>
     expect(errors).toHaveLength(2)
     // A service silent to the call and to the lock probe alike may be a stopped daemon about to resume (issue 28): it
-    // is waited for until the probe fails (here: the fake leaves after 4 s), and the line names that whole wait. The
-    // second call fails at once with the same line.
+    // is waited for up to the busy bound (3 s here), and the line names that whole wait. The second call fails at
+    // once with the same line.
     for (const error of errors) {
       expect(error.name).toBe('KeychainTimeoutError')
       expect(error.message).toMatch(/^the OS keychain did not answer within \d+ s \(read\)$/)
