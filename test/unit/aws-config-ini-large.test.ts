@@ -147,6 +147,8 @@ describe('the AWS config parser on a large file', () => {
       {weight: 8, arbitrary: keyLine},
       {weight: 1, arbitrary: fc.constantFrom('[profile p]', '[profile q]', '[default]', '[sso-session s]', '[profile "p"]')},
       {weight: 1, arbitrary: fc.constantFrom('', '# c', '  nested = 1')},
+      // A section of many keys, whose names the scanner keeps in a set until the next header, whichever path takes it.
+      {weight: 1, arbitrary: fc.constant(Array.from({length: 17}, (_, k) => `many${k} = v`).join('\n'))},
     )
     const file = fc
       .tuple(fc.array(fc.tuple(line, fc.constantFrom('\n', '\n', '\n', '\r\n', '\r')), {maxLength: 25}), fc.boolean())
