@@ -57,6 +57,10 @@ const PROFILE = 1
 const SSO_SESSION = 2
 /** The hash seed of the sections known by their header (any but profiles and sso-sessions). */
 const OTHER = 7
+/** A profile's or sso-session's name that shlex leaves as it is: no blank or control character, quote, backslash or `]`. */
+const PLAIN_NAME = /[^\0- "'\\\]]+/y
+/** Math.imul, read once: the hash loops run as cold code, where `Math.imul` is two property lookups per character. */
+const imul = Math.imul
 
 /** A synced profile's key line (see scanConfig's fast path): a lower-case ASCII name, ` = `, a value that starts and
  * ends with a printable ASCII character, an LF. */
@@ -124,6 +128,10 @@ export function scanConfig(text: string, from: number, path: string, single: boo
   let nextEq = -1
   let nextColon = -1
   let nextClose = -1
+  // The current section's record in sections.records (-1 before the first header), and that array as it is since the
+  // last header (add() may replace it): read from locals, not properties, in the loop (cold code, see below).
+  let current = -1
+  let records = sections.records
   let pos = from
   let i = 0
   for (; pos < n; i++) {
@@ -139,7 +147,7 @@ export function scanConfig(text: string, from: number, path: string, single: boo
     // costs more. It records what the general path below would (test/unit/aws-config-ini-large.test.ts and the
     // botocore property test hold the two equal); anything else takes the general path.
     const c0 = text.charCodeAt(pos)
-    if (ascii && c0 >= 0x61 && c0 <= 0x7a && sections.count > 0 && !keyNames && keyCount - sectionKeyFrom < MANY_KEYS) {
+    if (ascii && c0 >= 0x61 && c0 <= 0x7a && current >= 0 && !keyNames && keyCount - sectionKeyFrom < MANY_KEYS) {
       KEY_LINE.lastIndex = pos
       if (KEY_LINE.test(text)) {
         const nl = KEY_LINE.lastIndex - 1
@@ -160,9 +168,8 @@ export function scanConfig(text: string, from: number, path: string, single: boo
         keys[r + K_VALUE_END] = nl
         keys[r + K_END] = i + 1
         keyCount++
-        const s = (sections.count - 1) * S_SIZE
-        sections.records[s + S_KEY_TO] = keyCount
-        sections.records[s + S_BODY_END] = i + 1
+        records[current + S_KEY_TO] = keyCount
+        records[current + S_BODY_END] = i + 1
         option = i
         optionIndent = 0
         optionNested = false
@@ -235,7 +242,7 @@ export function scanConfig(text: string, from: number, path: string, single: boo
       }
       lineInfo[i] = SUBKEY | (eol << 3)
       keys[(keyCount - 1) * K_SIZE + K_END] = i + 1
-      sections.records[(sections.count - 1) * S_SIZE + S_BODY_END] = i + 1
+      records[current + S_BODY_END] = i + 1
       continue
     }
     // configparser's SECTCRE, `\[(.+)\]` matched at the start of the stripped line (greedy: to the last `]`).
@@ -256,6 +263,8 @@ export function scanConfig(text: string, from: number, path: string, single: boo
       }
       const previous = sections.add(i, first + 1, first + close, keyCount)
       const index = sections.count - 1
+      current = index * S_SIZE
+      records = sections.records
       if (previous >= 0) {
         fail(
           i,
@@ -323,9 +332,8 @@ export function scanConfig(text: string, from: number, path: string, single: boo
     keys[r + K_VALUE_END] = valueStart < last ? last : valueStart
     keys[r + K_END] = i + 1
     keyCount++
-    const s = (sections.count - 1) * S_SIZE
-    sections.records[s + S_KEY_TO] = keyCount
-    sections.records[s + S_BODY_END] = i + 1
+    records[current + S_KEY_TO] = keyCount
+    records[current + S_BODY_END] = i + 1
     option = i
     optionIndent = indent
     optionNested = valueStart >= last
@@ -396,17 +404,13 @@ export class SectionTable {
     // `[profile NAME]` and `[sso-session NAME]` without cutting anything out of the text.
     const type = text.startsWith('profile ', headerStart) ? PROFILE : text.startsWith('sso-session ', headerStart) ? SSO_SESSION : 0
     if (type !== 0) {
-      // The name checked for anything shlex would change (a blank, a quote, a backslash, a `]`) and hashed in the
-      // same pass (hash() below, inline: this runs once per section, thousands of times).
+      // The name checked for anything shlex would change by one native match, then hashed (hash() below, inline: this
+      // runs once per section, thousands of times, as cold code, where each test of a character in JavaScript costs).
       const nameFrom = headerStart + (type === PROFILE ? 8 : 12)
-      let h = 0x811c9dc5 ^ type
-      let k = nameFrom
-      for (; k < headerEnd; k++) {
-        const c = text.charCodeAt(k)
-        if (c <= 0x20 || c === 0x22 || c === 0x27 || c === 0x5c || c === 0x5d) break
-        h = Math.imul(h ^ c, 0x01000193)
-      }
-      if (k === headerEnd && k > nameFrom) {
+      PLAIN_NAME.lastIndex = nameFrom
+      if (PLAIN_NAME.test(text) && PLAIN_NAME.lastIndex === headerEnd) {
+        let h = 0x811c9dc5 ^ type
+        for (let k = nameFrom; k < headerEnd; k++) h = imul(h ^ text.charCodeAt(k), 0x01000193)
         r[s + S_TYPE] = type
         r[s + S_NAME] = nameFrom
         r[s + S_NAME_END] = headerEnd
@@ -526,7 +530,7 @@ export class SectionTable {
  */
 function hash(s: string, from: number, to: number, seed: number): number {
   let h = 0x811c9dc5 ^ seed
-  for (let k = from; k < to; k++) h = Math.imul(h ^ s.charCodeAt(k), 0x01000193)
+  for (let k = from; k < to; k++) h = imul(h ^ s.charCodeAt(k), 0x01000193)
   return h
 }
 
