@@ -16,24 +16,35 @@ if [ "${KEYLESS_TEST_NODE24:-$([ $# -eq 0 ] && echo 1 || echo 0)}" = 1 ]; then
   node24=$(bash scripts/ensure-node.sh 24)
 fi
 status=0
+# Each run also writes a JSON report, from which scripts/failed-tests.mjs names the failed tests at the very end.
+reports=$(mktemp -d)
+runs=()
+report() { echo --reporter=default --reporter=json "--outputFile.json=$reports/$1.json"; }
 echo "keyless: tests on Node.js $(node --version)" >&2
-bash scripts/with-keychain.sh npx vitest run "$@" || status=$?
+runs+=(node20)
+bash scripts/with-keychain.sh npx vitest run "$@" $(report node20) || status=$?
 # The tests that load the whole machine (*.alone.test.ts, vitest.config.ts) run by themselves, after the rest.
 if [ $# -eq 0 ]; then
   echo "keyless: the tests that need the machine to themselves, on Node.js $(node --version)" >&2
-  KEYLESS_TEST_ALONE=1 bash scripts/with-keychain.sh npx vitest run || status=$?
+  runs+=(node20-alone)
+  KEYLESS_TEST_ALONE=1 bash scripts/with-keychain.sh npx vitest run $(report node20-alone) || status=$?
   # The built CLI on a real Windows node.exe under Wine (test/windows): fetches node.exe into a cache once, boots a
   # private Wine prefix, and needs no keychain (keytar's Windows binary cannot be installed here; see the README).
   echo "keyless: the Windows suite under Wine" >&2
-  KEYLESS_TEST_WINE=1 npx vitest run || status=$?
+  runs+=(wine)
+  KEYLESS_TEST_WINE=1 npx vitest run $(report wine) || status=$?
 fi
 if [ -n "$node24" ]; then
   echo "keyless: e2e, interop and reliability tests on Node.js $("$node24" --version)" >&2
   # Node 24 first on the PATH too, so a `node` any test or tool starts is the same one.
   [ $# -gt 0 ] || set -- test/e2e test/interop test/reliability
-  PATH="$(dirname "$node24"):$PATH" bash scripts/with-keychain.sh "$node24" node_modules/vitest/vitest.mjs run "$@" || status=$?
+  runs+=(node24)
+  PATH="$(dirname "$node24"):$PATH" bash scripts/with-keychain.sh "$node24" node_modules/vitest/vitest.mjs run "$@" $(report node24) || status=$?
   if [ "$*" = "test/e2e test/interop test/reliability" ]; then
-    KEYLESS_TEST_ALONE=1 PATH="$(dirname "$node24"):$PATH" bash scripts/with-keychain.sh "$node24" node_modules/vitest/vitest.mjs run || status=$?
+    runs+=(node24-alone)
+    KEYLESS_TEST_ALONE=1 PATH="$(dirname "$node24"):$PATH" bash scripts/with-keychain.sh "$node24" node_modules/vitest/vitest.mjs run $(report node24-alone) || status=$?
   fi
 fi
+[ "$status" = 0 ] || node scripts/failed-tests.mjs "$reports" "${runs[@]}"
+rm -rf "$reports"
 exit $status
