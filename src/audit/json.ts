@@ -2,7 +2,7 @@ import type {Writable} from 'node:stream'
 
 import {terminalSafeJson} from '../errors.js'
 import {Chunk, latin1Write, writeChunks} from './json-out.js'
-import {type KeylessProfiles, ProfileFinding, reportParts} from './keyless-profiles.js'
+import {type KeylessProfiles, mergeRuns, ProfileFinding, reportParts} from './keyless-profiles.js'
 import {RECORD} from './profile-scan.js'
 import type {AuditReport, Finding} from './types.js'
 
@@ -107,20 +107,9 @@ function runsOf(value: unknown): Run[] | undefined {
   const parts = reportParts(value as AuditReport)
   if (parts) {
     const {others, profiles} = parts
-    const plan = parts.plan()
-    const runs: Run[] = []
-    let from = 0
-    let taken = 0
-    for (let i = 0; i <= others.length; i++) {
-      const to = i < others.length ? (plan[i] as number) : profiles.count
-      if (to === from) continue
-      if (i > taken) runs.push({findings: others.slice(taken, i)})
-      runs.push({profiles, from, to})
-      from = to
-      taken = i
-    }
-    if (others.length > taken) runs.push({findings: others.slice(taken)})
-    return runs
+    return mergeRuns(parts.plan(), others.length, profiles.count).map((run) =>
+      run.profiles ? {profiles, from: run.from, to: run.to} : {findings: others.slice(run.from, run.to)},
+    )
   }
   const {findings} = value as {findings?: unknown}
   if (!Array.isArray(findings) || findings.length === 0) return undefined

@@ -201,17 +201,41 @@ export function mergePlan<E extends {finding: Finding}>(
   return plan
 }
 
-/** The findings in order: `entries` and the keyless profiles, merged as `plan` (mergePlan) says. */
-export function mergeFindings(others: Finding[], plan: Int32Array, profiles: KeylessProfiles | undefined): Finding[] {
-  const count = profiles?.count ?? 0
-  const out = new Array<Finding>(others.length + count)
-  let j = 0
-  let n = 0
-  for (const [i, finding] of others.entries()) {
-    for (; j < (plan[i] as number); j++) out[n++] = profiles!.item(j)
-    out[n++] = finding
+/** A stretch of the merged findings: other findings `[from, to)`, or keyless profiles `[from, to)`. */
+export interface MergeRun {
+  profiles: boolean
+  from: number
+  to: number
+}
+
+/**
+ * The merge `plan` (mergePlan) says, as stretches of one kind each, in order and none empty: what both the findings
+ * (mergeFindings) and the --json writer (json.ts, which fills a stretch of profiles from one template) walk.
+ */
+export function mergeRuns(plan: Int32Array, others: number, profiles: number): MergeRun[] {
+  const runs: MergeRun[] = []
+  const add = (isProfiles: boolean, from: number, to: number) => {
+    if (from === to) return
+    const last = runs.at(-1)
+    if (last && last.profiles === isProfiles) last.to = to
+    else runs.push({profiles: isProfiles, from, to})
   }
-  for (; j < count; j++) out[n++] = profiles!.item(j)
+  let j = 0
+  for (let i = 0; i < others; i++) {
+    add(true, j, plan[i] as number)
+    j = plan[i] as number
+    add(false, i, i + 1)
+  }
+  add(true, j, profiles)
+  return runs
+}
+
+/** The findings in order: `others` and the keyless profiles, merged as `plan` (mergePlan) says. */
+export function mergeFindings(others: Finding[], plan: Int32Array, profiles: KeylessProfiles | undefined): Finding[] {
+  const out: Finding[] = []
+  for (const {profiles: isProfiles, from, to} of mergeRuns(plan, others.length, profiles?.count ?? 0)) {
+    for (let k = from; k < to; k++) out.push(isProfiles ? profiles!.item(k) : (others[k] as Finding))
+  }
   return out
 }
 

@@ -10,7 +10,7 @@ import type {ConfigRecords} from '../../src/aws-config/ini.js'
 import {takeInventory} from '../../src/audit/inventory.js'
 import {reportJsonPieces, writeReportJson} from '../../src/audit/json.js'
 import {CHUNK_BYTES} from '../../src/audit/json-out.js'
-import {KeylessProfiles, plainFinding} from '../../src/audit/keyless-profiles.js'
+import {KeylessProfiles, mergeRuns, plainFinding} from '../../src/audit/keyless-profiles.js'
 import {renderReport} from '../../src/audit/render.js'
 import {compareFindings, rateFinding} from '../../src/audit/severity.js'
 import {scanProfiles} from '../../src/audit/profile-scan.js'
@@ -363,6 +363,34 @@ describe('keyless profiles kept as numbers (issue 22): the same findings, the sa
     } finally {
       rmSync(base, {recursive: true, force: true})
     }
+  })
+})
+
+describe('mergeRuns: the merge plan as stretches of one kind', () => {
+  it('walks every finding once, in the order the plan gives, in the fewest stretches', () => {
+    fc.assert(
+      fc.property(fc.nat(30), fc.array(fc.nat(40), {maxLength: 12}), (profiles, raw) => {
+        // A plan: for each other finding, how many profiles come before it (never fewer than for the one before).
+        const plan = Int32Array.from([...raw].sort((a, b) => a - b).map((n) => Math.min(n, profiles)))
+        const runs = mergeRuns(plan, plan.length, profiles)
+        // What the plan says, one item at a time: profiles before each finding, then the rest.
+        const expected: string[] = []
+        let j = 0
+        plan.forEach((before, i) => {
+          for (; j < before; j++) expected.push(`p${j}`)
+          expected.push(`o${i}`)
+        })
+        for (; j < profiles; j++) expected.push(`p${j}`)
+        const walked = runs.flatMap(({profiles: isProfiles, from, to}) =>
+          Array.from({length: to - from}, (_, k) => `${isProfiles ? 'p' : 'o'}${from + k}`),
+        )
+        expect(walked).toEqual(expected)
+        for (const [k, run] of runs.entries()) {
+          expect(run.to).toBeGreaterThan(run.from)
+          if (k > 0) expect(run.profiles).not.toBe(runs[k - 1]!.profiles)
+        }
+      }),
+    )
   })
 })
 
