@@ -43,16 +43,26 @@ function envFor(extra) {
   return env
 }
 
+/**
+ * spawnSync, once more when Wine's CreateProcess failed with an error libuv has no name for (`UNKNOWN`): under load
+ * Wine now and then fails to start a program that starts the next time (seen once in a CI run: node.exe at the path
+ * `profiles sync` wrote, which the same test had just started). A wrong line fails with ENOENT, or runs and fails,
+ * both kept; the retry is reported (`retried`).
+ */
+function spawnSyncUnderWine(file, args, options) {
+  const r = spawnSync(file, args, options)
+  const failed = {code: r.status, stdout: r.stdout, stderr: r.stderr, error: r.error && String(r.error)}
+  if (r.error?.code !== 'UNKNOWN') return failed
+  const again = spawnSync(file, args, options)
+  return {code: again.status, stdout: again.stdout, stderr: again.stderr, error: again.error && String(again.error), retried: failed.error}
+}
+
 async function runStep(step) {
   const options = {env: envFor(step.env), cwd: step.cwd, encoding: 'utf8', windowsHide: true, timeout: 120_000}
-  if (step.run) {
-    const r = spawnSync(step.run[0], step.run.slice(1), options)
-    return {code: r.status, stdout: r.stdout, stderr: r.stderr, error: r.error && String(r.error)}
-  }
+  if (step.run) return spawnSyncUnderWine(step.run[0], step.run.slice(1), options)
   if (step.cmd !== undefined) {
     const comspec = 'C:\\windows\\system32\\cmd.exe'
-    const r = spawnSync(comspec, ['/C', goEscapeArg(step.cmd)], {...options, windowsVerbatimArguments: true})
-    return {code: r.status, stdout: r.stdout, stderr: r.stderr, error: r.error && String(r.error)}
+    return spawnSyncUnderWine(comspec, ['/C', goEscapeArg(step.cmd)], {...options, windowsVerbatimArguments: true})
   }
   if (step.exec !== undefined) {
     return new Promise((resolve) =>

@@ -48,6 +48,8 @@ export interface StepResult {
   stdout?: string
   stderr?: string
   error?: string
+  /** Wine failed to start the program once (libuv's `UNKNOWN`) and the driver started it again: that first error. */
+  retried?: string
 }
 
 export type Step = {name: string; env?: Record<string, string | null>; cwd?: string} & ({run: string[]} | {cmd: string} | {exec: string})
@@ -108,7 +110,11 @@ export function makeWinePrefix(): WinePrefix {
       if (!existsSync(out)) {
         throw new Error(`the Windows driver wrote nothing (exit ${status}): ${readFileSync(log, 'utf8').slice(0, 2000)}`)
       }
-      return JSON.parse(readFileSync(out, 'utf8')) as Record<string, StepResult>
+      const results = JSON.parse(readFileSync(out, 'utf8')) as Record<string, StepResult>
+      for (const [name, result] of Object.entries(results)) {
+        if (result.retried) console.warn(`wine: step ${name} started a second time after: ${result.retried}`)
+      }
+      return results
     },
     close() {
       spawnSync('wineserver', ['-k'], quiet)
