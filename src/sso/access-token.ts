@@ -2,7 +2,7 @@ import type {SSOOIDCClient} from '@aws-sdk/client-sso-oidc'
 
 import {KeylessError} from '../errors.js'
 import {AWS_CALL_DEADLINE_MS, EXPIRY_WINDOW_MS, REFRESH_ANSWER_GRACE_MS} from '../timing.js'
-import {debug, registerSecret} from '../ui/debug.js'
+import {debug} from '../ui/debug.js'
 import {oidcClient, type OidcClientOptions} from './clients.js'
 import {SessionExpiredError, endpointFor, explainSdkError, networkCause} from './errors.js'
 import {hasStoredSignIn} from './signed-in.js'
@@ -97,8 +97,6 @@ export async function refreshAccessToken(session: SsoSession, token: SessionToke
         refreshToken: token.refreshToken,
       }),
     )
-    registerSecret(out.accessToken)
-    registerSecret(out.refreshToken)
     const reply = checkTokenReply(out)
     const {refreshAbandonedAt: _abandoned, ...rest} = token
     const refreshed: SessionToken = {

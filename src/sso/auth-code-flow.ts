@@ -1,19 +1,18 @@
-import {randomUUID} from 'node:crypto'
-
 import type {SSOOIDCClient} from '@aws-sdk/client-sso-oidc'
 
 import {KeylessError, printable} from '../errors.js'
-import {AUTH_CODE_TIMEOUT_MS, REGISTRATION_EXPIRY_WINDOW_MS} from '../timing.js'
-import {debug, registerSecret} from '../ui/debug.js'
+import {AUTH_CODE_TIMEOUT_MS} from '../timing.js'
+import {registerSecret} from '../ui/debug.js'
 import {authorizeUrl, REGISTERED_REDIRECT_URI, resolveOidcEndpoint} from './authorize-url.js'
 import {oidcClient} from './clients.js'
+import {registerClient, reusableRegistration} from './client-registration.js'
 import {assertClockInSync, type ServerClock} from './clock.js'
 import {LoginCancelledError} from './device-flow.js'
 import {explainSdkError} from './errors.js'
 import {type CallbackResult, startCallbackServer} from './loopback-server.js'
 import {codeChallengeS256, createCodeVerifier, createState} from './pkce.js'
 import type {SessionStore} from './session-store.js'
-import {checkSecretSize, checkTokenReply} from './token-reply.js'
+import {signInToken} from './token-reply.js'
 import type {ClientRegistration, SessionToken, SsoSession} from './types.js'
 
 /** What the user must see to sign in: the authorize URL (shown on stderr, opened in the browser). */
@@ -54,8 +53,9 @@ export async function authorizationCodeLogin(session: SsoSession, deps: AuthCode
   registerSecret(verifier)
   let callback: Awaited<ReturnType<typeof startCallbackServer>> | undefined
   try {
-    const stored = await reusableRegistration(session, deps.store, now())
-    const registration = stored ?? (await register(client, oidc, session, now()))
+    const stored = await reusableRegistration(session, deps.store, 'auth-code', now())
+    const registration =
+      stored ?? (await registerClient(client, oidc, session, now(), {grantTypes: GRANT_TYPES, redirectUri: REGISTERED_REDIRECT_URI}))
     assertClockInSync((client as {serverClock?: ServerClock}).serverClock ?? {}, now())
     callback = await startCallbackServer(state)
     const url = authorizeUrl({
@@ -137,19 +137,7 @@ async function redeem(
       redirectUri,
     }),
   )
-  registerSecret(out.accessToken)
-  registerSecret(out.refreshToken)
-  const reply = checkTokenReply(out)
-  return {
-    accessToken: reply.accessToken,
-    expiresAt: new Date(now() + reply.expiresIn * 1000).toISOString(),
-    refreshToken: reply.refreshToken,
-    startUrl: session.startUrl,
-    region: session.region,
-    loggedInAt: new Date(now()).toISOString(),
-    signInId: randomUUID(),
-    flow: 'auth-code',
-  }
+  return signInToken(out, session, 'auth-code', now)
 }
 
 /** The callback, or why there is none: the deadline passed or the user pressed Ctrl-C. */
@@ -174,45 +162,4 @@ function waitForCallback(
 
 function minutes(ms: number): string {
   return ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.max(1, Math.round(ms / 1000))} s`
-}
-
-async function reusableRegistration(session: SsoSession, store: SessionStore, now: number): Promise<ClientRegistration | undefined> {
-  const stored = await store.readRegistration(session.name, 'auth-code')
-  if (!stored) return undefined
-  const sameScope = stored.region === session.region && [...stored.scopes].sort().join(',') === [...session.scopes].sort().join(',')
-  const fresh = Date.parse(stored.expiresAt) - now > REGISTRATION_EXPIRY_WINDOW_MS
-  return sameScope && fresh && stored.issuerUrl === session.startUrl ? stored : undefined
-}
-
-/** RegisterClient for the authorization_code grant: the loopback redirect URI (any port) and the start URL as issuer. */
-async function register(
-  client: SSOOIDCClient,
-  oidc: typeof import('@aws-sdk/client-sso-oidc'),
-  session: SsoSession,
-  now: number,
-): Promise<ClientRegistration> {
-  debug('login', `registering an OIDC client for the authorization-code flow of session ${session.name}`)
-  const out = await client.send(
-    new oidc.RegisterClientCommand({
-      clientName: `keyless-${session.name}`,
-      clientType: 'public',
-      scopes: session.scopes,
-      grantTypes: GRANT_TYPES,
-      redirectUris: [REGISTERED_REDIRECT_URI],
-      issuerUrl: session.startUrl,
-    }),
-  )
-  if (!out.clientId || !out.clientSecret)
-    throw new KeylessError('Identity Center returned an incomplete client registration', 'try again; run with --debug for details')
-  registerSecret(out.clientSecret)
-  checkSecretSize('a client secret', out.clientSecret)
-  const expiresAt = out.clientSecretExpiresAt ? out.clientSecretExpiresAt * 1000 : now + 90 * 24 * 3600 * 1000
-  return {
-    clientId: out.clientId,
-    clientSecret: out.clientSecret,
-    expiresAt: new Date(expiresAt).toISOString(),
-    region: session.region,
-    scopes: session.scopes,
-    issuerUrl: session.startUrl,
-  }
 }

@@ -1,15 +1,15 @@
 import type {SSOOIDCClient} from '@aws-sdk/client-sso-oidc'
-import {randomUUID} from 'node:crypto'
 
 import {KeylessError} from '../errors.js'
-import {REGISTRATION_EXPIRY_WINDOW_MS, SLOW_DOWN_INCREMENT_MS} from '../timing.js'
+import {SLOW_DOWN_INCREMENT_MS} from '../timing.js'
 import {debug, registerSecret} from '../ui/debug.js'
+import {registerClient, reusableRegistration} from './client-registration.js'
 import {oidcClient} from './clients.js'
 import {assertClockInSync, type ServerClock} from './clock.js'
 import {explainSdkError} from './errors.js'
-import {checkSecretSize, checkTokenReply} from './token-reply.js'
 import type {SessionStore} from './session-store.js'
-import type {ClientRegistration, SessionToken, SsoSession} from './types.js'
+import {signInToken} from './token-reply.js'
+import type {SessionToken, SsoSession} from './types.js'
 
 /** What the user must see to approve the login: shown on stderr, opened in the browser. */
 export interface DevicePrompt {
@@ -52,10 +52,10 @@ export async function deviceAuthorizationLogin(session: SsoSession, deps: Device
   const oidc = await import('@aws-sdk/client-sso-oidc')
   const context = {service: 'oidc' as const, region: session.region, session: session.name, startUrl: session.startUrl}
   try {
-    let registration = await reusableRegistration(session, deps.store, now())
+    let registration = await reusableRegistration(session, deps.store, 'device-code', now())
     let started
     for (let attempt = 0; ; attempt++) {
-      registration ??= await register(client, oidc, session, now())
+      registration ??= await registerClient(client, oidc, session, now())
       try {
         started = await client.send(
           new oidc.StartDeviceAuthorizationCommand({
@@ -103,19 +103,7 @@ export async function deviceAuthorizationLogin(session: SsoSession, deps: Device
             deviceCode: started.deviceCode,
           }),
         )
-        registerSecret(out.accessToken)
-        registerSecret(out.refreshToken)
-        const reply = checkTokenReply(out)
-        const token: SessionToken = {
-          accessToken: reply.accessToken,
-          expiresAt: new Date(now() + reply.expiresIn * 1000).toISOString(),
-          refreshToken: reply.refreshToken,
-          startUrl: session.startUrl,
-          region: session.region,
-          loggedInAt: new Date(now()).toISOString(),
-          signInId: randomUUID(),
-          flow: 'device-code',
-        }
+        const token = signInToken(out, session, 'device-code', now)
         await deps.store.writeRegistration(session.name, registration)
         await deps.store.writeToken(session.name, token)
         return token
@@ -150,38 +138,6 @@ function deviceCodeExpired(session: SsoSession): KeylessError {
     'the login code expired before it was approved; nothing was stored',
     `run: keyless login --session ${session.name} and approve it in the browser within the time shown`,
   )
-}
-
-async function reusableRegistration(session: SsoSession, store: SessionStore, now: number) {
-  const stored = await store.readRegistration(session.name)
-  if (!stored) return undefined
-  const sameScope = stored.region === session.region && [...stored.scopes].sort().join(',') === [...session.scopes].sort().join(',')
-  const fresh = Date.parse(stored.expiresAt) - now > REGISTRATION_EXPIRY_WINDOW_MS
-  return sameScope && fresh ? stored : undefined
-}
-
-async function register(
-  client: SSOOIDCClient,
-  oidc: typeof import('@aws-sdk/client-sso-oidc'),
-  session: SsoSession,
-  now: number,
-): Promise<ClientRegistration> {
-  debug('login', `registering an OIDC client for session ${session.name}`)
-  const out = await client.send(
-    new oidc.RegisterClientCommand({clientName: `keyless-${session.name}`, clientType: 'public', scopes: session.scopes}),
-  )
-  if (!out.clientId || !out.clientSecret)
-    throw new KeylessError('Identity Center returned an incomplete client registration', 'try again; run with --debug for details')
-  registerSecret(out.clientSecret)
-  checkSecretSize('a client secret', out.clientSecret)
-  const expiresAt = out.clientSecretExpiresAt ? out.clientSecretExpiresAt * 1000 : now + 90 * 24 * 3600 * 1000
-  return {
-    clientId: out.clientId,
-    clientSecret: out.clientSecret,
-    expiresAt: new Date(expiresAt).toISOString(),
-    region: session.region,
-    scopes: session.scopes,
-  }
 }
 
 export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {

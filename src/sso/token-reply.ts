@@ -1,4 +1,8 @@
+import {randomUUID} from 'node:crypto'
+
 import {KeylessError} from '../errors.js'
+import {registerSecret} from '../ui/secrets.js'
+import type {LoginFlow, SessionToken, SsoSession} from './types.js'
 
 /** The longest access-token lifetime keyless believes. Identity Center's longest setting (the portal session)
  * is 90 days; a larger `expiresIn` (or a zero, negative or non-numeric one) is a broken server or proxy, and
@@ -21,12 +25,20 @@ export function checkSecretSize(what: string, value: string | undefined): void {
   }
 }
 
-/** A CreateToken answer checked before anything of it is stored: an access token, a sane size, a plausible lifetime. */
-export function checkTokenReply(out: {accessToken?: string; refreshToken?: string; expiresIn?: number}): {
+/** What a CreateToken answer holds that keyless keeps. */
+export type TokenReply = {accessToken?: string; refreshToken?: string; expiresIn?: number}
+
+/**
+ * A CreateToken answer checked before anything of it is stored: an access token, a sane size, a plausible lifetime.
+ * Its tokens are registered for redaction first, so that no later message or debug line can show them.
+ */
+export function checkTokenReply(out: TokenReply): {
   accessToken: string
   refreshToken?: string
   expiresIn: number
 } {
+  registerSecret(out.accessToken)
+  registerSecret(out.refreshToken)
   if (!out.accessToken) throw new KeylessError('Identity Center returned no access token; nothing was stored', FIX)
   checkSecretSize('an access token', out.accessToken)
   checkSecretSize('a refresh token', out.refreshToken)
@@ -38,4 +50,22 @@ export function checkTokenReply(out: {accessToken?: string; refreshToken?: strin
     )
   }
   return {accessToken: out.accessToken, refreshToken: out.refreshToken || undefined, expiresIn}
+}
+
+/**
+ * The session token of a new sign-in (either flow) from its CreateToken answer, checked: a new sign-in id, which
+ * cached role credentials are bound to (a credential fetched under an earlier sign-in is not served after it).
+ */
+export function signInToken(out: TokenReply, session: SsoSession, flow: LoginFlow, now: () => number): SessionToken {
+  const reply = checkTokenReply(out)
+  return {
+    accessToken: reply.accessToken,
+    expiresAt: new Date(now() + reply.expiresIn * 1000).toISOString(),
+    refreshToken: reply.refreshToken,
+    startUrl: session.startUrl,
+    region: session.region,
+    loggedInAt: new Date(now()).toISOString(),
+    signInId: randomUUID(),
+    flow,
+  }
 }
