@@ -2,13 +2,10 @@ import {Flags} from '@oclif/core'
 
 import {KeylessCommand} from '../base-command.js'
 import {sessionFlag} from '../flags.js'
-import {login, type LoginResult} from '../sso/login.js'
+import type {LoginResult} from '../sso/login.js'
 import {chooseLoginFlow} from '../sso/login-flow.js'
-import {sessionRuntime} from '../sso/runtime.js'
 import {loadSession} from '../sso/session-config.js'
-import {retireOldStore} from '../sso/store-switch.js'
-import {presentAuthorizationPrompt, presentDevicePrompt} from '../ui/login-prompt.js'
-import {pollingSpinner} from '../ui/spinner.js'
+import {loginAtTerminal} from '../sso/terminal-login.js'
 
 export default class Login extends KeylessCommand {
   static override summary = 'Sign in to an SSO session (authorization code with PKCE, or device code); tokens go to the OS keychain.'
@@ -35,45 +32,15 @@ export default class Login extends KeylessCommand {
     const {flags} = await this.parse(Login)
     const session = await loadSession(flags.session, process.env, this.id)
     const choice = chooseLoginFlow({deviceCode: flags['device-code'], noBrowser: flags['no-browser'], session})
-    const runtime = sessionRuntime(process.env, session)
-    const controller = new AbortController()
-    // Ctrl-C while waiting for approval: stop waiting, store nothing, exit 130.
-    const onSigint = () => controller.abort()
-    // `on`, not `once`: proper-lockfile's signal-exit re-raises SIGINT when no other listener remains.
-    process.on('SIGINT', onSigint)
-    const spinner = pollingSpinner('Waiting for approval in the browser')
-    try {
-      const result = await login(
-        session,
-        {
-          ...runtime,
-          signal: controller.signal,
-          present: async (prompt) => {
-            await presentDevicePrompt(prompt, {choice, region: session.region})
-            spinner.start()
-          },
-          presentAuthorization: async (prompt) => {
-            await presentAuthorizationPrompt(prompt, {choice, region: session.region, session: session.name})
-            spinner.start()
-          },
-        },
-        {force: flags.force, flow: choice.flow},
-      )
-      spinner.stop()
-      // A session switched to another store: the new one is filled now, so the old one's entries go.
-      await retireOldStore(session.name, runtime.storeKind, process.env, (line) => process.stderr.write(line + '\n'))
-      const until = new Date(result.accessTokenExpiresAt).toISOString()
-      const said = {
-        'already-valid': `Already signed in to ${session.name}; the access token is valid until ${until}.`,
-        refreshed: `Refreshed the session ${session.name}; the access token is valid until ${until}.`,
-        'authorization-code': `Signed in to ${session.name}; the access token is valid until ${until}.`,
-        'device-authorization': `Signed in to ${session.name}; the access token is valid until ${until}.`,
-      }[result.action]
-      this.log(said)
-      return result
-    } finally {
-      spinner.stop()
-      process.removeListener('SIGINT', onSigint)
-    }
+    const result = await loginAtTerminal(session, {choice, force: flags.force})
+    const until = new Date(result.accessTokenExpiresAt).toISOString()
+    const said = {
+      'already-valid': `Already signed in to ${session.name}; the access token is valid until ${until}.`,
+      refreshed: `Refreshed the session ${session.name}; the access token is valid until ${until}.`,
+      'authorization-code': `Signed in to ${session.name}; the access token is valid until ${until}.`,
+      'device-authorization': `Signed in to ${session.name}; the access token is valid until ${until}.`,
+    }[result.action]
+    this.log(said)
+    return result
   }
 }

@@ -23,7 +23,7 @@ export function canPrompt(): boolean {
 export async function useRole(flags: RoleFlags, options: UseRoleOptions): Promise<{choice: RoleChoice; credentials: RoleCredentials}> {
   const env = options.env ?? process.env
   const interactive = canPrompt()
-  const onExpiry = <T>(session: SsoSession, fn: () => Promise<T>) => (interactive ? loginWhenExpired(session, fn) : fn())
+  const onExpiry = <T>(session: SsoSession, fn: () => Promise<T>) => (interactive ? loginWhenExpired(session, env, fn) : fn())
   // The file is read once: the profile, the session and (in credentialsFor) the store and binding all come from it.
   let config: Promise<ConfigSessions> | undefined
   const read = () => (config ??= readSessions(env))
@@ -74,7 +74,7 @@ export async function credentialsFor(
 }
 
 /** Runs fn; when the session has expired, signs in (as `keyless login` does, on stderr) and runs it once more. */
-async function loginWhenExpired<T>(session: SsoSession, fn: () => Promise<T>): Promise<T> {
+async function loginWhenExpired<T>(session: SsoSession, env: NodeJS.ProcessEnv, fn: () => Promise<T>): Promise<T> {
   let signedIn: boolean
   try {
     return await fn()
@@ -83,44 +83,13 @@ async function loginWhenExpired<T>(session: SsoSession, fn: () => Promise<T>): P
     signedIn = error.signedIn
   }
   process.stderr.write(`keyless: the SSO session ${session.name} ${sessionGone(signedIn)}; signing in first\n`)
-  await interactiveLogin(session)
+  await interactiveLogin(session, env)
   return fn()
 }
 
-async function interactiveLogin(session: SsoSession): Promise<void> {
-  const [{login}, {chooseLoginFlow}, {sessionRuntime}, {presentAuthorizationPrompt, presentDevicePrompt}, {pollingSpinner}] =
-    await Promise.all([
-      import('../sso/login.js'),
-      import('../sso/login-flow.js'),
-      import('../sso/runtime.js'),
-      import('../ui/login-prompt.js'),
-      import('../ui/spinner.js'),
-    ])
-  // The same choice as keyless login without flags: authorization code with PKCE where a browser opens.
-  const choice = chooseLoginFlow({deviceCode: false, noBrowser: false, session})
-  const controller = new AbortController()
-  const onSigint = () => controller.abort()
-  process.on('SIGINT', onSigint)
-  const spinner = pollingSpinner('Waiting for approval in the browser')
-  try {
-    await login(
-      session,
-      {
-        ...sessionRuntime(),
-        signal: controller.signal,
-        present: async (prompt) => {
-          await presentDevicePrompt(prompt, {choice, region: session.region})
-          spinner.start()
-        },
-        presentAuthorization: async (prompt) => {
-          await presentAuthorizationPrompt(prompt, {choice, region: session.region, session: session.name})
-          spinner.start()
-        },
-      },
-      {force: false, flow: choice.flow},
-    )
-  } finally {
-    spinner.stop()
-    process.removeListener('SIGINT', onSigint)
-  }
+/** Signs in as `keyless login` without flags does (its flow choice, the session's store, on stderr). */
+async function interactiveLogin(session: SsoSession, env: NodeJS.ProcessEnv): Promise<void> {
+  const [{chooseLoginFlow}, {loginAtTerminal}] = await Promise.all([import('../sso/login-flow.js'), import('../sso/terminal-login.js')])
+  const choice = chooseLoginFlow({deviceCode: false, noBrowser: false, session}, env)
+  await loginAtTerminal(session, {choice, force: false, env})
 }

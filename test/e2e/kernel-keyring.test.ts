@@ -10,6 +10,7 @@ import {KEYLESS_BIN, runKeyless, runProcess, type RunResult} from '../helpers/cl
 import {moduleTraceFiles, TRACE_HOOK, traceRegister} from '../helpers/credential-process.js'
 import {startEmulator, type EmulatorHandle} from '../helpers/emulator.js'
 import {allFiles, findLeaks, writeFile} from '../helpers/files.js'
+import {runInTerminal} from '../helpers/pty.js'
 import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
 import {seedSession} from '../helpers/seed-session.js'
 
@@ -357,6 +358,41 @@ describe('single flight, expiry and switching stores on the kernel keyring', () 
     expect(await inKeychain()).toEqual([])
     expect(await inKernel()).toEqual(['session/demo/registration', 'session/demo/token'])
   }, 180_000)
+})
+
+describe('a sign-in on demand on the kernel keyring', () => {
+  it('exec at a terminal, the session not signed in: signs in to the store the session names, then runs the command', async () => {
+    const sandbox = makeSandbox()
+    try {
+      await seedSession(emulator, sandbox, {session: 'demo', store: 'kernel-keyring'})
+      await wipe(sandbox)
+      const before = (await emulator.stats()).operations
+      const role = ['--session', 'demo', '--account', ADMIN.accountId, '--role', ADMIN.roleName]
+      const {code, screen} = await runInTerminal(
+        [process.execPath, KEYLESS_BIN, 'exec', ...role, '--', process.execPath, '-e', "console.log('RAN')"],
+        {
+          // Over SSH, with no D-Bus: the device flow, approved by the emulator; no Secret Service to fall back on.
+          env: headless(sandbox, {SSH_CONNECTION: '10.0.0.1 50000 10.0.0.2 22'}),
+          timeoutMs: 90_000,
+        },
+      )
+      outputs.push({path: 'exec on demand', text: screen})
+      expect(screen).toContain('keyless: the SSO session demo is not signed in; signing in first')
+      expect(code, screen).toBe(0)
+      expect(screen).toContain('RAN')
+      expect((await emulator.stats()).operations.StartDeviceAuthorization - before.StartDeviceAuthorization).toBe(1)
+      // The sign-in went where the session's keyless_store says, as `keyless login` puts it; nothing in the OS keychain.
+      expect(kernelEntries(sandbox).map((e) => e.description)).toEqual([
+        'session/demo/registration',
+        `session/demo/role/${ADMIN.accountId}/${ADMIN.roleName}`,
+        'session/demo/token',
+      ])
+      expect(await openStore('keychain', {service: sandbox.keychainService}).keys()).toEqual([])
+    } finally {
+      await wipe(sandbox)
+      sandbox.cleanup()
+    }
+  }, 120_000)
 })
 
 describe('where the kernel keyring cannot be used: one line with the fix, exit 1, nothing written', () => {
