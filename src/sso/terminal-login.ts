@@ -9,10 +9,9 @@ import type {SsoSession} from './types.js'
 /**
  * A sign-in with a person at this terminal: `keyless login`, and exec, env and console signing in first when the
  * session is not signed in or has expired. One place for what both must do: the session's own store (its
- * `keyless_store`: the on-demand sign-in once went to the OS keychain whatever the session named, and failed where
- * there is none), the prompt of the chosen flow on stderr with a spinner while Identity Center waits, Ctrl-C stopping
- * it with nothing stored (exit 130), and, once the session's store is filled, the entries of the store it used before
- * a switch deleted.
+ * `keyless_store`, which every later read of the session uses), the prompt of the chosen flow on stderr with a spinner
+ * while Identity Center waits, Ctrl-C stopping it with nothing stored (exit 130), and, once the session's store is
+ * filled, the entries of the store it used before a switch deleted.
  */
 export async function loginAtTerminal(
   session: SsoSession,
