@@ -4,6 +4,7 @@ import {access, mkdir, open, readdir, readFile, realpath, stat, unlink} from 'no
 import {basename, dirname, join, resolve} from 'node:path'
 
 import {withLockFile} from '../locks/file-lock.js'
+import {processAlive} from '../locks/lock-state.js'
 import {FileBusyError, renameRetrying} from '../platform/rename.js'
 import {LOCK_STALE_MS, LOCK_WAIT_MS, RENAME_RETRY_MS} from '../timing.js'
 import {ConfigLockTimeoutError, ConfigReadError, ConfigWriteError} from './errors.js'
@@ -66,15 +67,6 @@ async function removeOrphanTemps(...targets: string[]): Promise<void> {
       if (!m || Number(m[1]) === process.pid || processAlive(Number(m[1]))) continue
       await unlink(join(dirname(target), name)).catch(() => {})
     }
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return errno(error) === 'EPERM'
   }
 }
 

@@ -44,7 +44,7 @@ export function abandoned(lockPath: string, staleMs: number, held?: Stats): bool
     // No note: the mtime alone decides.
   }
   const pid = holderPid(note, lock)
-  return pid === undefined || !alive(pid)
+  return pid === undefined || !processAlive(pid)
 }
 
 /** The pid the owner note names, when it is a process of this host holding this very lock (the lock's inode). */
@@ -65,7 +65,7 @@ export function livePid(lockPath: string): number | undefined {
     return undefined
   }
   const pid = holderPid(note, lock)
-  return pid !== undefined && alive(pid) ? pid : undefined
+  return pid !== undefined && processAlive(pid) ? pid : undefined
 }
 
 /**
@@ -94,7 +94,8 @@ export class LockWaitTimeoutError extends KeylessError {
   }
 }
 
-function alive(pid: number): boolean {
+/** Whether a process of this machine with that pid runs (EPERM: it does, as another user). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true
