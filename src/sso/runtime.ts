@@ -42,10 +42,11 @@ export async function storesInUse(configured: SessionRef[], env: NodeJS.ProcessE
 
 /**
  * The real side effects the SSO modules run with for one session: the store its config names (the OS keychain
- * or the kernel keyring) and cross-process locks in the cache dir.
+ * or the kernel keyring) and cross-process locks in the cache dir. The session is required: a runtime opened
+ * without it would read and write the keychain whatever the session's keyless_store says.
  */
-export function sessionRuntime(env: NodeJS.ProcessEnv = process.env, session: SessionRef = {name: ''}) {
-  const storeKind = session.name ? storeKindOf(session) : 'keychain'
+export function sessionRuntime(env: NodeJS.ProcessEnv, session: SessionRef) {
+  const storeKind = storeKindOf(session)
   const store = openSessionStore(storeKind, env)
   // Checked (owner, mode) when a lock is taken, not before: commands that never lock do not touch the directory.
   const locks = () => ensureCacheDir(env, 'locks')
