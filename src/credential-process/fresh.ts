@@ -87,7 +87,7 @@ export async function freshRoleCredentials(
           )
         try {
           // No withSessionLock here: obtainRoleCredentials already holds the session lock around this call.
-          return await login(
+          const result = await login(
             s,
             {
               store,
@@ -106,6 +106,10 @@ export async function freshRoleCredentials(
             },
             {...options, flow: choice.flow},
           )
+          // As after `keyless login`: a session switched to another store leaves no secret in the one it left.
+          const {retireOldStore} = await import('../sso/store-switch.js')
+          await retireOldStore(s.name, runtime.storeKind, io.env, io.warn)
+          return result
         } finally {
           reach.close()
         }

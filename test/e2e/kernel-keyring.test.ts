@@ -12,7 +12,7 @@ import {startEmulator, type EmulatorHandle} from '../helpers/emulator.js'
 import {allFiles, findLeaks, writeFile} from '../helpers/files.js'
 import {runInTerminal} from '../helpers/pty.js'
 import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
-import {seedSession} from '../helpers/seed-session.js'
+import {seedSession, wipeSandboxKeychain} from '../helpers/seed-session.js'
 
 // The kernel-keyring store (PRODUCT.md section 13) end to end: the built CLI, the emulator, the real kernel keyring
 // of this machine (keyctl, the user keyring), and no D-Bus at all. Every entry lives under the sandbox's own
@@ -390,6 +390,42 @@ describe('a sign-in on demand on the kernel keyring', () => {
       expect(await openStore('keychain', {service: sandbox.keychainService}).keys()).toEqual([])
     } finally {
       await wipe(sandbox)
+      sandbox.cleanup()
+    }
+  }, 120_000)
+})
+
+describe('credential-process --auto-login after a switch of stores', () => {
+  it('signs in to the store the session names now, then empties the one it left, as keyless login does', async () => {
+    const sandbox = makeSandbox()
+    const inKeychain = () => openStore('keychain', {service: sandbox.keychainService}).keys('session/demo/')
+    // With the test process's own Secret Service, where the session's secrets are before the switch.
+    const withKeychain = {DBUS_SESSION_BUS_ADDRESS: process.env.DBUS_SESSION_BUS_ADDRESS, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR}
+    try {
+      await seedSession(emulator, sandbox, {session: 'demo'})
+      expect(await inKeychain()).toEqual(['session/demo/registration', 'session/demo/token'])
+      const fixture = await emulator.fixture()
+      const switched = ['configure', '--session', 'demo', '--start-url', fixture.startUrl, '--region', fixture.region]
+      const configure = await keyless(sandbox, [...switched, '--store', 'kernel-keyring'], withKeychain)
+      expect(configure.code, configure.stderr).toBe(0)
+      const role = ['--session', 'demo', '--account-id', ADMIN.accountId, '--role-name', ADMIN.roleName]
+      const {code, screen} = await runInTerminal([process.execPath, KEYLESS_BIN, 'credential-process', ...role, '--auto-login'], {
+        // Over SSH: the device flow, its code on the terminal, approved by the emulator.
+        env: headless(sandbox, {...withKeychain, SSH_CONNECTION: '10.0.0.1 50000 10.0.0.2 22'}),
+        timeoutMs: 90_000,
+      })
+      expect(code, screen).toBe(0)
+      expect(screen).toMatch(/"Version": ?1/)
+      expect(screen).toMatch(/keyless: deleted 2 entries of session demo from the OS keychain; its secrets now live in the kernel keyring/)
+      expect(await inKeychain()).toEqual([])
+      expect(kernelEntries(sandbox).map((e) => e.description)).toEqual([
+        'session/demo/registration',
+        `session/demo/role/${ADMIN.accountId}/${ADMIN.roleName}`,
+        'session/demo/token',
+      ])
+    } finally {
+      await wipe(sandbox)
+      await wipeSandboxKeychain(sandbox)
       sandbox.cleanup()
     }
   }, 120_000)
