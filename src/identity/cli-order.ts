@@ -12,3 +12,18 @@ export function awsCliUsesSso(profile: string, files: AwsFiles): boolean {
   if (section.role_arn || section.web_identity_token_file) return false
   return section.sso_account_id !== undefined || section.sso_role_name !== undefined
 }
+
+/** Where the profile in use was named. */
+export type ProfileOrigin = '--profile' | 'AWS_PROFILE' | 'AWS_DEFAULT_PROFILE' | 'default'
+
+/**
+ * The profile the AWS CLI and Terraform use: `--profile`; else AWS_PROFILE; else AWS_DEFAULT_PROFILE, which the AWS
+ * CLI and the Go SDK (Terraform) read after AWS_PROFILE, and boto3 before it; else `default`. The AWS SDK for
+ * JavaScript v3 alone ignores AWS_DEFAULT_PROFILE (whoami warns where the tools part ways: warnings.ts).
+ */
+export function profileInUse(flag: string | undefined, env: NodeJS.ProcessEnv): {name: string; origin: ProfileOrigin} {
+  if (flag) return {name: flag, origin: '--profile'}
+  if (env.AWS_PROFILE) return {name: env.AWS_PROFILE, origin: 'AWS_PROFILE'}
+  if (env.AWS_DEFAULT_PROFILE) return {name: env.AWS_DEFAULT_PROFILE, origin: 'AWS_DEFAULT_PROFILE'}
+  return {name: 'default', origin: 'default'}
+}

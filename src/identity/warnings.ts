@@ -11,6 +11,7 @@ export type WarningCode =
   | 'credentials-file-shadows-profile'
   | 'sso-keys-shadow-credential-process'
   | 'home-differs'
+  | 'default-profile-variable'
 
 export interface Warning {
   code: WarningCode
@@ -22,7 +23,7 @@ export interface WarningInput {
   keyKind: KeyKind
   maskedKey: string
   source: CredentialSource
-  /** The profile the SDK would use (`--profile`, else AWS_PROFILE, else `default`). */
+  /** The profile the AWS CLI and Terraform use (`--profile`, else AWS_PROFILE, else AWS_DEFAULT_PROFILE, else `default`). */
   profile: string
   /** True when the profile came from `--profile` (it then beats environment keys, as in the AWS CLI). */
   profileFromFlag: boolean
@@ -63,12 +64,24 @@ export function warningsFor(input: WarningInput): Warning[] {
         'keyless audit finds every other long-term key on this machine',
     })
   }
-  if (source.kind === 'environment' && env.AWS_PROFILE && !profileFromFlag) {
+  const profileVariable = env.AWS_PROFILE ? 'AWS_PROFILE' : env.AWS_DEFAULT_PROFILE ? 'AWS_DEFAULT_PROFILE' : undefined
+  if (source.kind === 'environment' && profileVariable && !profileFromFlag) {
     warnings.push({
       code: 'env-overrides-profile',
       message:
-        `AWS_ACCESS_KEY_ID in the environment overrides AWS_PROFILE=${env.AWS_PROFILE}: the AWS CLI and Terraform ` +
+        `AWS_ACCESS_KEY_ID in the environment overrides ${profileVariable}=${env[profileVariable]}: the AWS CLI and Terraform ` +
         'use the key, not the profile; run: unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN',
+    })
+  }
+  // AWS_DEFAULT_PROFILE: the AWS CLI and Terraform read it after AWS_PROFILE, boto3 before it, the JavaScript SDK never.
+  if (!profileFromFlag && source.kind !== 'environment' && env.AWS_DEFAULT_PROFILE && env.AWS_DEFAULT_PROFILE !== env.AWS_PROFILE) {
+    warnings.push({
+      code: 'default-profile-variable',
+      message: env.AWS_PROFILE
+        ? `AWS_PROFILE=${env.AWS_PROFILE} and AWS_DEFAULT_PROFILE=${env.AWS_DEFAULT_PROFILE} differ: the AWS CLI and Terraform ` +
+          `use [${env.AWS_PROFILE}], boto3 and the tools built on it [${env.AWS_DEFAULT_PROFILE}]; run: unset AWS_DEFAULT_PROFILE`
+        : `profile [${profile}] comes from AWS_DEFAULT_PROFILE, which the AWS CLI, Terraform and boto3 read but the AWS SDK ` +
+          `for JavaScript (the CDK, ...) ignores: it uses [default]; run: export AWS_PROFILE=${profile}; unset AWS_DEFAULT_PROFILE`,
     })
   }
   const usesProfile = source.kind !== 'environment' && source.profile !== undefined

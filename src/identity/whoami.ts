@@ -6,7 +6,7 @@ import {maskAccessKeyId} from './classify.js'
 import {explainResolutionError, explainStsError, missingProfileError, missingSourceProfileError} from './explain.js'
 import {buildIdentity, type Identity} from './identity.js'
 import {ProviderTrail} from './provider-trail.js'
-import {awsCliUsesSso} from './cli-order.js'
+import {awsCliUsesSso, profileInUse} from './cli-order.js'
 import {narrowSdkConfigView} from '../aws-config/sdk-config-view.js'
 import {describeSource, environmentSource, type CredentialSource} from './source.js'
 
@@ -16,7 +16,7 @@ const STS_MAX_ATTEMPTS = 2
 const DEFAULT_STS_REGION = 'us-east-1'
 
 export interface WhoamiOptions {
-  /** `--profile`: beats AWS_PROFILE and environment keys, as the AWS CLI's `--profile` does. */
+  /** `--profile`: beats AWS_PROFILE, AWS_DEFAULT_PROFILE and environment keys, as the AWS CLI's `--profile` does. */
   profile?: string
   env?: NodeJS.ProcessEnv
 }
@@ -36,8 +36,9 @@ interface ResolvedCredentials {
  * Precedence (as the AWS CLI, boto3 and the other SDKs): `--profile`; else AWS_ACCESS_KEY_ID and
  * AWS_SECRET_ACCESS_KEY in the environment, even when AWS_PROFILE is set (the AWS SDK for JavaScript v3
  * alone prefers AWS_PROFILE there, but the AWS CLI and Terraform use the keys, and whoami must show what
- * they will use); else the SDK's default chain for AWS_PROFILE or `default`: the config and credentials
- * files (static keys, credential_process, SSO, assumed roles), web identity, container, instance metadata.
+ * they will use); else the SDK's default chain for the profile the AWS CLI and Terraform use (AWS_PROFILE, else
+ * AWS_DEFAULT_PROFILE, else `default`: profileInUse): the config and credentials files (static keys,
+ * credential_process, SSO, assumed roles), web identity, container, instance metadata.
  */
 export async function whoami(options: WhoamiOptions = {}): Promise<Identity> {
   quietNodeVersionWarning()
@@ -46,12 +47,15 @@ export async function whoami(options: WhoamiOptions = {}): Promise<Identity> {
   stsModule.catch(() => {})
   const env = options.env ?? process.env
   const profileFromFlag = Boolean(options.profile)
-  const profile = options.profile || env.AWS_PROFILE || 'default'
+  const inUse = profileInUse(options.profile, env)
+  const profile = inUse.name
+  // Named to the SDK whenever it is not what the SDK finds by itself (it reads AWS_PROFILE, never AWS_DEFAULT_PROFILE).
+  const sdkProfile = inUse.origin === '--profile' || inUse.origin === 'AWS_DEFAULT_PROFILE' ? profile : undefined
   // The profiles the SDK's STS client may read settings of (this one, and default's; the SDK reads AWS_PROFILE of
   // this process): whoami's own reading of the config file keeps those and leaves out the other profiles.
   const keep = new Set([profile, ...(process.env.AWS_PROFILE ? [process.env.AWS_PROFILE] : [])])
   const files = await loadAwsFiles(env, keep)
-  const context = {profile, profileExplicit: profileFromFlag || Boolean(env.AWS_PROFILE), files}
+  const context = {profile, profileExplicit: inUse.origin !== 'default', files}
   if (!profileFromFlag) {
     const half = halfSetOfEnvironmentKeys(env)
     if (half) throw half
@@ -62,7 +66,7 @@ export async function whoami(options: WhoamiOptions = {}): Promise<Identity> {
     if (missing) throw missing
   }
 
-  const credentials = await resolveCredentials(envKeys, options.profile, context)
+  const credentials = await resolveCredentials(envKeys, sdkProfile, context)
   registerSecret(credentials.secretAccessKey)
   registerSecret(credentials.sessionToken)
   const source: CredentialSource = envKeys ? environmentSource(env) : describeSource({features: credentials.$source, profile, files, env})
@@ -77,7 +81,7 @@ export async function whoami(options: WhoamiOptions = {}): Promise<Identity> {
   const client = withCallLimits(
     new STSClient({
       region,
-      ...(options.profile ? {profile: options.profile} : {}),
+      ...(sdkProfile ? {profile: sdkProfile} : {}),
       credentials: {
         accessKeyId: credentials.accessKeyId,
         secretAccessKey: credentials.secretAccessKey,
@@ -113,7 +117,7 @@ export async function whoami(options: WhoamiOptions = {}): Promise<Identity> {
 
 async function resolveCredentials(
   envKeys: boolean,
-  profileFlag: string | undefined,
+  sdkProfile: string | undefined,
   context: {profile: string; profileExplicit: boolean; files: AwsFiles},
 ): Promise<ResolvedCredentials> {
   const {fromEnv, fromNodeProviderChain, fromSSO} = await import('@aws-sdk/credential-providers')
@@ -126,7 +130,7 @@ async function resolveCredentials(
       return (await fromSSO({profile: context.profile, logger: trail})()) as ResolvedCredentials
     }
     return (await fromNodeProviderChain({
-      ...(profileFlag ? {profile: profileFlag} : {}),
+      ...(sdkProfile ? {profile: sdkProfile} : {}),
       logger: trail,
       // The STS client of an assumed role (role_arn + source_profile) gets the region whoami uses; left to
       // itself it prints a warning about defaulting to us-east-1.

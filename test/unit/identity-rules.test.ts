@@ -2,6 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import {parseConfigFile, parseCredentialsFile, parseIni, type AwsFiles} from '../../src/identity/aws-files.js'
 import {classifyArn} from '../../src/identity/classify.js'
+import {profileInUse} from '../../src/identity/cli-order.js'
 import {explainResolutionError, explainStsError, missingProfileError} from '../../src/identity/explain.js'
 import {buildIdentity, type IdentityInput} from '../../src/identity/identity.js'
 import {ProviderTrail} from '../../src/identity/provider-trail.js'
@@ -151,6 +152,30 @@ describe('warningsFor', () => {
     expect(codes(warningInput({source: environmentSource({}), env: {AWS_PROFILE: 'sandbox.Admin'}}))).toEqual(['env-overrides-profile'])
     expect(codes(warningInput({source: environmentSource({}), env: {}}))).toEqual([])
     expect(codes(warningInput({profileFromFlag: true}))).toEqual([])
+  })
+  it('AWS_DEFAULT_PROFILE: where the AWS CLI, Terraform, boto3 and the JavaScript SDK part ways, and keys that override it', () => {
+    const only = warningsFor(warningInput({profile: 'prod', env: {AWS_DEFAULT_PROFILE: 'prod'}}))
+    expect(only.map((w) => w.code)).toEqual(['default-profile-variable'])
+    expect(only[0]!.message).toBe(
+      'profile [prod] comes from AWS_DEFAULT_PROFILE, which the AWS CLI, Terraform and boto3 read but the AWS SDK for JavaScript (the CDK, ...) ignores: it uses [default]; run: export AWS_PROFILE=prod; unset AWS_DEFAULT_PROFILE',
+    )
+    const both = warningsFor(warningInput({profile: 'dev', env: {AWS_PROFILE: 'dev', AWS_DEFAULT_PROFILE: 'prod'}}))
+    expect(both.map((w) => w.message)).toEqual([
+      'AWS_PROFILE=dev and AWS_DEFAULT_PROFILE=prod differ: the AWS CLI and Terraform use [dev], boto3 and the tools built on it [prod]; run: unset AWS_DEFAULT_PROFILE',
+    ])
+    // The two naming the same profile, or --profile naming it: every tool agrees.
+    expect(codes(warningInput({profile: 'dev', env: {AWS_PROFILE: 'dev', AWS_DEFAULT_PROFILE: 'dev'}}))).toEqual([])
+    expect(codes(warningInput({profile: 'dev', profileFromFlag: true, env: {AWS_DEFAULT_PROFILE: 'prod'}}))).toEqual([])
+    // Keys in the environment win over it as over AWS_PROFILE.
+    const keys = warningsFor(warningInput({source: environmentSource({}), env: {AWS_DEFAULT_PROFILE: 'prod'}}))
+    expect(keys.map((w) => w.code)).toEqual(['env-overrides-profile'])
+    expect(keys[0]!.message).toMatch(/^AWS_ACCESS_KEY_ID in the environment overrides AWS_DEFAULT_PROFILE=prod: /)
+  })
+  it('the profile in use: --profile, AWS_PROFILE, AWS_DEFAULT_PROFILE, default', () => {
+    expect(profileInUse('flag', {AWS_PROFILE: 'a', AWS_DEFAULT_PROFILE: 'b'})).toEqual({name: 'flag', origin: '--profile'})
+    expect(profileInUse(undefined, {AWS_PROFILE: 'a', AWS_DEFAULT_PROFILE: 'b'})).toEqual({name: 'a', origin: 'AWS_PROFILE'})
+    expect(profileInUse(undefined, {AWS_PROFILE: '', AWS_DEFAULT_PROFILE: 'b'})).toEqual({name: 'b', origin: 'AWS_DEFAULT_PROFILE'})
+    expect(profileInUse(undefined, {})).toEqual({name: 'default', origin: 'default'})
   })
   it('warns when the credentials file shadows the config profile of the same name', () => {
     const shadowed = files(KEYLESS_PROFILE, '[sandbox.Admin]\naws_access_key_id = AKIAOLD\naws_secret_access_key = s\n')
