@@ -3,6 +3,7 @@
  * or as its own process (spawnEmulator, as `npm run emulator` runs it). Both hand back the same EmulatorHandle.
  */
 import {type ChildProcess, spawn} from 'node:child_process'
+import {writeFileSync} from 'node:fs'
 import {join} from 'node:path'
 
 import type {Fixture, FixtureAccount} from '../emulator/fixture.js'
@@ -172,5 +173,35 @@ export async function signInWithSdk(emulator: EmulatorHandle, scopes: string[] =
     }
   } finally {
     oidc.destroy()
+  }
+}
+
+/**
+ * A role's credentials from the emulator (GetRoleCredentials with a signed-in access token), written to `path` as a
+ * credential_process prints them: for profiles whose `credential_process` is `cat PATH`.
+ */
+export async function writeProcessCredentials(
+  emulator: EmulatorHandle,
+  accessToken: string,
+  role: {accountId: string; roleName: string},
+  path: string,
+): Promise<void> {
+  const {SSOClient, GetRoleCredentialsCommand} = await import('@aws-sdk/client-sso')
+  const sso = new SSOClient({region: (await emulator.fixture()).region, endpoint: emulator.url, maxAttempts: 1})
+  try {
+    const {roleCredentials: c} = await sso.send(new GetRoleCredentialsCommand({accessToken, ...role}))
+    writeFileSync(
+      path,
+      JSON.stringify({
+        Version: 1,
+        AccessKeyId: c!.accessKeyId,
+        SecretAccessKey: c!.secretAccessKey,
+        SessionToken: c!.sessionToken,
+        Expiration: new Date(c!.expiration!).toISOString(),
+      }),
+      {mode: 0o600},
+    )
+  } finally {
+    sso.destroy()
   }
 }

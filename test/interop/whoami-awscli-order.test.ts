@@ -11,7 +11,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {writeAwsDataPath} from '../helpers/aws-data-path.js'
 import {runKeyless, runProcess} from '../helpers/cli.js'
-import {signInWithSdk, startEmulator, type EmulatorHandle, type SignedIn} from '../helpers/emulator.js'
+import {signInWithSdk, startEmulator, writeProcessCredentials, type EmulatorHandle, type SignedIn} from '../helpers/emulator.js'
 import {writeFile} from '../helpers/files.js'
 import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
 
@@ -27,23 +27,8 @@ beforeAll(async () => {
   sandbox = makeSandbox()
   dataPath = writeAwsDataPath(emulator.url, join(sandbox.home, 'aws-data'))
   // The credential_process prints production (333333333333) credentials; the sso_* keys name sandbox (111111111111).
-  const {SSOClient, GetRoleCredentialsCommand} = await import('@aws-sdk/client-sso')
-  const sso = new SSOClient({region: 'us-east-1', endpoint: emulator.url, maxAttempts: 1})
-  const {roleCredentials: c} = await sso.send(
-    new GetRoleCredentialsCommand({accessToken: signedIn.accessToken, accountId: '333333333333', roleName: 'ReadOnlyAccess'}),
-  )
-  sso.destroy()
   const processOutput = join(sandbox.home, 'production.json')
-  writeFile(
-    processOutput,
-    JSON.stringify({
-      Version: 1,
-      AccessKeyId: c!.accessKeyId,
-      SecretAccessKey: c!.secretAccessKey,
-      SessionToken: c!.sessionToken,
-      Expiration: new Date(c!.expiration!).toISOString(),
-    }),
-  )
+  await writeProcessCredentials(emulator, signedIn.accessToken, {accountId: '333333333333', roleName: 'ReadOnlyAccess'}, processOutput)
   writeFile(
     sandbox.configFile,
     `[sso-session demo]\nsso_start_url = ${START_URL}\nsso_region = us-east-1\n\n` +

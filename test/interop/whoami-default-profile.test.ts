@@ -9,7 +9,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {DEBIAN_PYTHON} from '../helpers/botocore.js'
 import {runKeyless, runProcess} from '../helpers/cli.js'
-import {signInWithSdk, startEmulator, type EmulatorHandle} from '../helpers/emulator.js'
+import {signInWithSdk, startEmulator, writeProcessCredentials, type EmulatorHandle} from '../helpers/emulator.js'
 import {writeFile} from '../helpers/files.js'
 import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
 
@@ -22,23 +22,8 @@ beforeAll(async () => {
   const signedIn = await signInWithSdk(emulator)
   sandbox = makeSandbox()
   // [default]: temporary credentials of an SSO role (333333333333), printed by a credential_process.
-  const {SSOClient, GetRoleCredentialsCommand} = await import('@aws-sdk/client-sso')
-  const sso = new SSOClient({region: 'us-east-1', endpoint: emulator.url, maxAttempts: 1})
-  const {roleCredentials: c} = await sso.send(
-    new GetRoleCredentialsCommand({accessToken: signedIn.accessToken, accountId: '333333333333', roleName: 'ReadOnlyAccess'}),
-  )
-  sso.destroy()
   const processOutput = join(sandbox.home, 'temporary.json')
-  writeFile(
-    processOutput,
-    JSON.stringify({
-      Version: 1,
-      AccessKeyId: c!.accessKeyId,
-      SecretAccessKey: c!.secretAccessKey,
-      SessionToken: c!.sessionToken,
-      Expiration: new Date(c!.expiration!).toISOString(),
-    }),
-  )
+  await writeProcessCredentials(emulator, signedIn.accessToken, {accountId: '333333333333', roleName: 'ReadOnlyAccess'}, processOutput)
   writeFile(sandbox.configFile, `[default]\ncredential_process = cat ${processOutput}\nregion = us-east-1\n`)
   // [rootkeys]: the account root's long-term key (the emulator's static identity).
   writeFile(
