@@ -19,7 +19,7 @@ interface SdkError {
 
 export interface ResolutionContext {
   profile: string
-  /** The profile was asked for (`--profile` or AWS_PROFILE), not the implicit `default`. */
+  /** The profile was asked for (`--profile`, AWS_PROFILE or AWS_DEFAULT_PROFILE), not the implicit `default`. */
   profileExplicit: boolean
   files: AwsFiles
 }

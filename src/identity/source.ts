@@ -31,7 +31,7 @@ type FeatureIds = Record<string, string> | undefined
 
 export interface SourceInput {
   features: FeatureIds
-  /** The profile the SDK chain resolved (`--profile`, else AWS_PROFILE, else `default`). */
+  /** The profile whoami resolved with the SDK chain (`--profile`, else AWS_PROFILE, else AWS_DEFAULT_PROFILE, else `default`). */
   profile: string
   files: AwsFiles
   env: NodeJS.ProcessEnv
