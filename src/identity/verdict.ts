@@ -23,6 +23,14 @@ export function verdict(identity: Identity, options: {strict: boolean; expectAcc
       EXIT.strictViolation,
     )
   }
+  // The SSO role passes, but Terraform would take the long-term key beside it in the same profile (warnings.ts).
+  if (strict && identity.warnings.some((w) => w.code === 'terraform-uses-long-term-key')) {
+    return new KeylessError(
+      `refusing: profile [${identity.profile}] also holds a long-term access key, which Terraform and the AWS SDK for Go use instead of its SSO role (--strict)`,
+      `remove the key from [${identity.profile}] (keyless audit --fix), then deactivate it in IAM`,
+      EXIT.strictViolation,
+    )
+  }
   if (strict && identity.keyKind === 'long-term') {
     return new KeylessError(
       `refusing: ${identity.accessKeyId} is a long-term access key from ${identity.sourceDetail} (--strict)`,

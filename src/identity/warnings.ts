@@ -1,6 +1,6 @@
 import {homeMismatch} from '../aws-config/paths.js'
 import type {AwsFiles, Section} from './aws-files.js'
-import type {KeyKind, Principal} from './classify.js'
+import {classifyKey, maskAccessKeyId, type KeyKind, type Principal} from './classify.js'
 import type {CredentialSource} from './source.js'
 
 /** The warning codes of PRODUCT.md section 4 (whoami `--json`): stable, scripts match on them. */
@@ -12,6 +12,7 @@ export type WarningCode =
   | 'sso-keys-shadow-credential-process'
   | 'home-differs'
   | 'default-profile-variable'
+  | 'terraform-uses-long-term-key'
 
 export interface Warning {
   code: WarningCode
@@ -108,6 +109,19 @@ export function warningsFor(input: WarningInput): Warning[] {
       message:
         `profile [${profile}] has sso_* keys next to its credential_process: the AWS CLI, Terraform and most SDKs ` +
         `use SSO and never run credential_process; remove the sso_* keys from [profile ${profile}] in ${files.configPath}`,
+    })
+  }
+  // A profile with sso_* keys and a long-term key: the AWS CLI, boto3 and the JavaScript SDK take SSO first, but the Go
+  // SDK (Terraform) takes a profile's static keys before anything else (resolveCredsFromProfile). --strict fails on it.
+  const staticKey = source.kind === 'sso' ? merged.aws_access_key_id : undefined
+  if (staticKey && classifyKey(staticKey, false) === 'long-term') {
+    const file = credentialsSection?.aws_access_key_id ? files.credentialsPath : files.configPath
+    warnings.push({
+      code: 'terraform-uses-long-term-key',
+      message:
+        `profile [${profile}] has sso_* keys and the long-term key ${maskAccessKeyId(staticKey)} (in ${file}): the AWS CLI, boto3 and ` +
+        `the AWS SDK for JavaScript use its SSO role, but Terraform and other tools on the AWS SDK for Go use the key; ` +
+        `remove it from [${profile}] in ${file} (keyless audit --fix), then deactivate it in IAM`,
     })
   }
   // Windows: tools that read HOME and tools that read USERPROFILE see different ~/.aws folders.

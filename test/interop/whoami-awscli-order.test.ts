@@ -71,6 +71,36 @@ describe('a profile with sso_* keys and a credential_process', () => {
     expect(guarded.stdout).toContain('account     111111111111')
   })
 
+  it('and a long-term key of the same profile in the credentials file: the AWS CLI still takes SSO; whoami says Terraform takes the key, and --strict fails', async () => {
+    // The AWS SDK for Go (Terraform) takes a profile's static keys before its SSO keys; botocore and the JS SDK do not.
+    writeFile(
+      sandbox.credentialsFile,
+      '[mixed]\naws_access_key_id = AKIAEMULATORROOT0001\naws_secret_access_key = emulator-root-secret-0000000000000000000\n',
+    )
+    try {
+      const cli = await aws()
+      expect(cli.stderr).toBe('')
+      expect(JSON.parse(cli.stdout).Account).toBe('111111111111')
+      const judged = await whoami(['--json'])
+      expect(judged.code).toBe(0)
+      const identity = JSON.parse(judged.stdout)
+      expect(identity).toMatchObject({account: '111111111111', source: 'sso', keyKind: 'temporary'})
+      expect(identity.warnings.map((w: {code: string}) => w.code)).toEqual([
+        'sso-keys-shadow-credential-process',
+        'terraform-uses-long-term-key',
+      ])
+      expect(identity.warnings[1].message).toContain(`the long-term key AKIA************0001 (in ${sandbox.credentialsFile})`)
+      const guarded = await whoami(['--strict'])
+      expect(guarded.code).toBe(3)
+      expect(guarded.stderr.trimEnd().split('\n').at(-1)).toBe(
+        'keyless: refusing: profile [mixed] also holds a long-term access key, which Terraform and the AWS SDK for Go use instead of its SSO role (--strict); ' +
+          'remove the key from [mixed] (keyless audit --fix), then deactivate it in IAM',
+      )
+    } finally {
+      rmSync(sandbox.credentialsFile, {force: true})
+    }
+  })
+
   it('without an AWS CLI login: the AWS CLI fails, and so does whoami (not the credential_process identity)', async () => {
     writeFile(tokenCache(), '{}')
     rmSync(join(sandbox.home, '.aws', 'cli', 'cache'), {recursive: true, force: true}) // the AWS CLI's cached role credentials

@@ -278,6 +278,30 @@ describe('verdict', () => {
     )
     expect(verdict(sso, {strict: true, expectAccounts: []})).toBeUndefined()
   })
+  it('exits 3 under --strict for an SSO role whose profile also holds a long-term key (Terraform takes the key)', () => {
+    const both = (credentials: string) =>
+      buildIdentity(
+        identityInput({
+          caller: {Account: '222222222222', Arn: 'arn:aws:sts::222222222222:assumed-role/AWSReservedSSO_P_0123456789abcdef/demo.user'},
+          accessKeyId: 'ASIAX0000000000000001',
+          hasSessionToken: true,
+          source: {kind: 'sso', profile: 'default', detail: 'SSO of profile [default]'},
+          files: files('[default]\nsso_session = acme\nsso_account_id = 222222222222\nsso_role_name = P\n', credentials),
+        }),
+      )
+    const withKey = both('[default]\naws_access_key_id = AKIAEMULATORUSER0001\naws_secret_access_key = s\n')
+    expect(withKey.warnings.map((w) => w.code)).toEqual(['terraform-uses-long-term-key'])
+    expect(withKey.warnings[0]!.message).toBe(
+      'profile [default] has sso_* keys and the long-term key AKIA************0001 (in /home/me/.aws/credentials): the AWS CLI, boto3 and ' +
+        'the AWS SDK for JavaScript use its SSO role, but Terraform and other tools on the AWS SDK for Go use the key; ' +
+        'remove it from [default] in /home/me/.aws/credentials (keyless audit --fix), then deactivate it in IAM',
+    )
+    expect(verdict(withKey, {strict: false, expectAccounts: []})).toBeUndefined()
+    expect(verdict(withKey, {strict: true, expectAccounts: []})?.exitCode).toBe(3)
+    // A temporary key beside SSO expires by itself; no key at all is the clean case.
+    expect(both('[default]\naws_access_key_id = ASIAOLD0000000000001\n').warnings).toEqual([])
+    expect(verdict(both(''), {strict: true, expectAccounts: []})).toBeUndefined()
+  })
   it('exits 4 when the account is not one of --expect-account, before --strict', () => {
     expect(verdict(sso, {strict: true, expectAccounts: ['111111111111', '222222222222']})).toBeUndefined()
     const wrong = verdict(root, {strict: true, expectAccounts: ['222222222222']})
