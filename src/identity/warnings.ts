@@ -107,20 +107,20 @@ export function warningsFor(input: WarningInput): Warning[] {
     warnings.push({
       code: 'sso-keys-shadow-credential-process',
       message:
-        `profile [${profile}] has sso_* keys next to its credential_process: the AWS CLI, Terraform and most SDKs ` +
+        `profile [${profile}] has sso_* keys next to its credential_process: the AWS CLI, boto3 and Terraform ` +
         `use SSO and never run credential_process; remove the sso_* keys from [profile ${profile}] in ${files.configPath}`,
     })
   }
-  // A profile with sso_* keys and a long-term key: the AWS CLI, boto3 and the JavaScript SDK take SSO first, but the Go
-  // SDK (Terraform) takes a profile's static keys before anything else (resolveCredsFromProfile). --strict fails on it.
+  // A profile with sso_* keys and a long-term key: the AWS CLI and boto3 take SSO first, but the Go SDK (Terraform:
+  // resolveCredsFromProfile) and the JS SDK's default chain (fromIni) take a profile's static keys first. --strict fails.
   const staticKey = source.kind === 'sso' ? merged.aws_access_key_id : undefined
   if (staticKey && classifyKey(staticKey, false) === 'long-term') {
     const file = credentialsSection?.aws_access_key_id ? files.credentialsPath : files.configPath
     warnings.push({
       code: 'terraform-uses-long-term-key',
       message:
-        `profile [${profile}] has sso_* keys and the long-term key ${maskAccessKeyId(staticKey)} (in ${file}): the AWS CLI, boto3 and ` +
-        `the AWS SDK for JavaScript use its SSO role, but Terraform and other tools on the AWS SDK for Go use the key; ` +
+        `profile [${profile}] has sso_* keys and the long-term key ${maskAccessKeyId(staticKey)} (in ${file}): the AWS CLI and boto3 ` +
+        `use its SSO role, but Terraform and the AWS SDKs for Go and JavaScript (the CDK, ...) use the key; ` +
         `remove it from [${profile}] in ${file} (keyless audit --fix), then deactivate it in IAM`,
     })
   }

@@ -321,7 +321,7 @@ describe('warnings', () => {
     const result = await whoami([], {AWS_PROFILE: 'sandbox.AdministratorAccess'})
     expect(result.code).toBe(0)
     expect(result.stderr.trim()).toMatch(
-      /^keyless: warning: profile \[sandbox\.AdministratorAccess\] has sso_\* keys next to its credential_process: the AWS CLI, Terraform and most SDKs use SSO/,
+      /^keyless: warning: profile \[sandbox\.AdministratorAccess\] has sso_\* keys next to its credential_process: the AWS CLI, boto3 and Terraform use SSO/,
     )
   })
 })

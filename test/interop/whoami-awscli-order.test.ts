@@ -93,7 +93,7 @@ describe('a profile with sso_* keys and a credential_process', () => {
       const guarded = await whoami(['--strict'])
       expect(guarded.code).toBe(3)
       expect(guarded.stderr.trimEnd().split('\n').at(-1)).toBe(
-        'keyless: refusing: profile [mixed] also holds a long-term access key, which Terraform and the AWS SDK for Go use instead of its SSO role (--strict); ' +
+        'keyless: refusing: profile [mixed] also holds a long-term access key, which Terraform and the AWS SDKs for Go and JavaScript use instead of its SSO role (--strict); ' +
           'remove the key from [mixed] (keyless audit --fix), then deactivate it in IAM',
       )
     } finally {

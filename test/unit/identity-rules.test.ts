@@ -292,8 +292,8 @@ describe('verdict', () => {
     const withKey = both('[default]\naws_access_key_id = AKIAEMULATORUSER0001\naws_secret_access_key = s\n')
     expect(withKey.warnings.map((w) => w.code)).toEqual(['terraform-uses-long-term-key'])
     expect(withKey.warnings[0]!.message).toBe(
-      'profile [default] has sso_* keys and the long-term key AKIA************0001 (in /home/me/.aws/credentials): the AWS CLI, boto3 and ' +
-        'the AWS SDK for JavaScript use its SSO role, but Terraform and other tools on the AWS SDK for Go use the key; ' +
+      'profile [default] has sso_* keys and the long-term key AKIA************0001 (in /home/me/.aws/credentials): the AWS CLI and boto3 ' +
+        'use its SSO role, but Terraform and the AWS SDKs for Go and JavaScript (the CDK, ...) use the key; ' +
         'remove it from [default] in /home/me/.aws/credentials (keyless audit --fix), then deactivate it in IAM',
     )
     expect(verdict(withKey, {strict: false, expectAccounts: []})).toBeUndefined()
