@@ -4,6 +4,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import {CreateRoleCommand, GetRoleCommand, IAMClient} from '@aws-sdk/client-iam'
+import {AssumeRoleWithWebIdentityCommand, STSClient} from '@aws-sdk/client-sts'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {trustPolicy} from '../../src/ci/trust-policy.js'
@@ -318,6 +319,32 @@ describe('keyless ci oidc --apply (IAM on the emulator)', () => {
       findings: [],
       summary: {critical: 0, high: 0, medium: 0, info: 0},
     })
+
+    // And it works: STS lets a job of acme/site on main in with GitHub's token (as configure-aws-credentials asks,
+    // unsigned), and nothing else: another branch, a pull request, a fork. (The emulator evaluates the trust policy
+    // on its own, as IAM does: not with keyless's code.)
+    const assume = async (sub: string, repository = 'acme/site') => {
+      const minted = await fetch(`${emulator.url}/_emulator/web-identity-token`, {
+        method: 'POST',
+        body: JSON.stringify({issuer: 'https://token.actions.githubusercontent.com', subject: sub.replace('acme/site', repository)}),
+      })
+      const sts = new STSClient({region: 'us-east-1', endpoint: emulator.url, credentials: () => Promise.reject(new Error('unsigned'))})
+      const command = new AssumeRoleWithWebIdentityCommand({
+        RoleArn: 'arn:aws:iam::222222222222:role/github-actions-acme-site',
+        RoleSessionName: 'GitHubActions',
+        WebIdentityToken: ((await minted.json()) as {token: string}).token,
+      })
+      return sts.send(command).then(
+        (out) => out.AssumedRoleUser?.Arn,
+        (error: Error) => error.name,
+      )
+    }
+    expect(await assume('repo:acme/site:ref:refs/heads/main')).toBe(
+      'arn:aws:sts::222222222222:assumed-role/github-actions-acme-site/GitHubActions',
+    )
+    expect(await assume('repo:acme/site:ref:refs/heads/feature')).toBe('AccessDenied')
+    expect(await assume('repo:acme/site:pull_request')).toBe('AccessDenied')
+    expect(await assume('repo:acme/site:ref:refs/heads/main', 'evil/site')).toBe('AccessDenied')
   })
 
   it('--dry-run shows every call and makes none', async () => {

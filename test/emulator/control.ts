@@ -5,6 +5,7 @@
 import {resetIam} from './iam.js'
 import {type ApiRequest, type ApiResponse, escapeHtml, html, json, parseJsonObject} from './http.js'
 import type {EmulatorState} from './state.js'
+import {mintWebIdentityToken} from './sts-web-identity.js'
 
 function page(title: string, body: string): string {
   return `<!doctype html>
@@ -107,6 +108,18 @@ export function control(state: EmulatorState, request: ApiRequest): ApiResponse 
       }
       state.clockOffsetMs += seconds * 1000
       return json(200, {nowMs: state.nowMs()})
+    }
+    case 'POST /_emulator/web-identity-token': {
+      // The emulator as an OIDC identity provider (an EKS cluster, GitHub Actions): a token for STS's
+      // AssumeRoleWithWebIdentity, accepted where the account has an IAM OIDC provider for `issuer`.
+      const {issuer, subject, audience = 'sts.amazonaws.com', expiresInSeconds = 3600} = input
+      if (typeof issuer !== 'string' || !/^https:\/\/[^/\s]+/.test(issuer) || typeof subject !== 'string' || typeof audience !== 'string') {
+        return json(400, {error: 'expected {"issuer": "https://...", "subject": "...", "audience"?: "...", "expiresInSeconds"?: n}'})
+      }
+      if (typeof expiresInSeconds !== 'number' || !Number.isFinite(expiresInSeconds)) {
+        return json(400, {error: 'expiresInSeconds must be a number'})
+      }
+      return json(200, {token: mintWebIdentityToken(state, {issuer, subject, audience, expiresInSeconds})})
     }
     default:
       return json(404, {error: `no control endpoint ${route}`})

@@ -108,6 +108,18 @@ function account(state: EmulatorState, id: string): Account {
   return a
 }
 
+/** The role `name` of `account`, as IAM holds it (for STS's AssumeRoleWithWebIdentity). */
+export function iamRole(state: EmulatorState, accountId: string, name: string): Readonly<Role> | undefined {
+  return account(state, accountId).roles.get(name)
+}
+
+/** The account's IAM OIDC provider for the token issuer `issuer` (`https://HOST[/PATH]`), as STS looks it up. */
+export function iamOidcProvider(state: EmulatorState, accountId: string, issuer: string): Readonly<Provider> | undefined {
+  const host = issuer.replace(/^https:\/\//, '').replace(/\/$/, '')
+  if (!issuer.startsWith('https://')) return undefined
+  return account(state, accountId).providers.get(`arn:aws:iam::${accountId}:oidc-provider/${host}`)
+}
+
 export function iamError(status: number, code: string, message: string): ApiResponse {
   return queryError(NAMESPACE, status, code, message)
 }

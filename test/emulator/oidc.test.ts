@@ -316,6 +316,7 @@ describe('control endpoints', () => {
         Logout: 0,
         GetCallerIdentity: 0,
         AssumeRole: 0,
+        AssumeRoleWithWebIdentity: 0,
         GetSigninToken: 0,
         ConsoleLogin: 0,
         ConsoleLogout: 0,

@@ -271,6 +271,7 @@ describe('stats', () => {
         Logout: 1,
         GetCallerIdentity: 0,
         AssumeRole: 0,
+        AssumeRoleWithWebIdentity: 0,
         GetSigninToken: 0,
         ConsoleLogin: 0,
         ConsoleLogout: 0,

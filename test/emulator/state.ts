@@ -47,6 +47,7 @@ export const OPERATIONS = [
   'Logout',
   'GetCallerIdentity',
   'AssumeRole',
+  'AssumeRoleWithWebIdentity',
   'GetSigninToken',
   'ConsoleLogin',
   'ConsoleLogout',

@@ -10,6 +10,7 @@ import {SignatureV4} from '@smithy/signature-v4'
 import {queryError, xmlResponse} from './aws-query.js'
 import {type ApiRequest, type ApiResponse, header} from './http.js'
 import {handleAssumeRole} from './sts-assume-role.js'
+import {handleAssumeRoleWithWebIdentity} from './sts-web-identity.js'
 import type {EmulatorState, IssuedCredentials} from './state.js'
 
 export const NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/'
@@ -25,6 +26,7 @@ export async function handleSts(state: EmulatorState, request: ApiRequest): Prom
   const params = request.method === 'POST' ? new URLSearchParams(request.body.toString('utf8')) : request.query
   const action = params.get('Action')
   if (action === 'AssumeRole') return handleAssumeRole(state, request, params)
+  if (action === 'AssumeRoleWithWebIdentity') return handleAssumeRoleWithWebIdentity(state, request, params)
   if (action !== 'GetCallerIdentity') {
     return stsError(400, 'InvalidAction', `Could not find operation ${action ?? '(none)'} for version ${API_VERSION}`)
   }
