@@ -156,6 +156,34 @@ export function explainStsError(error: unknown, context: CallContext): KeylessEr
   )
 }
 
+/** An error of STS AssumeRoleWithWebIdentity (or of reaching it), for the environment's web identity. */
+export function explainWebIdentityError(error: unknown, identity: {tokenFile: string; roleArn: string}): KeylessError {
+  const err = (error ?? {}) as SdkError
+  const what = `STS refused the web identity token in ${identity.tokenFile} for ${identity.roleArn}`
+  const said = serverDescription(err.message)
+  switch (err.name) {
+    case 'ExpiredTokenException':
+      return new KeylessError(`${what}: the token has expired`, 'get a fresh token from its issuer (on EKS the kubelet renews it in place)')
+    case 'InvalidIdentityTokenException':
+    case 'IDPRejectedClaimException':
+      return new KeylessError(
+        `${what}: ${said || err.name}`,
+        "the role's account needs an IAM OIDC provider for the token's issuer, listing its audience",
+      )
+    case 'AccessDenied':
+    case 'AccessDeniedException':
+      return new KeylessError(
+        `${what}: the role does not trust it`,
+        "check the role's trust policy: its Federated principal and the aud and sub it allows",
+      )
+  }
+  const status = err.$metadata?.httpStatusCode
+  return new KeylessError(
+    `STS AssumeRoleWithWebIdentity failed for ${identity.roleArn}: ${err.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}${said ? `: ${said}` : ''}`,
+    'check AWS_ROLE_ARN and the network, and AWS_ENDPOINT_URL if set',
+  )
+}
+
 function renewFix(source: CredentialSource): string {
   switch (source.kind) {
     case 'environment':

@@ -54,7 +54,7 @@ export function describeSource({features, profile, files, env}: SourceInput): Cr
     const inProfile = has('CREDENTIALS_PROFILE_STS_WEB_ID_TOKEN')
     return inProfile
       ? {kind: 'web-identity', profile, detail: `web identity token of profile [${profile}]`}
-      : {kind: 'web-identity', detail: 'web identity token (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN)'}
+      : environmentWebIdentitySource()
   }
   if (has('CREDENTIALS_ENV_VARS')) return environmentSource(env)
   if (has('CREDENTIALS_PROFILE_PROCESS', 'CREDENTIALS_PROCESS')) {
@@ -73,6 +73,11 @@ export function describeSource({features, profile, files, env}: SourceInput): Cr
     return {kind: 'login', profile, detail: `console login session of profile [${profile}]`}
   }
   return inferSource(profile, files, env)
+}
+
+/** The web identity token named by AWS_WEB_IDENTITY_TOKEN_FILE, for the role AWS_ROLE_ARN names. */
+export function environmentWebIdentitySource(): CredentialSource {
+  return {kind: 'web-identity', detail: 'web identity token (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN)'}
 }
 
 export function environmentSource(env: NodeJS.ProcessEnv): CredentialSource {

@@ -74,6 +74,15 @@ export function warningsFor(input: WarningInput): Warning[] {
         'use the key, not the profile; run: unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN',
     })
   }
+  if (source.kind === 'web-identity' && source.profile === undefined && profileVariable && !profileFromFlag) {
+    warnings.push({
+      code: 'env-overrides-profile',
+      message:
+        `AWS_WEB_IDENTITY_TOKEN_FILE in the environment overrides ${profileVariable}=${env[profileVariable]}: the AWS CLI and ` +
+        `Terraform assume ${env.AWS_ROLE_ARN || 'its role'} with its token, not the profile (the AWS SDK for JavaScript takes the ` +
+        'profile); run: unset AWS_WEB_IDENTITY_TOKEN_FILE AWS_ROLE_ARN',
+    })
+  }
   // AWS_DEFAULT_PROFILE: the AWS CLI and Terraform read it after AWS_PROFILE, boto3 before it, the JavaScript SDK never.
   if (!profileFromFlag && source.kind !== 'environment' && env.AWS_DEFAULT_PROFILE && env.AWS_DEFAULT_PROFILE !== env.AWS_PROFILE) {
     warnings.push({

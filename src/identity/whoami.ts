@@ -8,7 +8,8 @@ import {buildIdentity, type Identity} from './identity.js'
 import {ProviderTrail} from './provider-trail.js'
 import {awsCliUsesSso, profileInUse} from './cli-order.js'
 import {narrowSdkConfigView} from '../aws-config/sdk-config-view.js'
-import {describeSource, environmentSource, type CredentialSource} from './source.js'
+import {describeSource, environmentSource, environmentWebIdentitySource, type CredentialSource} from './source.js'
+import {assumeWithWebIdentity, environmentWebIdentity, type EnvironmentWebIdentity} from './web-identity.js'
 
 /** One retry for a dropped connection; more only delays the one-line error a script is waiting for. */
 const STS_MAX_ATTEMPTS = 2
@@ -36,9 +37,11 @@ interface ResolvedCredentials {
  * Precedence (as the AWS CLI, boto3 and the other SDKs): `--profile`; else AWS_ACCESS_KEY_ID and
  * AWS_SECRET_ACCESS_KEY in the environment, even when AWS_PROFILE is set (the AWS SDK for JavaScript v3
  * alone prefers AWS_PROFILE there, but the AWS CLI and Terraform use the keys, and whoami must show what
- * they will use); else the SDK's default chain for the profile the AWS CLI and Terraform use (AWS_PROFILE, else
- * AWS_DEFAULT_PROFILE, else `default`: profileInUse): the config and credentials files (static keys,
- * credential_process, SSO, assumed roles), web identity, container, instance metadata.
+ * they will use); else a web identity in the environment (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN), which the
+ * AWS CLI and Terraform take before the profile's own credentials (environmentWebIdentity); else the SDK's default
+ * chain for the profile the AWS CLI and Terraform use (AWS_PROFILE, else AWS_DEFAULT_PROFILE, else `default`:
+ * profileInUse): the config and credentials files (static keys, credential_process, SSO, assumed roles), container,
+ * instance metadata.
  */
 export async function whoami(options: WhoamiOptions = {}): Promise<Identity> {
   quietNodeVersionWarning()
@@ -66,10 +69,16 @@ export async function whoami(options: WhoamiOptions = {}): Promise<Identity> {
     if (missing) throw missing
   }
 
-  const credentials = await resolveCredentials(envKeys, sdkProfile, context)
+  // An EKS pod's or a CI job's web identity: the AWS CLI takes it before the profile's own credentials.
+  const webIdentity = envKeys ? undefined : environmentWebIdentity(profile, profileFromFlag, files, env)
+  const credentials = await resolveCredentials(envKeys, sdkProfile, context, webIdentity)
   registerSecret(credentials.secretAccessKey)
   registerSecret(credentials.sessionToken)
-  const source: CredentialSource = envKeys ? environmentSource(env) : describeSource({features: credentials.$source, profile, files, env})
+  const source: CredentialSource = envKeys
+    ? environmentSource(env)
+    : webIdentity
+      ? environmentWebIdentitySource()
+      : describeSource({features: credentials.$source, profile, files, env})
   debug('whoami', 'credentials resolved', {source, features: credentials.$source})
 
   // The STS client reads only this profile's settings (and default's): it gets the file without the others.
@@ -119,9 +128,11 @@ async function resolveCredentials(
   envKeys: boolean,
   sdkProfile: string | undefined,
   context: {profile: string; profileExplicit: boolean; files: AwsFiles},
+  webIdentity: EnvironmentWebIdentity | undefined,
 ): Promise<ResolvedCredentials> {
-  const {fromEnv, fromNodeProviderChain, fromSSO} = await import('@aws-sdk/credential-providers')
   const trail = new ProviderTrail(sdkLogger)
+  if (webIdentity) return assumeWithWebIdentity(webIdentity, stsRegion(process.env, context.files, context.profile), trail)
+  const {fromEnv, fromNodeProviderChain, fromSSO} = await import('@aws-sdk/credential-providers')
   try {
     if (envKeys) return (await fromEnv({logger: trail})()) as ResolvedCredentials
     // The AWS CLI takes a profile's sso_* keys before its credentials-file keys and its credential_process, and

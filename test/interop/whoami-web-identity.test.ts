@@ -1,0 +1,149 @@
+/**
+ * A web identity in the environment (AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN: an EKS pod with IRSA, a CI job)
+ * beside a profile: the AWS CLI and boto3 (botocore's resolver) take the web identity before the profile's own
+ * credentials, and leave it out when a profile is named on the command line; the AWS SDK for Go (Terraform) takes it
+ * before any profile the environment names. whoami, the guard before terraform apply, must judge what they use: here
+ * the web identity's role lives in 111111111111, while [default] (what the AWS SDK for JavaScript would take) is an
+ * SSO role in 333333333333, and [rootkeys] the root of 111111111111.
+ */
+import {join} from 'node:path'
+
+import {CreateOpenIDConnectProviderCommand, CreateRoleCommand, IAMClient} from '@aws-sdk/client-iam'
+import {afterAll, beforeAll, describe, expect, it} from 'vitest'
+
+import {writeAwsDataPath} from '../helpers/aws-data-path.js'
+import {DEBIAN_PYTHON} from '../helpers/botocore.js'
+import {runKeyless, runProcess} from '../helpers/cli.js'
+import {signInWithSdk, startEmulator, writeProcessCredentials, type EmulatorHandle} from '../helpers/emulator.js'
+import {writeFile} from '../helpers/files.js'
+import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
+
+const ISSUER = 'https://oidc.eks.us-east-1.amazonaws.com/id/EMULATOR0000000000000000000000001'
+const HOST = ISSUER.slice('https://'.length)
+const ROLE_ARN = 'arn:aws:iam::111111111111:role/payments-api'
+const WEB_IDENTITY_ARN = 'arn:aws:sts::111111111111:assumed-role/payments-api/pod-1'
+const ROOT_ARN = 'arn:aws:iam::111111111111:root'
+const ROOT = {accessKeyId: 'AKIAEMULATORROOT0001', secretAccessKey: 'emulator-root-secret-0000000000000000000'}
+
+let emulator: EmulatorHandle
+let sandbox: Sandbox
+let webIdentity: NodeJS.ProcessEnv
+
+beforeAll(async () => {
+  emulator = await startEmulator({autoApprove: true})
+  sandbox = makeSandbox()
+  // The cluster's IAM side: its OIDC provider, and a role its service account payments/api may take.
+  const iam = new IAMClient({region: 'us-east-1', endpoint: emulator.url, credentials: ROOT})
+  await iam.send(new CreateOpenIDConnectProviderCommand({Url: ISSUER, ClientIDList: ['sts.amazonaws.com']}))
+  await iam.send(
+    new CreateRoleCommand({
+      RoleName: 'payments-api',
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: {Federated: `arn:aws:iam::111111111111:oidc-provider/${HOST}`},
+            Action: 'sts:AssumeRoleWithWebIdentity',
+            Condition: {StringEquals: {[`${HOST}:sub`]: 'system:serviceaccount:payments:api', [`${HOST}:aud`]: 'sts.amazonaws.com'}},
+          },
+        ],
+      }),
+    }),
+  )
+  iam.destroy()
+  // The pod's side: the projected service-account token, in a file.
+  const minted = await fetch(`${emulator.url}/_emulator/web-identity-token`, {
+    method: 'POST',
+    body: JSON.stringify({issuer: ISSUER, subject: 'system:serviceaccount:payments:api'}),
+  })
+  const tokenFile = join(sandbox.home, 'eks-token')
+  writeFile(tokenFile, ((await minted.json()) as {token: string}).token)
+  webIdentity = {AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile, AWS_ROLE_ARN: ROLE_ARN, AWS_ROLE_SESSION_NAME: 'pod-1'}
+
+  // [default]: temporary credentials of an SSO role in 333333333333, printed by a credential_process.
+  const signedIn = await signInWithSdk(emulator)
+  const processOutput = join(sandbox.home, 'temporary.json')
+  await writeProcessCredentials(emulator, signedIn.accessToken, {accountId: '333333333333', roleName: 'ReadOnlyAccess'}, processOutput)
+  writeFile(sandbox.configFile, `[default]\ncredential_process = cat ${processOutput}\nregion = us-east-1\n`)
+  writeFile(sandbox.credentialsFile, `[rootkeys]\naws_access_key_id = ${ROOT.accessKeyId}\naws_secret_access_key = ${ROOT.secretAccessKey}\n`)
+})
+afterAll(async () => {
+  await emulator.close()
+  sandbox.cleanup()
+})
+
+// The Debian AWS CLI and botocore ignore AWS_ENDPOINT_URL: an AWS_DATA_PATH endpoint rule sends their STS calls (the
+// web identity's included) to the emulator. keyless's SDK takes AWS_ENDPOINT_URL.
+const env = (extra: NodeJS.ProcessEnv) => ({...sandbox.env, ...emulator.env(), AWS_DATA_PATH: writeAwsDataPath(emulator.url), ...extra})
+const awsCli = (extra: NodeJS.ProcessEnv, args: string[] = []) =>
+  runProcess('/usr/bin/aws', ['sts', 'get-caller-identity', '--output', 'json', ...args], {env: env(extra)})
+const boto3 = (extra: NodeJS.ProcessEnv) =>
+  runProcess(DEBIAN_PYTHON, ['-c', `import boto3; print(boto3.client('sts', region_name='us-east-1').get_caller_identity()['Arn'])`], {
+    env: env(extra),
+  })
+const arnOf = async (run: Promise<{code: number | null; stdout: string; stderr: string}>, json: boolean) => {
+  const r = await run
+  expect(r.code, r.stderr).toBe(0)
+  return json ? (JSON.parse(r.stdout) as {Arn: string}).Arn : r.stdout.trim()
+}
+
+describe('a web identity in the environment', () => {
+  it("beside [default]: the AWS CLI and boto3 take the web identity's role; so does whoami, and [default]'s account fails --expect-account", async () => {
+    expect(await arnOf(awsCli(webIdentity), true)).toBe(WEB_IDENTITY_ARN)
+    expect(await arnOf(boto3(webIdentity), false)).toBe(WEB_IDENTITY_ARN)
+    // Without it, all of them take [default].
+    expect(await arnOf(awsCli({}), true)).toMatch(/^arn:aws:sts::333333333333:assumed-role\//)
+
+    const judged = await runKeyless(['whoami', '--json'], {env: env(webIdentity)})
+    expect(judged.code, judged.stderr).toBe(0)
+    expect(JSON.parse(judged.stdout)).toMatchObject({
+      account: '111111111111',
+      arn: WEB_IDENTITY_ARN,
+      principalKind: 'assumed-role',
+      keyKind: 'temporary',
+      source: 'web-identity',
+      warnings: [],
+    })
+    const wrongAccount = await runKeyless(['whoami', '--expect-account', '333333333333'], {env: env(webIdentity)})
+    expect(wrongAccount.code).toBe(4)
+    expect(wrongAccount.stderr).toContain('111111111111')
+  })
+
+  it('beside AWS_PROFILE naming a root key: the tools take the web identity, whoami says the profile is passed over and --strict passes', async () => {
+    const extra = {...webIdentity, AWS_PROFILE: 'rootkeys'}
+    expect(await arnOf(awsCli(extra), true)).toBe(WEB_IDENTITY_ARN)
+    expect(await arnOf(boto3(extra), false)).toBe(WEB_IDENTITY_ARN)
+    const judged = await runKeyless(['whoami', '--json', '--strict'], {env: env(extra)})
+    expect(judged.code, judged.stderr).toBe(0)
+    const identity = JSON.parse(judged.stdout)
+    expect(identity).toMatchObject({arn: WEB_IDENTITY_ARN, source: 'web-identity'})
+    expect(identity.warnings).toEqual([
+      {
+        code: 'env-overrides-profile',
+        message:
+          'AWS_WEB_IDENTITY_TOKEN_FILE in the environment overrides AWS_PROFILE=rootkeys: the AWS CLI and Terraform assume ' +
+          `${ROLE_ARN} with its token, not the profile (the AWS SDK for JavaScript takes the profile); run: unset AWS_WEB_IDENTITY_TOKEN_FILE AWS_ROLE_ARN`,
+      },
+    ])
+  })
+
+  it('--profile: the AWS CLI leaves the web identity out, and so does whoami (the root key: --strict fails)', async () => {
+    expect(await arnOf(awsCli(webIdentity, ['--profile', 'rootkeys']), true)).toBe(ROOT_ARN)
+    const judged = await runKeyless(['whoami', '--profile', 'rootkeys', '--strict'], {env: env(webIdentity)})
+    expect(judged.code).toBe(3)
+  })
+
+  it('a token file without AWS_ROLE_ARN: the AWS CLI fails, and whoami fails with one line that says what to do', async () => {
+    const extra = {AWS_WEB_IDENTITY_TOKEN_FILE: webIdentity.AWS_WEB_IDENTITY_TOKEN_FILE}
+    const cli = await awsCli(extra)
+    expect(cli.code).not.toBe(0)
+    expect(cli.stderr).toMatch(/no role ARN configured/)
+    const judged = await runKeyless(['whoami'], {env: env(extra)})
+    expect(judged.code).toBe(1)
+    expect(judged.stdout).toBe('')
+    expect(judged.stderr).toBe(
+      'keyless: AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not: the AWS CLI and Terraform fail here; set AWS_ROLE_ARN to the role to assume, or unset AWS_WEB_IDENTITY_TOKEN_FILE\n',
+    )
+  })
+})
