@@ -13,6 +13,7 @@ export type WarningCode =
   | 'home-differs'
   | 'default-profile-variable'
   | 'terraform-uses-long-term-key'
+  | 'terraform-uses-web-identity'
 
 export interface Warning {
   code: WarningCode
@@ -131,6 +132,17 @@ export function warningsFor(input: WarningInput): Warning[] {
         `profile [${profile}] has sso_* keys and the long-term key ${maskAccessKeyId(staticKey)} (in ${file}): the AWS CLI and boto3 ` +
         `use its SSO role, but Terraform and the AWS SDKs for Go and JavaScript (the CDK, ...) use the key; ` +
         `remove it from [${profile}] in ${file} (keyless audit --fix), then deactivate it in IAM`,
+    })
+  }
+  // A profile's assume role goes before the environment's web identity in the AWS CLI (botocore's resolver), after it
+  // in Terraform (the Go SDK takes the web identity before any profile not set in its own configuration).
+  if (source.kind === 'assume-role' && !profileFromFlag && env.AWS_WEB_IDENTITY_TOKEN_FILE) {
+    warnings.push({
+      code: 'terraform-uses-web-identity',
+      message:
+        `profile [${profile}] assumes its role_arn in the AWS CLI and boto3, but Terraform and the AWS SDK for Go take the web ` +
+        `identity in AWS_WEB_IDENTITY_TOKEN_FILE (AWS_ROLE_ARN=${env.AWS_ROLE_ARN || '(unset)'}) first; ` +
+        'run: unset AWS_WEB_IDENTITY_TOKEN_FILE AWS_ROLE_ARN, or set the profile in the Terraform provider block',
     })
   }
   // Windows: tools that read HOME and tools that read USERPROFILE see different ~/.aws folders.

@@ -14,6 +14,7 @@ import {runKeyless, runProcess} from '../helpers/cli.js'
 import {signInWithSdk, startEmulator, writeProcessCredentials, type EmulatorHandle, type SignedIn} from '../helpers/emulator.js'
 import {writeFile} from '../helpers/files.js'
 import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
+import {TERRAFORM, terraformCaller} from '../helpers/terraform.js'
 
 const START_URL = 'https://keyless-demo.awsapps.com/start'
 let emulator: EmulatorHandle
@@ -44,6 +45,12 @@ afterAll(async () => {
 const env = () => ({...sandbox.env, ...emulator.env(), AWS_DATA_PATH: dataPath})
 const aws = () => runProcess('/usr/bin/aws', ['sts', 'get-caller-identity', '--profile', 'mixed', '--output', 'json'], {env: env()})
 const whoami = (args: string[]) => runKeyless(['whoami', '--profile', 'mixed', ...args], {env: env()})
+/** The account Terraform would run in with AWS_PROFILE=mixed (its S3 backend's credential check; null without Terraform). */
+const terraformAccount = async () =>
+  TERRAFORM
+    ? /^arn:aws:(?:sts|iam)::(\d{12}):/.exec((await terraformCaller(emulator.url, {...env(), AWS_PROFILE: 'mixed'})).arn ?? '')?.[1]
+    : null
+const viaTerraform = (account: string) => (TERRAFORM ? account : null)
 const tokenCache = () => join(sandbox.home, '.aws', 'sso', 'cache', createHash('sha1').update('demo').digest('hex') + '.json')
 
 describe('a profile with sso_* keys and a credential_process', () => {
@@ -60,6 +67,8 @@ describe('a profile with sso_* keys and a credential_process', () => {
     const cli = await aws()
     expect(cli.stderr).toBe('')
     expect(JSON.parse(cli.stdout).Account).toBe('111111111111')
+    // Terraform (the AWS SDK for Go) takes the SSO keys too.
+    expect(await terraformAccount()).toBe(viaTerraform('111111111111'))
 
     const judged = await whoami(['--json'])
     expect(judged.code).toBe(0)
@@ -81,6 +90,10 @@ describe('a profile with sso_* keys and a credential_process', () => {
       const cli = await aws()
       expect(cli.stderr).toBe('')
       expect(JSON.parse(cli.stdout).Account).toBe('111111111111')
+      // Terraform takes the key: the root of 111111111111, not the SSO role.
+      expect(TERRAFORM ? (await terraformCaller(emulator.url, {...env(), AWS_PROFILE: 'mixed'})).arn : null).toBe(
+        TERRAFORM ? 'arn:aws:iam::111111111111:root' : null,
+      )
       const judged = await whoami(['--json'])
       expect(judged.code).toBe(0)
       const identity = JSON.parse(judged.stdout)

@@ -12,6 +12,7 @@ import {runKeyless, runProcess} from '../helpers/cli.js'
 import {signInWithSdk, startEmulator, writeProcessCredentials, type EmulatorHandle} from '../helpers/emulator.js'
 import {writeFile} from '../helpers/files.js'
 import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
+import {TERRAFORM, terraformCaller} from '../helpers/terraform.js'
 
 const ROOT_ARN = 'arn:aws:iam::111111111111:root'
 let emulator: EmulatorHandle
@@ -58,6 +59,8 @@ describe('AWS_DEFAULT_PROFILE naming a root key, AWS_PROFILE unset', () => {
     const py = await boto3(extra)
     expect(py.code, py.stderr).toBe(0)
     expect(py.stdout.trim()).toBe(ROOT_ARN)
+    // Terraform (the AWS SDK for Go) reads AWS_DEFAULT_PROFILE too.
+    if (TERRAFORM) expect((await terraformCaller(emulator.url, env(extra))).arn).toBe(ROOT_ARN)
 
     const judged = await runKeyless(['whoami', '--json'], {env: env(extra)})
     expect(judged.code, judged.stderr).toBe(0)

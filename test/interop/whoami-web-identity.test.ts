@@ -17,6 +17,7 @@ import {runKeyless, runProcess} from '../helpers/cli.js'
 import {signInWithSdk, startEmulator, writeProcessCredentials, type EmulatorHandle} from '../helpers/emulator.js'
 import {writeFile} from '../helpers/files.js'
 import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
+import {TERRAFORM, terraformCaller} from '../helpers/terraform.js'
 
 const ISSUER = 'https://oidc.eks.us-east-1.amazonaws.com/id/EMULATOR0000000000000000000000001'
 const HOST = ISSUER.slice('https://'.length)
@@ -65,8 +66,19 @@ beforeAll(async () => {
   const signedIn = await signInWithSdk(emulator)
   const processOutput = join(sandbox.home, 'temporary.json')
   await writeProcessCredentials(emulator, signedIn.accessToken, {accountId: '333333333333', roleName: 'ReadOnlyAccess'}, processOutput)
-  writeFile(sandbox.configFile, `[default]\ncredential_process = cat ${processOutput}\nregion = us-east-1\n`)
-  writeFile(sandbox.credentialsFile, `[rootkeys]\naws_access_key_id = ${ROOT.accessKeyId}\naws_secret_access_key = ${ROOT.secretAccessKey}\n`)
+  // [profile deploy]: an assumed role (Deployer, which trusts SSO AdministratorAccess) from [profile admin]'s SSO role.
+  const adminOutput = join(sandbox.home, 'admin.json')
+  await writeProcessCredentials(emulator, signedIn.accessToken, {accountId: '111111111111', roleName: 'AdministratorAccess'}, adminOutput)
+  writeFile(
+    sandbox.configFile,
+    `[default]\ncredential_process = cat ${processOutput}\nregion = us-east-1\n\n` +
+      `[profile admin]\ncredential_process = cat ${adminOutput}\n\n` +
+      `[profile deploy]\nrole_arn = arn:aws:iam::111111111111:role/Deployer\nsource_profile = admin\nrole_session_name = deploy\n`,
+  )
+  writeFile(
+    sandbox.credentialsFile,
+    `[rootkeys]\naws_access_key_id = ${ROOT.accessKeyId}\naws_secret_access_key = ${ROOT.secretAccessKey}\n`,
+  )
 })
 afterAll(async () => {
   await emulator.close()
@@ -82,6 +94,9 @@ const boto3 = (extra: NodeJS.ProcessEnv) =>
   runProcess(DEBIAN_PYTHON, ['-c', `import boto3; print(boto3.client('sts', region_name='us-east-1').get_caller_identity()['Arn'])`], {
     env: env(extra),
   })
+/** The ARN Terraform would run as (its S3 backend's credential check), or null where no Terraform is installed. */
+const terraform = async (extra: NodeJS.ProcessEnv) => (TERRAFORM ? (await terraformCaller(emulator.url, env(extra))).arn : null)
+const viaTerraform = (arn: string) => (TERRAFORM ? arn : null)
 const arnOf = async (run: Promise<{code: number | null; stdout: string; stderr: string}>, json: boolean) => {
   const r = await run
   expect(r.code, r.stderr).toBe(0)
@@ -92,8 +107,10 @@ describe('a web identity in the environment', () => {
   it("beside [default]: the AWS CLI and boto3 take the web identity's role; so does whoami, and [default]'s account fails --expect-account", async () => {
     expect(await arnOf(awsCli(webIdentity), true)).toBe(WEB_IDENTITY_ARN)
     expect(await arnOf(boto3(webIdentity), false)).toBe(WEB_IDENTITY_ARN)
+    expect(await terraform(webIdentity)).toBe(viaTerraform(WEB_IDENTITY_ARN))
     // Without it, all of them take [default].
     expect(await arnOf(awsCli({}), true)).toMatch(/^arn:aws:sts::333333333333:assumed-role\//)
+    expect(await terraform({})).toEqual(TERRAFORM ? expect.stringMatching(/^arn:aws:sts::333333333333:assumed-role\//) : null)
 
     const judged = await runKeyless(['whoami', '--json'], {env: env(webIdentity)})
     expect(judged.code, judged.stderr).toBe(0)
@@ -114,6 +131,7 @@ describe('a web identity in the environment', () => {
     const extra = {...webIdentity, AWS_PROFILE: 'rootkeys'}
     expect(await arnOf(awsCli(extra), true)).toBe(WEB_IDENTITY_ARN)
     expect(await arnOf(boto3(extra), false)).toBe(WEB_IDENTITY_ARN)
+    expect(await terraform(extra)).toBe(viaTerraform(WEB_IDENTITY_ARN))
     const judged = await runKeyless(['whoami', '--json', '--strict'], {env: env(extra)})
     expect(judged.code, judged.stderr).toBe(0)
     const identity = JSON.parse(judged.stdout)
@@ -124,6 +142,27 @@ describe('a web identity in the environment', () => {
         message:
           'AWS_WEB_IDENTITY_TOKEN_FILE in the environment overrides AWS_PROFILE=rootkeys: the AWS CLI and Terraform assume ' +
           `${ROLE_ARN} with its token, not the profile (the AWS SDK for JavaScript takes the profile); run: unset AWS_WEB_IDENTITY_TOKEN_FILE AWS_ROLE_ARN`,
+      },
+    ])
+  })
+
+  it("beside AWS_PROFILE naming an assume-role profile: the AWS CLI assumes the profile's role, Terraform takes the web identity; whoami shows the CLI's and says so", async () => {
+    const extra = {...webIdentity, AWS_PROFILE: 'deploy'}
+    const deployer = 'arn:aws:sts::111111111111:assumed-role/Deployer/deploy'
+    expect(await arnOf(awsCli(extra), true)).toBe(deployer)
+    expect(await arnOf(boto3(extra), false)).toBe(deployer)
+    expect(await terraform(extra)).toBe(viaTerraform(WEB_IDENTITY_ARN))
+    const judged = await runKeyless(['whoami', '--json'], {env: env(extra)})
+    expect(judged.code, judged.stderr).toBe(0)
+    const identity = JSON.parse(judged.stdout)
+    expect(identity).toMatchObject({arn: deployer, source: 'assume-role'})
+    expect(identity.warnings).toEqual([
+      {
+        code: 'terraform-uses-web-identity',
+        message:
+          'profile [deploy] assumes its role_arn in the AWS CLI and boto3, but Terraform and the AWS SDK for Go take the web identity ' +
+          `in AWS_WEB_IDENTITY_TOKEN_FILE (AWS_ROLE_ARN=${ROLE_ARN}) first; run: unset AWS_WEB_IDENTITY_TOKEN_FILE AWS_ROLE_ARN, or set the ` +
+          'profile in the Terraform provider block',
       },
     ])
   })

@@ -3,13 +3,15 @@ import {describe, expect, it} from 'vitest'
 import {parseConfigFile, parseCredentialsFile, parseIni, type AwsFiles} from '../../src/identity/aws-files.js'
 import {classifyArn} from '../../src/identity/classify.js'
 import {profileInUse} from '../../src/identity/cli-order.js'
-import {explainResolutionError, explainStsError, missingProfileError} from '../../src/identity/explain.js'
+import {explainResolutionError, explainStsError, explainWebIdentityError, missingProfileError} from '../../src/identity/explain.js'
 import {buildIdentity, type IdentityInput} from '../../src/identity/identity.js'
 import {ProviderTrail} from '../../src/identity/provider-trail.js'
 import {colourWanted, renderIdentity, renderWarning} from '../../src/identity/render.js'
 import {describeSource, environmentSource} from '../../src/identity/source.js'
 import {checkAccountIds, verdict} from '../../src/identity/verdict.js'
 import {warningsFor, type WarningInput} from '../../src/identity/warnings.js'
+import {environmentWebIdentity} from '../../src/identity/web-identity.js'
+import {KeylessError} from '../../src/errors.js'
 
 function files(config: string, credentials = ''): AwsFiles {
   return {
@@ -449,5 +451,70 @@ describe('parseWhoamiArgs (the fast path without oclif)', () => {
     for (const argv of [['--nope'], ['extra'], ['--profile'], ['--profile', '']]) {
       expect(() => parseWhoamiArgs(argv, {})).toThrow(expect.objectContaining({exitCode: 2}))
     }
+  })
+})
+
+describe('environmentWebIdentity: the web identity of the environment, in the AWS CLI order', () => {
+  const env = {AWS_WEB_IDENTITY_TOKEN_FILE: '/var/run/token', AWS_ROLE_ARN: 'arn:aws:iam::111111111111:role/app'}
+  const config = files(
+    '[profile deploy]\nrole_arn = arn:aws:iam::111111111111:role/Deployer\nsource_profile = admin\n' +
+      '[profile pod]\nrole_arn = arn:aws:iam::111111111111:role/pod\nweb_identity_token_file = /other\nrole_session_name = from-profile\n' +
+      '[profile sso]\nsso_session = acme\nsso_account_id = 111111111111\nsso_role_name = Admin\n',
+  )
+  it('before the profile: SSO or keys, [default], any profile without a role_arn of its own', () => {
+    expect(environmentWebIdentity('sso', false, config, env)).toEqual({tokenFile: '/var/run/token', roleArn: env.AWS_ROLE_ARN})
+    expect(environmentWebIdentity('default', false, config, {...env, AWS_ROLE_SESSION_NAME: 'pod-1'})).toEqual({
+      tokenFile: '/var/run/token',
+      roleArn: env.AWS_ROLE_ARN,
+      sessionName: 'pod-1',
+    })
+  })
+  it('not at all: without a token file, with --profile, or for a profile that assumes a role of its own', () => {
+    expect(environmentWebIdentity('sso', false, config, {AWS_ROLE_ARN: env.AWS_ROLE_ARN})).toBeUndefined()
+    expect(environmentWebIdentity('sso', true, config, env)).toBeUndefined()
+    expect(environmentWebIdentity('deploy', false, config, env)).toBeUndefined()
+  })
+  it("each setting the environment's, else the web identity profile's (botocore); no role at all fails in one line", () => {
+    expect(environmentWebIdentity('pod', false, config, {AWS_WEB_IDENTITY_TOKEN_FILE: '/var/run/token'})).toEqual({
+      tokenFile: '/var/run/token',
+      roleArn: 'arn:aws:iam::111111111111:role/pod',
+      sessionName: 'from-profile',
+    })
+    let thrown: unknown
+    try {
+      environmentWebIdentity('sso', false, config, {AWS_WEB_IDENTITY_TOKEN_FILE: '/var/run/token'})
+    } catch (error) {
+      thrown = error
+    }
+    expect(thrown).toBeInstanceOf(KeylessError)
+    expect(thrown).toMatchObject({
+      message: 'AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not: the AWS CLI and Terraform fail here',
+      fix: 'set AWS_ROLE_ARN to the role to assume, or unset AWS_WEB_IDENTITY_TOKEN_FILE',
+    })
+  })
+  it("STS's refusals, each with its fix; the token is never part of the message", () => {
+    const identity = {tokenFile: '/var/run/token', roleArn: env.AWS_ROLE_ARN}
+    const refused = (name: string, message: string) =>
+      explainWebIdentityError(Object.assign(new Error(message), {name, $metadata: {httpStatusCode: 400}}), identity)
+    expect(refused('ExpiredTokenException', 'Token expired: current date/time 2 must be before 1').message).toBe(
+      `STS refused the web identity token in /var/run/token for ${env.AWS_ROLE_ARN}: the token has expired`,
+    )
+    expect(refused('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity').fix).toMatch(/trust policy/)
+    expect(refused('InvalidIdentityTokenException', 'Incorrect token audience').message).toMatch(/: Incorrect token audience$/)
+  })
+})
+
+describe('terraform-uses-web-identity', () => {
+  const assumed = {kind: 'assume-role' as const, profile: 'deploy', detail: 'profile [deploy] assumes a role'}
+  it('an assumed-role profile beside a web identity in the environment: the AWS CLI takes the profile, Terraform the token', () => {
+    const env = {AWS_PROFILE: 'deploy', AWS_WEB_IDENTITY_TOKEN_FILE: '/t', AWS_ROLE_ARN: 'arn:aws:iam::1:role/app'}
+    const warnings = warningsFor(warningInput({source: assumed, profile: 'deploy', env}))
+    expect(warnings.map((w) => w.code)).toEqual(['terraform-uses-web-identity'])
+    expect(warnings[0]!.message).toContain('(AWS_ROLE_ARN=arn:aws:iam::1:role/app) first')
+  })
+  it('not with --profile (a profile set in Terraform is taken first there too), nor without a token', () => {
+    const env = {AWS_WEB_IDENTITY_TOKEN_FILE: '/t'}
+    expect(warningsFor(warningInput({source: assumed, profile: 'deploy', profileFromFlag: true, env}))).toEqual([])
+    expect(warningsFor(warningInput({source: assumed, profile: 'deploy', env: {}}))).toEqual([])
   })
 })
