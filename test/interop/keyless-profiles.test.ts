@@ -5,6 +5,7 @@ import {openKeychain} from '../../src/keychain/keychain.js'
 import {ROOT, runKeyless, runProcess} from '../helpers/cli.js'
 import {startEmulator, type EmulatorHandle} from '../helpers/emulator.js'
 import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
+import {TERRAFORM, terraformCaller} from '../helpers/terraform.js'
 
 // Real AWS clients consume what keyless writes: `keyless configure/login/profiles sync` as a user runs them,
 // then the AWS CLI v2, boto3 and the JS SDK v3 default chain each authenticate through a written profile
@@ -78,6 +79,13 @@ describe('written credential_process profiles work in every AWS client', () => {
     const identity = JSON.parse(out.stdout) as {Arn: string; Account: string}
     expect(identity.Account).toBe('333333333333')
     expect(SSO_ARN.exec(identity.Arn)?.[2]).toBe('ReadOnlyAccess')
+  })
+
+  it.skipIf(!TERRAFORM)('Terraform (the AWS SDK for Go: its S3 backend runs the credential_process with sh -c)', async () => {
+    const caller = await terraformCaller(emulator.url, {...env(), AWS_PROFILE: 'staging.PowerUserAccess'})
+    expect(caller.error).toBeUndefined()
+    expect(caller.arn).toMatch(SSO_ARN)
+    expect(SSO_ARN.exec(caller.arn!)?.slice(1)).toEqual(['222222222222', 'PowerUserAccess'])
   })
 
   it('every client after the first is served from the keychain cache: one GetRoleCredentials per role', async () => {
