@@ -177,6 +177,13 @@ export function explainWebIdentityError(error: unknown, identity: {tokenFile: st
         "check the role's trust policy: its Federated principal and the aud and sub it allows",
       )
   }
+  const code = err.code ?? /\b(E[A-Z]{4,})\b/.exec(err.message ?? '')?.[1] ?? ''
+  if (NETWORK_CODES.has(code) || err.name === 'TimeoutError' || err.name === 'RequestTimeout') {
+    return new KeylessError(
+      `cannot reach STS to assume ${identity.roleArn} with the web identity token (${code || err.name})`,
+      'check the network, proxy (HTTPS_PROXY) and AWS_ENDPOINT_URL, then retry',
+    )
+  }
   const status = err.$metadata?.httpStatusCode
   return new KeylessError(
     `STS AssumeRoleWithWebIdentity failed for ${identity.roleArn}: ${err.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}${said ? `: ${said}` : ''}`,

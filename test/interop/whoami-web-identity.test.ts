@@ -125,6 +125,14 @@ describe('a web identity in the environment', () => {
     const wrongAccount = await runKeyless(['whoami', '--expect-account', '333333333333'], {env: env(webIdentity)})
     expect(wrongAccount.code).toBe(4)
     expect(wrongAccount.stderr).toContain('111111111111')
+
+    // --debug shows the SDK's requests; neither the token nor the role's secrets are in it.
+    const debug = await runKeyless(['whoami', '--debug'], {env: env(webIdentity)})
+    expect(debug.code, debug.stderr).toBe(0)
+    expect(debug.stderr).toContain('credential-provider-web-identity')
+    const secrets = await emulator.issued()
+    expect(secrets.length).toBeGreaterThan(3)
+    for (const secret of secrets) expect(debug.stdout + debug.stderr).not.toContain(secret)
   })
 
   it('beside AWS_PROFILE naming a root key: the tools take the web identity, whoami says the profile is passed over and --strict passes', async () => {

@@ -501,6 +501,11 @@ describe('environmentWebIdentity: the web identity of the environment, in the AW
     )
     expect(refused('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity').fix).toMatch(/trust policy/)
     expect(refused('InvalidIdentityTokenException', 'Incorrect token audience').message).toMatch(/: Incorrect token audience$/)
+    const unreachable = explainWebIdentityError(
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), {code: 'ECONNREFUSED'}),
+      identity,
+    )
+    expect(unreachable.message).toBe(`cannot reach STS to assume ${env.AWS_ROLE_ARN} with the web identity token (ECONNREFUSED)`)
   })
 })
 
