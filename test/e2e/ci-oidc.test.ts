@@ -3,7 +3,7 @@ import {copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync} from 
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {CreateRoleCommand, GetRoleCommand, IAMClient} from '@aws-sdk/client-iam'
+import {CreateOpenIDConnectProviderCommand, CreateRoleCommand, GetRoleCommand, IAMClient} from '@aws-sdk/client-iam'
 import {AssumeRoleWithWebIdentityCommand, STSClient} from '@aws-sdk/client-sts'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -45,6 +45,31 @@ afterAll(async () => {
   sandbox.cleanup()
   await emulator.close()
 })
+
+/**
+ * STS AssumeRoleWithWebIdentity with a GitHub Actions token whose `sub` is `sub` (minted by the emulator, which
+ * evaluates the role's trust policy itself, as IAM does), unsigned as configure-aws-credentials sends it: the
+ * assumed role's ARN, or the error's name.
+ */
+async function assumeWithGitHubToken(roleArn: string, sub: string): Promise<string | undefined> {
+  const minted = await fetch(`${emulator.url}/_emulator/web-identity-token`, {
+    method: 'POST',
+    body: JSON.stringify({issuer: 'https://token.actions.githubusercontent.com', subject: sub}),
+  })
+  const sts = new STSClient({region: 'us-east-1', endpoint: emulator.url, credentials: () => Promise.reject(new Error('unsigned'))})
+  const command = new AssumeRoleWithWebIdentityCommand({
+    RoleArn: roleArn,
+    RoleSessionName: 'GitHubActions',
+    WebIdentityToken: ((await minted.json()) as {token: string}).token,
+  })
+  try {
+    return (await sts.send(command)).AssumedRoleUser?.Arn
+  } catch (error) {
+    return (error as Error).name
+  } finally {
+    sts.destroy()
+  }
+}
 
 /** A git checkout of acme/site (origin on GitHub, default branch main) holding the given workflows. */
 function checkout(workflows: string[], extra: Record<string, string> = {}): string {
@@ -323,28 +348,13 @@ describe('keyless ci oidc --apply (IAM on the emulator)', () => {
     // And it works: STS lets a job of acme/site on main in with GitHub's token (as configure-aws-credentials asks,
     // unsigned), and nothing else: another branch, a pull request, a fork. (The emulator evaluates the trust policy
     // on its own, as IAM does: not with keyless's code.)
-    const assume = async (sub: string, repository = 'acme/site') => {
-      const minted = await fetch(`${emulator.url}/_emulator/web-identity-token`, {
-        method: 'POST',
-        body: JSON.stringify({issuer: 'https://token.actions.githubusercontent.com', subject: sub.replace('acme/site', repository)}),
-      })
-      const sts = new STSClient({region: 'us-east-1', endpoint: emulator.url, credentials: () => Promise.reject(new Error('unsigned'))})
-      const command = new AssumeRoleWithWebIdentityCommand({
-        RoleArn: 'arn:aws:iam::222222222222:role/github-actions-acme-site',
-        RoleSessionName: 'GitHubActions',
-        WebIdentityToken: ((await minted.json()) as {token: string}).token,
-      })
-      return sts.send(command).then(
-        (out) => out.AssumedRoleUser?.Arn,
-        (error: Error) => error.name,
-      )
-    }
+    const assume = (sub: string) => assumeWithGitHubToken('arn:aws:iam::222222222222:role/github-actions-acme-site', sub)
     expect(await assume('repo:acme/site:ref:refs/heads/main')).toBe(
       'arn:aws:sts::222222222222:assumed-role/github-actions-acme-site/GitHubActions',
     )
     expect(await assume('repo:acme/site:ref:refs/heads/feature')).toBe('AccessDenied')
     expect(await assume('repo:acme/site:pull_request')).toBe('AccessDenied')
-    expect(await assume('repo:acme/site:ref:refs/heads/main', 'evil/site')).toBe('AccessDenied')
+    expect(await assume('repo:evil/site:ref:refs/heads/main')).toBe('AccessDenied')
   })
 
   it('--dry-run shows every call and makes none', async () => {
@@ -430,6 +440,20 @@ describe('keyless ci check', () => {
     expect(
       JSON.parse(json.stdout).findings.map((f: {severity: string; kind: string; role: string}) => `${f.severity} ${f.kind} ${f.role}`),
     ).toEqual(['critical wildcard-repository org-wide', 'high wildcard-ref any-branch', 'medium long-session any-branch'])
+
+    // And what it says is so: with the account's GitHub provider in place, STS lets in a job of another acme
+    // repository (org-wide) and a pull request of acme/api (any-branch), and no one outside acme.
+    const setup = new IAMClient({region: 'us-east-1', endpoint: emulator.url, credentials: ROOT_KEY})
+    await setup.send(new CreateOpenIDConnectProviderCommand({Url: `https://${GH}`, ClientIDList: ['sts.amazonaws.com']}))
+    setup.destroy()
+    const role = (name: string) => `arn:aws:iam::111111111111:role/${name}`
+    expect(await assumeWithGitHubToken(role('org-wide'), 'repo:acme/intern-sandbox:ref:refs/heads/main')).toBe(
+      'arn:aws:sts::111111111111:assumed-role/org-wide/GitHubActions',
+    )
+    expect(await assumeWithGitHubToken(role('any-branch'), 'repo:acme/api:pull_request')).toBe(
+      'arn:aws:sts::111111111111:assumed-role/any-branch/GitHubActions',
+    )
+    expect(await assumeWithGitHubToken(role('org-wide'), 'repo:evil/api:ref:refs/heads/main')).toBe('AccessDenied')
   })
 })
 
