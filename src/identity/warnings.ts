@@ -14,6 +14,7 @@ export type WarningCode =
   | 'default-profile-variable'
   | 'terraform-uses-long-term-key'
   | 'terraform-uses-web-identity'
+  | 'ignored-environment-variable'
 
 export interface Warning {
   code: WarningCode
@@ -82,6 +83,16 @@ export function warningsFor(input: WarningInput): Warning[] {
         `AWS_WEB_IDENTITY_TOKEN_FILE in the environment overrides ${profileVariable}=${env[profileVariable]}: the AWS CLI and ` +
         `Terraform assume ${env.AWS_ROLE_ARN || 'its role'} with its token, not the profile (the AWS SDK for JavaScript takes the ` +
         'profile); run: unset AWS_WEB_IDENTITY_TOKEN_FILE AWS_ROLE_ARN',
+    })
+  }
+  // A secret or a session token without a key id: the AWS CLI, boto3, Terraform and the JavaScript SDK all pass over it.
+  const stray = env.AWS_ACCESS_KEY_ID ? [] : ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'].filter((name) => env[name])
+  if (!profileFromFlag && stray.length > 0) {
+    warnings.push({
+      code: 'ignored-environment-variable',
+      message:
+        `${stray.join(' and ')} ${stray.length > 1 ? 'are' : 'is'} set without AWS_ACCESS_KEY_ID: every AWS tool ignores ` +
+        `${stray.length > 1 ? 'them' : 'it'} (a leftover of an old session) and uses the profile; run: unset ${stray.join(' ')}`,
     })
   }
   // AWS_DEFAULT_PROFILE: the AWS CLI and Terraform read it after AWS_PROFILE, boto3 before it, the JavaScript SDK never.

@@ -154,29 +154,16 @@ async function resolveCredentials(
 }
 
 /**
- * A half set of credential variables in the environment. The tools disagree on it (the AWS CLI fails with
- * PartialCredentialsError on a key id without its secret; the SDKs silently fall through to a profile), so
- * the guard cannot say what a tool will use: it names the variable and the fix instead of guessing.
+ * An access key id in the environment without its secret. The tools disagree on it (the AWS CLI and boto3 fail with
+ * PartialCredentialsError; Terraform and the JavaScript SDK silently use a profile instead), so the guard cannot say
+ * what a tool will use: it names the variable and the fix instead of guessing. A secret or a session token without
+ * a key id is ignored by every one of them: whoami judges the profile they use, and warns (warnings.ts).
  */
 export function halfSetOfEnvironmentKeys(env: NodeJS.ProcessEnv): KeylessError | undefined {
-  const id = Boolean(env.AWS_ACCESS_KEY_ID)
-  const secret = Boolean(env.AWS_SECRET_ACCESS_KEY)
-  if (id && !secret) {
+  if (env.AWS_ACCESS_KEY_ID && !env.AWS_SECRET_ACCESS_KEY) {
     return new KeylessError(
-      'AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not (the AWS CLI fails on this; the SDKs silently use a profile instead)',
+      'AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not (the AWS CLI and boto3 fail on this; Terraform and the JavaScript SDK silently use a profile instead)',
       'set both, or run: unset AWS_ACCESS_KEY_ID AWS_SESSION_TOKEN',
-    )
-  }
-  if (secret && !id) {
-    return new KeylessError(
-      'AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not (every AWS tool ignores it)',
-      'set both, or run: unset AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN',
-    )
-  }
-  if (env.AWS_SESSION_TOKEN && !id) {
-    return new KeylessError(
-      'AWS_SESSION_TOKEN is set but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not (a leftover of an old session)',
-      'run: unset AWS_SESSION_TOKEN',
     )
   }
   return undefined
