@@ -12,6 +12,7 @@ import {iamCalls} from '../emulator/iam.js'
 import {KEYLESS_BIN, ROOT, runKeyless, runProcess, type RunResult} from '../helpers/cli.js'
 import {configText, moduleTraceFiles, TRACE_HOOK, traceRegister} from '../helpers/credential-process.js'
 import {startEmulator, type EmulatorHandle} from '../helpers/emulator.js'
+import {webIdentityToken} from '../helpers/web-identity.js'
 import {writeFile} from '../helpers/files.js'
 import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
 import {seedSession, wipeSandboxKeychain} from '../helpers/seed-session.js'
@@ -52,15 +53,11 @@ afterAll(async () => {
  * assumed role's ARN, or the error's name.
  */
 async function assumeWithGitHubToken(roleArn: string, sub: string): Promise<string | undefined> {
-  const minted = await fetch(`${emulator.url}/_emulator/web-identity-token`, {
-    method: 'POST',
-    body: JSON.stringify({issuer: 'https://token.actions.githubusercontent.com', subject: sub}),
-  })
   const sts = new STSClient({region: 'us-east-1', endpoint: emulator.url, credentials: () => Promise.reject(new Error('unsigned'))})
   const command = new AssumeRoleWithWebIdentityCommand({
     RoleArn: roleArn,
     RoleSessionName: 'GitHubActions',
-    WebIdentityToken: ((await minted.json()) as {token: string}).token,
+    WebIdentityToken: await webIdentityToken(emulator, {issuer: 'https://token.actions.githubusercontent.com', subject: sub}),
   })
   try {
     return (await sts.send(command)).AssumedRoleUser?.Arn

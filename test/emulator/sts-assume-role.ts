@@ -10,21 +10,16 @@
  * gives for a role that does not exist as well as for one whose trust policy says no. (Not in /_emulator/stats:
  * the operation counters stay those of PRODUCT.md section 8.)
  */
-import {createHash, randomBytes, randomUUID} from 'node:crypto'
+import {createHash} from 'node:crypto'
 
 import type {ApiRequest, ApiResponse} from './http.js'
 import type {EmulatorState, IssuedCredentials} from './state.js'
-import {xmlResponse} from './aws-query.js'
-import {authenticate, NAMESPACE, stsError} from './sts.js'
+import {authenticate, stsError} from './sts.js'
+import {constraint, issueRoleSession, readRoleRequest, stsResult, validation} from './sts-role-session.js'
 
 export const AUDITOR_EXTERNAL_ID = 'keyless-external-id'
-const DEFAULT_DURATION_SECONDS = 3600
 /** AWS: "role chaining limits your session to a maximum of one hour". */
 const CHAINED_MAX_SECONDS = 3600
-
-const validation = (message: string) => stsError(400, 'ValidationError', message)
-const constraint = (value: string, member: string, rule: string) =>
-  validation(`1 validation error detected: Value '${value}' at '${member}' failed to satisfy constraint: ${rule}`)
 
 function hex(text: string, length: number): string {
   return createHash('sha256').update(text).digest('hex').slice(0, length)
@@ -49,70 +44,22 @@ export async function handleAssumeRole(state: EmulatorState, request: ApiRequest
   }
   const caller = await authenticate(state, request)
   if ('status' in caller) return caller
-  const roleArn = params.get('RoleArn')
-  const sessionName = params.get('RoleSessionName')
-  if (roleArn === null)
-    return validation("1 validation error detected: Value null at 'roleArn' failed to satisfy constraint: Member must not be null")
-  if (sessionName === null) {
-    return validation("1 validation error detected: Value null at 'roleSessionName' failed to satisfy constraint: Member must not be null")
-  }
-  if (sessionName.length < 2) return constraint(sessionName, 'roleSessionName', 'Member must have length greater than or equal to 2')
-  if (sessionName.length > 64) return constraint(sessionName, 'roleSessionName', 'Member must have length less than or equal to 64')
-  if (!/^[\w+=,.@-]*$/.test(sessionName)) {
-    return constraint(sessionName, 'roleSessionName', 'Member must satisfy regular expression pattern: [\\w+=,.@-]*')
-  }
   const externalId = params.get('ExternalId')
-  if (externalId !== null && (externalId.length < 2 || externalId.length > 1224 || !/^[\w+=,.@:/-]*$/.test(externalId))) {
-    return constraint(externalId, 'externalId', 'Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*')
-  }
-  const durationParam = params.get('DurationSeconds')
-  const duration = durationParam === null ? DEFAULT_DURATION_SECONDS : Number(durationParam)
-  if (!Number.isInteger(duration) || duration < 900) {
-    return constraint(String(durationParam), 'durationSeconds', 'Member must have value greater than or equal to 900')
-  }
-  if (duration > 43200) return constraint(String(durationParam), 'durationSeconds', 'Member must have value less than or equal to 43200')
-  const arn = /^arn:aws:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/.exec(roleArn)
-  if (!arn) return validation(`${roleArn} is invalid`)
-  const [, account, roleName] = arn as unknown as [string, string, string]
+  const role = readRoleRequest(params, () =>
+    externalId !== null && (externalId.length < 2 || externalId.length > 1224 || !/^[\w+=,.@:/-]*$/.test(externalId))
+      ? constraint(externalId, 'externalId', 'Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*')
+      : undefined,
+  )
+  if ('status' in role) return role
+  const {roleArn, account, roleName} = role
   const exists = state.config.fixture.accounts.some((a) => a.accountId === account) && (roleName === 'Deployer' || roleName === 'Auditor')
   if (!exists || !trusts(state, caller, roleName, externalId)) {
     return stsError(403, 'AccessDenied', `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`)
   }
   // The caller's credentials are temporary (an SSO role or an assumed role): this is role chaining.
-  if (caller.sessionToken !== undefined && duration > CHAINED_MAX_SECONDS) {
+  if (caller.sessionToken !== undefined && role.durationSeconds > CHAINED_MAX_SECONDS) {
     return validation('The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.')
   }
   const roleId = `AROA${hex(`role:${account}:${roleName}`, 17).toUpperCase()}`
-  const credentials: IssuedCredentials = {
-    accessKeyId: `ASIA${randomBytes(10).toString('hex').toUpperCase().slice(0, 16)}`,
-    secretAccessKey: randomBytes(30).toString('base64'),
-    sessionToken: `FwoGZXIvYXdzE${randomBytes(300).toString('base64url')}`,
-    expiresAtMs: state.nowMs() + duration * 1000,
-    account,
-    arn: `arn:aws:sts::${account}:assumed-role/${roleName}/${sessionName}`,
-    userId: `${roleId}:${sessionName}`,
-  }
-  state.learned(credentials.secretAccessKey)
-  state.learned(credentials.sessionToken!)
-  state.credentials.set(credentials.accessKeyId, credentials)
-  const requestId = randomUUID()
-  return xmlResponse(
-    200,
-    {
-      AssumeRoleResponse: {
-        '@_xmlns': NAMESPACE,
-        AssumeRoleResult: {
-          Credentials: {
-            AccessKeyId: credentials.accessKeyId,
-            SecretAccessKey: credentials.secretAccessKey,
-            SessionToken: credentials.sessionToken,
-            Expiration: new Date(credentials.expiresAtMs!).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-          },
-          AssumedRoleUser: {AssumedRoleId: credentials.userId, Arn: credentials.arn},
-        },
-        ResponseMetadata: {RequestId: requestId},
-      },
-    },
-    requestId,
-  )
+  return stsResult('AssumeRole', issueRoleSession(state, role, roleId).xml)
 }

@@ -8,14 +8,13 @@ import {existsSync, mkdtempSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
-import {CreateOpenIDConnectProviderCommand, CreateRoleCommand, IAMClient} from '@aws-sdk/client-iam'
 import {AssumeRoleWithWebIdentityCommand, GetCallerIdentityCommand, STSClient} from '@aws-sdk/client-sts'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {runProcess} from '../helpers/cli.js'
 import {type EmulatorHandle, startEmulator} from '../helpers/emulator.js'
+import {webIdentityRole, webIdentityToken} from '../helpers/web-identity.js'
 
-const ROOT = {accessKeyId: 'AKIAEMULATORROOT0001', secretAccessKey: 'emulator-root-secret-0000000000000000000'}
 const EKS_ISSUER = 'https://oidc.eks.us-east-1.amazonaws.com/id/EMULATOR0000000000000000000000001'
 const EKS_HOST = EKS_ISSUER.slice('https://'.length)
 const ROLE_ARN = 'arn:aws:iam::111111111111:role/payments-api'
@@ -24,38 +23,14 @@ const SUBJECT = 'system:serviceaccount:payments:api'
 let emulator: EmulatorHandle
 beforeAll(async () => {
   emulator = await startEmulator()
-  const iam = new IAMClient({region: 'us-east-1', endpoint: emulator.url, credentials: ROOT})
-  await iam.send(new CreateOpenIDConnectProviderCommand({Url: EKS_ISSUER, ClientIDList: ['sts.amazonaws.com']}))
-  await iam.send(
-    new CreateRoleCommand({
-      RoleName: 'payments-api',
-      AssumeRolePolicyDocument: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: {Federated: `arn:aws:iam::111111111111:oidc-provider/${EKS_HOST}`},
-            Action: 'sts:AssumeRoleWithWebIdentity',
-            Condition: {
-              StringEquals: {[`${EKS_HOST}:aud`]: 'sts.amazonaws.com'},
-              StringLike: {[`${EKS_HOST}:sub`]: 'system:serviceaccount:payments:*'},
-            },
-          },
-        ],
-      }),
-    }),
-  )
-  iam.destroy()
+  await webIdentityRole(emulator, EKS_ISSUER, 'payments-api', 'system:serviceaccount:payments:*')
 })
 afterAll(async () => {
   await emulator.close()
 })
 
-async function token(body: Record<string, unknown>): Promise<string> {
-  const response = await fetch(`${emulator.url}/_emulator/web-identity-token`, {method: 'POST', body: JSON.stringify(body)})
-  expect(response.status).toBe(200)
-  return ((await response.json()) as {token: string}).token
-}
+const token = (claims: {issuer: string; subject: string; audience?: string; expiresInSeconds?: number}) =>
+  webIdentityToken(emulator, claims)
 
 /** The SDK's STS client with no credentials at all: AssumeRoleWithWebIdentity is not signed. */
 function assume(webIdentityToken: string, extra: {RoleArn?: string; DurationSeconds?: number} = {}) {

@@ -12,15 +12,13 @@
  * holds, so a token made anywhere else fails as a forged one does at AWS. Roles and providers are IAM's (iam.ts):
  * created with CreateOpenIDConnectProvider and CreateRole, as `keyless ci oidc --apply` and an EKS cluster's owner do.
  */
-import {createHmac, randomBytes, randomUUID, timingSafeEqual} from 'node:crypto'
+import {createHmac, randomBytes, timingSafeEqual} from 'node:crypto'
 
 import type {ApiRequest, ApiResponse} from './http.js'
-import {xmlResponse} from './aws-query.js'
 import {iamOidcProvider, iamRole} from './iam.js'
-import type {EmulatorState, IssuedCredentials} from './state.js'
-import {NAMESPACE, stsError} from './sts.js'
-
-const DEFAULT_DURATION_SECONDS = 3600
+import type {EmulatorState} from './state.js'
+import {stsError} from './sts.js'
+import {constraint, issueRoleSession, notNull, readRoleRequest, stsResult, validation} from './sts-role-session.js'
 
 /** The key the emulator signs its identity tokens with (one per emulator state, never sent anywhere). */
 const signingKeys = new WeakMap<EmulatorState, Buffer>()
@@ -141,11 +139,6 @@ function trustAllows(document: string, providerArn: string, host: string, claims
   return statements.some((s) => s.Effect === 'Allow' && matches(s))
 }
 
-const validation = (message: string) => stsError(400, 'ValidationError', message)
-const notNull = (member: string) =>
-  validation(`1 validation error detected: Value null at '${member}' failed to satisfy constraint: Member must not be null`)
-const constraint = (value: string, member: string, rule: string) =>
-  validation(`1 validation error detected: Value '${value}' at '${member}' failed to satisfy constraint: ${rule}`)
 const invalidToken = (message: string) => stsError(400, 'InvalidIdentityToken', message)
 
 export function handleAssumeRoleWithWebIdentity(state: EmulatorState, _request: ApiRequest, params: URLSearchParams): ApiResponse {
@@ -157,29 +150,17 @@ export function handleAssumeRoleWithWebIdentity(state: EmulatorState, _request: 
       `Could not find operation AssumeRoleWithWebIdentity for version ${params.get('Version') ?? '(none)'}`,
     )
   }
-  const roleArn = params.get('RoleArn')
-  const sessionName = params.get('RoleSessionName')
   const token = params.get('WebIdentityToken')
-  if (roleArn === null) return notNull('roleArn')
-  if (sessionName === null) return notNull('roleSessionName')
-  if (token === null) return notNull('webIdentityToken')
-  if (sessionName.length < 2) return constraint(sessionName, 'roleSessionName', 'Member must have length greater than or equal to 2')
-  if (sessionName.length > 64) return constraint(sessionName, 'roleSessionName', 'Member must have length less than or equal to 64')
-  if (!/^[\w+=,.@-]*$/.test(sessionName)) {
-    return constraint(sessionName, 'roleSessionName', 'Member must satisfy regular expression pattern: [\\w+=,.@-]*')
-  }
-  if (token.length < 4) return constraint('***', 'webIdentityToken', 'Member must have length greater than or equal to 4')
-  const durationParam = params.get('DurationSeconds')
-  const duration = durationParam === null ? DEFAULT_DURATION_SECONDS : Number(durationParam)
-  if (!Number.isInteger(duration) || duration < 900) {
-    return constraint(String(durationParam), 'durationSeconds', 'Member must have value greater than or equal to 900')
-  }
-  if (duration > 43200) return constraint(String(durationParam), 'durationSeconds', 'Member must have value less than or equal to 43200')
-  const arn = /^arn:aws:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/.exec(roleArn)
-  if (!arn) return validation(`${roleArn} is invalid`)
-  const [, account, roleName] = arn as unknown as [string, string, string]
-
-  const read = readToken(state, token)
+  const asked = readRoleRequest(params, () =>
+    token === null
+      ? notNull('webIdentityToken')
+      : token.length < 4
+        ? constraint('***', 'webIdentityToken', 'Member must have length greater than or equal to 4')
+        : undefined,
+  )
+  if ('status' in asked) return asked
+  const {roleArn, account, roleName} = asked
+  const read = readToken(state, token!)
   if (!read) return invalidToken('The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)')
   const {claims} = read
   const provider = iamOidcProvider(state, account, claims.iss)
@@ -202,42 +183,15 @@ export function handleAssumeRoleWithWebIdentity(state: EmulatorState, _request: 
   if (!role || role.Arn !== roleArn || !trustAllows(role.AssumeRolePolicyDocument, provider.Arn, host, claims)) {
     return stsError(403, 'AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity')
   }
-  if (duration > role.MaxSessionDuration)
+  if (asked.durationSeconds > role.MaxSessionDuration) {
     return validation('The requested DurationSeconds exceeds the MaxSessionDuration set for this role.')
-
-  const credentials: IssuedCredentials = {
-    accessKeyId: `ASIA${randomBytes(10).toString('hex').toUpperCase().slice(0, 16)}`,
-    secretAccessKey: randomBytes(30).toString('base64'),
-    sessionToken: `FwoGZXIvYXdzE${randomBytes(300).toString('base64url')}`,
-    expiresAtMs: state.nowMs() + duration * 1000,
-    account,
-    arn: `arn:aws:sts::${account}:assumed-role/${roleName}/${sessionName}`,
-    userId: `${role.RoleId}:${sessionName}`,
   }
-  state.learned(credentials.secretAccessKey)
-  state.learned(credentials.sessionToken!)
-  state.credentials.set(credentials.accessKeyId, credentials)
-  const requestId = randomUUID()
-  return xmlResponse(
-    200,
-    {
-      AssumeRoleWithWebIdentityResponse: {
-        '@_xmlns': NAMESPACE,
-        AssumeRoleWithWebIdentityResult: {
-          SubjectFromWebIdentityToken: claims.sub,
-          Audience: claims.aud,
-          AssumedRoleUser: {Arn: credentials.arn, AssumedRoleId: credentials.userId},
-          Credentials: {
-            SessionToken: credentials.sessionToken,
-            SecretAccessKey: credentials.secretAccessKey,
-            Expiration: new Date(credentials.expiresAtMs!).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-            AccessKeyId: credentials.accessKeyId,
-          },
-          Provider: provider.Arn,
-        },
-        ResponseMetadata: {RequestId: requestId},
-      },
-    },
-    requestId,
-  )
+  const {xml} = issueRoleSession(state, asked, role.RoleId)
+  return stsResult('AssumeRoleWithWebIdentity', {
+    SubjectFromWebIdentityToken: claims.sub,
+    Audience: claims.aud,
+    AssumedRoleUser: xml.AssumedRoleUser,
+    Credentials: xml.Credentials,
+    Provider: provider.Arn,
+  })
 }

@@ -8,7 +8,6 @@
  */
 import {join} from 'node:path'
 
-import {CreateOpenIDConnectProviderCommand, CreateRoleCommand, IAMClient} from '@aws-sdk/client-iam'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {writeAwsDataPath} from '../helpers/aws-data-path.js'
@@ -18,9 +17,9 @@ import {signInWithSdk, startEmulator, writeProcessCredentials, type EmulatorHand
 import {writeFile} from '../helpers/files.js'
 import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
 import {TERRAFORM, terraformCaller} from '../helpers/terraform.js'
+import {webIdentityRole, webIdentityToken} from '../helpers/web-identity.js'
 
 const ISSUER = 'https://oidc.eks.us-east-1.amazonaws.com/id/EMULATOR0000000000000000000000001'
-const HOST = ISSUER.slice('https://'.length)
 const ROLE_ARN = 'arn:aws:iam::111111111111:role/payments-api'
 const WEB_IDENTITY_ARN = 'arn:aws:sts::111111111111:assumed-role/payments-api/pod-1'
 const ROOT_ARN = 'arn:aws:iam::111111111111:root'
@@ -34,32 +33,10 @@ beforeAll(async () => {
   emulator = await startEmulator({autoApprove: true})
   sandbox = makeSandbox()
   // The cluster's IAM side: its OIDC provider, and a role its service account payments/api may take.
-  const iam = new IAMClient({region: 'us-east-1', endpoint: emulator.url, credentials: ROOT})
-  await iam.send(new CreateOpenIDConnectProviderCommand({Url: ISSUER, ClientIDList: ['sts.amazonaws.com']}))
-  await iam.send(
-    new CreateRoleCommand({
-      RoleName: 'payments-api',
-      AssumeRolePolicyDocument: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: {Federated: `arn:aws:iam::111111111111:oidc-provider/${HOST}`},
-            Action: 'sts:AssumeRoleWithWebIdentity',
-            Condition: {StringEquals: {[`${HOST}:sub`]: 'system:serviceaccount:payments:api', [`${HOST}:aud`]: 'sts.amazonaws.com'}},
-          },
-        ],
-      }),
-    }),
-  )
-  iam.destroy()
+  await webIdentityRole(emulator, ISSUER, 'payments-api', 'system:serviceaccount:payments:api')
   // The pod's side: the projected service-account token, in a file.
-  const minted = await fetch(`${emulator.url}/_emulator/web-identity-token`, {
-    method: 'POST',
-    body: JSON.stringify({issuer: ISSUER, subject: 'system:serviceaccount:payments:api'}),
-  })
   const tokenFile = join(sandbox.home, 'eks-token')
-  writeFile(tokenFile, ((await minted.json()) as {token: string}).token)
+  writeFile(tokenFile, await webIdentityToken(emulator, {issuer: ISSUER, subject: 'system:serviceaccount:payments:api'}))
   webIdentity = {AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile, AWS_ROLE_ARN: ROLE_ARN, AWS_ROLE_SESSION_NAME: 'pod-1'}
 
   // [default]: temporary credentials of an SSO role in 333333333333, printed by a credential_process.
