@@ -28,3 +28,12 @@ export function profileInUse(flag: string | undefined, env: NodeJS.ProcessEnv): 
   if (env.AWS_DEFAULT_PROFILE) return {name: env.AWS_DEFAULT_PROFILE, origin: 'AWS_DEFAULT_PROFILE'}
   return {name: 'default', origin: 'default'}
 }
+
+/**
+ * A secret or a session token in the environment without an access key id: the AWS CLI, boto3, Terraform and the
+ * AWS SDK for JavaScript all pass over them and go on to the profile (a key id without its secret instead makes the
+ * AWS CLI and boto3 fail: whoami.ts).
+ */
+export function ignoredCredentialVariables(env: NodeJS.ProcessEnv): string[] {
+  return env.AWS_ACCESS_KEY_ID ? [] : ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'].filter((name) => env[name])
+}

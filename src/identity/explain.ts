@@ -22,6 +22,8 @@ export interface ResolutionContext {
   /** The profile was asked for (`--profile`, AWS_PROFILE or AWS_DEFAULT_PROFILE), not the implicit `default`. */
   profileExplicit: boolean
   files: AwsFiles
+  /** Credential variables of the environment every AWS tool ignores (ignoredCredentialVariables). */
+  ignored?: string[]
 }
 
 /** A named profile that is in neither file: fail before the SDK wanders off to instance metadata. */
@@ -93,10 +95,17 @@ export function explainResolutionError(error: unknown, context: ResolutionContex
     const where = context.profileExplicit
       ? `profile [${profile}] has no usable credentials`
       : `no AWS_ACCESS_KEY_ID in the environment, no usable profile [${profile}] in ${files.configPath} or ${files.credentialsPath}`
-    return new KeylessError(
-      `no AWS credentials found (${where})`,
-      'run: keyless login && keyless profiles sync, then export AWS_PROFILE=<profile> (or pass --profile)',
-    )
+    const ignored = context.ignored ?? []
+    const fix = 'run: keyless login && keyless profiles sync, then export AWS_PROFILE=<profile> (or pass --profile)'
+    if (ignored.length > 0) {
+      // A half-unset key: say why the variables did not count, as no AWS tool does.
+      return new KeylessError(
+        `no AWS credentials found (${where}); ${ignored.join(' and ')} ${ignored.length > 1 ? 'are' : 'is'} set without ` +
+          'AWS_ACCESS_KEY_ID, which every AWS tool ignores',
+        `export AWS_ACCESS_KEY_ID with its secret, or unset ${ignored.join(' ')} and ${fix}`,
+      )
+    }
+    return new KeylessError(`no AWS credentials found (${where})`, fix)
   }
   return new KeylessError(`could not load AWS credentials: ${message}`, 'check the profile with: keyless whoami --profile <name>')
 }

@@ -1,6 +1,7 @@
 import {homeMismatch} from '../aws-config/paths.js'
 import type {AwsFiles, Section} from './aws-files.js'
 import {classifyKey, maskAccessKeyId, type KeyKind, type Principal} from './classify.js'
+import {ignoredCredentialVariables} from './cli-order.js'
 import type {CredentialSource} from './source.js'
 
 /** The warning codes of PRODUCT.md section 4 (whoami `--json`): stable, scripts match on them. */
@@ -85,8 +86,7 @@ export function warningsFor(input: WarningInput): Warning[] {
         'profile); run: unset AWS_WEB_IDENTITY_TOKEN_FILE AWS_ROLE_ARN',
     })
   }
-  // A secret or a session token without a key id: the AWS CLI, boto3, Terraform and the JavaScript SDK all pass over it.
-  const stray = env.AWS_ACCESS_KEY_ID ? [] : ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'].filter((name) => env[name])
+  const stray = ignoredCredentialVariables(env)
   if (!profileFromFlag && stray.length > 0) {
     warnings.push({
       code: 'ignored-environment-variable',

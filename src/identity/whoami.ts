@@ -6,7 +6,7 @@ import {maskAccessKeyId} from './classify.js'
 import {explainResolutionError, explainStsError, missingProfileError, missingSourceProfileError} from './explain.js'
 import {buildIdentity, type Identity} from './identity.js'
 import {ProviderTrail} from './provider-trail.js'
-import {awsCliUsesSso, profileInUse} from './cli-order.js'
+import {awsCliUsesSso, ignoredCredentialVariables, profileInUse} from './cli-order.js'
 import {narrowSdkConfigView} from '../aws-config/sdk-config-view.js'
 import {describeSource, environmentSource, environmentWebIdentitySource, type CredentialSource} from './source.js'
 import {assumeWithWebIdentity, environmentWebIdentity, type EnvironmentWebIdentity} from './web-identity.js'
@@ -58,7 +58,7 @@ export async function whoami(options: WhoamiOptions = {}): Promise<Identity> {
   // this process): whoami's own reading of the config file keeps those and leaves out the other profiles.
   const keep = new Set([profile, ...(process.env.AWS_PROFILE ? [process.env.AWS_PROFILE] : [])])
   const files = await loadAwsFiles(env, keep)
-  const context = {profile, profileExplicit: inUse.origin !== 'default', files}
+  const context = {profile, profileExplicit: inUse.origin !== 'default', files, ignored: ignoredCredentialVariables(env)}
   if (!profileFromFlag) {
     const half = halfSetOfEnvironmentKeys(env)
     if (half) throw half

@@ -243,14 +243,14 @@ describe('bad flags and values', () => {
       'AWS_SECRET_ACCESS_KEY without AWS_ACCESS_KEY_ID',
       ['whoami'],
       1,
-      /AWS_SECRET_ACCESS_KEY is set but AWS_ACCESS_KEY_ID is not/,
+      /^keyless: no AWS credentials found \(.*\); AWS_SECRET_ACCESS_KEY is set without AWS_ACCESS_KEY_ID, which every AWS tool ignores; export AWS_ACCESS_KEY_ID with its secret, or unset AWS_SECRET_ACCESS_KEY and run: keyless login/,
       {AWS_SECRET_ACCESS_KEY: 'x'.repeat(40)},
     ],
     [
       'AWS_SESSION_TOKEN alone',
       ['whoami'],
       1,
-      /AWS_SESSION_TOKEN is set but AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not/,
+      /^keyless: no AWS credentials found \(.*\); AWS_SESSION_TOKEN is set without AWS_ACCESS_KEY_ID, which every AWS tool ignores; export AWS_ACCESS_KEY_ID with its secret, or unset AWS_SESSION_TOKEN and run: keyless login/,
       {AWS_SESSION_TOKEN: 'y'.repeat(40)},
     ],
   ]
