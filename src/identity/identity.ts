@@ -1,6 +1,7 @@
 import type {AwsFiles} from './aws-files.js'
 import {classifyArn, classifyKey, maskAccessKeyId, type KeyKind, type PrincipalKind} from './classify.js'
 import type {CredentialSource, SourceKind} from './source.js'
+import type {TerraformIdentity} from './terraform-identity.js'
 import {warningsFor, type Warning} from './warnings.js'
 
 /** What `keyless whoami --json` prints (PRODUCT.md section 4); these field names are the contract. */
@@ -24,6 +25,11 @@ export interface Identity {
   principalName?: string
   sessionName?: string
   warnings: Warning[]
+  /**
+   * Where Terraform (the AWS SDK for Go) would take other credentials than these (the warnings say which): what it
+   * takes and that account, which `--expect-account` checks too.
+   */
+  terraform?: TerraformIdentity
 }
 
 export interface CallerIdentity {

@@ -34,7 +34,7 @@ export interface WhoamiOutcome {
  */
 export async function runWhoami(flags: WhoamiFlags, io: WhoamiIo): Promise<WhoamiOutcome> {
   const expectAccounts = checkAccountIds(flags.expectAccounts)
-  const identity = await whoami({profile: flags.profile, env: io.env})
+  const identity = await whoami({profile: flags.profile, env: io.env, identifyTerraformKey: expectAccounts.length > 0})
   const failure = verdict(identity, {strict: flags.strict, expectAccounts})
   if (!flags.json) {
     io.stdout(renderIdentity(identity, io.now?.() ?? new Date()))

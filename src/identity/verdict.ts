@@ -16,6 +16,24 @@ export function verdict(identity: Identity, options: {strict: boolean; expectAcc
       EXIT.accountMismatch,
     )
   }
+  // The AWS CLI's account is right, but Terraform would take other credentials (terraform-identity.ts).
+  const terraform = identity.terraform
+  if (expectAccounts.length > 0 && terraform && !(terraform.account && expectAccounts.includes(terraform.account))) {
+    const wanted = expectAccounts.length === 1 ? expectAccounts[0] : `one of ${expectAccounts.join(', ')}`
+    const taken =
+      terraform.source === 'web-identity'
+        ? `the web identity's role AWS_ROLE_ARN=${terraform.roleArn || '(unset)'}`
+        : `the long-term key ${terraform.accessKeyId} of profile [${identity.profile}]`
+    return new KeylessError(
+      terraform.account
+        ? `Terraform and the AWS SDK for Go would use ${taken}, in account ${terraform.account}, not ${wanted} (--expect-account)`
+        : `cannot confirm the account Terraform would use: it takes ${taken}, and ${terraform.unconfirmed ?? 'its account is unknown'} (--expect-account)`,
+      terraform.source === 'web-identity'
+        ? 'run: unset AWS_WEB_IDENTITY_TOKEN_FILE AWS_ROLE_ARN, or set the profile in the Terraform provider block'
+        : `remove the key from [${identity.profile}] (keyless audit --fix), then deactivate it in IAM`,
+      EXIT.accountMismatch,
+    )
+  }
   if (strict && identity.principalKind === 'root') {
     return new KeylessError(
       `refusing: these are the account root's credentials for ${identity.account} (--strict)`,

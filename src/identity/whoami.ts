@@ -9,6 +9,7 @@ import {ProviderTrail} from './provider-trail.js'
 import {awsCliUsesSso, ignoredCredentialVariables, profileInUse} from './cli-order.js'
 import {narrowSdkConfigView} from '../aws-config/sdk-config-view.js'
 import {describeSource, environmentSource, environmentWebIdentitySource, type CredentialSource} from './source.js'
+import {terraformIdentity} from './terraform-identity.js'
 import {assumeWithWebIdentity, environmentWebIdentity, type EnvironmentWebIdentity} from './web-identity.js'
 
 /** One retry for a dropped connection; more only delays the one-line error a script is waiting for. */
@@ -20,6 +21,11 @@ export interface WhoamiOptions {
   /** `--profile`: beats AWS_PROFILE, AWS_DEFAULT_PROFILE and environment keys, as the AWS CLI's `--profile` does. */
   profile?: string
   env?: NodeJS.ProcessEnv
+  /**
+   * Ask STS whose long-term key Terraform would take instead of the profile's SSO role (terraform-identity.ts): for
+   * --expect-account, which must hold for it too. Without it, that key is never sent anywhere.
+   */
+  identifyTerraformKey?: boolean
 }
 
 interface ResolvedCredentials {
@@ -86,32 +92,38 @@ export async function whoami(options: WhoamiOptions = {}): Promise<Identity> {
   const region = stsRegion(env, files, profile)
   const endpoint = env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL || `https://sts.${region}.amazonaws.com`
   const {STSClient, GetCallerIdentityCommand} = await stsModule
-  // STS answers GetCallerIdentity in milliseconds; a dead network must fail the guard in seconds, not hang it.
-  const client = withCallLimits(
-    new STSClient({
-      region,
-      ...(sdkProfile ? {profile: sdkProfile} : {}),
-      credentials: {
-        accessKeyId: credentials.accessKeyId,
-        secretAccessKey: credentials.secretAccessKey,
-        sessionToken: credentials.sessionToken,
-      },
-      maxAttempts: STS_MAX_ATTEMPTS,
-      requestHandler: AWS_HTTP_OPTIONS,
-      logger: sdkLogger,
-    }),
-  )
+  /** GetCallerIdentity signed with these credentials. */
+  const callerOf = async (signing: {accessKeyId: string; secretAccessKey: string; sessionToken?: string}) => {
+    // STS answers GetCallerIdentity in milliseconds; a dead network must fail the guard in seconds, not hang it.
+    const client = withCallLimits(
+      new STSClient({
+        region,
+        ...(sdkProfile ? {profile: sdkProfile} : {}),
+        credentials: signing,
+        maxAttempts: STS_MAX_ATTEMPTS,
+        requestHandler: AWS_HTTP_OPTIONS,
+        logger: sdkLogger,
+      }),
+    )
+    try {
+      return await client.send(new GetCallerIdentityCommand({}))
+    } finally {
+      client.destroy()
+    }
+  }
   let caller
   try {
-    caller = await client.send(new GetCallerIdentityCommand({}))
+    caller = await callerOf({
+      accessKeyId: credentials.accessKeyId,
+      secretAccessKey: credentials.secretAccessKey,
+      sessionToken: credentials.sessionToken,
+    })
   } catch (error) {
     debug('whoami', 'GetCallerIdentity failed', {name: (error as Error)?.name})
     throw explainStsError(error, {maskedKey: maskAccessKeyId(credentials.accessKeyId), source, endpoint})
-  } finally {
-    client.destroy()
   }
 
-  return buildIdentity({
+  const identity = buildIdentity({
     caller,
     accessKeyId: credentials.accessKeyId,
     hasSessionToken: Boolean(credentials.sessionToken),
@@ -122,6 +134,17 @@ export async function whoami(options: WhoamiOptions = {}): Promise<Identity> {
     files,
     env,
   })
+  const identifyKey = options.identifyTerraformKey
+    ? async (key: {accessKeyId: string; secretAccessKey: string}) => {
+        registerSecret(key.secretAccessKey)
+        const {Account} = await callerOf(key)
+        if (!Account) throw new Error('GetCallerIdentity gave no account')
+        return {account: Account}
+      }
+    : undefined
+  const terraform = await terraformIdentity(identity.warnings, {profile, files, env, identifyKey})
+  if (terraform) identity.terraform = terraform
+  return identity
 }
 
 async function resolveCredentials(

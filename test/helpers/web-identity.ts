@@ -6,16 +6,26 @@ import {CreateOpenIDConnectProviderCommand, CreateRoleCommand, IAMClient} from '
 
 import type {EmulatorHandle} from './emulator.js'
 
-/** The account root of 111111111111 (the emulator's static identity), which may write IAM. */
-const ROOT = {accessKeyId: 'AKIAEMULATORROOT0001', secretAccessKey: 'emulator-root-secret-0000000000000000000'}
+/** The account roots of the emulator's fixture (its static identities), which may write IAM. */
+const ROOTS = {
+  '111111111111': {accessKeyId: 'AKIAEMULATORROOT0001', secretAccessKey: 'emulator-root-secret-0000000000000000000'},
+  '333333333333': {accessKeyId: 'AKIAEMULATORROOT0003', secretAccessKey: 'emulator-root-secret-3333333333333333333'},
+}
 
 /**
- * In 111111111111: the IAM OIDC provider of `issuer` (audience sts.amazonaws.com), and the role `roleName` that trusts
- * its tokens whose `sub` is `sub` (StringEquals) or matches it (StringLike, with `*`). Returns the role's ARN.
+ * In `account` (111111111111 unless named): the IAM OIDC provider of `issuer` (audience sts.amazonaws.com), and the
+ * role `roleName` that trusts its tokens whose `sub` is `sub` (StringEquals) or matches it (StringLike, with `*`).
+ * Returns the role's ARN.
  */
-export async function webIdentityRole(emulator: EmulatorHandle, issuer: string, roleName: string, sub: string): Promise<string> {
+export async function webIdentityRole(
+  emulator: EmulatorHandle,
+  issuer: string,
+  roleName: string,
+  sub: string,
+  account: keyof typeof ROOTS = '111111111111',
+): Promise<string> {
   const host = issuer.replace(/^https:\/\//, '')
-  const iam = new IAMClient({region: 'us-east-1', endpoint: emulator.url, credentials: ROOT})
+  const iam = new IAMClient({region: 'us-east-1', endpoint: emulator.url, credentials: ROOTS[account]})
   try {
     await iam.send(new CreateOpenIDConnectProviderCommand({Url: issuer, ClientIDList: ['sts.amazonaws.com']}))
     const subject = {[`${host}:sub`]: sub}
@@ -27,7 +37,7 @@ export async function webIdentityRole(emulator: EmulatorHandle, issuer: string, 
           Statement: [
             {
               Effect: 'Allow',
-              Principal: {Federated: `arn:aws:iam::111111111111:oidc-provider/${host}`},
+              Principal: {Federated: `arn:aws:iam::${account}:oidc-provider/${host}`},
               Action: 'sts:AssumeRoleWithWebIdentity',
               Condition: {
                 StringEquals: {[`${host}:aud`]: 'sts.amazonaws.com', ...(sub.includes('*') ? {} : subject)},

@@ -114,6 +114,60 @@ describe('a profile with sso_* keys and a credential_process', () => {
     }
   })
 
+  it("and an IAM user's key of another account: --expect-account checks the account Terraform would run in too", async () => {
+    // The SSO role is in 111111111111; the key is terraform-deployer's, in 222222222222: the AWS CLI runs in one account,
+    // Terraform in the other, and `whoami --expect-account 111111111111 && terraform apply` must not pass.
+    const user = 'arn:aws:iam::222222222222:user/terraform-deployer'
+    writeFile(
+      sandbox.credentialsFile,
+      '[mixed]\naws_access_key_id = AKIAEMULATORUSER0001\naws_secret_access_key = emulator-user-secret-0000000000000000000\n',
+    )
+    try {
+      expect(JSON.parse((await aws()).stdout).Account).toBe('111111111111')
+      expect(TERRAFORM ? (await terraformCaller(emulator.url, {...env(), AWS_PROFILE: 'mixed'})).arn : null).toBe(TERRAFORM ? user : null)
+
+      const calls = async () => (await emulator.stats()).operations.GetCallerIdentity
+      let before = await calls()
+      const plain = await whoami(['--json'])
+      expect(plain.code, plain.stderr).toBe(0)
+      // Without --expect-account the key is not sent anywhere: one GetCallerIdentity, the SSO role's.
+      expect((await calls()) - before).toBe(1)
+      expect(JSON.parse(plain.stdout).terraform).toEqual({source: 'long-term-key', account: null, accessKeyId: 'AKIA************0001'})
+
+      before = await calls()
+      const guarded = await whoami(['--expect-account', '111111111111'])
+      expect((await calls()) - before).toBe(2)
+      expect(guarded.code).toBe(4)
+      expect(guarded.stdout).toContain('account     111111111111')
+      expect(guarded.stderr.trimEnd().split('\n').at(-1)).toBe(
+        'keyless: Terraform and the AWS SDK for Go would use the long-term key AKIA************0001 of profile [mixed], in account 222222222222, ' +
+          'not 111111111111 (--expect-account); remove the key from [mixed] (keyless audit --fix), then deactivate it in IAM',
+      )
+      const both = await whoami(['--json', '--expect-account', '111111111111', '--expect-account', '222222222222'])
+      expect(both.code, both.stderr).toBe(0)
+      expect(JSON.parse(both.stdout).terraform).toEqual({
+        source: 'long-term-key',
+        account: '222222222222',
+        accessKeyId: 'AKIA************0001',
+      })
+      expect(both.stdout + both.stderr).not.toContain('emulator-user-secret')
+
+      // A deactivated key: STS refuses it (and Terraform fails), so the account cannot be confirmed; the guard fails.
+      writeFile(
+        sandbox.credentialsFile,
+        '[mixed]\naws_access_key_id = AKIAEMULATOROLD00001\naws_secret_access_key = emulator-old-secret-00000000000000000000\n',
+      )
+      const unconfirmed = await whoami(['--expect-account', '111111111111'])
+      expect(unconfirmed.code).toBe(4)
+      expect(unconfirmed.stderr.trimEnd().split('\n').at(-1)).toBe(
+        'keyless: cannot confirm the account Terraform would use: it takes the long-term key AKIA************0001 of profile [mixed], ' +
+          'and STS did not identify it (InvalidClientTokenId) (--expect-account); remove the key from [mixed] (keyless audit --fix), then deactivate it in IAM',
+      )
+    } finally {
+      rmSync(sandbox.credentialsFile, {force: true})
+    }
+  })
+
   it('without an AWS CLI login: the AWS CLI fails, and so does whoami (not the credential_process identity)', async () => {
     writeFile(tokenCache(), '{}')
     rmSync(join(sandbox.home, '.aws', 'cli', 'cache'), {recursive: true, force: true}) // the AWS CLI's cached role credentials

@@ -152,6 +152,34 @@ describe('a web identity in the environment', () => {
     ])
   })
 
+  it("and the web identity's role in another account: --expect-account checks the account Terraform would run in too", async () => {
+    // The cluster's role lives in 333333333333; the profile's Deployer in 111111111111.
+    const issuer = 'https://oidc.eks.eu-west-1.amazonaws.com/id/EMULATOR0000000000000000000000003'
+    const roleArn = await webIdentityRole(emulator, issuer, 'payments-api', 'system:serviceaccount:payments:api', '333333333333')
+    const tokenFile = join(sandbox.home, 'eks-token-333')
+    writeFile(tokenFile, await webIdentityToken(emulator, {issuer, subject: 'system:serviceaccount:payments:api'}))
+    const extra = {AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile, AWS_ROLE_ARN: roleArn, AWS_ROLE_SESSION_NAME: 'pod-1', AWS_PROFILE: 'deploy'}
+    expect(await arnOf(awsCli(extra), true)).toBe('arn:aws:sts::111111111111:assumed-role/Deployer/deploy')
+    expect(await terraform(extra)).toBe(viaTerraform('arn:aws:sts::333333333333:assumed-role/payments-api/pod-1'))
+
+    const judged = await runKeyless(['whoami', '--json'], {env: env(extra)})
+    expect(judged.code, judged.stderr).toBe(0)
+    expect(JSON.parse(judged.stdout)).toMatchObject({
+      account: '111111111111',
+      terraform: {source: 'web-identity', account: '333333333333', roleArn},
+    })
+    const guarded = await runKeyless(['whoami', '--expect-account', '111111111111'], {env: env(extra)})
+    expect(guarded.code).toBe(4)
+    expect(guarded.stderr.trimEnd().split('\n').at(-1)).toBe(
+      `keyless: Terraform and the AWS SDK for Go would use the web identity's role AWS_ROLE_ARN=${roleArn}, in account 333333333333, ` +
+        'not 111111111111 (--expect-account); run: unset AWS_WEB_IDENTITY_TOKEN_FILE AWS_ROLE_ARN, or set the profile in the Terraform provider block',
+    )
+    // The role's own account is not enough either: the AWS CLI's is checked first.
+    expect((await runKeyless(['whoami', '--expect-account', '333333333333'], {env: env(extra)})).code).toBe(4)
+    const both = await runKeyless(['whoami', '--expect-account', '111111111111', '--expect-account', '333333333333'], {env: env(extra)})
+    expect(both.code, both.stderr).toBe(0)
+  })
+
   it('--profile: the AWS CLI leaves the web identity out, and so does whoami (the root key: --strict fails)', async () => {
     expect(await arnOf(awsCli(webIdentity, ['--profile', 'rootkeys']), true)).toBe(ROOT_ARN)
     const judged = await runKeyless(['whoami', '--profile', 'rootkeys', '--strict'], {env: env(webIdentity)})

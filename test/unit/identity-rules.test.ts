@@ -8,6 +8,7 @@ import {buildIdentity, type IdentityInput} from '../../src/identity/identity.js'
 import {ProviderTrail} from '../../src/identity/provider-trail.js'
 import {colourWanted, renderIdentity, renderWarning} from '../../src/identity/render.js'
 import {describeSource, environmentSource} from '../../src/identity/source.js'
+import {terraformIdentity} from '../../src/identity/terraform-identity.js'
 import {checkAccountIds, verdict} from '../../src/identity/verdict.js'
 import {warningsFor, type WarningInput} from '../../src/identity/warnings.js'
 import {environmentWebIdentity} from '../../src/identity/web-identity.js'
@@ -309,6 +310,87 @@ describe('verdict', () => {
     const wrong = verdict(root, {strict: true, expectAccounts: ['222222222222']})
     expect(wrong?.exitCode).toBe(4)
     expect(wrong?.message).toBe('these credentials are for account 111111111111, not 222222222222 (--expect-account)')
+  })
+  it('exits 4 when Terraform would take other credentials in another account (or one it cannot confirm)', async () => {
+    const deployFiles = files('[profile deploy]\nrole_arn = arn:aws:iam::111111111111:role/Deployer\nsource_profile = admin\n')
+    const webIdentityEnv = {AWS_WEB_IDENTITY_TOKEN_FILE: '/var/run/token', AWS_ROLE_ARN: 'arn:aws:iam::333333333333:role/payments-api'}
+    const assumed = buildIdentity(
+      identityInput({
+        caller: {Account: '111111111111', Arn: 'arn:aws:sts::111111111111:assumed-role/Deployer/deploy'},
+        accessKeyId: 'ASIAX0000000000000001',
+        hasSessionToken: true,
+        source: {kind: 'assume-role', profile: 'deploy', detail: 'role_arn of profile [deploy]'},
+        profile: 'deploy',
+        files: deployFiles,
+        env: webIdentityEnv,
+      }),
+    )
+    expect(assumed.warnings.map((w) => w.code)).toEqual(['terraform-uses-web-identity'])
+    // No call: the role ARN names its account.
+    const context = {profile: 'deploy', files: deployFiles, env: webIdentityEnv}
+    assumed.terraform = await terraformIdentity(assumed.warnings, context)
+    expect(assumed.terraform).toEqual({
+      source: 'web-identity',
+      account: '333333333333',
+      roleArn: 'arn:aws:iam::333333333333:role/payments-api',
+    })
+    expect(verdict(assumed, {strict: true, expectAccounts: []})).toBeUndefined()
+    expect(verdict(assumed, {strict: false, expectAccounts: ['111111111111', '333333333333']})).toBeUndefined()
+    const wrong = verdict(assumed, {strict: false, expectAccounts: ['111111111111']})
+    expect(wrong?.exitCode).toBe(4)
+    expect(wrong?.toLine()).toBe(
+      "keyless: Terraform and the AWS SDK for Go would use the web identity's role AWS_ROLE_ARN=arn:aws:iam::333333333333:role/payments-api, " +
+        'in account 333333333333, not 111111111111 (--expect-account); run: unset AWS_WEB_IDENTITY_TOKEN_FILE AWS_ROLE_ARN, or set the profile in the Terraform provider block',
+    )
+    const garbled = await terraformIdentity(assumed.warnings, {...context, env: {...webIdentityEnv, AWS_ROLE_ARN: 'payments-api'}})
+    expect(garbled).toMatchObject({account: null, unconfirmed: 'AWS_ROLE_ARN is not a role ARN'})
+    expect(verdict({...assumed, terraform: garbled}, {strict: false, expectAccounts: ['111111111111']})?.exitCode).toBe(4)
+
+    // The profile's long-term key: STS is asked whose it is, only when a caller gives identifyKey (--expect-account).
+    const keyFiles = files(
+      '[default]\nsso_session = acme\nsso_account_id = 111111111111\nsso_role_name = P\n',
+      '[default]\naws_access_key_id = AKIAEMULATORUSER0001\naws_secret_access_key = user-secret\n',
+    )
+    const sso = buildIdentity(
+      identityInput({
+        caller: {Account: '111111111111', Arn: 'arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_P_0123456789abcdef/demo.user'},
+        accessKeyId: 'ASIAX0000000000000001',
+        hasSessionToken: true,
+        source: {kind: 'sso', profile: 'default', detail: 'SSO of profile [default]'},
+        files: keyFiles,
+      }),
+    )
+    const asked: string[] = []
+    const keyContext = {profile: 'default', files: keyFiles, env: {}}
+    expect(await terraformIdentity(sso.warnings, keyContext)).toEqual({
+      source: 'long-term-key',
+      account: null,
+      accessKeyId: 'AKIA************0001',
+    })
+    const identified = await terraformIdentity(sso.warnings, {
+      ...keyContext,
+      identifyKey: async (key) => {
+        asked.push(`${key.accessKeyId}:${key.secretAccessKey}`)
+        return {account: '222222222222'}
+      },
+    })
+    expect(asked).toEqual(['AKIAEMULATORUSER0001:user-secret'])
+    expect(verdict({...sso, terraform: identified}, {strict: false, expectAccounts: ['111111111111']})?.toLine()).toBe(
+      'keyless: Terraform and the AWS SDK for Go would use the long-term key AKIA************0001 of profile [default], in account 222222222222, ' +
+        'not 111111111111 (--expect-account); remove the key from [default] (keyless audit --fix), then deactivate it in IAM',
+    )
+    const rejected = await terraformIdentity(sso.warnings, {
+      ...keyContext,
+      identifyKey: async () => {
+        throw Object.assign(new Error('The security token included in the request is invalid.'), {name: 'InvalidClientTokenId'})
+      },
+    })
+    expect(verdict({...sso, terraform: rejected}, {strict: false, expectAccounts: ['111111111111']})?.toLine()).toBe(
+      'keyless: cannot confirm the account Terraform would use: it takes the long-term key AKIA************0001 of profile [default], ' +
+        'and STS did not identify it (InvalidClientTokenId) (--expect-account); remove the key from [default] (keyless audit --fix), then deactivate it in IAM',
+    )
+    // Where Terraform takes what the AWS CLI takes, there is nothing more to check.
+    expect(await terraformIdentity(buildIdentity(identityInput({})).warnings, keyContext)).toBeUndefined()
   })
   it('rejects an --expect-account that is not an account id as a usage error', () => {
     expect(checkAccountIds(['111111111111'])).toEqual(['111111111111'])
