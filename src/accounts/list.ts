@@ -1,6 +1,7 @@
-import {ListAccountRolesCommand, ListAccountsCommand, type SSOClient} from '@aws-sdk/client-sso'
+import type {ListAccountRolesCommand, ListAccountsCommand, SSOClient} from '@aws-sdk/client-sso'
 
 import {KeylessError} from '../errors.js'
+import {clientSso} from '../sdk-modules.js'
 import {SessionExpiredError, endpointFor, explainSdkError, networkCause} from '../sso/errors.js'
 import {ACCOUNTS_DEADLINE_MS, AWS_CALL_DEADLINE_MS} from '../timing.js'
 import {debug} from '../ui/debug.js'
@@ -81,6 +82,7 @@ export async function listAccountsWithRoles(client: Portal, accessToken: string,
         `retrying after ${r.kind} (attempt ${r.attempt}, in ${Math.round(r.delayMs)} ms; concurrency ${r.concurrency}, rate ${r.rate?.toFixed(1) ?? 'unpaced'}/s)`,
       ),
   })
+  const {ListAccountRolesCommand, ListAccountsCommand} = clientSso()
   const send = <T>(command: ListAccountsCommand | ListAccountRolesCommand, priority: number): Promise<T> =>
     limiter.run(
       (signal) => withTimeout(signal, requestTimeoutMs, (s) => client.send(command as ListAccountsCommand, {abortSignal: s}) as Promise<T>),

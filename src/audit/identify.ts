@@ -5,6 +5,7 @@ import {AWS_HTTP_OPTIONS, withCallLimits} from '../sso/clients.js'
 import {AUDIT_STS_CONCURRENCY, AUDIT_STS_TIMEOUT_MS} from '../timing.js'
 import {debug, sdkLogger} from '../ui/debug.js'
 import type {FoundKey, KeyIdentity} from './types.js'
+import {clientSts} from '../sdk-modules.js'
 
 /** STS is global in each partition: us-east-1 reaches the `aws` partition when nothing names another. */
 const DEFAULT_REGION = 'us-east-1'
@@ -39,7 +40,7 @@ export async function identifyKeys(keys: FoundKey[], options: IdentifyOptions): 
     if (!results.has(id) && key.secretAccessKey) todo.set(id, key)
   }
   if (todo.size === 0) return results
-  const {STSClient, GetCallerIdentityCommand} = await import('@aws-sdk/client-sts')
+  const {STSClient, GetCallerIdentityCommand} = clientSts()
   const queue = [...todo.entries()]
   let done = 0
   const worker = async (): Promise<void> => {

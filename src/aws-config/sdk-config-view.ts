@@ -3,6 +3,7 @@ import {join} from 'node:path'
 
 import {configFilePath} from './paths.js'
 import {scanSdkIniHeaders, type SdkIniHeaders} from './sdk-ini-headers.js'
+import {smithyConfig} from '../sdk-modules.js'
 
 /**
  * The AWS SDK for JavaScript parses the whole config file again for each setting an STS client looks up (eight
@@ -68,7 +69,7 @@ export async function narrowSdkConfigView(
 ): Promise<void> {
   let sdk: typeof import('@smithy/core/config')
   try {
-    sdk = await import('@smithy/core/config')
+    sdk = smithyConfig()
   } catch {
     return
   }

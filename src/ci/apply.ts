@@ -7,6 +7,7 @@ import {networkCause} from '../sso/errors.js'
 import {debugEnabled, sdkLogger} from '../ui/debug.js'
 import type {ApplyOutcome, ApplyPlan} from './oidc.js'
 import {GITHUB_OIDC_HOST, GITHUB_OIDC_URL, STS_AUDIENCE} from './trust-policy.js'
+import {clientIam} from '../sdk-modules.js'
 
 /** IAM is global: each partition's API lives in one region. */
 const IAM_REGION: Record<string, string> = {aws: 'us-east-1', 'aws-cn': 'cn-north-1', 'aws-us-gov': 'us-gov-west-1'}
@@ -20,7 +21,7 @@ export async function iamClientFor(
   options: {env: NodeJS.ProcessEnv; debug: boolean},
 ): Promise<{iam: Iam; client: IAMClient}> {
   const {credentials} = await useRole({profile}, {command: 'ci', debug: options.debug, env: options.env})
-  const iam = await import('@aws-sdk/client-iam')
+  const iam = clientIam()
   const client = withCallLimits(
     new iam.IAMClient({
       region: IAM_REGION[partition] ?? 'us-east-1',

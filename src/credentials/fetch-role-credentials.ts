@@ -7,6 +7,7 @@ import {checkSecretSize} from '../sso/token-reply.js'
 import type {RoleCredentials, SsoSession} from '../sso/types.js'
 import {debug, registerSecret} from '../ui/debug.js'
 import {RoleNotAssignedError} from './errors.js'
+import {clientSso} from '../sdk-modules.js'
 
 export interface PortalDeps {
   portal?: (region: string) => Promise<SSOClient>
@@ -24,7 +25,7 @@ export async function fetchRoleCredentials(
   deps: PortalDeps = {},
 ): Promise<RoleCredentials> {
   const client = await (deps.portal ?? portalClient)(session.region)
-  const {GetRoleCredentialsCommand} = await import('@aws-sdk/client-sso')
+  const {GetRoleCredentialsCommand} = clientSso()
   debug('role', `GetRoleCredentials ${accountId}/${roleName} (session ${session.name})`)
   try {
     const out = await client.send(new GetRoleCredentialsCommand({accessToken, accountId, roleName}))

@@ -5,6 +5,7 @@ import {registerSecret} from '../ui/debug.js'
 import type {AwsFiles} from './aws-files.js'
 import {explainWebIdentityError} from './explain.js'
 import type {ProviderTrail} from './provider-trail.js'
+import {credentialProviders} from '../sdk-modules.js'
 
 /** The web identity in the environment the AWS CLI would take: the token's file, the role to assume with it. */
 export interface EnvironmentWebIdentity {
@@ -70,7 +71,7 @@ export async function assumeWithWebIdentity(
     )
   }
   registerSecret(token)
-  const {fromWebToken} = await import('@aws-sdk/credential-providers')
+  const {fromWebToken} = credentialProviders()
   try {
     return await fromWebToken({
       webIdentityToken: token,

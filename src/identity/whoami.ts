@@ -8,6 +8,7 @@ import {buildIdentity, type Identity} from './identity.js'
 import {ProviderTrail} from './provider-trail.js'
 import {awsCliUsesSso, ignoredCredentialVariables, profileInUse} from './cli-order.js'
 import {narrowSdkConfigView} from '../aws-config/sdk-config-view.js'
+import {clientSts, credentialProviders} from '../sdk-modules.js'
 import {describeSource, environmentSource, environmentWebIdentitySource, type CredentialSource} from './source.js'
 import {terraformIdentity} from './terraform-identity.js'
 import {assumeWithWebIdentity, environmentWebIdentity, type EnvironmentWebIdentity} from './web-identity.js'
@@ -51,9 +52,6 @@ interface ResolvedCredentials {
  */
 export async function whoami(options: WhoamiOptions = {}): Promise<Identity> {
   quietNodeVersionWarning()
-  // Loading the STS client is most of whoami's own start-up: let it overlap a credential_process child.
-  const stsModule = import('@aws-sdk/client-sts')
-  stsModule.catch(() => {})
   const env = options.env ?? process.env
   const profileFromFlag = Boolean(options.profile)
   const inUse = profileInUse(options.profile, env)
@@ -91,7 +89,7 @@ export async function whoami(options: WhoamiOptions = {}): Promise<Identity> {
   await narrowSdkConfigView(files.configPath, files.configText, keep, files.configHeaders)
   const region = stsRegion(env, files, profile)
   const endpoint = env.AWS_ENDPOINT_URL_STS || env.AWS_ENDPOINT_URL || `https://sts.${region}.amazonaws.com`
-  const {STSClient, GetCallerIdentityCommand} = await stsModule
+  const {STSClient, GetCallerIdentityCommand} = clientSts()
   /** GetCallerIdentity signed with these credentials. */
   const callerOf = async (signing: {accessKeyId: string; secretAccessKey: string; sessionToken?: string}) => {
     // STS answers GetCallerIdentity in milliseconds; a dead network must fail the guard in seconds, not hang it.
@@ -155,7 +153,7 @@ async function resolveCredentials(
 ): Promise<ResolvedCredentials> {
   const trail = new ProviderTrail(sdkLogger)
   if (webIdentity) return assumeWithWebIdentity(webIdentity, stsRegion(process.env, context.files, context.profile), trail)
-  const {fromEnv, fromNodeProviderChain, fromSSO} = await import('@aws-sdk/credential-providers')
+  const {fromEnv, fromNodeProviderChain, fromSSO} = credentialProviders()
   try {
     if (envKeys) return (await fromEnv({logger: trail})()) as ResolvedCredentials
     // The AWS CLI takes a profile's sso_* keys before its credentials-file keys and its credential_process, and

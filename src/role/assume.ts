@@ -3,6 +3,7 @@ import {KeylessError, printable} from '../errors.js'
 import type {RoleCredentials} from '../sso/types.js'
 import {registerSecret} from '../ui/debug.js'
 import type {ChainHop} from './profiles.js'
+import {clientSts} from '../sdk-modules.js'
 
 /**
  * A role chain's credentials: STS AssumeRole with the previous hop's credentials, hop by hop from the keyless
@@ -14,7 +15,8 @@ export async function assumeChain(
   chain: readonly ChainHop[],
   options: {region: string; profile: string; env?: NodeJS.ProcessEnv},
 ): Promise<RoleCredentials> {
-  const [{STSClient, AssumeRoleCommand}] = await Promise.all([import('@aws-sdk/client-sts'), narrowSdkConfigToProfileInUse()])
+  await narrowSdkConfigToProfileInUse()
+  const {STSClient, AssumeRoleCommand} = clientSts()
   let credentials = source
   for (const hop of chain) {
     const client = new STSClient({

@@ -9,6 +9,7 @@ import {hasStoredSignIn} from './signed-in.js'
 import type {SessionStore} from './session-store.js'
 import {checkTokenReply} from './token-reply.js'
 import type {SessionToken, SsoSession} from './types.js'
+import {clientSsoOidc} from '../sdk-modules.js'
 
 /**
  * "A valid access token for session N": the one place that decides it, used by login, accounts, profiles and
@@ -78,7 +79,7 @@ export async function refreshAccessToken(session: SsoSession, token: SessionToke
   if (!registration || Date.parse(registration.expiresAt) <= now()) throw new SessionExpiredError(session.name)
   const patienceMs = AWS_CALL_DEADLINE_MS + REFRESH_ANSWER_GRACE_MS
   const client = await (deps.oidc ?? oidcClient)(session.region, {deadlineMs: patienceMs, maxAttempts: 1})
-  const {CreateTokenCommand} = await import('@aws-sdk/client-sso-oidc')
+  const {CreateTokenCommand} = clientSsoOidc()
   debug('token', `refreshing the access token of session ${session.name}`)
   const late = setTimeout(
     () =>

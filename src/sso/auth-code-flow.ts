@@ -14,6 +14,7 @@ import {codeChallengeS256, createCodeVerifier, createState} from './pkce.js'
 import type {SessionStore} from './session-store.js'
 import {signInToken} from './token-reply.js'
 import type {ClientRegistration, SessionToken, SsoSession} from './types.js'
+import {clientSsoOidc} from '../sdk-modules.js'
 
 /** What the user must see to sign in: the authorize URL (shown on stderr, opened in the browser). */
 export interface AuthorizationPrompt {
@@ -45,7 +46,7 @@ const GRANT_TYPES = [AUTH_CODE_GRANT, 'refresh_token']
 export async function authorizationCodeLogin(session: SsoSession, deps: AuthCodeFlowDeps): Promise<SessionToken> {
   const now = deps.now ?? Date.now
   const client = await (deps.oidc ?? oidcClient)(session.region)
-  const oidc = await import('@aws-sdk/client-sso-oidc')
+  const oidc = clientSsoOidc()
   const fail = (message: string, fix?: string) =>
     new KeylessError(message, fix ?? `to try again, run: keyless login --session ${session.name}`)
   const state = createState()

@@ -1,4 +1,5 @@
 import type {SSOOIDCClient} from '@aws-sdk/client-sso-oidc'
+import {clientSsoOidc} from '../sdk-modules.js'
 
 /** The redirect URI registered with Identity Center: loopback without a port, any port matches (RFC 8252 7.3). */
 export const REGISTERED_REDIRECT_URI = 'http://127.0.0.1/oauth/callback'
@@ -40,7 +41,7 @@ export function authorizeUrl(request: AuthorizeRequest): string {
  * it is sent, the way the AWS CLI finds the base of its unmodelled Authorize operation. No network call.
  */
 export async function resolveOidcEndpoint(client: SSOOIDCClient): Promise<string> {
-  const {RegisterClientCommand} = await import('@aws-sdk/client-sso-oidc')
+  const {RegisterClientCommand} = clientSsoOidc()
   const command = new RegisterClientCommand({clientName: 'keyless-endpoint-probe', clientType: 'public'})
   const stop = Symbol('endpoint resolved')
   let endpoint: string | undefined

@@ -6,6 +6,7 @@ import {narrowSdkConfigToProfileInUse} from '../aws-config/sdk-config-view.js'
 import {AWS_CALL_DEADLINE_MS, AWS_CONNECT_TIMEOUT_MS, AWS_RESPONSE_TIMEOUT_MS} from '../timing.js'
 import {debugEnabled, sdkLogger} from '../ui/debug.js'
 import {recordServerDate, type ServerClock} from './clock.js'
+import {clientSso, clientSsoOidc} from '../sdk-modules.js'
 
 /**
  * Largest answer keyless reads from an AWS endpoint. Its biggest real answers (a page of 100 accounts, a token
@@ -115,7 +116,8 @@ export interface OidcClientOptions {
  * AWS_ENDPOINT_URL (how the tests and the demo reach the emulator).
  */
 export async function oidcClient(region: string, options: OidcClientOptions = {}): Promise<SSOOIDCClient & {serverClock: ServerClock}> {
-  const [{SSOOIDCClient}] = await Promise.all([import('@aws-sdk/client-sso-oidc'), narrowSdkConfigToProfileInUse()])
+  await narrowSdkConfigToProfileInUse()
+  const {SSOOIDCClient} = clientSsoOidc()
   const deadlineMs = options.deadlineMs ?? AWS_CALL_DEADLINE_MS
   // A longer deadline also needs a longer silence allowed, or the response timeout would end the call first.
   const http = options.deadlineMs
@@ -144,7 +146,8 @@ export async function oidcClient(region: string, options: OidcClientOptions = {}
 }
 
 export async function portalClient(region: string, options: {maxAttempts?: number} = {}): Promise<SSOClient> {
-  const [{SSOClient}] = await Promise.all([import('@aws-sdk/client-sso'), narrowSdkConfigToProfileInUse()])
+  await narrowSdkConfigToProfileInUse()
+  const {SSOClient} = clientSso()
   return withCallLimits(
     new SSOClient({region, ...options, requestHandler: AWS_HTTP_OPTIONS, ...(debugEnabled() ? {logger: sdkLogger} : {})}),
   )

@@ -10,6 +10,7 @@ import {explainSdkError} from './errors.js'
 import type {SessionStore} from './session-store.js'
 import {signInToken} from './token-reply.js'
 import type {SessionToken, SsoSession} from './types.js'
+import {clientSsoOidc} from '../sdk-modules.js'
 
 /** What the user must see to approve the login: shown on stderr, opened in the browser. */
 export interface DevicePrompt {
@@ -49,7 +50,7 @@ export async function deviceAuthorizationLogin(session: SsoSession, deps: Device
   const now = deps.now ?? Date.now
   const sleep = deps.sleep ?? abortableSleep
   const client = await (deps.oidc ?? oidcClient)(session.region)
-  const oidc = await import('@aws-sdk/client-sso-oidc')
+  const oidc = clientSsoOidc()
   const context = {service: 'oidc' as const, region: session.region, session: session.name, startUrl: session.startUrl}
   try {
     let registration = await reusableRegistration(session, deps.store, 'device-code', now())

@@ -6,6 +6,7 @@ import {networkCause} from './errors.js'
 import type {SessionStore} from './session-store.js'
 import type {SsoSession} from './types.js'
 import {debug} from '../ui/debug.js'
+import {clientSso} from '../sdk-modules.js'
 
 export interface LogoutResult {
   session: string
@@ -32,7 +33,7 @@ export async function logout(
   if (token && Date.parse(token.expiresAt) > Date.now()) {
     const client = await portalClient(token.region || session.region, {maxAttempts: 1})
     try {
-      const {LogoutCommand} = await import('@aws-sdk/client-sso')
+      const {LogoutCommand} = clientSso()
       await client.send(new LogoutCommand({accessToken: token.accessToken}))
       signedOutRemotely = true
     } catch (error) {
