@@ -1,11 +1,13 @@
 import {spawnSync} from 'node:child_process'
 
 /**
- * One child's wall time and CPU time, each to the microsecond, measured by a bash that starts it: bash's `times` is
- * getrusage(RUSAGE_CHILDREN), the kernel's exact run time of the child and all its threads (V8's GC and compiler
- * threads, libsecret's D-Bus thread), and $EPOCHREALTIME around the child leaves bash's own start out of the wall
- * time. /proc/self/stat's children times, read around spawnSync, count in clock ticks of 10 ms: a 5 ms target measured
- * by their difference over 21 runs is mostly rounding.
+ * One child's wall time and CPU time, measured by a small Python parent that forks it and reaps it with wait4(2):
+ * the kernel's rusage of the child and all its threads (V8's GC and compiler threads, libsecret's D-Bus thread), to
+ * the microsecond (their sum is the scheduler's exact run time), and a monotonic clock around fork and wait. Bash's
+ * `times` (used before) prints the same rusage rounded to the millisecond, user and system each: with targets of a
+ * few milliseconds, judged on differences, that rounding was a fifth of the answer. /proc/self/stat's children
+ * times count in clock ticks of 10 ms. Python 3 is on every machine the bench runs on (npm run bench installs
+ * Debian's python3-boto3 with ensure-deps.sh).
  */
 export interface ChildTime {
   ms: number
@@ -16,28 +18,37 @@ export interface ChildTime {
   stderr: string
 }
 
-// bash prints `times` (its own, then its children's user and system time) and the two clock readings on stderr
-// after the child's own stderr; the child's exit status is bash's.
-const TIMER = 't=$EPOCHREALTIME; "$@"; s=$?; e=$EPOCHREALTIME; times >&2; echo "keyless-bench $t $e" >&2; exit $s'
+// The parent prints `keyless-bench WALL USER SYSTEM` (seconds) on stderr after the child's own stderr, and exits
+// with the child's status (128 + N for a signal, as a shell does).
+const TIMER = [
+  'import os, sys, time',
+  't = time.monotonic()',
+  'pid = os.fork()',
+  'if pid == 0:',
+  '    try: os.execvp(sys.argv[1], sys.argv[1:])',
+  '    finally: os._exit(127)',
+  '_, status, usage = os.wait4(pid, 0)',
+  'e = time.monotonic()',
+  "sys.stderr.write('keyless-bench %.6f %.6f %.6f\\n' % (e - t, usage.ru_utime, usage.ru_stime))",
+  'sys.exit(os.waitstatus_to_exitcode(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))',
+].join('\n')
 
 export function timeChild(command: string, args: readonly string[], env: NodeJS.ProcessEnv): ChildTime {
-  const r = spawnSync('bash', ['-c', TIMER, 'keyless-bench', command, ...args], {
+  const r = spawnSync('python3', ['-c', TIMER, command, ...args], {
     env,
     encoding: 'utf8',
     timeout: 10 * 60_000,
     maxBuffer: 64 * 1024 * 1024,
   })
   const lines = r.stderr.trimEnd().split('\n')
-  const clock = /^keyless-bench (\d+\.\d+) (\d+\.\d+)$/.exec(lines.at(-1) ?? '')
-  const children = /^(\d+)m(\d+\.\d+)s (\d+)m(\d+\.\d+)s$/.exec(lines.at(-2) ?? '')
-  if (!clock || !children) throw new Error(`bench timer: no times from bash (${r.error?.message ?? r.stderr.slice(-500)})`)
-  const seconds = (m: string, s: string) => Number(m) * 60 + Number(s)
+  const times = /^keyless-bench (\d+\.\d+) (\d+\.\d+) (\d+\.\d+)$/.exec(lines.at(-1) ?? '')
+  if (!times) throw new Error(`bench timer: no times from python3 (${r.error?.message ?? r.stderr.slice(-500)})`)
   return {
-    ms: (Number(clock[2]) - Number(clock[1])) * 1000,
-    cpuMs: (seconds(children[1]!, children[2]!) + seconds(children[3]!, children[4]!)) * 1000,
+    ms: Number(times[1]) * 1000,
+    cpuMs: (Number(times[2]) + Number(times[3])) * 1000,
     status: r.status,
     signal: r.signal,
     stdout: r.stdout,
-    stderr: lines.slice(0, -3).join('\n'),
+    stderr: lines.slice(0, -1).join('\n'),
   }
 }

@@ -12,8 +12,9 @@
  *                config, alternating (with node -e 0 and bareKeytar, in a block of their own, 3 x BENCH_RUNS
  *                runs): target large <= 1.05x small, on this Node.js and on Node.js 24.
  *   own cost     cached (large config) - bareKeytar, where bareKeytar is the least any credential_process can
- *                do: a script file that loads keytar, reads the entry and writes it with fs.writeSync(1). Target
- *                <= 5 ms on each Node.js.
+ *                do: a script file that loads keytar, reads the entry and writes it with fs.writeSync(1): the median
+ *                of the differences round by round (the two run one after the other in each). Target <= 5 ms on
+ *                each Node.js.
  *   audit/whoami with each config (reported; they may grow by no more than the parse): `audit --json` and audit's
  *                human output (auditHuman*), both written to a pipe this process reads.
  *   print floor  a bare Node.js child printing as many bytes as `audit --json` did with each config, the cheapest way
@@ -211,6 +212,16 @@ async function main() {
     const m = (name: string) => round(median(times[name]!))
     /** The median CPU time of one run. */
     const c = (name: string) => round(median(cpuTimes[name]!))
+    /**
+     * The median of the differences `a - b` run by run: a and b ran one after the other in each round (the cheap block
+     * alternates them), so each difference is taken under the same load, and a load that drifts over the rounds drops
+     * out; a difference of two medians keeps it (with 45 runs each, the two could differ by 2-3 ms of drift).
+     */
+    const paired = (a: string, b: string, source: Record<string, number[]>) => {
+      const x = source[a]!
+      const y = source[b]!
+      return round(median(x.map((v, i) => v - y[i]!)))
+    }
     const perNode = (suffix: string, version: string) =>
       times[`cachedLarge${suffix}`]
         ? {
@@ -219,14 +230,18 @@ async function main() {
             cachedSmallMs: m(`cachedSmall${suffix}`),
             cachedLargeMs: m(`cachedLarge${suffix}`),
             ratioLargeSmall: round(median(times[`cachedLarge${suffix}`]!) / median(times[`cachedSmall${suffix}`]!), 3),
-            ownMs: round(median(times[`cachedLarge${suffix}`]!) - median(times[`bareKeytar${suffix}`]!)),
-            ownSmallMs: round(median(times[`cachedSmall${suffix}`]!) - median(times[`bareKeytar${suffix}`]!)),
+            ownMs: paired(`cachedLarge${suffix}`, `bareKeytar${suffix}`, times),
+            ownSmallMs: paired(`cachedSmall${suffix}`, `bareKeytar${suffix}`, times),
+            /** The same as a difference of the two medians (how it was reported before). */
+            ownOfMediansMs: round(median(times[`cachedLarge${suffix}`]!) - median(times[`bareKeytar${suffix}`]!)),
             cpu: {
               bareKeytarMs: c(`bareKeytar${suffix}`),
               cachedSmallMs: c(`cachedSmall${suffix}`),
               cachedLargeMs: c(`cachedLarge${suffix}`),
               ratioLargeSmall: round(median(cpuTimes[`cachedLarge${suffix}`]!) / median(cpuTimes[`cachedSmall${suffix}`]!), 3),
-              ownMs: round(c(`cachedLarge${suffix}`) - c(`bareKeytar${suffix}`)),
+              ownMs: paired(`cachedLarge${suffix}`, `bareKeytar${suffix}`, cpuTimes),
+              ownSmallMs: paired(`cachedSmall${suffix}`, `bareKeytar${suffix}`, cpuTimes),
+              ownOfMediansMs: round(c(`cachedLarge${suffix}`) - c(`bareKeytar${suffix}`)),
             },
           }
         : null
@@ -267,6 +282,12 @@ async function main() {
         whoamiSmallMs: m('whoamiSmall'),
         whoamiLargeMs: m('whoamiLarge'),
         cpuMs: Object.fromEntries(names.map((n) => [n, c(n)])),
+        // With each config, round by round (see paired): what 3,000 profiles add to each command's CPU time.
+        cpuGrowthMs: {
+          audit: paired('auditLarge', 'auditSmall', cpuTimes),
+          auditHuman: paired('auditHumanLarge', 'auditHumanSmall', cpuTimes),
+          whoami: paired('whoamiLarge', 'whoamiSmall', cpuTimes),
+        },
         runs: RUNS,
         cachedRuns: RUNS * 3,
       }) + '\n',
