@@ -9,7 +9,7 @@ export default class Whoami extends KeylessCommand {
   static override summary = 'Show whose AWS credentials are in use: the guard before terraform.'
   static override description = `Resolves credentials exactly as the AWS tools do (--profile, then AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, then AWS_PROFILE or the default profile: credentials file, credential_process, SSO), calls STS GetCallerIdentity, and prints the account, ARN, principal kind, masked access key id, where the credentials came from and how long they last.
 
-Warnings (stderr, and "warnings" in --json): account root, long-term access key, AWS_ACCESS_KEY_ID overriding AWS_PROFILE, a credentials-file profile shadowing the config profile, sso_* keys shadowing credential_process.
+Warnings (stderr, and "warnings" in --json): account root, long-term access key, AWS_ACCESS_KEY_ID overriding AWS_PROFILE, a credentials-file profile shadowing the config profile, sso_* keys shadowing credential_process, Terraform taking other credentials than the AWS CLI (a profile's long-term key, the environment's web identity: --expect-account checks their account too).
 
 Exit codes: 0 ok; 1 no or broken credentials, network; 2 usage; 3 --strict and root or a long-term key; 4 --expect-account mismatch. With --json the identity is printed on stdout even when exiting 3 or 4.`
 
@@ -25,7 +25,8 @@ Exit codes: 0 ok; 1 no or broken credentials, network; 2 usage; 3 --strict and r
     profile: Flags.string({description: 'AWS profile to check (default: AWS_PROFILE, else the default chain)', helpValue: 'NAME'}),
     strict: Flags.boolean({description: 'exit 3 when the credentials are the account root or a long-term access key'}),
     'expect-account': Flags.string({
-      description: 'exit 4 unless the credentials belong to this account (repeat the flag for several)',
+      description:
+        'exit 4 unless the credentials belong to this account, and so do those Terraform would take where it takes others (repeat the flag for several)',
       helpValue: 'ID',
       multiple: true,
     }),
