@@ -8,8 +8,8 @@ import type {Identity} from './identity.js'
  */
 export function verdict(identity: Identity, options: {strict: boolean; expectAccounts: string[]}): KeylessError | undefined {
   const {expectAccounts, strict} = options
-  const wanted = expectAccounts.length === 1 ? expectAccounts[0] : `one of ${expectAccounts.join(', ')}`
   if (expectAccounts.length > 0 && !expectAccounts.includes(identity.account)) {
+    const wanted = expectAccounts.length === 1 ? expectAccounts[0] : `one of ${expectAccounts.join(', ')}`
     return new KeylessError(
       `these credentials are for account ${identity.account}, not ${wanted} (--expect-account)`,
       'switch credentials (export AWS_PROFILE=<profile for that account>, or pass --profile)',
@@ -19,6 +19,7 @@ export function verdict(identity: Identity, options: {strict: boolean; expectAcc
   // The AWS CLI's account is right, but Terraform would take other credentials (terraform-identity.ts).
   const terraform = identity.terraform
   if (expectAccounts.length > 0 && terraform && !(terraform.account && expectAccounts.includes(terraform.account))) {
+    const wanted = expectAccounts.length === 1 ? expectAccounts[0] : `one of ${expectAccounts.join(', ')}`
     const taken =
       terraform.source === 'web-identity'
         ? `the web identity's role AWS_ROLE_ARN=${terraform.roleArn || '(unset)'}`
