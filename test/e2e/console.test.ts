@@ -8,7 +8,7 @@ import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 import {KEYLESS_BIN, runKeyless, type RunResult} from '../helpers/cli.js'
 import {startEmulator, type EmulatorHandle} from '../helpers/emulator.js'
 import {allFiles, findLeaks, writeFile} from '../helpers/files.js'
-import {startProcScan} from '../helpers/proc-scan.js'
+import {cmdlinesUnder, startProcScan} from '../helpers/proc-scan.js'
 import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
 import {seedSession, wipeSandboxKeychain} from '../helpers/seed-session.js'
 
@@ -54,9 +54,11 @@ async function waitForFile(path: string, pattern: RegExp, ms = 60_000): Promise<
 
 describe.skipIf(!existsSync(CHROMIUM))('keyless console in a real browser', () => {
   it('headless Chromium follows the one-time loopback URL to the console as the role; no sign-in token on any command line', async () => {
-    const argvLog = join(sandbox.home, 'browser-argv.log')
-    const page = join(sandbox.home, 'page.html')
-    const browser = join(sandbox.home, 'chromium-browser.sh')
+    // Files of this attempt only: a retry must not read the first attempt's argv or page.
+    const attempt = mkdtempSync(join(sandbox.home, 'console-'))
+    const argvLog = join(attempt, 'browser-argv.log')
+    const page = join(attempt, 'page.html')
+    const browser = join(attempt, 'chromium-browser.sh')
     // The browser's own profile (its history holds the spent sign-in URL, as any browser's does) lives outside HOME,
     // whose files the leak scan checks for what keyless writes.
     const profile = mkdtempSync(join(tmpdir(), 'keyless-chromium-'))
@@ -96,7 +98,10 @@ describe.skipIf(!existsSync(CHROMIUM))('keyless console in a real browser', () =
     expect(existsSync(handed)).toBe(false)
     expect(readdirSync(join(sandbox.cacheDir, 'browser'))).toEqual([])
 
-    expect(seen.cmdlines.some((c) => c.includes(CHROMIUM))).toBe(true)
+    // The words are checked on this test's own processes (keyless, the browser script, Chromium): the scan also sees
+    // tests running alongside. The issued secrets are checked on every process.
+    const ours = cmdlinesUnder(seen)
+    expect(ours.some((c) => c.includes(CHROMIUM))).toBe(true)
     const secrets = await emulator.issued()
     expect(
       findLeaks(
@@ -104,7 +109,7 @@ describe.skipIf(!existsSync(CHROMIUM))('keyless console in a real browser', () =
         seen.cmdlines.map((text, i) => ({path: `cmdline#${i}`, text})),
       ),
     ).toEqual([])
-    expect(seen.cmdlines.some((c) => /SigninToken|sessionToken/.test(c))).toBe(false)
+    expect(ours.some((c) => /SigninToken|sessionToken/.test(c))).toBe(false)
   })
 })
 
