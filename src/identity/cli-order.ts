@@ -14,6 +14,21 @@ export function awsCliUsesSso(profile: string, files: AwsFiles): boolean {
   return section.sso_account_id !== undefined || section.sso_role_name !== undefined
 }
 
+/**
+ * The AWS CLI runs the profile's `credential_process` where the JS SDK's default chain (and Terraform) would take a
+ * static key of the same profile: the key (id and secret) is in the config file, which botocore reads after
+ * `credential_process`, and no role, web identity, SSO or credentials-file key comes first. Elsewhere the SDK's chain
+ * and the AWS CLI agree on a profile with a `credential_process`.
+ */
+export function awsCliUsesProcessBeforeConfigKey(profile: string, files: AwsFiles): boolean {
+  const config: Section = files.configProfiles[profile] ?? {}
+  const credentials: Section = files.credentialProfiles[profile] ?? {}
+  const section: Section = {...config, ...credentials}
+  if (!section.credential_process || section.role_arn || section.web_identity_token_file) return false
+  if (awsCliUsesSso(profile, files) || credentials.aws_access_key_id !== undefined) return false
+  return Boolean(config.aws_access_key_id && config.aws_secret_access_key)
+}
+
 /** Where the profile in use was named. */
 export type ProfileOrigin = '--profile' | 'AWS_PROFILE' | 'AWS_DEFAULT_PROFILE' | 'default'
 

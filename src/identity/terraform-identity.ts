@@ -5,7 +5,7 @@ import type {Warning} from './warnings.js'
 /**
  * What Terraform (the AWS SDK for Go) runs as where it takes other credentials than the AWS CLI, whose identity whoami
  * shows: the environment's web identity beside an assume-role profile (warning terraform-uses-web-identity), or a
- * profile's long-term key beside its SSO keys (terraform-uses-long-term-key). `whoami --expect-account` guards
+ * profile's long-term key beside its SSO keys or its credential_process (terraform-uses-long-term-key). `whoami --expect-account` guards
  * `terraform apply`, so the account must hold for those credentials too (verdict.ts).
  */
 export interface TerraformIdentity {

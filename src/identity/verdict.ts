@@ -41,10 +41,12 @@ export function verdict(identity: Identity, options: {strict: boolean; expectAcc
       EXIT.strictViolation,
     )
   }
-  // The SSO role passes, but Terraform would take the long-term key beside it in the same profile (warnings.ts).
+  // The SSO role or the credential_process passes, but Terraform would take the long-term key beside it in the same
+  // profile (warnings.ts).
   if (strict && identity.warnings.some((w) => w.code === 'terraform-uses-long-term-key')) {
+    const instead = identity.source === 'credential-process' ? 'its credential_process' : 'its SSO role'
     return new KeylessError(
-      `refusing: profile [${identity.profile}] also holds a long-term access key, which Terraform and the AWS SDKs for Go and JavaScript use instead of its SSO role (--strict)`,
+      `refusing: profile [${identity.profile}] also holds a long-term access key, which Terraform and the AWS SDKs for Go and JavaScript use instead of ${instead} (--strict)`,
       `remove the key from [${identity.profile}] (keyless audit --fix), then deactivate it in IAM`,
       EXIT.strictViolation,
     )

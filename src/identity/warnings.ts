@@ -1,7 +1,7 @@
 import {homeMismatch} from '../aws-config/paths.js'
 import type {AwsFiles, Section} from './aws-files.js'
 import {classifyKey, maskAccessKeyId, type KeyKind, type Principal} from './classify.js'
-import {ignoredCredentialVariables} from './cli-order.js'
+import {awsCliUsesProcessBeforeConfigKey, ignoredCredentialVariables} from './cli-order.js'
 import type {CredentialSource} from './source.js'
 
 /** The warning codes of PRODUCT.md section 4 (whoami `--json`): stable, scripts match on them. */
@@ -133,15 +133,22 @@ export function warningsFor(input: WarningInput): Warning[] {
     })
   }
   // A profile with sso_* keys and a long-term key: the AWS CLI and boto3 take SSO first, but the Go SDK (Terraform:
-  // resolveCredsFromProfile) and the JS SDK's default chain (fromIni) take a profile's static keys first. --strict fails.
-  const staticKey = source.kind === 'sso' ? merged.aws_access_key_id : undefined
-  if (staticKey && classifyKey(staticKey, false) === 'long-term') {
+  // resolveCredsFromProfile) and the JS SDK's default chain (fromIni) take a profile's static keys first. So with a
+  // credential_process and a key in the config file, which botocore reads after the process (cli-order.ts). --strict fails.
+  const judgedBeside =
+    source.kind === 'sso'
+      ? 'sso_* keys'
+      : source.kind === 'credential-process' && awsCliUsesProcessBeforeConfigKey(profile, files)
+        ? 'a credential_process'
+        : undefined
+  const staticKey = judgedBeside ? merged.aws_access_key_id : undefined
+  if (judgedBeside && staticKey && classifyKey(staticKey, false) === 'long-term') {
     const file = credentialsSection?.aws_access_key_id ? files.credentialsPath : files.configPath
     warnings.push({
       code: 'terraform-uses-long-term-key',
       message:
-        `profile [${profile}] has sso_* keys and the long-term key ${maskAccessKeyId(staticKey)} (in ${file}): the AWS CLI and boto3 ` +
-        `use its SSO role, but Terraform and the AWS SDKs for Go and JavaScript (the CDK, ...) use the key; ` +
+        `profile [${profile}] has ${judgedBeside} and the long-term key ${maskAccessKeyId(staticKey)} (in ${file}): the AWS CLI and boto3 ` +
+        `${source.kind === 'sso' ? 'use its SSO role' : 'run its credential_process'}, but Terraform and the AWS SDKs for Go and JavaScript (the CDK, ...) use the key; ` +
         `remove it from [${profile}] in ${file} (keyless audit --fix), then deactivate it in IAM`,
     })
   }

@@ -6,7 +6,7 @@ import {maskAccessKeyId} from './classify.js'
 import {explainResolutionError, explainStsError, missingProfileError, missingSourceProfileError} from './explain.js'
 import {buildIdentity, type Identity} from './identity.js'
 import {ProviderTrail} from './provider-trail.js'
-import {awsCliUsesSso, ignoredCredentialVariables, profileInUse} from './cli-order.js'
+import {awsCliUsesProcessBeforeConfigKey, awsCliUsesSso, ignoredCredentialVariables, profileInUse} from './cli-order.js'
 import {narrowSdkConfigView} from '../aws-config/sdk-config-view.js'
 import {clientSts, credentialProviders} from '../sdk-modules.js'
 import {describeSource, environmentSource, environmentWebIdentitySource, type CredentialSource} from './source.js'
@@ -153,13 +153,17 @@ async function resolveCredentials(
 ): Promise<ResolvedCredentials> {
   const trail = new ProviderTrail(sdkLogger)
   if (webIdentity) return assumeWithWebIdentity(webIdentity, stsRegion(process.env, context.files, context.profile), trail)
-  const {fromEnv, fromNodeProviderChain, fromSSO} = credentialProviders()
+  const {fromEnv, fromNodeProviderChain, fromProcess, fromSSO} = credentialProviders()
   try {
     if (envKeys) return (await fromEnv({logger: trail})()) as ResolvedCredentials
     // The AWS CLI takes a profile's sso_* keys before its credentials-file keys and its credential_process, and
     // fails when the SSO session is gone; the SDK chain would fall through to them. The guard judges what the CLI uses.
     if (awsCliUsesSso(context.profile, context.files)) {
       return (await fromSSO({profile: context.profile, logger: trail})()) as ResolvedCredentials
+    }
+    // Nor does it take a config-file key before the profile's credential_process, as the SDK chain would.
+    if (awsCliUsesProcessBeforeConfigKey(context.profile, context.files)) {
+      return (await fromProcess({profile: context.profile, logger: trail})()) as ResolvedCredentials
     }
     return (await fromNodeProviderChain({
       ...(sdkProfile ? {profile: sdkProfile} : {}),

@@ -1,7 +1,8 @@
 /**
  * whoami must judge the credentials the AWS tools really use. A profile with sso_* keys and a credential_process:
- * the AWS CLI (and Terraform, the JS SDK's default chain) takes the SSO keys. The same profile through
- * /usr/bin/aws and through `keyless whoami`: they must agree, on the identity or on failing.
+ * the AWS CLI (and Terraform, the JS SDK's default chain) takes the SSO keys. A profile with a credential_process and
+ * a key in the config file: the AWS CLI and boto3 run the process, Terraform and the JS SDK take the key. The same
+ * profile through /usr/bin/aws and through `keyless whoami`: they must agree, on the identity or on failing.
  */
 import {createHash} from 'node:crypto'
 import {rmSync} from 'node:fs'
@@ -10,7 +11,8 @@ import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
 import {writeAwsDataPath} from '../helpers/aws-data-path.js'
-import {runKeyless, runProcess} from '../helpers/cli.js'
+import {DEBIAN_PYTHON} from '../helpers/botocore.js'
+import {ROOT, runKeyless, runProcess} from '../helpers/cli.js'
 import {signInWithSdk, startEmulator, writeProcessCredentials, type EmulatorHandle, type SignedIn} from '../helpers/emulator.js'
 import {writeFile} from '../helpers/files.js'
 import {makeSandbox, type Sandbox} from '../helpers/sandbox.js'
@@ -34,6 +36,9 @@ beforeAll(async () => {
     sandbox.configFile,
     `[sso-session demo]\nsso_start_url = ${START_URL}\nsso_region = us-east-1\n\n` +
       `[profile mixed]\nsso_session = demo\nsso_account_id = 111111111111\nsso_role_name = AdministratorAccess\n` +
+      `credential_process = cat ${processOutput}\nregion = us-east-1\n\n` +
+      // An IAM user's key of 222222222222 in the config file, beside a credential_process of 333333333333.
+      `[profile keyed]\naws_access_key_id = AKIAEMULATORUSER0001\naws_secret_access_key = emulator-user-secret-0000000000000000000\n` +
       `credential_process = cat ${processOutput}\nregion = us-east-1\n`,
   )
 })
@@ -181,6 +186,63 @@ describe('a profile with sso_* keys and a credential_process', () => {
     expect(judged.stderr.trimEnd().split('\n').at(-1)).toBe(
       'keyless: the SSO session of profile [mixed] has expired or is missing (its sso_* keys win over its credential_process in the AWS CLI and SDKs); ' +
         'run: aws sso login --profile mixed, or remove the sso_* keys from [profile mixed]',
+    )
+  })
+})
+
+describe('a profile with a credential_process and a long-term key in the config file', () => {
+  const keyed = (args: string[]) => runKeyless(['whoami', '--profile', 'keyed', ...args], {env: env()})
+  const user = 'arn:aws:iam::222222222222:user/terraform-deployer'
+
+  it('the AWS CLI and boto3 run the process (333333333333), Terraform and the JS SDK take the key (222222222222); whoami shows the first and guards the second', async () => {
+    // botocore reads a config file's keys after credential_process; the Go SDK and the JS SDK's fromIni before it.
+    const cli = await runProcess('/usr/bin/aws', ['sts', 'get-caller-identity', '--profile', 'keyed', '--output', 'json'], {env: env()})
+    expect(cli.stderr).toBe('')
+    expect(JSON.parse(cli.stdout).Account).toBe('333333333333')
+    const boto3 = await runProcess(
+      DEBIAN_PYTHON,
+      [
+        '-c',
+        `import boto3; print(boto3.Session(profile_name='keyed').client('sts', region_name='us-east-1').get_caller_identity()['Account'])`,
+      ],
+      {env: env()},
+    )
+    expect(boto3.stdout.trim(), boto3.stderr).toBe('333333333333')
+    const jsSdk = await runProcess(
+      process.execPath,
+      ['-e', `require('@aws-sdk/credential-providers').fromIni({profile: 'keyed'})().then((c) => console.log(c.accessKeyId.slice(0, 4)))`],
+      {env: env(), cwd: ROOT},
+    )
+    expect(jsSdk.stdout.trim(), jsSdk.stderr).toBe('AKIA')
+    expect(TERRAFORM ? (await terraformCaller(emulator.url, {...env(), AWS_PROFILE: 'keyed'})).arn : null).toBe(TERRAFORM ? user : null)
+
+    const judged = await keyed(['--json'])
+    expect(judged.code, judged.stderr).toBe(0)
+    const identity = JSON.parse(judged.stdout)
+    expect(identity).toMatchObject({account: '333333333333', source: 'credential-process', keyKind: 'temporary'})
+    expect(identity.warnings.map((w: {code: string}) => w.code)).toEqual(['terraform-uses-long-term-key'])
+    expect(identity.warnings[0].message).toBe(
+      `profile [keyed] has a credential_process and the long-term key AKIA************0001 (in ${sandbox.configFile}): the AWS CLI and boto3 ` +
+        'run its credential_process, but Terraform and the AWS SDKs for Go and JavaScript (the CDK, ...) use the key; ' +
+        `remove it from [keyed] in ${sandbox.configFile} (keyless audit --fix), then deactivate it in IAM`,
+    )
+    expect(identity.terraform).toEqual({source: 'long-term-key', account: null, accessKeyId: 'AKIA************0001'})
+
+    // The AWS CLI's account passes only where Terraform's does too; Terraform's alone does not pass either.
+    const guarded = await keyed(['--expect-account', '333333333333'])
+    expect(guarded.code).toBe(4)
+    expect(guarded.stderr.trimEnd().split('\n').at(-1)).toBe(
+      'keyless: Terraform and the AWS SDK for Go would use the long-term key AKIA************0001 of profile [keyed], in account 222222222222, ' +
+        'not 333333333333 (--expect-account); remove the key from [keyed] (keyless audit --fix), then deactivate it in IAM',
+    )
+    expect((await keyed(['--expect-account', '222222222222'])).code).toBe(4)
+    expect((await keyed(['--expect-account', '333333333333', '--expect-account', '222222222222'])).code).toBe(0)
+
+    const strict = await keyed(['--strict'])
+    expect(strict.code).toBe(3)
+    expect(strict.stderr.trimEnd().split('\n').at(-1)).toBe(
+      'keyless: refusing: profile [keyed] also holds a long-term access key, which Terraform and the AWS SDKs for Go and JavaScript use instead of its credential_process (--strict); ' +
+        'remove the key from [keyed] (keyless audit --fix), then deactivate it in IAM',
     )
   })
 })

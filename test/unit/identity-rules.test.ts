@@ -2,7 +2,7 @@ import {describe, expect, it} from 'vitest'
 
 import {parseConfigFile, parseCredentialsFile, parseIni, type AwsFiles} from '../../src/identity/aws-files.js'
 import {classifyArn} from '../../src/identity/classify.js'
-import {profileInUse} from '../../src/identity/cli-order.js'
+import {awsCliUsesProcessBeforeConfigKey, profileInUse} from '../../src/identity/cli-order.js'
 import {explainResolutionError, explainStsError, explainWebIdentityError, missingProfileError} from '../../src/identity/explain.js'
 import {buildIdentity, type IdentityInput} from '../../src/identity/identity.js'
 import {ProviderTrail} from '../../src/identity/provider-trail.js'
@@ -118,6 +118,26 @@ function warningInput(overrides: Partial<WarningInput>): WarningInput {
   }
 }
 const codes = (input: WarningInput) => warningsFor(input).map((warning) => warning.code)
+
+describe('awsCliUsesProcessBeforeConfigKey: botocore runs credential_process before a config-file key', () => {
+  const KEY = 'aws_access_key_id = AKIAEXAMPLEKEY000001\naws_secret_access_key = s\n'
+  const uses = (config: string, credentials = '') => awsCliUsesProcessBeforeConfigKey('p', files(config, credentials))
+  it('a whole key beside credential_process in the config file: the AWS CLI runs the process', () => {
+    expect(uses(`[profile p]\n${KEY}credential_process = cat c.json\n`)).toBe(true)
+  })
+  it('where the SDK chain and the AWS CLI agree anyway, no', () => {
+    // No process, no key, half a key (the JS SDK also runs the process), the key in the credentials file (read first).
+    expect(uses(`[profile p]\n${KEY}`)).toBe(false)
+    expect(uses(`[profile p]\ncredential_process = cat c.json\n`)).toBe(false)
+    expect(uses(`[profile p]\naws_access_key_id = AKIAEXAMPLEKEY000001\ncredential_process = cat c.json\n`)).toBe(false)
+    expect(uses(`[profile p]\ncredential_process = cat c.json\n`, `[p]\n${KEY}`)).toBe(false)
+    // A role, a web identity or SSO comes before both in the AWS CLI.
+    expect(
+      uses(`[profile p]\n${KEY}credential_process = cat c.json\nrole_arn = arn:aws:iam::111111111111:role/r\nsource_profile = q\n`),
+    ).toBe(false)
+    expect(uses(`[profile p]\n${KEY}credential_process = cat c.json\nsso_account_id = 111111111111\nsso_role_name = R\n`)).toBe(false)
+  })
+})
 
 describe('warningsFor', () => {
   it('has nothing to say about an SSO role from a clean keyless profile', () => {
