@@ -39,7 +39,9 @@ beforeAll(async () => {
       `credential_process = cat ${processOutput}\nregion = us-east-1\n\n` +
       // An IAM user's key of 222222222222 in the config file, beside a credential_process of 333333333333.
       `[profile keyed]\naws_access_key_id = AKIAEMULATORUSER0001\naws_secret_access_key = emulator-user-secret-0000000000000000000\n` +
-      `credential_process = cat ${processOutput}\nregion = us-east-1\n`,
+      `credential_process = cat ${processOutput}\nregion = us-east-1\n\n` +
+      `[profile keyed-broken]\naws_access_key_id = AKIAEMULATORUSER0001\naws_secret_access_key = emulator-user-secret-0000000000000000000\n` +
+      `credential_process = sh -c "echo broken >&2; exit 3"\nregion = us-east-1\n`,
   )
 })
 afterAll(async () => {
@@ -243,6 +245,20 @@ describe('a profile with a credential_process and a long-term key in the config 
     expect(strict.stderr.trimEnd().split('\n').at(-1)).toBe(
       'keyless: refusing: profile [keyed] also holds a long-term access key, which Terraform and the AWS SDKs for Go and JavaScript use instead of its credential_process (--strict); ' +
         'remove the key from [keyed] (keyless audit --fix), then deactivate it in IAM',
+    )
+  })
+
+  it('its credential_process failing: the AWS CLI fails (it does not fall back to the key), and so does whoami', async () => {
+    const cli = await runProcess('/usr/bin/aws', ['sts', 'get-caller-identity', '--profile', 'keyed-broken', '--output', 'json'], {
+      env: env(),
+    })
+    expect(cli.code).not.toBe(0)
+    expect(cli.stderr).toContain('broken')
+    const judged = await runKeyless(['whoami', '--profile', 'keyed-broken'], {env: env()})
+    expect(judged.code).toBe(1)
+    expect(judged.stdout).toBe('')
+    expect(judged.stderr).toBe(
+      'keyless: credential_process of profile [keyed-broken] failed: broken; run its command by hand to see why: sh -c "echo broken >&2; exit 3"\n',
     )
   })
 })
