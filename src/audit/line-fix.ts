@@ -5,6 +5,8 @@ import {backupPath, writeFileAtomic} from '../aws-config/atomic-write.js'
 /** A line that is one assignment and nothing else: INI `name = value`, `export NAME=value`, fish `set -gx NAME value`, `ID:SECRET`. */
 export const ASSIGNMENT_LINE =
   /^\s*(?:export\s+|set\s+(?:-[A-Za-z]+\s+)*|setenv\s+|SETUVAR\s+(?:--export\s+)?)?["']?[\w.:-]+["']?\s*(?:[:=]|\s)\s*["']?[^\s"']*["']?\s*(?:[#;].*)?$/
+/** The first line of a Kubernetes env list item, `- name: AWS_SECRET_ACCESS_KEY`: it goes with its `value:` line. */
+const ENV_ITEM_NAME_LINE = /^\s*-\s+["']?name["']?\s*:\s*["']?[\w.-]+["']?\s*$/
 /** A JSON member on a line of its own: `"secretKey": "value",`. Its value is emptied, so the JSON stays valid. */
 const JSON_MEMBER = /^(\s*"[^"]+"\s*:\s*)"[^"]*"(\s*,?\s*)$/
 
@@ -23,7 +25,7 @@ export function removeKeyLines(text: string, lines: number[], accessKeyId: strin
     if (line === undefined) return {error: `line ${n} is gone (the file changed since)`}
     const member = JSON_MEMBER.exec(line)
     if (member) parts[2 * (n - 1)] = `${member[1]}""${member[2]}`
-    else if (ASSIGNMENT_LINE.test(line)) parts.splice(2 * (n - 1), 2)
+    else if (ASSIGNMENT_LINE.test(line) || ENV_ITEM_NAME_LINE.test(line)) parts.splice(2 * (n - 1), 2)
     else return {error: `line ${n} holds more than the key: edit it by hand`}
   }
   return {text: parts.join('')}

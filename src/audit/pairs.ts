@@ -55,7 +55,18 @@ interface Item {
   name: string | null
   value: string
   section: number
+  /** The line of its name where that is a line of its own (a Kubernetes env list's `- name:`): it goes with the value. */
+  nameLine?: number
 }
+
+/**
+ * Kubernetes' (and kubeconfig's exec plugin's) environment lists spell a variable as a list item, `- name: NAME`
+ * then `value: VALUE` on the next line (in JSON, `"name": "NAME",` then `"value": "VALUE"`); or on one line,
+ * `{name: NAME, value: VALUE}` (YAML flow, JSON). Read as `NAME = VALUE`.
+ */
+const ENV_ITEM_NAME = /^\s*(-\s+)?["']?name["']?\s*:\s*["']?([A-Za-z_][\w.-]*)["']?\s*,?\s*$/
+const ENV_ITEM_VALUE = /^\s*["']?value["']?\s*:\s*["']?([^\s"'#,]+)["']?\s*,?\s*$/
+const ENV_ITEM_INLINE = /["']?name["']?\s*:\s*["']?([A-Za-z_][\w.-]*)["']?\s*,\s*["']?value["']?\s*:\s*["']?([^\s"',}]+)/g
 
 /**
  * Every key id in `text`, paired with its secret where one is next to it under a usual spelling
@@ -88,14 +99,23 @@ export function findKeys(text: string, options: PairOptions = {}): KeyHit[] {
       continue
     }
     const seen = new Set<string>()
-    for (const m of line.matchAll(ASSIGNMENT)) {
-      const name = m[1] ?? ''
-      const value = m[2] ?? ''
+    const assigned = (name: string, value: string, nameLine?: number) => {
+      const item = {line: n, name, value, section, ...(nameLine ? {nameLine} : {})}
       if (KEY_ID_EXACT.test(value)) {
-        ids.push({line: n, name, value, section})
+        // `{name: AWS_ACCESS_KEY_ID, value: AKIA...}` is read as that and, again, as `value: AKIA...`: one key id.
+        if (seen.has(value)) return
+        ids.push(item)
         seen.add(value)
-      } else if (secretNames.test(name) && value.length >= 16 && !isReference(value)) secrets.push({line: n, name, value, section})
-      else if (TOKEN_NAME.test(name) && value.length >= 16 && !isReference(value)) tokens.push({line: n, name, value, section})
+      } else if (secretNames.test(name) && value.length >= 16 && !isReference(value)) secrets.push(item)
+      else if (TOKEN_NAME.test(name) && value.length >= 16 && !isReference(value)) tokens.push(item)
+    }
+    const itemName = i > 0 ? ENV_ITEM_NAME.exec(lines[i - 1]!) : null
+    const itemValue = itemName ? ENV_ITEM_VALUE.exec(line) : null
+    // A YAML list item of those two lines goes whole (--fix); a JSON object's name stays (an emptied name is invalid).
+    if (itemName && itemValue) assigned(itemName[2]!, itemValue[1]!, itemName[1] ? n - 1 : undefined)
+    else {
+      for (const m of line.matchAll(ENV_ITEM_INLINE)) assigned(m[1]!, m[2]!)
+      for (const m of line.matchAll(ASSIGNMENT)) assigned(m[1] ?? '', m[2] ?? '')
     }
     if (!hasId) continue
     // Key ids outside an assignment: function arguments, lists, XML values. A quoted 40-character string after
@@ -144,7 +164,9 @@ export function findKeys(text: string, options: PairOptions = {}): KeyHit[] {
       line: id.line,
       variable: id.name,
       key: {accessKeyId: id.value, secretAccessKey: secret.value, ...(token ? {sessionToken: token.value} : {})},
-      lines: [...new Set([id.line, secret.line, ...(token ? [token.line] : [])])].sort((a, b) => a - b),
+      lines: [
+        ...new Set([id, secret, ...(token ? [token] : [])].flatMap((item) => [item.line, ...(item.nameLine ? [item.nameLine] : [])])),
+      ].sort((a, b) => a - b),
     })
   }
   return out

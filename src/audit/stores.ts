@@ -1,4 +1,4 @@
-import {join, resolve} from 'node:path'
+import {delimiter, join, resolve} from 'node:path'
 
 import {configFilePath, credentialsFilePath, displayPath, homeDir} from '../aws-config/paths.js'
 import {ASSIGNMENT_LINE} from './line-fix.js'
@@ -53,6 +53,8 @@ export function toolStores(env: Env): Store[] {
     ),
     ...ini('s3ql', join(home, '.s3ql', 'authinfo2')).map((s) => ({...s, secretNames: /secret|password/i})),
     ...text('Elastic Beanstalk CLI', join(home, '.elasticbeanstalk', 'aws_credential_file')),
+    // An EKS user's exec plugin (aws eks get-token, aws-iam-authenticator) given keys in its env list.
+    ...text('kubectl', ...(env.KUBECONFIG ?? '').split(delimiter), join(home, '.kube', 'config')),
   ]
 }
 

@@ -52,6 +52,35 @@ const MC = JSON.stringify(
   2,
 )
 
+/** An EKS user whose exec plugin (aws eks get-token) was given a key pair in its env list. */
+const KUBECONFIG = `apiVersion: v1
+kind: Config
+clusters:
+- cluster:
+    server: https://EXAMPLE.gr7.us-east-1.eks.amazonaws.com
+  name: prod
+contexts:
+- context:
+    cluster: prod
+    user: prod-admin
+  name: prod
+current-context: prod
+users:
+- name: prod-admin
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: aws
+      args: [eks, get-token, --cluster-name, prod]
+      env:
+      - name: AWS_ACCESS_KEY_ID
+        value: ${USER.id}
+      - name: AWS_SECRET_ACCESS_KEY
+        value: "${USER.secret}"
+      - name: AWS_REGION
+        value: us-east-1
+`
+
 /** The home directory: returns the project directory to --scan. */
 function buildHome(sandbox: Sandbox): string {
   const h = (...p: string[]) => join(sandbox.home, ...p)
@@ -82,6 +111,7 @@ function buildHome(sandbox: Sandbox): string {
     `[s3]\ntype = s3\nprovider = AWS\naccess_key_id = ${USER.id}\nsecret_access_key = ${USER.secret}\nregion = us-east-1\n`,
   )
   writeFile(h('.mc', 'config.json'), MC + '\n')
+  writeFile(h('.kube', 'config'), KUBECONFIG)
   writeFile(h('.s3ql', 'authinfo2'), `[s3]\nstorage-url: s3://backups\nbackend-login: ${USER.id}\nbackend-password: ${USER.secret}\n`)
   // Copies under ~/.aws that no AWS tool reads any more.
   writeFile(h('.aws', 'credentials.bak'), `[default]\naws_access_key_id = ${ROOT.id}\naws_secret_access_key = ${ROOT.secret}\n`)
@@ -107,6 +137,11 @@ function buildHome(sandbox: Sandbox): string {
   writeFile(
     p('docker-compose.yml'),
     `services:\n  app:\n    environment:\n      - AWS_ACCESS_KEY_ID=${USER.id}\n      - AWS_SECRET_ACCESS_KEY=${USER.secret}\n`,
+  )
+  writeFile(
+    p('k8s', 'deployment.yaml'),
+    `apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        env:\n` +
+      `        - name: AWS_SECRET_ACCESS_KEY\n          value: ${USER.secret}\n        - name: AWS_ACCESS_KEY_ID\n          value: ${USER.id}\n`,
   )
   writeFile(p('Dockerfile'), `FROM node:20\nENV AWS_ACCESS_KEY_ID=${USER.id} AWS_SECRET_ACCESS_KEY=${USER.secret}\n`)
   writeFile(p('infra', 'backend.toml'), `[aws]\nsecret-key = "${USER.secret}"\naccess-key = "${USER.id}"\n`)
@@ -193,6 +228,7 @@ const EXPECTED = [
   `high shell-file-key ~/.config/fish/config.fish 1  AWS_ACCESS_KEY_ID ${USER_ROW}`,
   `high tool-file-key ~/.config/rclone/rclone.conf 4 s3 access_key_id ${USER_ROW}`,
   `high shell-file-key ~/.envrc 1  AWS_ACCESS_KEY_ID ${USER_ROW}`,
+  `high tool-file-key ~/.kube/config 22  AWS_ACCESS_KEY_ID ${USER_ROW}`,
   `high tool-file-key ~/.mc/config.json 6  accessKey ${USER_ROW}`,
   `high tool-file-key ~/.passwd-s3fs 2  ID:SECRET ${USER_ROW}`,
   `high tool-file-key ~/.s3cfg 2 default access_key ${USER_ROW}`,
@@ -205,6 +241,7 @@ const EXPECTED = [
   `high project-file-key ~/work/app/docker-compose.yml 4  AWS_ACCESS_KEY_ID ${USER_ROW}`,
   `high project-file-key ~/work/app/Dockerfile 2  AWS_ACCESS_KEY_ID ${USER_ROW}`,
   `high project-file-key ~/work/app/infra/backend.toml 3  access-key ${USER_ROW}`,
+  `high project-file-key ~/work/app/k8s/deployment.yaml 12  AWS_ACCESS_KEY_ID ${USER_ROW}`,
   `high project-file-key ~/work/app/src/main/resources/application.properties 1  aws.accessKeyId ${USER_ROW}`,
   `high project-file-key ~/work/app/src/Upload.java 2   ${USER_ROW}`,
   // Near misses: a key id alone, a secret that is a reference to CI secrets, AWS's documented example.
@@ -218,7 +255,7 @@ describe('keyless audit finds every key (issue 23)', () => {
     const result = await run(['audit', '--json', '--scan', project])
     const report = JSON.parse(result.stdout) as {findings: JsonFinding[]; summary: Record<string, number>}
     expect(rows(report.findings)).toEqual(EXPECTED)
-    expect(report.summary).toEqual({critical: 3, high: 19, medium: 0, info: 3})
+    expect(report.summary).toEqual({critical: 3, high: 21, medium: 0, info: 3})
     expect(report.findings[0]).toMatchObject({arn: ROOT_ARN, principalKind: 'root'})
     expect(report.findings[2]).toMatchObject({arn: ROOT_ARN, principalKind: 'root'})
     // node_modules, the binary and the link out of the project were skipped: no finding names them.
@@ -244,7 +281,10 @@ describe('keyless audit finds every key (issue 23)', () => {
     try {
       buildHome(home)
       const before = new Map(
-        ['.s3cfg', '.passwd-s3fs', '.mc/config.json', '.aws/credentials.bak'].map((f) => [f, readFileSync(join(home.home, f))]),
+        ['.s3cfg', '.passwd-s3fs', '.mc/config.json', '.kube/config', '.aws/credentials.bak'].map((f) => [
+          f,
+          readFileSync(join(home.home, f)),
+        ]),
       )
       const result = await run(['audit', '--fix', '--yes', '--offline'], {}, home)
       expect(readFileSync(join(home.home, '.bashrc'), 'utf8')).toBe(`# ~/.bashrc\nalias ll='ls -l'\nexport PATH="$HOME/bin:$PATH"\n`)
@@ -280,6 +320,32 @@ describe('keyless audit finds every key (issue 23)', () => {
         S3CFG.replace(`access_key = ${USER.id}\n`, '').replace(`secret_key = ${USER.secret}\n`, ''),
       )
       expect(readFileSync(join(home.home, '.s3cfg.keyless.bak'), 'utf8')).toBe(S3CFG)
+      expect(code).toBe(0)
+    } finally {
+      home.cleanup()
+    }
+  })
+
+  it('--fix on a terminal takes a key out of a kubeconfig: the env list items of the key, the rest of the file as it was', async () => {
+    const home = makeSandbox()
+    try {
+      // Where KUBECONFIG says (its first file), not ~/.kube/config.
+      const kubeconfig = join(home.home, 'clusters', 'prod.yaml')
+      writeFile(kubeconfig, KUBECONFIG)
+      const {code, all} = await inTerminal(
+        {...home.env, KUBECONFIG: `${kubeconfig}:${join(home.home, 'clusters', 'none.yaml')}`},
+        /Remove the key's lines \(21, 22, 23, 24\) from ~\/clusters\/prod\.yaml \(kubectl will no longer find it\)/,
+        '\r',
+      )
+      expect(all).toContain('Removed AKIA************0001 from ~/clusters/prod.yaml line 22.')
+      expect(readFileSync(kubeconfig, 'utf8')).toBe(
+        KUBECONFIG.replace(
+          `      - name: AWS_ACCESS_KEY_ID\n        value: ${USER.id}\n      - name: AWS_SECRET_ACCESS_KEY\n        value: "${USER.secret}"\n`,
+          '',
+        ),
+      )
+      expect(readFileSync(kubeconfig, 'utf8')).toContain('      env:\n      - name: AWS_REGION\n        value: us-east-1\n')
+      expect(readFileSync(`${kubeconfig}.keyless.bak`, 'utf8')).toBe(KUBECONFIG)
       expect(code).toBe(0)
     } finally {
       home.cleanup()

@@ -32,6 +32,31 @@ describe('findKeys: a key id next to a secret under any usual spelling is a pair
     ['ID:SECRET inside a line', `<!-- ${ID}:${SECRET} -->`, ['pair 1 ID:SECRET true 1']],
     ['positional arguments', `new BasicAWSCredentials("${ID}", "${SECRET}")`, ['pair 1 null true 1']],
     ['Ruby hash', `access_key_id => '${ID}',\nsecret_access_key => '${SECRET}'`, ['pair 1 access_key_id true 1,2']],
+    // Kubernetes env lists (a Deployment, a kubeconfig's exec plugin): each item's `- name:` line goes with its value.
+    [
+      'env list items (YAML)',
+      `env:\n- name: AWS_ACCESS_KEY_ID\n  value: ${ID}\n- name: "AWS_SECRET_ACCESS_KEY"\n  value: "${SECRET}"`,
+      ['pair 3 AWS_ACCESS_KEY_ID true 2,3,4,5'],
+    ],
+    [
+      'env list items (YAML flow)',
+      `env: [{name: AWS_ACCESS_KEY_ID, value: ${ID}}, {name: AWS_SECRET_ACCESS_KEY, value: ${SECRET}}]`,
+      ['pair 1 AWS_ACCESS_KEY_ID true 1'],
+    ],
+    [
+      'env list items (JSON): the name lines stay (an emptied name is no env var)',
+      JSON.stringify(
+        {
+          env: [
+            {name: 'AWS_ACCESS_KEY_ID', value: ID},
+            {name: 'AWS_SECRET_ACCESS_KEY', value: SECRET},
+          ],
+        },
+        null,
+        2,
+      ),
+      ['pair 5 AWS_ACCESS_KEY_ID true 5,9'],
+    ],
   ])('%s', (_, text, expected) => expect(summary(text)).toEqual(expected))
 
   it.each([
@@ -48,6 +73,11 @@ describe('findKeys: a key id next to a secret under any usual spelling is a pair
       "AWS's documented example is an example",
       'AKIAIOSFODNN7EXAMPLE\nsecret = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
       ['example 1 null'],
+    ],
+    [
+      'an env list item named otherwise is no secret',
+      `- name: AWS_ACCESS_KEY_ID\n  value: ${ID}\n- name: DATABASE_PASSWORD\n  value: ${SECRET}`,
+      ['id 2 AWS_ACCESS_KEY_ID'],
     ],
     ["a secret six lines away is not this key's", `key = ${ID}\n\n\n\n\n\nsecret = ${SECRET}`, ['id 1 key']],
     ['no key id: nothing', `secret = ${SECRET}`, []],
@@ -94,6 +124,12 @@ describe('removeKeyLines: the key lines go, every other byte stays', () => {
       '{\n  "accessKey": "",\n  "secretKey": ""\n}\n',
     ],
     ['an s3fs line', `other:AKIAEMULATORROOT0001:x\n${ID}:${SECRET}`, [2], 'other:AKIAEMULATORROOT0001:x\n'],
+    [
+      'Kubernetes env list items, the list and its other items kept',
+      `env:\n- name: AWS_ACCESS_KEY_ID\n  value: ${ID}\n- name: AWS_SECRET_ACCESS_KEY\n  value: ${SECRET}\n- name: AWS_REGION\n  value: eu-west-1\n`,
+      [2, 3, 4, 5],
+      'env:\n- name: AWS_REGION\n  value: eu-west-1\n',
+    ],
     [
       'fish set with a comment',
       `set -gx AWS_ACCESS_KEY_ID ${ID} # work\nset -gx AWS_SECRET_ACCESS_KEY ${SECRET}\necho hi\n`,
