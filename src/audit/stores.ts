@@ -78,18 +78,24 @@ export function shellStores(env: Env): Store[] {
   ]
 }
 
-/** Directories of more files of one kind (fish's conf.d, systemd's environment.d): their entries become stores. */
+/**
+ * Directories of more files of one kind, whose entries become stores: fish's conf.d and systemd's environment.d
+ * (shell start-up files), and the Amplify CLI's ~/.amplify/awscloudformation, where `amplify init` with "AWS access
+ * keys" writes each project's key pair, in a JSON file of a random name (its projects' local-aws-info.json point there).
+ */
 async function expandDirectories(env: Env): Promise<Store[]> {
   const {readdir} = await import('node:fs/promises')
   const out: Store[] = []
-  const dirs: Array<[string, string, string]> = [
-    ['fish', join(xdgConfig(env), 'fish', 'conf.d'), '.fish'],
-    ['systemd environment.d', join(xdgConfig(env), 'environment.d'), '.conf'],
+  const shell = (tool: string, path: string): Store => ({tool, path, format: 'shell', kind: 'shell-file-key', fixWithoutConfirm: true})
+  const tool = (name: string, path: string): Store => ({tool: name, path, format: 'text', kind: 'tool-file-key'})
+  const dirs: Array<[string, string, (name: string) => boolean, (tool: string, path: string) => Store]> = [
+    ['fish', join(xdgConfig(env), 'fish', 'conf.d'), (n) => n.endsWith('.fish'), shell],
+    ['systemd environment.d', join(xdgConfig(env), 'environment.d'), (n) => n.endsWith('.conf'), shell],
+    ['the Amplify CLI', join(homeDir(env), '.amplify', 'awscloudformation'), () => true, tool],
   ]
-  for (const [tool, dir, ext] of dirs) {
+  for (const [name, dir, wanted, store] of dirs) {
     const names = await readdir(dir).catch(() => [] as string[])
-    for (const name of names.filter((n) => n.endsWith(ext)).sort())
-      out.push({tool, path: join(dir, name), format: 'shell', kind: 'shell-file-key', fixWithoutConfirm: true})
+    for (const entry of names.filter(wanted).sort()) out.push(store(name, join(dir, entry)))
   }
   return out
 }

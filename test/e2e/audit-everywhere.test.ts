@@ -112,6 +112,11 @@ function buildHome(sandbox: Sandbox): string {
   )
   writeFile(h('.mc', 'config.json'), MC + '\n')
   writeFile(h('.kube', 'config'), KUBECONFIG)
+  // `amplify init` with "AWS access keys": the pair in a JSON file of a random name.
+  writeFile(
+    h('.amplify', 'awscloudformation', 'nRPpKdUuNc'),
+    JSON.stringify({accessKeyId: USER.id, secretAccessKey: USER.secret, region: 'us-east-1'}, null, 2),
+  )
   writeFile(h('.s3ql', 'authinfo2'), `[s3]\nstorage-url: s3://backups\nbackend-login: ${USER.id}\nbackend-password: ${USER.secret}\n`)
   // Copies under ~/.aws that no AWS tool reads any more.
   writeFile(h('.aws', 'credentials.bak'), `[default]\naws_access_key_id = ${ROOT.id}\naws_secret_access_key = ${ROOT.secret}\n`)
@@ -223,6 +228,7 @@ const EXPECTED = [
   'critical login-session-profile ~/.aws/config 4 console   111111111111 present',
   'critical aws-dir-key ~/.aws/credentials.bak 2 default aws_access_key_id AKIA************0001 111111111111 active',
   `critical login-cache ${LOGIN_CACHE}    ASIA************N001 111111111111 valid`,
+  `high tool-file-key ~/.amplify/awscloudformation/nRPpKdUuNc 2  accessKeyId ${USER_ROW}`,
   `high aws-dir-key ~/.aws/config~ 2 profile old aws_access_key_id ${USER_ROW}`,
   `high shell-file-key ~/.bashrc 3  AWS_ACCESS_KEY_ID ${USER_ROW}`,
   `high shell-file-key ~/.config/fish/config.fish 1  AWS_ACCESS_KEY_ID ${USER_ROW}`,
@@ -255,7 +261,7 @@ describe('keyless audit finds every key (issue 23)', () => {
     const result = await run(['audit', '--json', '--scan', project])
     const report = JSON.parse(result.stdout) as {findings: JsonFinding[]; summary: Record<string, number>}
     expect(rows(report.findings)).toEqual(EXPECTED)
-    expect(report.summary).toEqual({critical: 3, high: 21, medium: 0, info: 3})
+    expect(report.summary).toEqual({critical: 3, high: 22, medium: 0, info: 3})
     expect(report.findings[0]).toMatchObject({arn: ROOT_ARN, principalKind: 'root'})
     expect(report.findings[2]).toMatchObject({arn: ROOT_ARN, principalKind: 'root'})
     // node_modules, the binary and the link out of the project were skipped: no finding names them.
@@ -281,10 +287,9 @@ describe('keyless audit finds every key (issue 23)', () => {
     try {
       buildHome(home)
       const before = new Map(
-        ['.s3cfg', '.passwd-s3fs', '.mc/config.json', '.kube/config', '.aws/credentials.bak'].map((f) => [
-          f,
-          readFileSync(join(home.home, f)),
-        ]),
+        ['.s3cfg', '.passwd-s3fs', '.mc/config.json', '.kube/config', '.amplify/awscloudformation/nRPpKdUuNc', '.aws/credentials.bak'].map(
+          (f) => [f, readFileSync(join(home.home, f))],
+        ),
       )
       const result = await run(['audit', '--fix', '--yes', '--offline'], {}, home)
       expect(readFileSync(join(home.home, '.bashrc'), 'utf8')).toBe(`# ~/.bashrc\nalias ll='ls -l'\nexport PATH="$HOME/bin:$PATH"\n`)
@@ -296,8 +301,10 @@ describe('keyless audit finds every key (issue 23)', () => {
       for (const [file, bytes] of before) expect(readFileSync(join(home.home, file))).toEqual(bytes)
       expect(result.stdout).toContain('Removed AKIA************0001 from ~/.bashrc line 3.')
       expect(result.stdout).toContain(
-        "Left alone: keyless edits another tool's file only when you say yes to that finding on a terminal (keyless audit --fix).\n  AKIA************0001 in ~/.aws/config~ line 2: remove it there by hand\n    then: aws iam update-access-key --status Inactive --access-key-id AKIAEMULATORUSER0001",
+        "Left alone: keyless edits another tool's file only when you say yes to that finding on a terminal (keyless audit --fix).\n  AKIA************0001 in ~/.amplify/awscloudformation/nRPpKdUuNc line 2: remove it there by hand\n    then: aws iam update-access-key --status Inactive --access-key-id AKIAEMULATORUSER0001",
       )
+      expect(result.stdout).toContain('  AKIA************0001 in ~/.aws/config~ line 2: remove it there by hand\n')
+      expect(result.stdout).toContain('  AKIA************0001 in ~/.kube/config line 22: remove it there by hand\n')
       expect(result.stdout).toContain('  AKIA************0001 in ~/.s3cfg line 2: remove it there by hand\n')
       expect(result.stdout).toContain('~/.bashrc.keyless.bak holds the removed keys')
       expect(result.code).toBe(3)
