@@ -18,8 +18,11 @@ export interface PairOptions {
 
 const KEY_ID_G = /(?<![A-Za-z0-9])((?:AKIA|ASIA)[A-Z0-9]{16})(?![A-Za-z0-9])/g
 const KEY_ID_EXACT = /^(?:AKIA|ASIA)[A-Z0-9]{16}$/
-/** `NAME = value`, `NAME: value`, `export NAME=value`, `"NAME": "value"`, `aws.secretKey=value`: the name, then the value. */
-const ASSIGNMENT = /["'`]?([A-Za-z_][\w.-]*)["'`]?\s*[:=]>?\s*["'`]?([^"'`\s,;}]+)/g
+/**
+ * `NAME = value`, `NAME: value`, `export NAME=value`, `"NAME": "value"`, `aws.secretKey=value`, a namespaced
+ * `aws:secretKey: value` (a Pulumi stack's config): the name, then the value.
+ */
+const ASSIGNMENT = /["'`]?([A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?)["'`]?\s*[:=]>?\s*["'`]?([^"'`\s,;}]+)/g
 /** `ID:SECRET` (s3fs), `bucket:ID:SECRET`: a whole line. */
 const COLON_PAIR = /^\s*(?:[\w.-]+:)?((?:AKIA|ASIA)[A-Z0-9]{16}):([A-Za-z0-9/+=_-]{16,})\s*$/
 /** `ID:SECRET` inside a line (a comment, a URL's user info): the secret must then be a whole 40-character one. */

@@ -148,6 +148,7 @@ function buildHome(sandbox: Sandbox): string {
     `apiVersion: apps/v1\nkind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        env:\n` +
       `        - name: AWS_SECRET_ACCESS_KEY\n          value: ${USER.secret}\n        - name: AWS_ACCESS_KEY_ID\n          value: ${USER.id}\n`,
   )
+  writeFile(p('Pulumi.dev.yaml'), `config:\n  aws:region: us-east-1\n  aws:accessKey: ${USER.id}\n  aws:secretKey: ${USER.secret}\n`)
   writeFile(p('Dockerfile'), `FROM node:20\nENV AWS_ACCESS_KEY_ID=${USER.id} AWS_SECRET_ACCESS_KEY=${USER.secret}\n`)
   writeFile(p('infra', 'backend.toml'), `[aws]\nsecret-key = "${USER.secret}"\naccess-key = "${USER.id}"\n`)
   writeFile(p('.gitignore'), '.env.local\n')
@@ -248,6 +249,7 @@ const EXPECTED = [
   `high project-file-key ~/work/app/Dockerfile 2  AWS_ACCESS_KEY_ID ${USER_ROW}`,
   `high project-file-key ~/work/app/infra/backend.toml 3  access-key ${USER_ROW}`,
   `high project-file-key ~/work/app/k8s/deployment.yaml 12  AWS_ACCESS_KEY_ID ${USER_ROW}`,
+  `high project-file-key ~/work/app/Pulumi.dev.yaml 3  aws:accessKey ${USER_ROW}`,
   `high project-file-key ~/work/app/src/main/resources/application.properties 1  aws.accessKeyId ${USER_ROW}`,
   `high project-file-key ~/work/app/src/Upload.java 2   ${USER_ROW}`,
   // Near misses: a key id alone, a secret that is a reference to CI secrets, AWS's documented example.
@@ -261,7 +263,7 @@ describe('keyless audit finds every key (issue 23)', () => {
     const result = await run(['audit', '--json', '--scan', project])
     const report = JSON.parse(result.stdout) as {findings: JsonFinding[]; summary: Record<string, number>}
     expect(rows(report.findings)).toEqual(EXPECTED)
-    expect(report.summary).toEqual({critical: 3, high: 22, medium: 0, info: 3})
+    expect(report.summary).toEqual({critical: 3, high: 23, medium: 0, info: 3})
     expect(report.findings[0]).toMatchObject({arn: ROOT_ARN, principalKind: 'root'})
     expect(report.findings[2]).toMatchObject({arn: ROOT_ARN, principalKind: 'root'})
     // node_modules, the binary and the link out of the project were skipped: no finding names them.

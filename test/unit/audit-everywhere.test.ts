@@ -32,6 +32,11 @@ describe('findKeys: a key id next to a secret under any usual spelling is a pair
     ['ID:SECRET inside a line', `<!-- ${ID}:${SECRET} -->`, ['pair 1 ID:SECRET true 1']],
     ['positional arguments', `new BasicAWSCredentials("${ID}", "${SECRET}")`, ['pair 1 null true 1']],
     ['Ruby hash', `access_key_id => '${ID}',\nsecret_access_key => '${SECRET}'`, ['pair 1 access_key_id true 1,2']],
+    [
+      'aws:secretKey (a Pulumi stack config)',
+      `config:\n  aws:accessKey: ${ID}\n  aws:secretKey: ${SECRET}`,
+      ['pair 2 aws:accessKey true 2,3'],
+    ],
     // Kubernetes env lists (a Deployment, a kubeconfig's exec plugin): each item's `- name:` line goes with its value.
     [
       'env list items (YAML)',
