@@ -123,7 +123,8 @@ export async function applyFixes(decisions: Decision[], options: {env: NodeJS.Pr
         lines: (d.entry.draft.action as {lines: number[]}).lines,
         accessKeyId: d.entry.draft.key?.accessKeyId ?? '',
       }))
-      const done = await removeLinesFromFile(path, removals)
+      const whole = list.some((d) => (d.entry.draft.action as {whole?: boolean}).whole === true)
+      const done = await removeLinesFromFile(path, removals, {whole})
       if (done.error) {
         outcome.failed.push(`keyless: ${shown} was left as it is: ${done.error}; to review it, run: keyless audit --fix`)
         continue

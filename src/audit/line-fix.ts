@@ -15,7 +15,12 @@ const JSON_MEMBER = /^(\s*"[^"]+"\s*:\s*)"[^"]*"(\s*,?\s*)$/
  * comments), or why not: the key id is no longer on those lines (the file changed since the review), or a
  * line holds more than the one assignment. JSON members are emptied instead of removed.
  */
-export function removeKeyLines(text: string, lines: number[], accessKeyId: string): {text: string} | {error: string} {
+export function removeKeyLines(
+  text: string,
+  lines: number[],
+  accessKeyId: string,
+  options: {whole?: boolean} = {},
+): {text: string} | {error: string} {
   // Even indexes: line contents; odd: the line break after each.
   const parts = text.split(/(\r\n|\n|\r)/)
   const content = (n: number) => parts[2 * (n - 1)]
@@ -24,7 +29,9 @@ export function removeKeyLines(text: string, lines: number[], accessKeyId: strin
     const line = content(n)
     if (line === undefined) return {error: `line ${n} is gone (the file changed since)`}
     const member = JSON_MEMBER.exec(line)
-    if (member) parts[2 * (n - 1)] = `${member[1]}""${member[2]}`
+    // A history's entry is removed whole (each of its lines is one command, or that command's time stamp).
+    if (options.whole) parts.splice(2 * (n - 1), 2)
+    else if (member) parts[2 * (n - 1)] = `${member[1]}""${member[2]}`
     else if (ASSIGNMENT_LINE.test(line) || ENV_ITEM_NAME_LINE.test(line)) parts.splice(2 * (n - 1), 2)
     else return {error: `line ${n} holds more than the key: edit it by hand`}
   }
@@ -38,6 +45,7 @@ export function removeKeyLines(text: string, lines: number[], accessKeyId: strin
 export async function removeLinesFromFile(
   path: string,
   removals: Array<{lines: number[]; accessKeyId: string}>,
+  options: {whole?: boolean} = {},
 ): Promise<{written: boolean; backup?: string; error?: string}> {
   const bytes = await readFile(path)
   let text = bytes.toString('utf8')
@@ -49,7 +57,7 @@ export async function removeLinesFromFile(
       return {written: false, error: 'the key is no longer there (the file changed since)'}
   }
   const first = removals[0]!
-  const result = removeKeyLines(text, all, first.accessKeyId)
+  const result = removeKeyLines(text, all, first.accessKeyId, options)
   if ('error' in result) return {written: false, error: result.error}
   text = result.text
   const written = await writeFileAtomic(path, text, {backup: true})

@@ -181,6 +181,30 @@ export function findKeyPairs(text: string, options: PairOptions = {}): Array<{li
 }
 
 /**
+ * A shell's or REPL's history, rewritten line for line (numbers kept) so the pair search reads the commands in it:
+ * zsh's extended history (`: 1700000000:0;command`) and fish's (`- cmd: command`) without their prefix;
+ * `aws configure set [--profile P] [P.]aws_secret_access_key VALUE` as `aws_secret_access_key=VALUE`; PowerShell's
+ * `Set-AWSCredential -AccessKey ID -SecretKey VALUE` as `AccessKey=ID SecretKey=VALUE`. Never executed.
+ */
+export function normaliseHistory(text: string): string {
+  return normaliseShell(
+    text
+      .split(/(\r\n|\n|\r)/)
+      .map((part) =>
+        part
+          .replace(/^: \d+:\d+;/, '')
+          .replace(/^- cmd: /, '')
+          .replace(
+            /\baws\s+configure\s+set\s+(?:--profile[=\s]\S+\s+)?(?:[\w.-]+\.)?(aws_access_key_id|aws_secret_access_key|aws_session_token)\s+["']?([^\s"']+)["']?/g,
+            '$1=$2',
+          )
+          .replace(/(?<=\s)-(AccessKey|SecretKey|SessionToken)\s+["']?([^\s"']+)["']?/gi, '$1=$2'),
+      )
+      .join(''),
+  )
+}
+
+/**
  * Shell start-up syntax, rewritten line for line (numbers kept) as `NAME=value` so the pair search reads it:
  * fish `set -gx NAME value`, fish universal variables `SETUVAR --export NAME:value`, csh `setenv NAME value`.
  * Never executed: a value that is a command substitution stays what it is, a reference.

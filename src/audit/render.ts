@@ -8,7 +8,7 @@ export interface RenderOptions {
 }
 
 /** Findings located by line in a file keyless does not own (a shell start-up file, another tool's file). */
-const LINE_KINDS = new Set(['tool-file-key', 'shell-file-key', 'aws-dir-key'])
+const LINE_KINDS = new Set(['tool-file-key', 'shell-file-key', 'shell-history-key', 'aws-dir-key'])
 
 const COLOURS: Record<Severity, string> = {critical: '1;31', high: '31', medium: '33', info: '2'}
 

@@ -15,12 +15,19 @@ export const SCAN_MAX_BYTES = SCAN_LIMITS.maxFileBytes
 export async function readBounded(path: string, max: number): Promise<{text: string; truncated: boolean}> {
   const handle = await open(path, 'r')
   try {
-    const buffer = Buffer.alloc(max + 1)
+    // Sized by the file, not by the bound (a bound of many MiB for a file of a few KiB would be zeroed memory for
+    // nothing), and grown if the file grew since; one byte past `max` tells a file read in part.
+    let buffer = Buffer.alloc(Math.min(max, (await handle.stat()).size) + 1)
     let read = 0
-    while (read < buffer.length) {
+    for (;;) {
       const {bytesRead} = await handle.read(buffer, read, buffer.length - read, read)
       if (bytesRead === 0) break
       read += bytesRead
+      if (read < buffer.length) continue
+      if (buffer.length > max) break
+      const grown = Buffer.alloc(Math.min(max + 1, buffer.length * 2))
+      buffer.copy(grown, 0, 0, read)
+      buffer = grown
     }
     return {text: buffer.subarray(0, Math.min(read, max)).toString('utf8'), truncated: read > max}
   } finally {

@@ -10,6 +10,7 @@ export const KEY_KINDS: ReadonlySet<string> = new Set([
   'project-file-key',
   'tool-file-key',
   'shell-file-key',
+  'shell-history-key',
   'aws-dir-key',
 ])
 
@@ -63,7 +64,9 @@ function rule(draft: Draft, identity: KeyIdentity | undefined, status: FindingSt
         ? ` in ${draft.detail ?? 'another tool'}'s file`
         : draft.kind === 'shell-file-key'
           ? ` in a ${draft.detail ?? 'shell'} start-up file`
-          : ''
+          : draft.kind === 'shell-history-key'
+            ? ` in your ${draft.detail ?? 'shell'} history`
+            : ''
     return keyRule(draft, identity, status, masked, place)
   }
   switch (draft.kind) {
@@ -162,9 +165,10 @@ function rule(draft: Draft, identity: KeyIdentity | undefined, status: FindingSt
         severity: draft.severity ?? 'info',
         title: `${where}: ${draft.detail ?? 'cannot be read safely'}`,
         fix:
-          status === 'truncated'
+          draft.fix ??
+          (status === 'truncated'
             ? 'move large generated files out of the scanned directory'
-            : `fix or delete ${where}, then run keyless audit again`,
+            : `fix or delete ${where}, then run keyless audit again`),
       }
     default:
       return {severity: 'info', title: draft.kind, fix: 'nothing to do'}
@@ -226,6 +230,11 @@ function removeHow(draft: Draft): string {
       return draft.action
         ? `remove its export lines from ${loc.file} line ${loc.line} (run: keyless audit --fix)`
         : `remove it from ${loc.file} line ${loc.line} by hand (the line holds more than the one assignment)`
+    case 'shell-history-key':
+      // A running shell keeps its history in memory and writes it back on exit (bash without histappend rewrites it).
+      return draft.action
+        ? `close your other ${draft.detail ?? 'shell'} sessions, then remove its history entries from ${loc.file} line ${loc.line} (run: keyless audit --fix)`
+        : `remove the commands holding it from ${loc.file} line ${loc.line}, with your other ${draft.detail ?? 'shell'} sessions closed`
     case 'aws-dir-key':
       return `delete ${loc.file} if it is an old copy, or remove the key at line ${loc.line} (keyless audit --fix asks)`
     default:

@@ -2,7 +2,7 @@ import {delimiter, join, resolve} from 'node:path'
 
 import {configFilePath, credentialsFilePath, displayPath, homeDir} from '../aws-config/paths.js'
 import {ASSIGNMENT_LINE} from './line-fix.js'
-import {findKeys, normaliseShell, type KeyHit, type PairOptions} from './pairs.js'
+import {findKeys, normaliseHistory, normaliseShell, type KeyHit, type PairOptions} from './pairs.js'
 import {hitDrafts, readBounded, unreadable} from './scan.js'
 import type {Draft, FindingKind} from './types.js'
 import {walkTextFiles, type WalkLimits} from './walk.js'
@@ -11,9 +11,14 @@ type Env = NodeJS.ProcessEnv
 
 /** Tool config files are small; anything bigger is read this far. */
 const STORE_MAX_BYTES = 1024 * 1024
+/** A shell history of years (zsh's SAVEHIST of a million entries is ~50 MiB); past it, a finding says it was read in part. */
+const HISTORY_MAX_BYTES = 64 * 1024 * 1024
 
-/** How a store is read (never executed): INI sections, shell start-up syntax, or plain text (`ID:SECRET`, JSON, `Name=value`). */
-export type StoreFormat = 'ini' | 'shell' | 'text'
+/**
+ * How a store is read (never executed): INI sections, shell start-up syntax, a shell's or REPL's history (one
+ * command a line), or plain text (`ID:SECRET`, JSON, `Name=value`).
+ */
+export type StoreFormat = 'ini' | 'shell' | 'history' | 'text'
 
 export interface Store {
   /** Whose file it is, for people: `s3cmd`, `rclone`, `bash`. */
@@ -25,6 +30,8 @@ export interface Store {
   secretNames?: RegExp
   /** --fix may remove its export lines with --yes (a shell start-up file of this user); else only when confirmed. */
   fixWithoutConfirm?: boolean
+  /** Read this far (STORE_MAX_BYTES unless said): a history of years is megabytes. */
+  maxBytes?: number
 }
 
 const xdgConfig = (env: Env): string => env.XDG_CONFIG_HOME || join(homeDir(env), '.config')
@@ -79,6 +86,42 @@ export function shellStores(env: Env): Store[] {
 }
 
 /**
+ * Shell and REPL histories: a key typed into a command (`export AWS_SECRET_ACCESS_KEY=...`, `aws configure set
+ * aws_secret_access_key ...`) stays in the history file long after the shell is gone.
+ */
+export function historyStores(env: Env): Store[] {
+  const home = homeDir(env)
+  const data = env.XDG_DATA_HOME || join(home, '.local', 'share')
+  const mine = (tool: string, path: string | undefined): Store[] =>
+    path ? [{tool, path, format: 'history', kind: 'shell-history-key', fixWithoutConfirm: true, maxBytes: HISTORY_MAX_BYTES}] : []
+  return [
+    ...mine('shell', env.HISTFILE),
+    ...mine('bash', join(home, '.bash_history')),
+    ...mine('zsh', join(env.ZDOTDIR || home, '.zsh_history')),
+    ...mine('zsh', join(home, '.histfile')),
+    ...mine('fish', join(data, 'fish', 'fish_history')),
+    ...mine('PowerShell', join(data, 'powershell', 'PSReadLine', 'ConsoleHost_history.txt')),
+    ...mine('PowerShell', env.APPDATA && join(env.APPDATA, 'Microsoft', 'Windows', 'PowerShell', 'PSReadLine', 'ConsoleHost_history.txt')),
+    ...mine('Python', join(home, '.python_history')),
+    ...mine('Node.js', join(home, '.node_repl_history')),
+  ]
+}
+
+/**
+ * The lines a history entry holding these lines takes: bash's `#1700000000` time stamp line before a command, fish's
+ * `  when:` and `  paths:` lines after its `- cmd:` line. --fix removes the whole entries.
+ */
+export function historyEntryLines(lines: readonly string[], hit: readonly number[]): number[] {
+  const out = new Set<number>()
+  for (const n of hit) {
+    out.add(n)
+    if (n >= 2 && /^#\d+\s*$/.test(lines[n - 2] ?? '')) out.add(n - 1)
+    if (/^- cmd: /.test(lines[n - 1] ?? '')) for (let k = n + 1; k <= lines.length && /^ {2}/.test(lines[k - 1] ?? ''); k++) out.add(k)
+  }
+  return [...out].sort((a, b) => a - b)
+}
+
+/**
  * Directories of more files of one kind, whose entries become stores: fish's conf.d and systemd's environment.d
  * (shell start-up files), and the Amplify CLI's ~/.amplify/awscloudformation, where `amplify init` with "AWS access
  * keys" writes each project's key pair, in a JSON file of a random name (its projects' local-aws-info.json point there).
@@ -117,7 +160,8 @@ function sectionsOf(text: string): (line: number) => string | null {
 /** The key hits of one store's text, read in its own format. */
 export function storeHits(text: string, store: Pick<Store, 'format' | 'secretNames'>): KeyHit[] {
   const options: PairOptions = {ini: store.format === 'ini', ...(store.secretNames ? {secretNames: store.secretNames} : {})}
-  return findKeys(store.format === 'shell' ? normaliseShell(text) : text, options)
+  const read = store.format === 'shell' ? normaliseShell(text) : store.format === 'history' ? normaliseHistory(text) : text
+  return findKeys(read, options)
 }
 
 /** Reads each store that exists; a missing one is nothing, an unreadable one an `info` finding. */
@@ -130,12 +174,22 @@ async function storeDrafts(stores: Store[], env: Env): Promise<Draft[]> {
     seen.add(path)
     let read
     try {
-      read = await readBounded(path, STORE_MAX_BYTES)
+      read = await readBounded(path, store.maxBytes ?? STORE_MAX_BYTES)
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
       if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') continue
       drafts.push(unreadable(path, `${store.tool}'s file cannot be read (${code ?? 'error'}): not checked`, env))
       continue
+    }
+    if (read.truncated) {
+      const mib = (store.maxBytes ?? STORE_MAX_BYTES) / 1024 / 1024
+      // Keys may be in the rest: not knowing is worse than for a large project file (info).
+      drafts.push({
+        ...unreadable(path, `${store.tool}'s file is larger than ${mib} MiB: only its start was checked`, env),
+        status: 'truncated',
+        severity: 'medium',
+        fix: `look for keys in the rest by hand: grep -n -E 'AKIA|ASIA' ${displayPath(path, env)}`,
+      })
     }
     const lines = read.text.split(/\r\n|\n|\r/)
     drafts.push(
@@ -151,6 +205,10 @@ async function storeDrafts(stores: Store[], env: Env): Promise<Draft[]> {
         (hit) => {
           // Shell lines go only when each is one assignment alone; tool files only with a yes per finding.
           if (store.format === 'shell' && !hit.lines.every((n) => ASSIGNMENT_LINE.test(lines[n - 1] ?? ''))) return undefined
+          // A history's entries go whole: each line is one command that held the key.
+          if (store.format === 'history') {
+            return {type: 'remove-lines', path, lines: historyEntryLines(lines, hit.lines), confirm: !store.fixWithoutConfirm, whole: true}
+          }
           return {type: 'remove-lines', path, lines: hit.lines, confirm: !store.fixWithoutConfirm}
         },
       ),
@@ -159,9 +217,9 @@ async function storeDrafts(stores: Store[], env: Env): Promise<Draft[]> {
   return drafts
 }
 
-/** Other tools' stores and the shell start-up files. */
+/** Other tools' stores, the shell start-up files and the shell histories. */
 export async function toolAndShellDrafts(env: Env): Promise<Draft[]> {
-  return storeDrafts([...toolStores(env), ...shellStores(env), ...(await expandDirectories(env))], env)
+  return storeDrafts([...toolStores(env), ...shellStores(env), ...historyStores(env), ...(await expandDirectories(env))], env)
 }
 
 /**

@@ -12,6 +12,7 @@ export type FindingKind =
   | 'project-file-key'
   | 'tool-file-key'
   | 'shell-file-key'
+  | 'shell-history-key'
   | 'aws-dir-key'
   | 'key-id'
   | 'example-key'
@@ -109,7 +110,7 @@ export type FixAction =
    * The lines of one key pair in a file keyless does not own (another tool's config, a copy under ~/.aws, a shell
    * start-up file). `confirm`: only with the user's yes to this very finding on a terminal (never with --yes).
    */
-  | {type: 'remove-lines'; path: string; lines: number[]; confirm: boolean}
+  | {type: 'remove-lines'; path: string; lines: number[]; confirm: boolean; whole?: boolean}
 
 /** A finding before it is rated: where it came from, what --fix could do, and the key (kept out of output). */
 export interface Draft {
@@ -125,8 +126,9 @@ export interface Draft {
   detail?: string
   /** For `file-permissions`: the file holds a secret. */
   holdsSecret?: boolean
-  /** For `unreadable`: how bad not knowing is. */
+  /** For `unreadable`: how bad not knowing is, and what to do where the usual fix does not fit. */
   severity?: Severity
+  fix?: string
   action?: FixAction
   /** Full path of the file, for sorting and fixing. */
   path?: string

@@ -81,6 +81,14 @@ users:
         value: us-east-1
 `
 
+/** Histories: keys typed into commands, with the lines around them that --fix must keep. */
+const BASH_HISTORY = `ls\n#1700000000\naws configure set aws_access_key_id ${USER.id}\n#1700000001\naws configure set aws_secret_access_key ${USER.secret}\ngit status\n`
+const ZSH_HISTORY = `: 1700000000:0;cd work\n: 1700000005:0;export AWS_ACCESS_KEY_ID=${USER.id} AWS_SECRET_ACCESS_KEY=${USER.secret}\n: 1700000009:0;make\n`
+const FISH_HISTORY =
+  `- cmd: set -gx AWS_ACCESS_KEY_ID ${USER.id}\n  when: 1700000000\n- cmd: set -gx AWS_SECRET_ACCESS_KEY ${USER.secret}\n  when: 1700000001\n` +
+  `- cmd: ls work\n  when: 1700000002\n  paths:\n    - work\n`
+const PYTHON_HISTORY = `import boto3\ns3 = boto3.client('s3', aws_access_key_id='${USER.id}', aws_secret_access_key='${USER.secret}')\n`
+
 /** The home directory: returns the project directory to --scan. */
 function buildHome(sandbox: Sandbox): string {
   const h = (...p: string[]) => join(sandbox.home, ...p)
@@ -121,6 +129,11 @@ function buildHome(sandbox: Sandbox): string {
   // Copies under ~/.aws that no AWS tool reads any more.
   writeFile(h('.aws', 'credentials.bak'), `[default]\naws_access_key_id = ${ROOT.id}\naws_secret_access_key = ${ROOT.secret}\n`)
   writeFile(h('.aws', 'config~'), `[profile old]\naws_access_key_id = ${USER.id}\naws_secret_access_key = ${USER.secret}\n`)
+  // Shell and REPL histories.
+  writeFile(h('.bash_history'), BASH_HISTORY)
+  writeFile(h('.zsh_history'), ZSH_HISTORY)
+  writeFile(h('.local', 'share', 'fish', 'fish_history'), FISH_HISTORY)
+  writeFile(h('.python_history'), PYTHON_HISTORY)
   // Shell start-up files.
   writeFile(h('.bashrc'), BASHRC, 0o644)
   writeFile(h('.zshrc'), `export AWS_ACCESS_KEY_ID='${USER.id}'\nexport AWS_SECRET_ACCESS_KEY='${USER.secret}'\n`)
@@ -231,15 +244,19 @@ const EXPECTED = [
   `critical login-cache ${LOGIN_CACHE}    ASIA************N001 111111111111 valid`,
   `high tool-file-key ~/.amplify/awscloudformation/nRPpKdUuNc 2  accessKeyId ${USER_ROW}`,
   `high aws-dir-key ~/.aws/config~ 2 profile old aws_access_key_id ${USER_ROW}`,
+  `high shell-history-key ~/.bash_history 3  aws_access_key_id ${USER_ROW}`,
   `high shell-file-key ~/.bashrc 3  AWS_ACCESS_KEY_ID ${USER_ROW}`,
   `high shell-file-key ~/.config/fish/config.fish 1  AWS_ACCESS_KEY_ID ${USER_ROW}`,
   `high tool-file-key ~/.config/rclone/rclone.conf 4 s3 access_key_id ${USER_ROW}`,
   `high shell-file-key ~/.envrc 1  AWS_ACCESS_KEY_ID ${USER_ROW}`,
   `high tool-file-key ~/.kube/config 22  AWS_ACCESS_KEY_ID ${USER_ROW}`,
+  `high shell-history-key ~/.local/share/fish/fish_history 1  AWS_ACCESS_KEY_ID ${USER_ROW}`,
   `high tool-file-key ~/.mc/config.json 6  accessKey ${USER_ROW}`,
   `high tool-file-key ~/.passwd-s3fs 2  ID:SECRET ${USER_ROW}`,
+  `high shell-history-key ~/.python_history 2  aws_access_key_id ${USER_ROW}`,
   `high tool-file-key ~/.s3cfg 2 default access_key ${USER_ROW}`,
   `high tool-file-key ~/.s3ql/authinfo2 3 s3 backend-login ${USER_ROW}`,
+  `high shell-history-key ~/.zsh_history 2  AWS_ACCESS_KEY_ID ${USER_ROW}`,
   `high shell-file-key ~/.zshrc 1  AWS_ACCESS_KEY_ID ${USER_ROW}`,
   `high tool-file-key ~/conf/boto.cfg 2 Credentials aws_access_key_id ${USER_ROW}`,
   `high project-file-key ~/work/app/.env.local 2  ACCESS_KEY_ID ${USER_ROW}`,
@@ -263,7 +280,7 @@ describe('keyless audit finds every key (issue 23)', () => {
     const result = await run(['audit', '--json', '--scan', project])
     const report = JSON.parse(result.stdout) as {findings: JsonFinding[]; summary: Record<string, number>}
     expect(rows(report.findings)).toEqual(EXPECTED)
-    expect(report.summary).toEqual({critical: 3, high: 23, medium: 0, info: 3})
+    expect(report.summary).toEqual({critical: 3, high: 27, medium: 0, info: 3})
     expect(report.findings[0]).toMatchObject({arn: ROOT_ARN, principalKind: 'root'})
     expect(report.findings[2]).toMatchObject({arn: ROOT_ARN, principalKind: 'root'})
     // node_modules, the binary and the link out of the project were skipped: no finding names them.
@@ -300,6 +317,15 @@ describe('keyless audit finds every key (issue 23)', () => {
       expect(statSync(join(home.home, '.bashrc.keyless.bak')).mode & 0o777).toBe(0o600)
       expect(readFileSync(join(home.home, '.config', 'fish', 'config.fish'), 'utf8')).toBe('')
       expect(readFileSync(join(home.home, '.envrc'), 'utf8')).toBe('')
+      // Histories lose the entries that held the key, whole (bash's time stamps, fish's when/paths), nothing else.
+      expect(readFileSync(join(home.home, '.bash_history'), 'utf8')).toBe('ls\ngit status\n')
+      expect(readFileSync(join(home.home, '.zsh_history'), 'utf8')).toBe(': 1700000000:0;cd work\n: 1700000009:0;make\n')
+      expect(readFileSync(join(home.home, '.local', 'share', 'fish', 'fish_history'), 'utf8')).toBe(
+        '- cmd: ls work\n  when: 1700000002\n  paths:\n    - work\n',
+      )
+      expect(readFileSync(join(home.home, '.python_history'), 'utf8')).toBe('import boto3\n')
+      expect(readFileSync(join(home.home, '.bash_history.keyless.bak'), 'utf8')).toBe(BASH_HISTORY)
+      expect(result.stdout).toContain('Removed AKIA************0001 from ~/.bash_history line 3.')
       for (const [file, bytes] of before) expect(readFileSync(join(home.home, file))).toEqual(bytes)
       expect(result.stdout).toContain('Removed AKIA************0001 from ~/.bashrc line 3.')
       expect(result.stdout).toContain(
@@ -356,6 +382,23 @@ describe('keyless audit finds every key (issue 23)', () => {
       expect(readFileSync(kubeconfig, 'utf8')).toContain('      env:\n      - name: AWS_REGION\n        value: us-east-1\n')
       expect(readFileSync(`${kubeconfig}.keyless.bak`, 'utf8')).toBe(KUBECONFIG)
       expect(code).toBe(0)
+    } finally {
+      home.cleanup()
+    }
+  })
+
+  it("a tool's file past its bound says it was read in part (a key past the first MiB is not silently missed)", async () => {
+    const home = makeSandbox()
+    try {
+      writeFile(join(home.home, '.passwd-s3fs'), `${'# padding\n'.repeat(110_000)}backups:${USER.id}:${USER.secret}\n`)
+      const result = await run(['audit', '--json', '--offline'], {}, home)
+      const report = JSON.parse(result.stdout) as {findings: Array<JsonFinding & {fix: string}>}
+      expect(report.findings.map((f) => [f.severity, f.kind, f.location.file, f.status])).toEqual([
+        ['medium', 'unreadable', '~/.passwd-s3fs', 'truncated'],
+      ])
+      expect(report.findings[0]).toMatchObject({fix: "look for keys in the rest by hand: grep -n -E 'AKIA|ASIA' ~/.passwd-s3fs"})
+      const human = await run(['audit', '--offline'], {}, home)
+      expect(human.stdout).toContain("~/.passwd-s3fs: s3fs's file is larger than 1 MiB: only its start was checked")
     } finally {
       home.cleanup()
     }

@@ -4,9 +4,10 @@ import {join} from 'node:path'
 import {afterAll, describe, expect, it} from 'vitest'
 
 import {removeKeyLines} from '../../src/audit/line-fix.js'
-import {findKeys, normaliseShell} from '../../src/audit/pairs.js'
+import {findKeys, normaliseHistory, normaliseShell} from '../../src/audit/pairs.js'
+import {readBounded} from '../../src/audit/scan.js'
 import {rateFinding} from '../../src/audit/severity.js'
-import {storeHits} from '../../src/audit/stores.js'
+import {historyEntryLines, storeHits} from '../../src/audit/stores.js'
 import {walkTextFiles, type SkipReason} from '../../src/audit/walk.js'
 
 // Issue 23: the pair detector, the shell and INI readers, the walker's bounds and the lossless line remover.
@@ -102,6 +103,31 @@ describe('findKeys: a key id next to a secret under any usual spelling is a pair
     expect(summary(normaliseShell(csh))).toEqual(['pair 1 AWS_ACCESS_KEY_ID true 1,2'])
   })
 
+  it('histories: zsh extended, fish, aws configure set, PowerShell Set-AWSCredential; line numbers kept', () => {
+    expect(
+      summary(normaliseHistory(`: 1700000000:0;ls\n: 1700000001:0;export AWS_ACCESS_KEY_ID=${ID} AWS_SECRET_ACCESS_KEY=${SECRET}\n`)),
+    ).toEqual(['pair 2 AWS_ACCESS_KEY_ID true 2'])
+    expect(
+      summary(
+        normaliseHistory(`- cmd: set -gx AWS_ACCESS_KEY_ID ${ID}\n  when: 1\n- cmd: set -gx AWS_SECRET_ACCESS_KEY ${SECRET}\n  when: 2\n`),
+      ),
+    ).toEqual(['pair 1 AWS_ACCESS_KEY_ID true 1,3'])
+    const configure = `aws configure set aws_access_key_id ${ID} --profile old\naws configure set --profile old old.aws_secret_access_key "${SECRET}"\n`
+    expect(summary(normaliseHistory(configure))).toEqual(['pair 1 aws_access_key_id true 1,2'])
+    expect(summary(normaliseHistory(`Set-AWSCredential -AccessKey ${ID} -SecretKey ${SECRET} -StoreAs default\n`))).toEqual([
+      'pair 1 AccessKey true 1',
+    ])
+    // Not a key: a command that names the variable without a value.
+    expect(summary(normaliseHistory(`echo ${ID}\necho $AWS_SECRET_ACCESS_KEY\n`))).toEqual(['id 1 null'])
+  })
+
+  it("a history entry's lines: bash's time stamp before it, fish's when and paths after it", () => {
+    const bash = ['ls', '#1700000000', 'export AWS_ACCESS_KEY_ID=x', 'pwd']
+    expect(historyEntryLines(bash, [3])).toEqual([2, 3])
+    const fish = ['- cmd: a', '  when: 1', '- cmd: set -gx AWS_ACCESS_KEY_ID x', '  when: 2', '  paths:', '    - x', '- cmd: b']
+    expect(historyEntryLines(fish, [3])).toEqual([3, 4, 5, 6])
+  })
+
   it("s3ql's backend-login and backend-password", () => {
     const hits = storeHits(`[s3]\nbackend-login: ${ID}\nbackend-password: ${SECRET}\n`, {format: 'ini', secretNames: /secret|password/i})
     expect(hits.map((h) => h.type)).toEqual(['pair'])
@@ -143,11 +169,33 @@ describe('removeKeyLines: the key lines go, every other byte stays', () => {
     ],
   ])('%s', (_, before, lines, after) => expect(removeKeyLines(before, lines, ID)).toEqual({text: after}))
 
+  it("a history's entries go whole, whatever the command around the key", () => {
+    const history = `ls\naws configure set aws_access_key_id ${ID}\ngit status\n`
+    expect(removeKeyLines(history, [2], ID, {whole: true})).toEqual({text: 'ls\ngit status\n'})
+    expect(removeKeyLines(history, [2], ID)).toEqual({error: 'line 2 holds more than the key: edit it by hand'})
+  })
+
   it('refuses when the key is no longer on those lines, or a line holds more than the key', () => {
     expect(removeKeyLines(`a=1\nb=2\n`, [1], ID)).toEqual({error: 'the key is no longer there (the file changed since)'})
     expect(removeKeyLines(`{"accessKey": "${ID}", "secretKey": "${SECRET}"}\n`, [1], ID)).toEqual({
       error: 'line 1 holds more than the key: edit it by hand',
     })
+  })
+})
+
+describe('readBounded: a file up to a bound, and whether it was cut', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'keyless-bounded-'))
+  afterAll(() => rmSync(dir, {recursive: true, force: true}))
+  it.each([
+    ['empty', 0, 10, false],
+    ['smaller than the bound', 7, 10, false],
+    ['exactly the bound', 10, 10, false],
+    ['one byte past it', 11, 10, true],
+    ['far past it', 5000, 10, true],
+  ])('%s', async (_, size, max, cut) => {
+    const path = join(dir, `f${size}`)
+    writeFileSync(path, 'x'.repeat(size))
+    expect(await readBounded(path, max)).toEqual({text: 'x'.repeat(Math.min(size, max)), truncated: cut})
   })
 })
 
