@@ -57,18 +57,35 @@ function spawnSyncUnderWine(file, args, options) {
   return {code: again.status, stdout: again.stdout, stderr: again.stderr, error: again.error && String(again.error), retried: failed.error}
 }
 
+/**
+ * The same through cmd.exe: Wine's cmd.exe now and then fails to start a program it starts the next time, and says
+ * `Can't recognize '<the whole line>' as an internal or external command` (exit 9009; seen in a CI run, for the JS
+ * SDK's way of starting the line botocore's and the Go SDK's ways had just started). A line cmd.exe really cannot run
+ * fails the same way twice, so the retry hides no wrong line; it is reported (`retried`).
+ */
+async function underWineCmd(start) {
+  const first = await start()
+  if (first.code !== 9009 || !/Can't recognize/.test(first.stderr ?? '')) return first
+  return {...(await start()), retried: `exit 9009: ${first.stderr.trim().slice(0, 120)}`}
+}
+
 async function runStep(step) {
   const options = {env: envFor(step.env), cwd: step.cwd, encoding: 'utf8', windowsHide: true, timeout: 120_000}
   if (step.run) return spawnSyncUnderWine(step.run[0], step.run.slice(1), options)
   if (step.cmd !== undefined) {
     const comspec = 'C:\\windows\\system32\\cmd.exe'
-    return spawnSyncUnderWine(comspec, ['/C', goEscapeArg(step.cmd)], {...options, windowsVerbatimArguments: true})
+    return underWineCmd(async () =>
+      spawnSyncUnderWine(comspec, ['/C', goEscapeArg(step.cmd)], {...options, windowsVerbatimArguments: true}),
+    )
   }
   if (step.exec !== undefined) {
-    return new Promise((resolve) =>
-      exec(step.exec, options, (error, stdout, stderr) =>
-        resolve({code: error ? (error.code ?? 1) : 0, stdout, stderr, error: error && String(error.message)}),
-      ),
+    return underWineCmd(
+      () =>
+        new Promise((resolve) =>
+          exec(step.exec, options, (error, stdout, stderr) =>
+            resolve({code: error ? (error.code ?? 1) : 0, stdout, stderr, error: error && String(error.message)}),
+          ),
+        ),
     )
   }
   throw new Error(`unknown step ${JSON.stringify(step)}`)
