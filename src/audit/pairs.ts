@@ -87,6 +87,7 @@ export function findKeys(text: string, options: PairOptions = {}): KeyHit[] {
   const direct = new Map<Item, Item>()
   let section = 0
   for (const [i, line] of lines.entries()) {
+    if (line === '') continue
     const n = i + 1
     if (options.ini && /^\s*\[[^\]]*\]\s*$/.test(line)) section++
     const hasId = line.includes('AKIA') || line.includes('ASIA')
@@ -181,27 +182,44 @@ export function findKeyPairs(text: string, options: PairOptions = {}): Array<{li
 }
 
 /**
+ * The text's lines, each farther than NEAR_LINES from a key id emptied (numbers kept): no pair reaches past them,
+ * and a history of a million lines is mostly such lines.
+ */
+function nearKeyIds(text: string): string[] {
+  const lines = text.split(/\r\n|\n|\r/)
+  const keep = new Uint8Array(lines.length)
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!
+    if (!line.includes('AKIA') && !line.includes('ASIA')) continue
+    keep.fill(1, Math.max(0, i - NEAR_LINES), Math.min(lines.length, i + NEAR_LINES + 1))
+  }
+  for (let i = 0; i < lines.length; i++) if (!keep[i]) lines[i] = ''
+  return lines
+}
+
+/**
  * A shell's or REPL's history, rewritten line for line (numbers kept) so the pair search reads the commands in it:
  * zsh's extended history (`: 1700000000:0;command`) and fish's (`- cmd: command`) without their prefix;
  * `aws configure set [--profile P] [P.]aws_secret_access_key VALUE` as `aws_secret_access_key=VALUE`; PowerShell's
  * `Set-AWSCredential -AccessKey ID -SecretKey VALUE` as `AccessKey=ID SecretKey=VALUE`. Never executed.
  */
 export function normaliseHistory(text: string): string {
-  return normaliseShell(
-    text
-      .split(/(\r\n|\n|\r)/)
-      .map((part) =>
-        part
-          .replace(/^: \d+:\d+;/, '')
-          .replace(/^- cmd: /, '')
-          .replace(
-            /\baws\s+configure\s+set\s+(?:--profile[=\s]\S+\s+)?(?:[\w.-]+\.)?(aws_access_key_id|aws_secret_access_key|aws_session_token)\s+["']?([^\s"']+)["']?/g,
-            '$1=$2',
-          )
-          .replace(/(?<=\s)-(AccessKey|SecretKey|SessionToken)\s+["']?([^\s"']+)["']?/gi, '$1=$2'),
-      )
-      .join(''),
-  )
+  return nearKeyIds(text)
+    .map((line) =>
+      line === ''
+        ? line
+        : normaliseShellLine(
+            line
+              .replace(/^: \d+:\d+;/, '')
+              .replace(/^- cmd: /, '')
+              .replace(
+                /\baws\s+configure\s+set\s+(?:--profile[=\s]\S+\s+)?(?:[\w.-]+\.)?(aws_access_key_id|aws_secret_access_key|aws_session_token)\s+["']?([^\s"']+)["']?/g,
+                '$1=$2',
+              )
+              .replace(/(?<=\s)-(AccessKey|SecretKey|SessionToken)\s+["']?([^\s"']+)["']?/gi, '$1=$2'),
+          ),
+    )
+    .join('\n')
 }
 
 /**
@@ -212,11 +230,14 @@ export function normaliseHistory(text: string): string {
 export function normaliseShell(text: string): string {
   return text
     .split(/(\r\n|\n|\r)/)
-    .map((part) =>
-      part
-        .replace(/^(\s*)set\s+(?:-[A-Za-z]+\s+)*([A-Za-z_]\w*)\s+(.*)$/, '$1$2=$3')
-        .replace(/^(\s*)SETUVAR\s+(?:--export\s+)?([A-Za-z_]\w*):(.*)$/, '$1$2=$3')
-        .replace(/^(\s*)setenv\s+([A-Za-z_]\w*)\s+(.*)$/, '$1$2=$3'),
-    )
+    .map(normaliseShellLine)
     .join('')
+}
+
+function normaliseShellLine(line: string): string {
+  if (line.length < 6) return line // not even `set x`
+  return line
+    .replace(/^(\s*)set\s+(?:-[A-Za-z]+\s+)*([A-Za-z_]\w*)\s+(.*)$/, '$1$2=$3')
+    .replace(/^(\s*)SETUVAR\s+(?:--export\s+)?([A-Za-z_]\w*):(.*)$/, '$1$2=$3')
+    .replace(/^(\s*)setenv\s+([A-Za-z_]\w*)\s+(.*)$/, '$1$2=$3')
 }

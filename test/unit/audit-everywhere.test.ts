@@ -117,6 +117,9 @@ describe('findKeys: a key id next to a secret under any usual spelling is a pair
     expect(summary(normaliseHistory(`Set-AWSCredential -AccessKey ${ID} -SecretKey ${SECRET} -StoreAs default\n`))).toEqual([
       'pair 1 AccessKey true 1',
     ])
+    // Far into a long history: line numbers kept (only lines near a key id are read).
+    const long = `${'ls\n'.repeat(5000)}export AWS_ACCESS_KEY_ID=${ID}\n${'pwd\n'.repeat(3)}export AWS_SECRET_ACCESS_KEY=${SECRET}\n${'ls\n'.repeat(5000)}`
+    expect(summary(normaliseHistory(long))).toEqual(['pair 5001 AWS_ACCESS_KEY_ID true 5001,5005'])
     // Not a key: a command that names the variable without a value.
     expect(summary(normaliseHistory(`echo ${ID}\necho $AWS_SECRET_ACCESS_KEY\n`))).toEqual(['id 1 null'])
   })
