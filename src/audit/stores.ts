@@ -1,4 +1,4 @@
-import {delimiter, join, resolve} from 'node:path'
+import {basename, delimiter, join, resolve} from 'node:path'
 
 import {configFilePath, credentialsFilePath, displayPath, homeDir} from '../aws-config/paths.js'
 import {ASSIGNMENT_LINE} from './line-fix.js'
@@ -109,16 +109,37 @@ export function historyStores(env: Env): Store[] {
 
 /**
  * The lines a history entry holding these lines takes: bash's `#1700000000` time stamp line before a command, fish's
- * `  when:` and `  paths:` lines after its `- cmd:` line. --fix removes the whole entries.
+ * `  when:` and `  paths:` lines after its `- cmd:` line, and every line of a command of several lines where the
+ * history marks them: zsh ends each line but the last with `\`, PowerShell's PSReadLine with a backtick. Those go
+ * whole: left behind, a line that ends so would join the next entry to it. --fix removes the whole entries.
  */
-export function historyEntryLines(lines: readonly string[], hit: readonly number[]): number[] {
+export function historyEntryLines(lines: readonly string[], hit: readonly number[], continued?: string): number[] {
   const out = new Set<number>()
+  const continues = (n: number) => continued !== undefined && (lines[n - 1] ?? '').endsWith(continued)
+  // The text's last line break is followed by no line.
+  const count = lines.at(-1) === '' ? lines.length - 1 : lines.length
   for (const n of hit) {
-    out.add(n)
-    if (n >= 2 && /^#\d+\s*$/.test(lines[n - 2] ?? '')) out.add(n - 1)
+    let first = n
+    while (first > 1 && continues(first - 1)) first--
+    let last = n
+    while (last < count && continues(last)) last++
+    for (let k = first; k <= last; k++) out.add(k)
+    if (first >= 2 && /^#\d+\s*$/.test(lines[first - 2] ?? '')) out.add(first - 1)
     if (/^- cmd: /.test(lines[n - 1] ?? '')) for (let k = n + 1; k <= lines.length && /^ {2}/.test(lines[k - 1] ?? ''); k++) out.add(k)
   }
   return [...out].sort((a, b) => a - b)
+}
+
+/**
+ * What ends a line of a history entry that goes on on the next line: `\` in zsh's history (either format), a
+ * backtick in PowerShell's; undefined where a line is an entry. $HISTFILE (any shell) is zsh's when it holds zsh's
+ * extended format or is named so.
+ */
+export function historyContinuation(store: Pick<Store, 'tool' | 'path'>, text: string): string | undefined {
+  if (store.tool === 'PowerShell') return '`'
+  if (store.tool === 'zsh') return '\\'
+  if (store.tool === 'shell' && (/zsh/i.test(basename(store.path)) || /^: \d+:\d+;/m.test(text))) return '\\'
+  return undefined
 }
 
 /**
@@ -209,7 +230,13 @@ async function storeDrafts(stores: Store[], env: Env): Promise<Draft[]> {
           if (store.format === 'shell' && !hit.lines.every((n) => ASSIGNMENT_LINE.test(lines[n - 1] ?? ''))) return undefined
           // A history's entries go whole: each line is one command that held the key.
           if (store.format === 'history') {
-            return {type: 'remove-lines', path, lines: historyEntryLines(lines, hit.lines), confirm: !store.fixWithoutConfirm, whole: true}
+            return {
+              type: 'remove-lines',
+              path,
+              lines: historyEntryLines(lines, hit.lines, historyContinuation(store, read.text)),
+              confirm: !store.fixWithoutConfirm,
+              whole: true,
+            }
           }
           return {type: 'remove-lines', path, lines: hit.lines, confirm: !store.fixWithoutConfirm}
         },

@@ -83,7 +83,8 @@ users:
 
 /** Histories: keys typed into commands, with the lines around them that --fix must keep. */
 const BASH_HISTORY = `ls\n#1700000000\naws configure set aws_access_key_id ${USER.id}\n#1700000001\naws configure set aws_secret_access_key ${USER.secret}\ngit status\n`
-const ZSH_HISTORY = `: 1700000000:0;cd work\n: 1700000005:0;export AWS_ACCESS_KEY_ID=${USER.id} AWS_SECRET_ACCESS_KEY=${USER.secret}\n: 1700000009:0;make\n`
+// A command of three lines (zsh ends each but the last with \): --fix removes all three, or `make` would join it.
+const ZSH_HISTORY = `: 1700000000:0;cd work\n: 1700000005:0;AWS_ACCESS_KEY_ID=${USER.id} \\\n  AWS_SECRET_ACCESS_KEY=${USER.secret} \\\n  terraform plan\n: 1700000009:0;make\n`
 const FISH_HISTORY =
   `- cmd: set -gx AWS_ACCESS_KEY_ID ${USER.id}\n  when: 1700000000\n- cmd: set -gx AWS_SECRET_ACCESS_KEY ${USER.secret}\n  when: 1700000001\n` +
   `- cmd: ls work\n  when: 1700000002\n  paths:\n    - work\n`

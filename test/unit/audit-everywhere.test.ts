@@ -7,7 +7,7 @@ import {removeKeyLines} from '../../src/audit/line-fix.js'
 import {findKeys, normaliseHistory, normaliseShell} from '../../src/audit/pairs.js'
 import {readBounded} from '../../src/audit/scan.js'
 import {rateFinding} from '../../src/audit/severity.js'
-import {historyEntryLines, storeHits} from '../../src/audit/stores.js'
+import {historyContinuation, historyEntryLines, storeHits} from '../../src/audit/stores.js'
 import {walkTextFiles, type SkipReason} from '../../src/audit/walk.js'
 
 // Issue 23: the pair detector, the shell and INI readers, the walker's bounds and the lossless line remover.
@@ -129,6 +129,25 @@ describe('findKeys: a key id next to a secret under any usual spelling is a pair
     expect(historyEntryLines(bash, [3])).toEqual([2, 3])
     const fish = ['- cmd: a', '  when: 1', '- cmd: set -gx AWS_ACCESS_KEY_ID x', '  when: 2', '  paths:', '    - x', '- cmd: b']
     expect(historyEntryLines(fish, [3])).toEqual([3, 4, 5, 6])
+  })
+
+  it("a command of several lines goes whole where the history joins them: zsh's \\, PowerShell's backtick", () => {
+    // zsh writes each line break inside a command as \ at the end of the line; left alone, line 3 would join line 5.
+    const zsh = [
+      ': 1700000000:0;ls',
+      ': 1700000001:0;aws s3 ls \\',
+      '  --region eu-west-1 \\',
+      '  AWS_SECRET_ACCESS_KEY=x',
+      ': 1700000002:0;pwd',
+    ]
+    expect(historyEntryLines(zsh, [4], historyContinuation({tool: 'zsh', path: '/h/.zsh_history'}, zsh.join('\n')))).toEqual([2, 3, 4])
+    expect(historyEntryLines(zsh, [2], '\\')).toEqual([2, 3, 4])
+    const ps = ['Get-Date', 'Set-AWSCredential `', '  -AccessKey x `', '  -SecretKey y', 'Get-Location']
+    expect(historyEntryLines(ps, [3, 4], historyContinuation({tool: 'PowerShell', path: 'C:/h.txt'}, ps.join('\r\n')))).toEqual([2, 3, 4])
+    // $HISTFILE is zsh's when it holds zsh's extended format; bash's lines are each a command.
+    expect(historyContinuation({tool: 'shell', path: '/h/hist'}, zsh.join('\n'))).toBe('\\')
+    expect(historyContinuation({tool: 'shell', path: '/h/.bash_history'}, 'ls \\\nexport X=1\n')).toBeUndefined()
+    expect(historyEntryLines(['ls \\', 'export AWS_SECRET_ACCESS_KEY=x', 'pwd'], [2], undefined)).toEqual([2])
   })
 
   it("s3ql's backend-login and backend-password", () => {
