@@ -15,8 +15,13 @@
  *                do: a script file that loads keytar, reads the entry and writes it with fs.writeSync(1): the median
  *                of the differences round by round (the two run one after the other in each). Target <= 5 ms on
  *                each Node.js.
- *   audit/whoami with each config (reported; they may grow by no more than the parse): `audit --json` and audit's
- *                human output (auditHuman*), both written to a pipe this process reads.
+ *   parse growth what the parse of the large file adds to a fresh process that reads and parses it and does nothing
+ *                else, against the same process given the one-session config (parseOnly*): CPU and wall, all its
+ *                threads, to its exit, round by round. The call's own window (above) leaves out the read and V8's
+ *                compiles of the parser's hot functions, which run on a helper thread and mostly end after the call.
+ *   audit/whoami with each config: `audit --json` and audit's human output (auditHuman*), both written to a pipe
+ *                this process reads, and whoami. Target: each grows by no more than the parse (its growth above,
+ *                measured the same way).
  *   print floor  a bare Node.js child printing as many bytes as `audit --json` did with each config, the cheapest way
  *                there is (one reused 64 KB buffer, fs.writeSync(1)), read the same way: what any program pays to
  *                print them (auditJsonPrintFloorMs). auditJsonGrowthOverFloorMs is audit --json's growth beyond the
@@ -114,6 +119,9 @@ async function main() {
 
     // The parse on its own, cold, in a fresh process each time.
     const parseScript = `const {readFileSync} = require('node:fs'); import(${JSON.stringify(join(ROOT, 'dist', 'aws-config', 'ini.js'))}).then(({parseConfig}) => { const text = readFileSync(${JSON.stringify(large)}, 'utf8'); const t = performance.now(); const c = process.cpuUsage(); const doc = parseConfig(text); const parsed = performance.now(); const u = process.cpuUsage(c); let keys = 0; for (const s of doc.sections) keys += s.keys.length; process.stdout.write(JSON.stringify([parsed - t, (u.user + u.system) / 1000, keys > 0 ? performance.now() - parsed : -1])) })`
+    // What the parse adds to a process: a fresh process that reads and parses the file it is given and does nothing
+    // else, with each config (its CPU and wall time measured from outside, as audit's and whoami's are).
+    const parseOnlyScript = `const {readFileSync} = require('node:fs'); import(${JSON.stringify(join(ROOT, 'dist', 'aws-config', 'ini.js'))}).then(({parseConfig}) => { process.stdout.write(typeof parseConfig(readFileSync(process.argv[1], 'utf8'))) })`
     const parseMs: number[] = []
     /** The parse's CPU time, all of the process's threads (V8's GC and compiler threads too). */
     const parseCpuMs: number[] = []
@@ -171,6 +179,10 @@ async function main() {
         sectionsMs.push(allMs)
         return r
       },
+      // The two make the yardstick for audit's and whoami's growth, measured as theirs is: what the parse of the large
+      // file adds to a process (read, decoded, parsed, and what V8 does for it on its other threads, after the call too).
+      parseOnlySmall: () => timed(process.execPath, ['-e', parseOnlyScript, small], env, (out) => out === 'object'),
+      parseOnlyLarge: () => timed(process.execPath, ['-e', parseOnlyScript, large], env, (out) => out === 'object'),
       missSmall: () => miss(envSmall),
       missLarge: () => miss(envLarge),
       // whoami with the emulator's static IAM-user key in the environment: it still reads the config file.
@@ -260,6 +272,8 @@ async function main() {
         },
         parseMs: round(median(parseMs)),
         parseCpuMs: round(median(parseCpuMs)),
+        /** What the parse of the large file adds to a fresh process, wall time (paired; CPU: cpuGrowthMs.parse). */
+        parseGrowthMs: paired('parseOnlyLarge', 'parseOnlySmall', times),
         sectionsMs: round(median(sectionsMs)),
         nodeMs: m('node'),
         node20: perNode('', process.version),
@@ -284,6 +298,7 @@ async function main() {
         cpuMs: Object.fromEntries(names.map((n) => [n, c(n)])),
         // With each config, round by round (see paired): what 3,000 profiles add to each command's CPU time.
         cpuGrowthMs: {
+          parse: paired('parseOnlyLarge', 'parseOnlySmall', cpuTimes),
           audit: paired('auditLarge', 'auditSmall', cpuTimes),
           auditHuman: paired('auditHumanLarge', 'auditHumanSmall', cpuTimes),
           whoami: paired('whoamiLarge', 'whoamiSmall', cpuTimes),

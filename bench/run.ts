@@ -158,17 +158,26 @@ for (const [script, toRows] of [
           '<= 1500 ms',
           ok(r.firstSyncMs <= 1500),
         ],
-        // Issue 22: audit and whoami may grow with the number of profiles by no more than the parse (CPU, both; the
-        // growth is the median of the run-by-run differences).
-        ...(['audit', 'whoami'] as const).map((command): Row => {
+        [
+          `parseConfig of the ${size} file: what it adds to a fresh process (read and parsed, vs the one-session config; CPU)`,
+          `+${r.cpuGrowthMs.parse} ms`,
+          `wall +${r.parseGrowthMs} ms (the call alone: CPU ${r.parseCpuMs} ms)`,
+          '',
+          'reported: the yardstick below',
+          '',
+        ],
+        // Issue 22: audit and whoami may grow with the number of profiles by no more than the parse. Both sides are
+        // what the large config adds to a whole process's CPU (all its threads, to its exit), round by round; the
+        // parse call's own window leaves out the reading of the file and V8's compiles for it that end after the call.
+        ...(['audit', 'auditHuman', 'whoami'] as const).map((command): Row => {
           const growth = r.cpuGrowthMs[command] as number
           return [
-            `${command}, ${size} (vs a one-session config; CPU)`,
+            `${command === 'auditHuman' ? 'audit (human output)' : command === 'audit' ? 'audit --json' : command}, ${size} (vs a one-session config; CPU)`,
             ms(r.cpuMs[`${command}Large`]),
             `${ms(r.cpuMs[`${command}Small`])} (growth ${growth} ms; wall ${ms(r[`${command}LargeMs`])} vs ${ms(r[`${command}SmallMs`])})`,
             ratio(r.cpuMs[`${command}Large`], r.cpuMs[`${command}Small`]),
-            `growth <= the parse (${r.parseCpuMs} ms)`,
-            ok(growth <= r.parseCpuMs),
+            `growth <= the parse's (${r.cpuGrowthMs.parse} ms)`,
+            ok(growth <= r.cpuGrowthMs.parse),
           ]
         }),
         [
