@@ -96,11 +96,21 @@ await build({
   plugins: [lazyNodeOs, ownRequire],
 })
 
-/** In hit.cjs, the full command (main.js) is hot.cjs, required when the cache hit hands over. */
+/**
+ * In hit.cjs, the full command (main.js) is hot.cjs, required when the cache hit hands over: a stub module whose main
+ * requires it. Left an external `import('./hot.cjs')`, it went through the ESM loader, which reads a CommonJS file's
+ * exports with cjs-module-lexer: 33 KB lexed by its JavaScript lexer, hot enough that V8 compiled the lexer on a
+ * helper thread, and a process exits only once such a compile has ended. Every handover (the kernel-keyring store's
+ * cache hit, a miss) paid 40-60 ms for it.
+ */
 const fullCommand = {
   name: 'full-command',
   setup(b) {
-    b.onResolve({filter: /^\.\/main\.js$/}, () => ({path: './hot.cjs', external: true}))
+    b.onResolve({filter: /^\.\/main\.js$/}, () => ({path: 'main', namespace: 'full-command'}))
+    b.onLoad({filter: /.*/, namespace: 'full-command'}, () => ({
+      contents: "export const main = (argv, handover) => require('./hot.cjs').main(argv, handover)",
+      loader: 'js',
+    }))
   },
 }
 
@@ -109,7 +119,7 @@ const hit = await build({
   ...common,
   entryPoints: ['src/credential-process/cache-hit.ts'],
   outfile: 'dist/credential-process/hit.cjs',
-  external: ['keytar'],
+  external: ['keytar', './hot.cjs'],
   plugins: [fullCommand, lazyNodeOs, ownRequire],
 })
 // The full command's modules stay out of it (an import of one of their constants may leave a few bytes of top level).

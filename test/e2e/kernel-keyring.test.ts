@@ -169,11 +169,21 @@ describe('the daily journey on a headless machine (no D-Bus at all)', () => {
       /** A cache hit served as the warm-up was, and the modules it loaded. */
       const tracedHit = async (name: string): Promise<string[]> => {
         const trace = join(seeded.home, name)
+        const esm = join(seeded.home, `${name}.esm`)
         const cached = await runProcess(process.execPath, ['--require', files.register, KEYLESS_BIN, ...argv], {
-          env: headless(seeded, {KEYLESS_MODULE_TRACE: trace}),
+          env: headless(seeded, {KEYLESS_MODULE_TRACE: trace, KEYLESS_ESM_TRACE: esm}),
         })
         expect(cached.code, cached.stderr).toBe(0)
         expect(cached.stdout).toBe(warmup.stdout)
+        // The handover requires hot.cjs: through the ESM loader it cost 40-60 ms (cjs-module-lexer over 33 KB, and V8
+        // compiling the lexer, which the process's exit waited for).
+        expect(
+          existsSync(esm)
+            ? readFileSync(esm, 'utf8')
+                .split('\n')
+                .filter((u) => u.includes('/dist/'))
+            : [],
+        ).toEqual([])
         return readFileSync(trace, 'utf8').split('\n').filter(Boolean)
       }
       const heavy = (loaded: string[]) => loaded.filter((u) => /node_modules\/(keytar|@aws-sdk|@smithy|@oclif|proper-lockfile)\//.test(u))

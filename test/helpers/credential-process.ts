@@ -45,6 +45,8 @@ export const TRACE_HOOK = `import {appendFileSync} from 'node:fs'
 export async function resolve(specifier, context, next) {
   const result = await next(specifier, context)
   if (process.env.KEYLESS_MODULE_TRACE) appendFileSync(process.env.KEYLESS_MODULE_TRACE, result.url + '\\n')
+  // The ESM loader's own: a CommonJS file it loads has its exports read by cjs-module-lexer first.
+  if (process.env.KEYLESS_ESM_TRACE) appendFileSync(process.env.KEYLESS_ESM_TRACE, result.url + '\\n')
   return result
 }
 `
