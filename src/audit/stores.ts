@@ -214,7 +214,9 @@ async function storeDrafts(stores: Store[], env: Env): Promise<Draft[]> {
         fix: `look for keys in the rest by hand: grep -n -E 'AKIA|ASIA' ${displayPath(path, env)}`,
       })
     }
-    const lines = read.text.split(/\r\n|\n|\r/)
+    // Split only for a hit's fix: a history of megabytes without a key is not made into a string a line.
+    let split: string[] | undefined
+    const lines = () => (split ??= read.text.split(/\r\n|\n|\r/))
     drafts.push(
       ...hitDrafts(
         storeHits(read.text, store),
@@ -227,13 +229,13 @@ async function storeDrafts(stores: Store[], env: Env): Promise<Draft[]> {
         },
         (hit) => {
           // Shell lines go only when each is one assignment alone; tool files only with a yes per finding.
-          if (store.format === 'shell' && !hit.lines.every((n) => ASSIGNMENT_LINE.test(lines[n - 1] ?? ''))) return undefined
+          if (store.format === 'shell' && !hit.lines.every((n) => ASSIGNMENT_LINE.test(lines()[n - 1] ?? ''))) return undefined
           // A history's entries go whole: each line is one command that held the key.
           if (store.format === 'history') {
             return {
               type: 'remove-lines',
               path,
-              lines: historyEntryLines(lines, hit.lines, historyContinuation(store, read.text)),
+              lines: historyEntryLines(lines(), hit.lines, historyContinuation(store, read.text)),
               confirm: !store.fixWithoutConfirm,
               whole: true,
             }
