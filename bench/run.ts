@@ -93,7 +93,7 @@ for (const [script, toRows] of [
         'reported',
         '',
       ],
-      ['one `keyctl pipe` alone (the cached path runs two at once)', ms(r.keyctlMedianMs), '', '', 'reported', ''],
+      ['one `keyctl pipe` alone (the cached path runs one)', ms(r.keyctlMedianMs), '', '', 'reported', ''],
     ],
   ],
   [
