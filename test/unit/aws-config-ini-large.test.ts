@@ -252,6 +252,10 @@ const sessionHeader = fc.constantFrom(
   `# [sso-session ${SESSION}]`,
   `key = [sso-session ${SESSION}]`,
   `[ sso-session ${SESSION}]`,
+  // Found in two parts ([sso-, then session): part of a mention, and a mention right after a part.
+  `[sso-sess ${SESSION}]`,
+  `[sso-[sso-session ${SESSION}]`,
+  `[sso-`,
 )
 const otherHeader = fc.constantFrom('[default]', '[profile dev]', '[sso-session other]', '[services s]', '[profile "a b"]', '[x]')
 const keyLine = fc
