@@ -9,7 +9,7 @@
  * this case. The full command's bundle (32 KB: the keychain's verdicts and chunking, the kernel keyring, the lock
  * waits, every error) cost each hit ~3-4 ms of CPU to compile and run over a hand-written minimal read; this file is
  * the few modules the decision needs. The decisions themselves are those modules' (readSsoSessionSectionText,
- * plainSsoSession, SignInMarker, bindingOf, isServableFor), so the two paths cannot serve differently.
+ * plainSsoSession, readSignInMarker, bindingOf, isServableFor), so the two paths cannot serve differently.
  */
 import {createRequire} from 'node:module'
 import {join} from 'node:path'
@@ -22,7 +22,7 @@ import {keychainService} from '../keychain/keychain.js'
 import {TEST_KEYTAR_FILE_VAR, testFileKeytar} from '../keychain/test-file-keytar.js'
 import {lockPathOf, lockStat, roleLockName} from '../locks/lock-state.js'
 import {roleKey} from '../sso/session-keys.js'
-import {SignInMarker} from '../sso/sign-in-marker.js'
+import {readSignInMarker} from '../sso/sign-in-marker.js'
 import type {RoleBinding, RoleCredentials} from '../sso/types.js'
 import {KEYCHAIN_PROMPT_NOTICE_MS, KEYCHAIN_SLOW_NOTICE_MS, KEYCHAIN_TIMEOUT_MS} from '../timing.js'
 import {readPlainCredentialProcessArgs} from './args.js'
@@ -93,7 +93,7 @@ export async function cacheHit(argv: readonly string[], env: NodeJS.ProcessEnv, 
   const {inFlight} = sent
   // A section of any other shape than the plain one goes to the full command's parser.
   const session = plainSsoSession(text, name)
-  const signIn = session && new SignInMarker(env, service).read(name)
+  const signIn = session && readSignInMarker(env, service, name)
   if (!session || signIn === undefined) return {handover}
   const value = await answerOf(inFlight.read!)
   if (typeof value !== 'string') return {handover}

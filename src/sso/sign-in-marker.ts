@@ -24,31 +24,39 @@ export class SignInMarker {
 
   /** The marked sign-in, or undefined: none, unreadable, or a cache dir another user could have written to. */
   read(session: string): string | undefined {
-    try {
-      const dir = join(cacheDir(this.env), 'sign-in')
-      if (!trusted(cacheDir(this.env)) || !trusted(dir)) return undefined
-      return readFileSync(this.path(dir, session), 'utf8').trim() || undefined
-    } catch {
-      return undefined
-    }
+    return readSignInMarker(this.env, this.service, session)
   }
 
   /** Atomically (temp file, rename): a reader sees the old id or the new one, never a torn one. */
   write(session: string, signIn: string): void {
     const dir = ensureCacheDir(this.env, 'sign-in')
-    const path = this.path(dir, session)
+    const path = markerPath(dir, this.service, session)
     const temp = `${path}.${process.pid}.tmp`
     writeFileSync(temp, `${signIn}\n`, {mode: 0o600})
     renameSync(temp, path)
   }
 
   clear(session: string): void {
-    rmSync(this.path(join(cacheDir(this.env), 'sign-in'), session), {force: true})
+    rmSync(markerPath(join(cacheDir(this.env), 'sign-in'), this.service, session), {force: true})
   }
+}
 
-  private path(dir: string, session: string): string {
-    return join(dir, `${fileSafe(this.service)}.${fileSafe(session)}`)
+/**
+ * SignInMarker#read, on its own: the cache hit's bundle (hit.cjs) takes this function without the class, whose writes
+ * bring the cache dir's creation and repairs, code that every AWS call would otherwise compile for nothing.
+ */
+export function readSignInMarker(env: NodeJS.ProcessEnv, service: string, session: string): string | undefined {
+  try {
+    const dir = join(cacheDir(env), 'sign-in')
+    if (!trusted(cacheDir(env)) || !trusted(dir)) return undefined
+    return readFileSync(markerPath(dir, service, session), 'utf8').trim() || undefined
+  } catch {
+    return undefined
   }
+}
+
+function markerPath(dir: string, service: string, session: string): string {
+  return join(dir, `${fileSafe(service)}.${fileSafe(session)}`)
 }
 
 /** Percent-encoded, dots too: no name can leave the directory, and the one dot between the two parts is unambiguous. */
