@@ -1,5 +1,6 @@
-import {chmodSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
-import {hostname} from 'node:os'
+import {chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
+import {createRequire} from 'node:module'
+import {hostname, tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from 'vitest'
 
@@ -230,6 +231,41 @@ describe('credential-process', () => {
       expect(odd.ours).toEqual(['credential-process/hit.cjs', 'credential-process/hot-parse.cjs', 'credential-process/hot.cjs'])
     } finally {
       writeFileSync(sandbox.configFile, original)
+    }
+  })
+
+  it("the Windows suite's plain-file keychain stand-in: the cache hit serves from it, loaded from a file of its own", async () => {
+    // The stand-in (test-keytar.cjs) is out of hit.cjs so that no other cache hit compiles it; under Wine the cache
+    // hit must still serve from it, not hand every call to the full command.
+    const cached = await keyless(args(ADMIN))
+    expect(cached.code).toBe(0)
+    const keytar = createRequire(import.meta.url)('keytar') as {
+      findCredentials(service: string): Promise<Array<{account: string; password: string}>>
+    }
+    const entries = await keytar.findCredentials(sandbox.keychainService)
+    // Outside the sandbox's home, whose files the leak check reads: this file holds the secrets on purpose.
+    const dir = mkdtempSync(join(tmpdir(), 'keyless-plain-keychain-'))
+    const plain = join(dir, 'keychain.json')
+    writeFileSync(plain, JSON.stringify({[sandbox.keychainService]: Object.fromEntries(entries.map((e) => [e.account, e.password]))}))
+    try {
+      const files = moduleTraceFiles(dir)
+      writeFileSync(files.hook, TRACE_HOOK)
+      writeFileSync(files.register, traceRegister(files.hook))
+      const trace = join(dir, 'trace.txt')
+      const before = await ops()
+      const served = await runProcess(process.execPath, ['--require', files.register, KEYLESS_BIN, ...args(ADMIN)], {
+        env: {...env(), KEYLESS_MODULE_TRACE: trace, KEYLESS_TEST_PLAIN_KEYCHAIN_FILE: plain},
+      })
+      expect({code: served.code, stdout: served.stdout, stderr: served.stderr}).toEqual({code: 0, stdout: cached.stdout, stderr: ''})
+      const ours = readFileSync(trace, 'utf8')
+        .split('\n')
+        .filter((u) => u.includes('/dist/'))
+        .map((u) => u.slice(u.indexOf('/dist/') + 6))
+      expect([...new Set(ours)].sort()).toEqual(['credential-process/hit.cjs', 'credential-process/test-keytar.cjs'])
+      expect(readFileSync(trace, 'utf8')).not.toContain('/node_modules/keytar/')
+      expect(await ops()).toEqual(before)
+    } finally {
+      rmSync(dir, {recursive: true, force: true})
     }
   })
 
